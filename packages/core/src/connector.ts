@@ -1,0 +1,47 @@
+import type { Schema } from "convict";
+import type { Logger } from "pino";
+import type { Envelope } from "./envelope.js";
+
+/**
+ * Hands one event to the gateway. Resolved: the event and all its deliveries are durable, so the source may
+ * ack/commit the broker message. Rejected: nack/redeliver, or dead-letter when the error is not retryable.
+ * Awaiting it is the back-pressure.
+ */
+export type Deliver = (event: Envelope) => Promise<void>;
+
+/** Pulls events from a broker. `stop()` drains in-flight deliveries and is idempotent. */
+export interface Source {
+  start(deliver: Deliver): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Publishes events onto a broker. `send` resolves only when the broker confirmed every message. */
+export interface Sink {
+  send(batch: readonly Envelope[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a connector gets from the runtime. */
+export interface Context {
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/** One side (source or sink) of a connector: a documented convict schema and a factory. */
+export interface Side<Config, T> {
+  /** Every key documented; secrets marked `sensitive`. */
+  readonly schema: Schema<Config>;
+  /** Health probe: is the broker reachable and does the configured topic/queue exist? */
+  check?(config: Config, ctx: Context): Promise<void>;
+  create(config: Config, ctx: Context): T;
+}
+
+/**
+ * A connector package's export. Built-in connectors are listed in the runtime; any other `type` is an npm
+ * package name whose module exports one of these as `connector`.
+ */
+export interface ConnectorDefinition<SourceConfig = unknown, SinkConfig = unknown> {
+  readonly type: string;
+  readonly source?: Side<SourceConfig, Source>;
+  readonly sink?: Side<SinkConfig, Sink>;
+}

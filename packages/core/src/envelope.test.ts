@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createEnvelope } from "./envelope.js";
+import { decodeEnvelope, encodeEnvelope } from "./envelope-codec.js";
+import { HookyardError } from "./errors.js";
+
+describe("envelope", () => {
+  it("keeps the payload byte-exact through the stored form", () => {
+    const bytes = new Uint8Array([0, 255, 1, 128, 10, 13, 0xef, 0xbb, 0xbf]);
+    const envelope = createEnvelope({
+      id: "evt_1",
+      source: "kafka:orders",
+      type: "order.created",
+      data: bytes,
+      headers: { "X-Trace": "abc" },
+      key: "customer-7",
+    });
+    const decoded = decodeEnvelope(encodeEnvelope(envelope));
+    assert.deepEqual(decoded.data, bytes);
+    assert.equal(decoded.headers["x-trace"], "abc");
+    assert.equal(decoded.key, "customer-7");
+    assert.equal(decoded.time, envelope.time);
+  });
+
+  it("names the bad field", () => {
+    assert.throws(
+      () => createEnvelope({ id: "", source: "s", type: "t", data: "{}" }),
+      (error: unknown) =>
+        error instanceof HookyardError && error.code === "ENVELOPE_INVALID" && /id/.test(error.message),
+    );
+    assert.throws(() => createEnvelope({ id: "a", source: "s", type: "t", data: "{}", time: "yesterday" }), /RFC 3339/);
+  });
+});

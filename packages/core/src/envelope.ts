@@ -1,0 +1,82 @@
+import { HookyardError } from "./errors.js";
+
+/**
+ * One event, transport-neutral and CloudEvents-shaped. `data` is kept byte-exact because webhook signatures are
+ * computed over exactly the bytes that are sent.
+ */
+export interface Envelope {
+  /** Stable across redeliveries: it becomes `webhook-id`. */
+  readonly id: string;
+  /** Where it came from, e.g. "kafka:orders" or "ingress:stripe". */
+  readonly source: string;
+  /** Event type, e.g. "invoice.paid". */
+  readonly type: string;
+  /** RFC 3339 time of the event. */
+  readonly time: string;
+  readonly subject?: string;
+  /** MIME type of `data`. */
+  readonly contentType: string;
+  /** The payload, byte-exact. */
+  readonly data: Uint8Array;
+  /** Headers or broker attributes that travel with the event (lower-case names). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Ordering / partition key. */
+  readonly key?: string;
+  /** De-duplication key derived from the broker's coordinates or given by the producer. */
+  readonly idempotencyKey?: string;
+}
+
+export interface EnvelopeInput {
+  id: string;
+  source: string;
+  type: string;
+  data: Uint8Array | string;
+  time?: string | Date;
+  subject?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  key?: string;
+  idempotencyKey?: string;
+}
+
+const MAX_ID_LENGTH = 256;
+
+/** Builds a validated, frozen envelope. Throws a non-retryable `HookyardError` naming the bad field. */
+export function createEnvelope(input: EnvelopeInput): Envelope {
+  requireText("id", input.id, MAX_ID_LENGTH);
+  requireText("source", input.source, 256);
+  requireText("type", input.type, 256);
+  const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
+  if (Number.isNaN(Date.parse(time))) {
+    throw new HookyardError("ENVELOPE_INVALID", `envelope time is not an RFC 3339 timestamp: ${JSON.stringify(time)}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    if (typeof value !== "string") {
+      throw new HookyardError("ENVELOPE_INVALID", `envelope header ${JSON.stringify(name)} is not a string`);
+    }
+    headers[name.toLowerCase()] = value;
+  }
+  const envelope: Envelope = {
+    id: input.id,
+    source: input.source,
+    type: input.type,
+    time,
+    contentType: input.contentType ?? "application/json",
+    data: typeof input.data === "string" ? new TextEncoder().encode(input.data) : input.data,
+    headers: Object.freeze(headers),
+    ...(input.subject === undefined ? {} : { subject: input.subject }),
+    ...(input.key === undefined ? {} : { key: input.key }),
+    ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+  };
+  return Object.freeze(envelope);
+}
+
+function requireText(field: string, value: unknown, maxLength: number): void {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} must be a non-empty string`);
+  }
+  if (value.length > maxLength) {
+    throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} is longer than ${maxLength} characters`);
+  }
+}
