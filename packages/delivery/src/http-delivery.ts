@@ -1,0 +1,196 @@
+import { performance } from "node:perf_hooks";
+import type { AttemptRecord, DeliveryOutcome, Endpoint, Envelope } from "@hookyard/core";
+import type { Dispatcher } from "undici";
+import { readCappedBody } from "./capped-body.js";
+import { outcomeForStatus } from "./classify-response.js";
+import { createDispatcherSet } from "./dispatchers.js";
+import { type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
+import { describeError, errorClassOf } from "./error-class.js";
+import { type ResolveHost, systemResolver } from "./guarded-connect.js";
+import { headersFor } from "./request-headers.js";
+import { createSigner, type Signer } from "./signer.js";
+import { createSsrfGuard, type SsrfGuardOptions } from "./ssrf-guard.js";
+
+export interface HttpDeliveryOptions {
+  /** SSRF guard: on by default; `allow` lists CIDRs let through (e.g. ["10.20.0.0/16"] for internal endpoints). */
+  readonly ssrf?: SsrfGuardOptions;
+  /** DNS resolution used by the guard at connect time. Default: getaddrinfo via node:dns/promises. */
+  readonly resolve?: ResolveHost;
+  /** HTTP CONNECT egress proxy for endpoints without their own `proxy`. */
+  readonly proxy?: string;
+  /** TCP + TLS handshake limit. Default 10 s (always bounded by the endpoint's timeoutMs too). */
+  readonly connectTimeoutMs?: number;
+  /** Limit from request sent to response headers. Default 30 s, bounded by the endpoint's timeoutMs. */
+  readonly headersTimeoutMs?: number;
+  /** Longest silence between two response body chunks. Default 10 s, bounded by the endpoint's timeoutMs. */
+  readonly bodyTimeoutMs?: number;
+  /** Response body bytes kept for the attempt log; reading stops past this. Default 64 KiB. */
+  readonly maxResponseBodyBytes?: number;
+  /** How long an idle keep-alive connection is kept. Default 4 s (undici's default). */
+  readonly keepAliveTimeoutMs?: number;
+  /** Most sockets per origin (default: unbounded; the scheduler bounds per-endpoint concurrency). */
+  readonly connectionsPerOrigin?: number;
+  /** Default `Hookyard/<version>`. */
+  readonly userAgent?: string;
+  /** Shared signer (its key cache); default a new one. */
+  readonly signer?: Signer;
+}
+
+export interface SendOptions {
+  /** Aborts the attempt (shutdown); the outcome is then a retry. */
+  readonly signal?: AbortSignal;
+}
+
+export interface HttpDelivery {
+  /**
+   * One signed POST of `envelope` to `endpoint`, classified for the scheduler. Never rejects for anything the
+   * endpoint or the network does; `attemptNumber` (1-based) is informational.
+   */
+  send(endpoint: Endpoint, envelope: Envelope, attemptNumber: number, options?: SendOptions): Promise<DeliveryOutcome>;
+  /** Closes every pooled connection once in-flight attempts finish. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_RESPONSE_BODY_BYTES = 64 * 1024;
+
+export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDelivery {
+  const guard = createSsrfGuard(options.ssrf);
+  const signer = options.signer ?? createSigner();
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  const maxBodyBytes = options.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES;
+  const dispatchers = createDispatcherSet({
+    guard,
+    guardTunnels: options.ssrf?.enabled !== false,
+    resolve: options.resolve ?? systemResolver,
+    connectTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
+    connectionsPerOrigin: options.connectionsPerOrigin,
+    proxy: options.proxy,
+  });
+  // Validated once per endpoint object; config reloads produce new objects and are validated again.
+  const prepared = new WeakMap<Endpoint, { target: PreparedEndpoint; dispatcher: Dispatcher }>();
+  let closed = false;
+
+  async function send(
+    endpoint: Endpoint,
+    envelope: Envelope,
+    _attemptNumber: number,
+    sendOptions: SendOptions = {},
+  ): Promise<DeliveryOutcome> {
+    if (closed) throw new Error("http delivery is closed");
+    const startedAtMs = Date.now();
+    const started = performance.now();
+    const base = { startedAt: new Date(startedAtMs).toISOString() };
+    const elapsed = (): number => Math.round(performance.now() - started);
+
+    let target: PreparedEndpoint;
+    let dispatcher: Dispatcher;
+    let headers: ReturnType<typeof headersFor>;
+    try {
+      ({ target, dispatcher } = prepared.get(endpoint) ?? prepareOnce(endpoint, startedAtMs));
+      headers = headersFor(target, envelope, new Date(startedAtMs), signer, options.userAgent);
+    } catch (error) {
+      // An endpoint or event that can never be sent as is: dead-letter now rather than retry for days.
+      return { kind: "rejected", attempt: { ...base, durationMs: elapsed(), errorMessage: describeError(error) } };
+    }
+    const attempt = { ...base, requestHeaders: headers.recorded };
+
+    const timeoutMs = endpoint.policy.timeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new Error(`attempt deadline of ${timeoutMs} ms exceeded`)),
+      timeoutMs,
+    );
+    const onExternalAbort = (): void => deadline.abort(sendOptions.signal?.reason);
+    if (sendOptions.signal?.aborted) onExternalAbort();
+    else sendOptions.signal?.addEventListener("abort", onExternalAbort, { once: true });
+    const deadlineHit = (): boolean => deadline.signal.aborted && !sendOptions.signal?.aborted;
+    try {
+      const response = await dispatcher.request({
+        origin: target.origin,
+        path: target.path,
+        method: "POST",
+        headers: headers.sent,
+        body: envelope.data,
+        signal: deadline.signal,
+        headersTimeout: Math.min(headersTimeoutMs, timeoutMs),
+        bodyTimeout: Math.min(bodyTimeoutMs, timeoutMs),
+      });
+      const body = await readCappedBody(response.body, maxBodyBytes);
+      const status = response.statusCode;
+      const record: AttemptRecord = {
+        ...attempt,
+        durationMs: elapsed(),
+        status,
+        responseHeaders: flattenHeaders(response.headers),
+        responseBody: body.text,
+        responseBodyTruncated: body.truncated,
+        ...(body.error === undefined
+          ? redirectNote(status, response.headers.location)
+          : {
+              errorMessage: `response body read failed: ${deadlineHit() ? "deadline exceeded" : describeError(body.error)}`,
+            }),
+      };
+      // The status line is the endpoint's answer: a 2xx whose body then stalls is still delivered.
+      return outcomeForStatus(
+        status,
+        firstValue(response.headers["retry-after"]),
+        endpoint.policy.retry,
+        record,
+        Date.now(),
+      );
+    } catch (error) {
+      const errorClass = deadlineHit() ? "timeout" : errorClassOf(error);
+      const record: AttemptRecord = {
+        ...attempt,
+        durationMs: elapsed(),
+        errorClass,
+        errorMessage: deadlineHit() ? `attempt deadline of ${timeoutMs} ms exceeded` : describeError(error),
+      };
+      if (errorClass === "ssrf_blocked") return { kind: "rejected", attempt: record };
+      if (errorClass === "timeout") {
+        return { kind: "retry", attempt: record, delayMs: endpoint.policy.retry.minThrottleDelayMs };
+      }
+      return { kind: "retry", attempt: record };
+    } finally {
+      clearTimeout(timer);
+      sendOptions.signal?.removeEventListener("abort", onExternalAbort);
+    }
+  }
+
+  function prepareOnce(endpoint: Endpoint, nowMs: number): { target: PreparedEndpoint; dispatcher: Dispatcher } {
+    const result = { target: prepareEndpoint(endpoint, nowMs), dispatcher: dispatchers.forEndpoint(endpoint) };
+    prepared.set(endpoint, result);
+    return result;
+  }
+
+  return {
+    send,
+    async close() {
+      closed = true;
+      await dispatchers.close();
+    },
+  };
+}
+
+function redirectNote(status: number, location: unknown): { errorMessage?: string } {
+  if (status < 300 || status >= 400) return {};
+  const to = firstValue(location);
+  return { errorMessage: to === undefined ? `HTTP ${status}, not followed` : `HTTP ${status} to ${to}, not followed` };
+}
+
+function firstValue(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && typeof value[0] === "string") return value[0];
+  return undefined;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
