@@ -41,5 +41,11 @@ const args = [
   `--test-timeout=${process.env.HOOKYARD_TEST_TIMEOUT_MS ?? "180000"}`,
   ...files,
 ];
-const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
+// Cloud SDKs probe instance-metadata addresses for credentials; tests talk to local fakes only, so turn that off.
+const env = {
+  METADATA_SERVER_DETECTION: "none",
+  AWS_EC2_METADATA_DISABLED: "true",
+  ...process.env,
+};
+const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
