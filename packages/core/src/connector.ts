@@ -1,6 +1,7 @@
 import type { Schema } from "convict";
 import type { Logger } from "pino";
 import type { Envelope } from "./envelope.js";
+import type { SourceMessage } from "./mapping/value-source.js";
 
 /**
  * Hands one event to the gateway. Resolved: the event and all its deliveries are durable, so the source may
@@ -27,13 +28,29 @@ export interface Context {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What a source additionally gets: the envelope mapping configured for it (so every connector maps broker
+ * messages the same way) and a place for messages that can never be processed.
+ */
+export interface SourceContext extends Context {
+  /** The source's id in the config, e.g. "orders". */
+  readonly sourceId: string;
+  /** Maps a broker message to an envelope; throws a non-retryable HookyardError for a poison message. */
+  toEnvelope(message: SourceMessage): Envelope;
+  /**
+   * Keeps a poison message (undecodable, failing the mapping, too large) with its reason where operators can
+   * inspect it; resolves once that is durable, after which the source acks the broker message.
+   */
+  deadLetter(message: SourceMessage, reason: string): Promise<void>;
+}
+
 /** One side (source or sink) of a connector: a documented convict schema and a factory. */
-export interface Side<Config, T> {
+export interface Side<Config, T, Ctx extends Context = Context> {
   /** Every key documented; secrets marked `sensitive`. */
   readonly schema: Schema<Config>;
   /** Health probe: is the broker reachable and does the configured topic/queue exist? */
   check?(config: Config, ctx: Context): Promise<void>;
-  create(config: Config, ctx: Context): T;
+  create(config: Config, ctx: Ctx): T;
 }
 
 /**
@@ -42,6 +59,6 @@ export interface Side<Config, T> {
  */
 export interface ConnectorDefinition<SourceConfig = unknown, SinkConfig = unknown> {
   readonly type: string;
-  readonly source?: Side<SourceConfig, Source>;
+  readonly source?: Side<SourceConfig, Source, SourceContext>;
   readonly sink?: Side<SinkConfig, Sink>;
 }

@@ -1,4 +1,9 @@
-export type { ConnectorDefinition, Context, Deliver, Side, Sink, Source } from "./connector.js";
+export { describeValue } from "./config/describe-value.js";
+export type { ConfigFormatName } from "./config/formats.js";
+export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
+export { appendIndex, appendKey } from "./config/key-path.js";
+export { formatDuration, formatSize, parseDuration, parseSize } from "./config/units.js";
+export type { ConnectorDefinition, Context, Deliver, Side, Sink, Source, SourceContext } from "./connector.js";
 export type {
   BreakerPolicy,
   Endpoint,
@@ -12,4 +17,13 @@ export type { Envelope, EnvelopeInput } from "./envelope.js";
 export { createEnvelope } from "./envelope.js";
 export { decodeEnvelope, encodeEnvelope } from "./envelope-codec.js";
 export { configError, connectionError, HookyardError, isRetryable, permanentError } from "./errors.js";
+export type { Filter, FilterSpec } from "./filter/compile-filter.js";
+export { compileFilter } from "./filter/compile-filter.js";
+export type { TypePattern } from "./filter/glob.js";
+export { compileTypePattern } from "./filter/glob.js";
+export type { CompiledPath } from "./filter/path.js";
+export { compilePath, firstValueAt, someValueAt } from "./filter/path.js";
+export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-envelope-mapping.js";
+export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
+export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";

@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { SchedulerStore } from "../store.js";
+import type { PolicyOverrides } from "./fixtures.js";
+import { attemptAt, claimAll, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
+import type { WithStore } from "./harness.js";
+
+async function setUp(store: SchedulerStore, overrides: PolicyOverrides, count: number, now: number) {
+  const ep = uniqueId("ep");
+  await store.syncEndpoints([testEndpoint(ep, overrides)]);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now })).deliveryIds);
+  }
+  return { ep, ids };
+}
+
+/** Claims the one queued delivery and fails it with a retry due at `now`. */
+async function failOnce(store: SchedulerStore, now: number): Promise<string> {
+  const [claimed] = await claimAll(store, now);
+  assert.ok(claimed, "a delivery to fail");
+  await store.complete(
+    "w1",
+    [{ deliveryId: claimed.deliveryId, kind: "retry", attempt: attemptAt(now, 500), dueAt: now }],
+    now,
+  );
+  return claimed.deliveryId;
+}
+
+const BREAKER = { windowMs: 10_000, minRequests: 4, failureRate: 0.5, cooldownMs: 5_000, disableAfterMs: 0 };
+
+/** Opens the breaker at t0+1 (2 successes then 2 failures); returns the endpoint and all delivery ids. */
+async function openBreaker(store: SchedulerStore, t0: number) {
+  const { ep, ids } = await setUp(store, { breaker: BREAKER }, 10, t0);
+  const claimed = await claimAll(store, t0, { max: 4 });
+  assert.equal(claimed.length, 4);
+  const [s1, s2, f1, f2] = claimed.map((d) => d.deliveryId);
+  await store.complete(
+    "w1",
+    [
+      { deliveryId: s1 ?? "", kind: "delivered", attempt: attemptAt(t0 + 1, 200) },
+      { deliveryId: s2 ?? "", kind: "delivered", attempt: attemptAt(t0 + 1, 200) },
+      { deliveryId: f1 ?? "", kind: "retry", attempt: attemptAt(t0 + 1, 500), dueAt: t0 + 2 },
+      { deliveryId: f2 ?? "", kind: "retry", attempt: attemptAt(t0 + 1, 500), dueAt: t0 + 2 },
+    ],
+    t0 + 1,
+  );
+  return { ep, ids };
+}
+
+/** Semantics 6–8: applying results, the breaker, failingSince and disabling. */
+export function describeOutcomeCases(withStore: WithStore, t0: number): void {
+  describe("6. results applied as the worker decided", () => {
+    it("reschedules a retry at its dueAt and records the attempt", () =>
+      withStore(async (store) => {
+        const { ids } = await setUp(store, {}, 1, t0);
+        const id = ids[0] ?? "";
+        await claimAll(store, t0);
+        await store.complete(
+          "w1",
+          [{ deliveryId: id, kind: "retry", attempt: attemptAt(t0, 503), dueAt: t0 + 5000 }],
+          t0,
+        );
+        const info = await store.getDelivery(id);
+        assert.equal(info?.status, "queued");
+        assert.equal(info?.dueAt, t0 + 5000);
+        assert.equal(info?.attempts, 1);
+        assert.deepEqual(await claimAll(store, t0 + 4999), []);
+        const [again] = await claimAll(store, t0 + 5000);
+        assert.equal(again?.attempt, 2);
+        await store.complete(
+          "w1",
+          [{ deliveryId: id, kind: "delivered", attempt: attemptAt(t0 + 5000, 204) }],
+          t0 + 5001,
+        );
+        assert.equal((await store.getDelivery(id))?.status, "delivered");
+        assert.deepEqual(
+          (await store.listAttempts(id)).map((attempt) => attempt.status),
+          [503, 204],
+        );
+      }));
+
+    it("dead-letters with the reason and attempts, and counts per endpoint", () =>
+      withStore(async (store) => {
+        const { ep } = await setUp(store, {}, 3, t0);
+        const claimed = await claimAll(store, t0, { max: 2 });
+        assert.equal(claimed.length, 2);
+        const deadId = claimed[0]?.deliveryId;
+        const reason = "retries exhausted after 1 attempts";
+        await store.complete(
+          "w1",
+          [{ deliveryId: deadId ?? "", kind: "dead", attempt: attemptAt(t0, 500), reason }],
+          t0 + 1,
+        );
+        const info = await store.getDelivery(deadId ?? "");
+        assert.equal(info?.status, "dead");
+        assert.equal(info?.deadReason, reason);
+        const letters = await store.listDeadLetters(ep, 10);
+        assert.equal(letters.length, 1);
+        assert.equal(letters[0]?.deliveryId, deadId);
+        assert.equal(letters[0]?.deadReason, reason);
+        assert.equal(letters[0]?.attempts, 1);
+        const state = await store.getEndpointState(ep, t0 + 1);
+        assert.deepEqual([state.queued, state.inFlight, state.dead], [1, 1, 1]);
+        const stats = (await store.stats()).endpoints.find((e) => e.endpointId === ep);
+        assert.deepEqual([stats?.queued, stats?.inFlight, stats?.dead], [1, 1, 1]);
+      }));
+  });
+
+  describe("7. circuit breaker", () => {
+    it("opens at the failure rate and parks deliveries without counting attempts", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await openBreaker(store, t0);
+        const state = await store.getEndpointState(ep, t0 + 10);
+        assert.equal(state.breaker, "open");
+        assert.equal(state.openUntil, t0 + 5001);
+        const parked = await store.claim({ workerId: "w1", max: 10, leaseMs: 60_000, now: t0 + 10 });
+        assert.deepEqual(parked.deliveries, []);
+        if (parked.nextDueAt !== undefined) assert.ok(parked.nextDueAt <= t0 + 5001);
+        const fresh = await store.getDelivery(ids[9] ?? "");
+        assert.deepEqual([fresh?.status, fresh?.attempts], ["queued", 0]);
+      }));
+
+    it("lets one probe through when half-open; a delivered probe closes it and the parked work flows", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await openBreaker(store, t0);
+        const probe = await claimAll(store, t0 + 5001);
+        assert.equal(probe.length, 1);
+        assert.equal((await store.getEndpointState(ep, t0 + 5001)).breaker, "half-open");
+        assert.deepEqual(await claimAll(store, t0 + 5001), []);
+        await store.complete(
+          "w1",
+          [{ deliveryId: probe[0]?.deliveryId ?? "", kind: "delivered", attempt: attemptAt(t0 + 5002, 200) }],
+          t0 + 5002,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 5002)).breaker, "closed");
+        const rest = await claimAll(store, t0 + 5003);
+        assert.equal(rest.length, 7);
+        await store.complete(
+          "w1",
+          rest.map((d) => ({
+            deliveryId: d.deliveryId,
+            kind: "delivered" as const,
+            attempt: attemptAt(t0 + 5004, 200),
+          })),
+          t0 + 5004,
+        );
+        for (const id of ids) assert.equal((await store.getDelivery(id))?.status, "delivered");
+      }));
+
+    it("re-opens for cooldownMs when the probe fails", () =>
+      withStore(async (store) => {
+        const { ep } = await openBreaker(store, t0);
+        const [probe] = await claimAll(store, t0 + 6000);
+        await store.complete(
+          "w1",
+          [{ deliveryId: probe?.deliveryId ?? "", kind: "retry", attempt: attemptAt(t0 + 6000), dueAt: t0 + 6001 }],
+          t0 + 6001,
+        );
+        const state = await store.getEndpointState(ep, t0 + 6002);
+        assert.equal(state.breaker, "open");
+        assert.equal(state.openUntil, t0 + 11_001);
+        assert.deepEqual(await claimAll(store, t0 + 11_000), []);
+        assert.equal((await claimAll(store, t0 + 11_001)).length, 1);
+      }));
+
+    it("never counts releases", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await setUp(store, { breaker: { minRequests: 1, failureRate: 0.5 } }, 1, t0);
+        await claimAll(store, t0);
+        await store.complete("w1", [{ deliveryId: ids[0] ?? "", kind: "release", dueAt: t0 + 1 }], t0 + 1);
+        const state = await store.getEndpointState(ep, t0 + 1);
+        assert.equal(state.breaker, "closed");
+        assert.equal(state.failingSince, undefined);
+        assert.equal((await claimAll(store, t0 + 1)).length, 1);
+      }));
+
+    it("forgets failures older than the window", () =>
+      withStore(async (store) => {
+        const breaker = { windowMs: 1000, minRequests: 2, failureRate: 1, cooldownMs: 5000 };
+        const { ep } = await setUp(store, { breaker }, 1, t0);
+        await failOnce(store, t0);
+        await failOnce(store, t0 + 1500);
+        assert.equal((await store.getEndpointState(ep, t0 + 1500)).breaker, "closed");
+        await failOnce(store, t0 + 1501);
+        assert.equal((await store.getEndpointState(ep, t0 + 1501)).breaker, "open");
+      }));
+  });
+
+  describe("8. failingSince and disabling", () => {
+    it("tracks failingSince, and disables an endpoint failing for disableAfterMs", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await setUp(store, { breaker: { disableAfterMs: 10_000 } }, 2, t0);
+        const [claimedFirst] = await claimAll(store, t0, { max: 1 });
+        await store.complete(
+          "w1",
+          [{ deliveryId: claimedFirst?.deliveryId ?? "", kind: "retry", attempt: attemptAt(t0), dueAt: t0 + 60_000 }],
+          t0,
+        );
+        assert.equal((await store.getEndpointState(ep, t0)).failingSince, t0);
+        const [other] = await claimAll(store, t0 + 1000);
+        await store.complete(
+          "w1",
+          [{ deliveryId: other?.deliveryId ?? "", kind: "delivered", attempt: attemptAt(t0 + 1000, 200) }],
+          t0 + 1000,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 1000)).failingSince, undefined);
+
+        const retried = await claimAll(store, t0 + 60_000);
+        assert.equal(retried.length, 1);
+        const id = retried[0]?.deliveryId ?? "";
+        await store.complete(
+          "w1",
+          [{ deliveryId: id, kind: "retry", attempt: attemptAt(t0), dueAt: t0 + 60_000 }],
+          t0 + 60_000,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 60_000)).failingSince, t0 + 60_000);
+        await claimAll(store, t0 + 60_000);
+        await store.complete(
+          "w1",
+          [{ deliveryId: id, kind: "retry", attempt: attemptAt(t0), dueAt: t0 + 65_000 }],
+          t0 + 65_000,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 65_000)).enabled, true);
+        await claimAll(store, t0 + 65_000);
+        await store.complete(
+          "w1",
+          [{ deliveryId: id, kind: "retry", attempt: attemptAt(t0), dueAt: t0 + 999_000 }],
+          t0 + 70_000,
+        );
+        const disabled = await store.getEndpointState(ep, t0 + 70_000);
+        assert.equal(disabled.enabled, false);
+        assert.equal(disabled.disabledReason, "failing for more than 10000 ms");
+        assert.equal(disabled.queued, 1);
+
+        await store.setEndpointEnabled(ep, true, t0 + 70_001);
+        const enabled = await store.getEndpointState(ep, t0 + 70_001);
+        assert.equal(enabled.enabled, true);
+        assert.equal(enabled.disabledReason, undefined);
+        assert.equal(enabled.failingSince, undefined);
+        assert.equal(enabled.breaker, "closed");
+        // Enabling makes parked deliveries due now, even one whose retry was far away.
+        const replayed = await claimAll(store, t0 + 70_001);
+        assert.deepEqual(
+          replayed.map((d) => [d.deliveryId, d.attempt]),
+          [[id, 5]],
+        );
+        assert.ok(ids.includes(id));
+      }));
+
+    it("410 Gone disables the endpoint and parks the delivery with its attempt counted", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await setUp(store, {}, 2, t0);
+        const [gone] = await claimAll(store, t0, { max: 1 });
+        const id = gone?.deliveryId ?? "";
+        await store.complete("w1", [{ deliveryId: id, kind: "gone", attempt: attemptAt(t0, 410) }], t0 + 1);
+        const state = await store.getEndpointState(ep, t0 + 1);
+        assert.equal(state.enabled, false);
+        assert.equal(state.disabledReason, "410 Gone");
+        assert.equal(state.queued, 2);
+        const info = await store.getDelivery(id);
+        assert.deepEqual([info?.status, info?.attempts], ["queued", 1]);
+        assert.equal((await store.listAttempts(id)).length, 1);
+        assert.deepEqual(await claimAll(store, t0 + 2), []);
+        await store.setEndpointEnabled(ep, true, t0 + 3);
+        const claimed = await claimAll(store, t0 + 3);
+        assert.deepEqual(
+          claimed.map((d) => [d.deliveryId, d.attempt]).sort(),
+          [
+            [id, 2],
+            [ids.find((other) => other !== id), 1],
+          ].sort(),
+        );
+      }));
+  });
+}

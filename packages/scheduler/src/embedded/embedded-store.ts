@@ -1,0 +1,572 @@
+import { type AttemptRecord, type Endpoint, HookyardError } from "@hookyard/core";
+import type { SchedulerLogger } from "../logger.js";
+import {
+  type ClaimedDelivery,
+  type ClaimRequest,
+  type ClaimResult,
+  type CompletionResult,
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
+  DEFAULT_RETENTION_MS,
+  type DeliveryInfo,
+  type DeliveryStatus,
+  type EndpointState,
+  type EnqueueRequest,
+  type EnqueueResult,
+  MAX_ATTEMPTS_LOGGED,
+  type SchedulerStats,
+  type SchedulerStore,
+  type StoreRetentionOptions,
+} from "../store.js";
+import { BinaryHeap } from "./binary-heap.js";
+import { breakerState, createHealth, recordFailure, recordSuccess, resetHealth } from "./endpoint-health.js";
+import { EndpointQueue } from "./endpoint-queue.js";
+import { createIdFactory } from "./ids.js";
+import type { DeliveryRecord, EndpointRecord, MessageRecord } from "./records.js";
+
+export interface EmbeddedStoreOptions extends StoreRetentionOptions {
+  /** Gets one warning at creation: the embedded store loses everything when the process stops. */
+  readonly logger?: SchedulerLogger;
+}
+
+interface IndexEntry {
+  readonly score: number;
+  readonly seq: number;
+  readonly token: number;
+  readonly endpoint: EndpointRecord;
+}
+
+/** Something that happens at a time (lease expiry, retention end, dedup expiry), valid while `isCurrent()`. */
+interface TimedEntry {
+  readonly at: number;
+  readonly fire: () => void;
+  readonly isCurrent: () => boolean;
+}
+
+interface DedupEntry {
+  readonly result: EnqueueResult;
+  readonly expiresAt: number;
+}
+
+function unknownEndpoint(endpointId: string): HookyardError {
+  return new HookyardError("ENDPOINT_UNKNOWN", `unknown endpoint ${JSON.stringify(endpointId)}`, {
+    details: { endpointId },
+  });
+}
+
+/**
+ * The in-process `SchedulerStore`: every structure the Redis store keeps in sorted sets is a binary heap here
+ * (endpoints by next eligible time, each endpoint's deliveries by due time, leases by expiry, retention ends),
+ * with lazy invalidation, so a claim costs O(k log n) for k leased deliveries whatever the backlog.
+ * Not durable: for trying Hookyard on a laptop and for tests.
+ */
+export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): SchedulerStore {
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
+  options.logger?.warn(
+    { store: "embedded", durable: false },
+    "embedded scheduler store is not durable: queued deliveries are lost when the process stops",
+  );
+
+  const endpoints = new Map<string, EndpointRecord>();
+  const deliveries = new Map<string, DeliveryRecord>();
+  const messages = new Map<string, MessageRecord>();
+  const dedup = new Map<string, DedupEntry>();
+  const listeners = new Set<() => void>();
+  const nextId = createIdFactory();
+  const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
+  const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
+  let sequence = 0;
+  /** Latest `now` any call passed: methods without `now` apply retention against it. */
+  let latestNow = Number.NEGATIVE_INFINITY;
+  let closed = false;
+
+  function advance(now: number): void {
+    if (closed) throw new HookyardError("STORE_CLOSED", "the embedded store is closed");
+    if (now > latestNow) latestNow = now;
+    for (;;) {
+      const top = timers.peek();
+      if (top === undefined || top.at > latestNow) return;
+      timers.pop();
+      if (top.isCurrent()) top.fire();
+    }
+  }
+
+  function wake(): void {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the store's state is already consistent.
+      }
+    }
+  }
+
+  function endpointOf(endpointId: string): EndpointRecord {
+    const endpoint = endpoints.get(endpointId);
+    if (endpoint === undefined) throw unknownEndpoint(endpointId);
+    return endpoint;
+  }
+
+  function isEnabled(endpoint: EndpointRecord): boolean {
+    return endpoint.runtimeEnabled && endpoint.config.enabled;
+  }
+
+  function setStatus(delivery: DeliveryRecord, status: DeliveryStatus): void {
+    const counts = endpointOf(delivery.endpointId).counts;
+    if (delivery.status === "queued") counts.queued -= 1;
+    else if (delivery.status === "leased") counts.leased -= 1;
+    else if (delivery.status === "dead") counts.dead -= 1;
+    delivery.status = status;
+    if (status === "queued") counts.queued += 1;
+    else if (status === "leased") counts.leased += 1;
+    else if (status === "dead") counts.dead += 1;
+  }
+
+  /** Earliest time the endpoint may lease, or undefined when only an event (not time) can make it eligible. */
+  function eligibleAt(endpoint: EndpointRecord): number | undefined {
+    if (!isEnabled(endpoint)) return undefined;
+    const { openUntil } = endpoint.health;
+    // Open or half-open: one probe at a time, once nothing else is in flight.
+    const capacity = openUntil === undefined ? endpoint.config.policy.concurrency : 1;
+    if (endpoint.counts.leased >= capacity) return undefined;
+    const dueAt = endpoint.queue.headDueAt();
+    if (dueAt === undefined) return undefined;
+    let at = Math.max(dueAt, endpoint.lastClaimAt);
+    if (openUntil !== undefined) at = Math.max(at, openUntil);
+    const rate = endpoint.config.policy.rateLimit;
+    if (rate !== undefined && endpoint.tat !== undefined) {
+      const interval = 1000 / rate.perSecond;
+      at = Math.max(at, endpoint.tat - interval * (rate.burst - 1));
+    }
+    return at;
+  }
+
+  function reindex(endpoint: EndpointRecord): void {
+    const score = eligibleAt(endpoint);
+    // Unchanged: keep the entry (and its place among equal scores); saves a push per enqueue in a flood.
+    if (score !== undefined && score === endpoint.indexedScore) return;
+    endpoint.indexToken += 1;
+    endpoint.indexedScore = score;
+    if (score === undefined) return;
+    sequence += 1;
+    index.push({ score, seq: sequence, token: endpoint.indexToken, endpoint });
+    // Stale entries with future scores are only dropped when they surface; keep the heap bounded anyway.
+    if (index.size > 2 * endpoints.size + 1024) {
+      for (const entry of index.drain()) if (entry.token === entry.endpoint.indexToken) index.push(entry);
+    }
+  }
+
+  function validIndexTop(): IndexEntry | undefined {
+    for (;;) {
+      const top = index.peek();
+      if (top === undefined || top.token === top.endpoint.indexToken) return top;
+      index.pop();
+    }
+  }
+
+  /** Whether one more delivery of this endpoint may be leased right now (cap, breaker, rate limit). */
+  function mayLease(endpoint: EndpointRecord, now: number): boolean {
+    if (!isEnabled(endpoint)) return false;
+    const { openUntil } = endpoint.health;
+    if (openUntil !== undefined && now < openUntil) return false;
+    const capacity = openUntil === undefined ? endpoint.config.policy.concurrency : 1;
+    if (endpoint.counts.leased >= capacity) return false;
+    const rate = endpoint.config.policy.rateLimit;
+    if (rate !== undefined && endpoint.tat !== undefined) {
+      const interval = 1000 / rate.perSecond;
+      if (endpoint.tat - now > interval * (rate.burst - 1)) return false;
+    }
+    return true;
+  }
+
+  function lease(endpoint: EndpointRecord, delivery: DeliveryRecord, workerId: string, now: number, leaseMs: number) {
+    setStatus(delivery, "leased");
+    delivery.attempts += 1;
+    delivery.leasedBy = workerId;
+    watchLease(delivery, now + leaseMs);
+    const rate = endpoint.config.policy.rateLimit;
+    if (rate !== undefined) endpoint.tat = Math.max(endpoint.tat ?? now, now) + 1000 / rate.perSecond;
+  }
+
+  function watchLease(delivery: DeliveryRecord, expiresAt: number): void {
+    delivery.leaseExpiresAt = expiresAt;
+    timers.push({
+      at: expiresAt,
+      isCurrent: () => delivery.status === "leased" && delivery.leaseExpiresAt === expiresAt,
+      fire: () => {
+        requeue(delivery, latestNow, false);
+        reindex(endpointOf(delivery.endpointId));
+      },
+    });
+  }
+
+  /** Back to the queue at `dueAt` (expired lease, retry, release, 410); the caller re-indexes. */
+  function requeue(delivery: DeliveryRecord, dueAt: number, release: boolean): void {
+    const endpoint = endpointOf(delivery.endpointId);
+    if (release) delivery.attempts = Math.max(0, delivery.attempts - 1);
+    setStatus(delivery, "queued");
+    delivery.leasedBy = undefined;
+    delivery.leaseExpiresAt = undefined;
+    delivery.dueAt = dueAt;
+    endpoint.queue.schedule(delivery);
+  }
+
+  function retain(delivery: DeliveryRecord, until: number): void {
+    delivery.expiresAt = until;
+    const status = delivery.status;
+    timers.push({
+      at: until,
+      isCurrent: () => delivery.status === status && delivery.expiresAt === until,
+      fire: () => forget(delivery),
+    });
+  }
+
+  /** Retention ended: the delivery, its attempt log and (when unreferenced) its envelope vanish. */
+  function forget(delivery: DeliveryRecord): void {
+    const endpoint = endpointOf(delivery.endpointId);
+    if (delivery.status === "dead") endpoint.counts.dead -= 1;
+    endpoint.deadLetters.delete(delivery.id);
+    endpoint.deliveries.delete(delivery.id);
+    deliveries.delete(delivery.id);
+    const message = messages.get(delivery.messageId);
+    if (message !== undefined) {
+      message.refs -= 1;
+      if (message.refs <= 0) messages.delete(delivery.messageId);
+    }
+  }
+
+  function logAttempt(delivery: DeliveryRecord, attempt: AttemptRecord | undefined): void {
+    if (attempt === undefined) return;
+    delivery.attemptLog.push(attempt);
+    if (delivery.attemptLog.length > MAX_ATTEMPTS_LOGGED) delivery.attemptLog.shift();
+  }
+
+  function disable(endpoint: EndpointRecord, reason: string): void {
+    endpoint.runtimeEnabled = false;
+    endpoint.disabledReason = reason;
+  }
+
+  function countFailure(endpoint: EndpointRecord, now: number): void {
+    const reason = recordFailure(endpoint.health, endpoint.config.policy.breaker, now);
+    if (reason !== undefined && endpoint.runtimeEnabled) disable(endpoint, reason);
+  }
+
+  function applyResult(result: CompletionResult, delivery: DeliveryRecord, now: number): void {
+    const endpoint = endpointOf(delivery.endpointId);
+    const breaker = endpoint.config.policy.breaker;
+    switch (result.kind) {
+      case "delivered":
+        logAttempt(delivery, result.attempt);
+        settle(endpoint, delivery, "delivered", now + retentionMs);
+        recordSuccess(endpoint.health, breaker, now);
+        break;
+      case "dead":
+        logAttempt(delivery, result.attempt);
+        delivery.deadReason = result.reason;
+        settle(endpoint, delivery, "dead", now + deadLetterRetentionMs);
+        endpoint.deadLetters.set(delivery.id, delivery);
+        if (result.attempt !== undefined) countFailure(endpoint, now);
+        break;
+      case "retry":
+        logAttempt(delivery, result.attempt);
+        countFailure(endpoint, now);
+        requeue(delivery, result.dueAt, false);
+        break;
+      case "gone":
+        logAttempt(delivery, result.attempt);
+        countFailure(endpoint, now);
+        disable(endpoint, "410 Gone");
+        requeue(delivery, now, false);
+        break;
+      case "release":
+        requeue(delivery, result.dueAt, true);
+        break;
+    }
+    reindex(endpoint);
+  }
+
+  function settle(endpoint: EndpointRecord, delivery: DeliveryRecord, status: "delivered" | "dead", until: number) {
+    setStatus(delivery, status);
+    delivery.leasedBy = undefined;
+    delivery.leaseExpiresAt = undefined;
+    endpoint.queue.finish(delivery);
+    retain(delivery, until);
+  }
+
+  function replay(delivery: DeliveryRecord, now: number): boolean {
+    if (delivery.status !== "dead" && delivery.status !== "delivered") return false;
+    const endpoint = endpointOf(delivery.endpointId);
+    endpoint.deadLetters.delete(delivery.id);
+    setStatus(delivery, "queued");
+    delivery.attempts = 0;
+    delivery.deadReason = undefined;
+    delivery.expiresAt = undefined;
+    delivery.dueAt = now;
+    sequence += 1;
+    delivery.seq = sequence;
+    endpoint.queue.add(delivery);
+    reindex(endpoint);
+    return true;
+  }
+
+  function info(delivery: DeliveryRecord): DeliveryInfo {
+    const message = messages.get(delivery.messageId);
+    return {
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      endpointId: delivery.endpointId,
+      status: delivery.status,
+      attempts: delivery.attempts,
+      createdAt: delivery.createdAt,
+      ...(delivery.status === "queued" ? { dueAt: delivery.dueAt } : {}),
+      ...(delivery.deadReason === undefined ? {} : { deadReason: delivery.deadReason }),
+      ...(message === undefined ? {} : { envelope: message.envelope }),
+    };
+  }
+
+  function stateOf(endpoint: EndpointRecord, now: number): EndpointState {
+    const reason = !endpoint.runtimeEnabled
+      ? endpoint.disabledReason
+      : endpoint.config.enabled
+        ? undefined
+        : "disabled in config";
+    const { openUntil, failingSince } = endpoint.health;
+    return {
+      endpointId: endpoint.id,
+      enabled: isEnabled(endpoint),
+      ...(reason === undefined ? {} : { disabledReason: reason }),
+      breaker: breakerState(endpoint.health, now),
+      ...(openUntil === undefined ? {} : { openUntil }),
+      ...(failingSince === undefined ? {} : { failingSince }),
+      queued: endpoint.counts.queued,
+      inFlight: endpoint.counts.leased,
+      dead: endpoint.counts.dead,
+    };
+  }
+
+  function addEndpoint(config: Endpoint): void {
+    endpoints.set(config.id, {
+      id: config.id,
+      config,
+      runtimeEnabled: true,
+      disabledReason: undefined,
+      queue: new EndpointQueue(),
+      health: createHealth(),
+      tat: undefined,
+      lastClaimAt: Number.NEGATIVE_INFINITY,
+      indexToken: 0,
+      indexedScore: undefined,
+      counts: { queued: 0, leased: 0, dead: 0 },
+      deliveries: new Map(),
+      deadLetters: new Map(),
+    });
+  }
+
+  return {
+    durable: false,
+
+    async syncEndpoints(list) {
+      advance(latestNow);
+      for (const config of list) {
+        const endpoint = endpoints.get(config.id);
+        if (endpoint === undefined) addEndpoint(config);
+        else {
+          endpoint.config = config;
+          reindex(endpoint);
+        }
+      }
+      wake();
+    },
+
+    async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+      const { envelope, endpointIds, now } = request;
+      advance(now);
+      if (request.dedupKey !== undefined) {
+        const seen = dedup.get(request.dedupKey);
+        if (seen !== undefined && seen.expiresAt > now) return { ...seen.result, duplicate: true };
+      }
+      const targets = endpointIds.map(endpointOf);
+      const messageId = nextId(now);
+      messages.set(messageId, { envelope, refs: targets.length });
+      const deliveryIds: string[] = [];
+      for (const endpoint of targets) {
+        sequence += 1;
+        const orderKey = endpoint.config.policy.orderedByKey ? envelope.key : undefined;
+        const delivery: DeliveryRecord = {
+          id: nextId(now),
+          messageId,
+          endpointId: endpoint.id,
+          createdAt: now,
+          orderKey,
+          seq: sequence,
+          status: "queued",
+          attempts: 0,
+          dueAt: now,
+          queueToken: 0,
+          leasedBy: undefined,
+          leaseExpiresAt: undefined,
+          deadReason: undefined,
+          expiresAt: undefined,
+          attemptLog: [],
+        };
+        deliveries.set(delivery.id, delivery);
+        endpoint.deliveries.set(delivery.id, delivery);
+        endpoint.counts.queued += 1;
+        endpoint.queue.add(delivery);
+        reindex(endpoint);
+        deliveryIds.push(delivery.id);
+      }
+      const result: EnqueueResult = { messageId, deliveryIds, duplicate: false };
+      if (request.dedupKey !== undefined) {
+        const key = request.dedupKey;
+        const entry = { result, expiresAt: now + (request.dedupTtlMs ?? 0) };
+        dedup.set(key, entry);
+        timers.push({ at: entry.expiresAt, isCurrent: () => dedup.get(key) === entry, fire: () => dedup.delete(key) });
+      }
+      wake();
+      return result;
+    },
+
+    async claim({ workerId, max, leaseMs, now }: ClaimRequest): Promise<ClaimResult> {
+      advance(now); // also returns expired leases to their queues
+      const due: EndpointRecord[] = [];
+      // Endpoints in order of their due time; never more than `max` (each due one gets at least one).
+      while (due.length < max) {
+        const top = validIndexTop();
+        if (top === undefined || top.score > now) break;
+        index.pop();
+        top.endpoint.indexToken += 1;
+        top.endpoint.indexedScore = undefined;
+        due.push(top.endpoint);
+      }
+      const share = due.length === 0 ? 0 : Math.ceil(max / due.length);
+      const claimed: ClaimedDelivery[] = [];
+      for (const endpoint of due) {
+        for (let taken = 0; taken < share && claimed.length < max && mayLease(endpoint, now); taken++) {
+          const delivery = endpoint.queue.popDue(now);
+          if (delivery === undefined) break;
+          lease(endpoint, delivery, workerId, now, leaseMs);
+          const message = messages.get(delivery.messageId);
+          if (message === undefined) throw new HookyardError("STORE_CORRUPT", "a queued delivery lost its envelope");
+          claimed.push({
+            deliveryId: delivery.id,
+            endpointId: endpoint.id,
+            envelope: message.envelope,
+            attempt: delivery.attempts,
+            createdAt: delivery.createdAt,
+          });
+        }
+        endpoint.lastClaimAt = now;
+        reindex(endpoint);
+      }
+      const next = validIndexTop();
+      return { deliveries: claimed, ...(next === undefined ? {} : { nextDueAt: next.score }) };
+    },
+
+    async complete(workerId, results, now) {
+      advance(now);
+      for (const result of results) {
+        const delivery = deliveries.get(result.deliveryId);
+        if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
+        applyResult(result, delivery, now);
+      }
+    },
+
+    async extendLeases(workerId, deliveryIds, leaseMs, now) {
+      advance(now);
+      for (const id of deliveryIds) {
+        const delivery = deliveries.get(id);
+        if (delivery?.status === "leased" && delivery.leasedBy === workerId) watchLease(delivery, now + leaseMs);
+      }
+    },
+
+    async getDelivery(deliveryId) {
+      advance(latestNow);
+      const delivery = deliveries.get(deliveryId);
+      return delivery === undefined ? undefined : info(delivery);
+    },
+
+    async listAttempts(deliveryId) {
+      advance(latestNow);
+      return [...(deliveries.get(deliveryId)?.attemptLog ?? [])];
+    },
+
+    async listDeadLetters(endpointId, limit) {
+      advance(latestNow);
+      const letters: DeliveryInfo[] = [];
+      for (const delivery of endpoints.get(endpointId)?.deadLetters.values() ?? []) {
+        if (letters.length >= limit) break;
+        letters.push(info(delivery));
+      }
+      return letters;
+    },
+
+    async replayDelivery(deliveryId, now) {
+      advance(now);
+      const delivery = deliveries.get(deliveryId);
+      const replayed = delivery !== undefined && replay(delivery, now);
+      if (replayed) wake();
+      return replayed;
+    },
+
+    async replayDeadLetters(endpointId, now) {
+      advance(now);
+      const endpoint = endpoints.get(endpointId);
+      let count = 0;
+      for (const delivery of [...(endpoint?.deadLetters.values() ?? [])]) if (replay(delivery, now)) count += 1;
+      if (count > 0) wake();
+      return count;
+    },
+
+    async replaySince(endpointId, since, now) {
+      advance(now);
+      const endpoint = endpoints.get(endpointId);
+      let count = 0;
+      for (const delivery of [...(endpoint?.deliveries.values() ?? [])]) {
+        if (delivery.createdAt >= since && replay(delivery, now)) count += 1;
+      }
+      if (count > 0) wake();
+      return count;
+    },
+
+    async setEndpointEnabled(endpointId, enabled, now) {
+      advance(now);
+      const endpoint = endpointOf(endpointId);
+      if (!enabled) {
+        disable(endpoint, "disabled by operator");
+        reindex(endpoint);
+        return;
+      }
+      endpoint.runtimeEnabled = true;
+      endpoint.disabledReason = undefined;
+      resetHealth(endpoint.health);
+      for (const delivery of endpoint.deliveries.values()) if (delivery.status === "queued") delivery.dueAt = now;
+      endpoint.queue.rebuild();
+      reindex(endpoint);
+      wake();
+    },
+
+    async getEndpointState(endpointId, now) {
+      advance(now);
+      return stateOf(endpointOf(endpointId), now);
+    },
+
+    async stats(): Promise<SchedulerStats> {
+      advance(latestNow);
+      return { endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, latestNow)) };
+    },
+
+    onWake(listener) {
+      const own = () => listener();
+      listeners.add(own);
+      return () => {
+        listeners.delete(own);
+      };
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Makes unique ids that sort by creation time: base36 milliseconds (fixed width), a per-millisecond sequence
+ * (keeps order within one millisecond) and random bytes (unique across processes).
+ */
+export function createIdFactory(): (now: number) => string {
+  let lastMs = -1;
+  let sequence = 0;
+  return (now) => {
+    if (now === lastMs) sequence += 1;
+    else {
+      lastMs = now;
+      sequence = 0;
+    }
+    const time = Math.max(0, Math.floor(now)).toString(36).padStart(9, "0");
+    return `${time}${sequence.toString(36).padStart(4, "0")}${randomBytes(3).toString("hex")}`;
+  };
+}

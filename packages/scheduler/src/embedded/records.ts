@@ -1,0 +1,55 @@
+import type { AttemptRecord, Endpoint, Envelope } from "@hookyard/core";
+import type { DeliveryStatus } from "../store.js";
+import type { EndpointHealth } from "./endpoint-health.js";
+import type { EndpointQueue } from "./endpoint-queue.js";
+
+/** The embedded store's mutable state for one delivery. */
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly messageId: string;
+  readonly endpointId: string;
+  readonly createdAt: number;
+  /** Per-key order: set at enqueue when the endpoint was ordered and the envelope had a key. */
+  readonly orderKey: string | undefined;
+  /** Tie-breaker among equal due times: enqueue (or replay) order. */
+  seq: number;
+  status: DeliveryStatus;
+  attempts: number;
+  dueAt: number;
+  /** Bumped whenever the delivery is pushed into its queue heap; older heap entries are stale. */
+  queueToken: number;
+  leasedBy: string | undefined;
+  leaseExpiresAt: number | undefined;
+  deadReason: string | undefined;
+  /** Retention end for delivered and dead deliveries. */
+  expiresAt: number | undefined;
+  attemptLog: AttemptRecord[];
+}
+
+export interface MessageRecord {
+  readonly envelope: Envelope;
+  /** Deliveries still referencing the envelope. */
+  refs: number;
+}
+
+export interface EndpointRecord {
+  readonly id: string;
+  config: Endpoint;
+  runtimeEnabled: boolean;
+  disabledReason: string | undefined;
+  readonly queue: EndpointQueue;
+  readonly health: EndpointHealth;
+  /** GCRA theoretical arrival time. */
+  tat: number | undefined;
+  /** Last claim that served this endpoint: it queues behind endpoints waiting since earlier (fairness). */
+  lastClaimAt: number;
+  /** Bumped on every re-index; older entries of the endpoint index are stale. */
+  indexToken: number;
+  /** Score of the endpoint's current index entry; undefined when it has none. */
+  indexedScore: number | undefined;
+  counts: { queued: number; leased: number; dead: number };
+  /** Every stored delivery of the endpoint, in creation order (replaySince). */
+  readonly deliveries: Map<string, DeliveryRecord>;
+  /** Dead letters in order of death. */
+  readonly deadLetters: Map<string, DeliveryRecord>;
+}

@@ -1,0 +1,130 @@
+--[[
+  claim: returns expired leases to their queues, then leases up to `max` due deliveries fairly across the
+  endpoints of the schedule (each due endpoint gets at most ceil(max / due endpoints)), honouring the
+  enabled flags, concurrency caps, breakers (one probe when half-open) and GCRA rate limits. An endpoint that
+  still has due work is re-scored to `now`, so the others go first next time.
+
+  KEYS[1] schedule
+  KEYS[2] leases
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2] now (ms, store clock)
+  ARGV[3] max deliveries to lease
+  ARGV[4] lease duration (ms)
+  ARGV[5] worker id
+
+  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 5 items:
+  delivery id, endpoint id, attempt, created at, encoded envelope }.
+]]
+
+local now = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local lease_until = now + tonumber(ARGV[4])
+local worker = ARGV[5]
+
+local cache, dirty, unknown = {}, {}, {}
+local function endpoint(id)
+  local ep = cache[id]
+  if ep == nil then
+    ep = load_endpoint(id) or false
+    cache[id] = ep
+  end
+  return ep
+end
+
+-- 1. Expired leases of dead workers go back to their queue, due now (the attempt stays counted).
+local expired = redis.call("ZRANGEBYSCORE", K.leases, "-inf", now, "LIMIT", 0, 200)
+if #expired > 0 then
+  for _, did in ipairs(expired) do
+    local dk = K.delivery(did)
+    local v = redis.call("HMGET", dk, "ep", "st", "p")
+    if v[2] == "leased" then
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("ZADD", K.queue(v[1]), now, did)
+      local ep = endpoint(v[1])
+      if ep then
+        ep.inf = math.max(0, ep.inf - 1)
+        if v[3] == "1" then ep.probe = false end
+        dirty[v[1]] = ep
+      end
+    end
+  end
+  in_chunks(expired, function(...) redis.call("ZREM", K.leases, ...) end)
+  for _, ep in pairs(dirty) do reschedule(ep, now) end
+end
+
+-- 2. Lease from the due endpoints, oldest schedule entry first.
+local out = { "", unknown }
+local remaining = max
+local due_count = redis.call("ZCOUNT", K.schedule, "-inf", now)
+if due_count > 0 then
+  local share = math.max(1, math.ceil(max / due_count))
+  local candidates = redis.call("ZRANGEBYSCORE", K.schedule, "-inf", now, "LIMIT", 0, max * 2)
+  local envelopes = {}
+  for _, id in ipairs(candidates) do
+    if remaining <= 0 then break end
+    local ep = endpoint(id)
+    if not ep then
+      unknown[#unknown + 1] = id
+      redis.call("ZREM", K.schedule, id)
+    else
+      dirty[id] = ep
+      if ep.br == "open" and now >= (ep.ou or 0) then
+        ep.br = "half"
+        ep.probe = false
+      end
+      local at = eligible_at(ep)
+      if at and at <= now then
+        local limit = math.min(share, remaining, ep.conc - ep.inf)
+        if ep.br == "half" then limit = math.min(limit, 1) end
+        local ids = redis.call("ZRANGEBYSCORE", K.queue(id), "-inf", now, "LIMIT", 0, limit)
+        local leased, lease_members = {}, {}
+        for _, did in ipairs(ids) do
+          if ep.rps > 0 then
+            if ep.tat and ep.tat - now > tolerance(ep) then break end
+            ep.tat = math.max(ep.tat or now, now) + emission_interval(ep)
+          end
+          local dk = K.delivery(did)
+          local v = redis.call("HMGET", dk, "m", "c", "a", "env")
+          local env = v[4] or envelopes[v[1]]
+          if env == nil and v[1] then
+            env = redis.call("HGET", K.message(v[1]), "env")
+            envelopes[v[1]] = env
+          end
+          leased[#leased + 1] = did
+          if env then
+            local attempt = (tonumber(v[3]) or 0) + 1
+            local probe = ep.br == "half"
+            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until, "a", attempt, "p", probe and "1" or "")
+            if probe then ep.probe = true end
+            lease_members[#lease_members + 1] = lease_until
+            lease_members[#lease_members + 1] = did
+            out[#out + 1] = did
+            out[#out + 1] = id
+            out[#out + 1] = attempt
+            out[#out + 1] = tonumber(v[2]) or now
+            out[#out + 1] = env
+          else
+            -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
+            redis.call("HSET", dk, "st", "dead", "why", "envelope missing")
+            redis.call("ZADD", K.dead(id), now, did)
+          end
+        end
+        if #leased > 0 then
+          redis.call("ZREM", K.queue(id), unpack(leased))
+        end
+        if #lease_members > 0 then
+          ep.inf = ep.inf + #lease_members / 2
+          remaining = remaining - #lease_members / 2
+          redis.call("ZADD", K.leases, unpack(lease_members))
+        end
+      end
+      reschedule(ep, now)
+    end
+  end
+end
+
+for _, ep in pairs(dirty) do save_endpoint(ep) end
+
+local first = redis.call("ZRANGE", K.schedule, 0, 0, "WITHSCORES")
+if first[2] then out[1] = first[2] end
+return out

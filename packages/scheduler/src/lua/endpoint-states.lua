@@ -1,0 +1,49 @@
+--[[
+  endpoint-states: reads endpoint states for getEndpointState and stats. Its only write drops dead-letter
+  entries past their retention (their deliveries have expired), so the counts stay true.
+
+  KEYS[1] schedule (routes the call to the store's slot)
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2] now (ms, store clock)
+  ARGV[3] retention of dead letters (ms): older entries are dropped from the dead-letter sets before counting
+  ARGV[4..] endpoint ids; none = every endpoint ever synced
+
+  Returns per endpoint 10 items: id, known ("1"/"0"), enabled ("1"/"0"), disabled reason, breaker
+  ("closed"/"open"/"half-open"), open until (""), failing since (""), queued, in flight, dead.
+]]
+
+local now = tonumber(ARGV[2])
+local ids = {}
+local dead_before = "(" .. (now - tonumber(ARGV[3]))
+for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then
+  ids = redis.call("SMEMBERS", K.endpoints)
+  table.sort(ids)
+end
+
+local out = {}
+for _, id in ipairs(ids) do
+  local ep = load_endpoint(id)
+  if not ep then
+    for _, item in ipairs({ id, "0", "0", "", "closed", "", "", 0, 0, 0 }) do out[#out + 1] = item end
+  else
+    local enabled = ep.cfg and ep.en
+    local why = ""
+    if not ep.cfg then why = "disabled in config" elseif not ep.en then why = ep.why end
+    local breaker, open_until = "closed", ""
+    if ep.br == "half" or (ep.br == "open" and now >= (ep.ou or 0)) then
+      breaker = "half-open"
+    elseif ep.br == "open" then
+      breaker = "open"
+      open_until = tostring(ep.ou)
+    end
+    local queued = redis.call("ZCARD", K.queue(id)) + ep.wait
+    redis.call("ZREMRANGEBYSCORE", K.dead(id), "-inf", dead_before)
+    local dead = redis.call("ZCARD", K.dead(id))
+    for _, item in ipairs({ id, "1", enabled and "1" or "0", why, breaker, open_until,
+      ep.fs and tostring(ep.fs) or "", queued, ep.inf, dead }) do
+      out[#out + 1] = item
+    end
+  end
+end
+return out

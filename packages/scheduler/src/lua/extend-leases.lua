@@ -1,0 +1,28 @@
+--[[
+  extend-leases: extends the leases a worker still holds; others' leases and settled deliveries are ignored.
+
+  KEYS[1] leases
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2] new lease expiry (ms, store clock)
+  ARGV[3] worker id
+  ARGV[4..] delivery ids
+
+  Returns the number of leases extended.
+]]
+
+local lease_until = ARGV[2]
+local worker = ARGV[3]
+local members = {}
+for i = 4, #ARGV do
+  local dk = K.delivery(ARGV[i])
+  local v = redis.call("HMGET", dk, "st", "w")
+  if v[1] == "leased" and v[2] == worker then
+    redis.call("HSET", dk, "lease", lease_until)
+    members[#members + 1] = lease_until
+    members[#members + 1] = ARGV[i]
+  end
+end
+if #members > 0 then
+  in_chunks(members, function(...) redis.call("ZADD", K.leases, ...) end)
+end
+return #members / 2

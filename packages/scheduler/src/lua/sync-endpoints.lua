@@ -1,0 +1,33 @@
+--[[
+  sync-endpoints: makes endpoints and their policies known. Policy fields are overwritten; runtime state
+  (breaker, runtime disable, counters) is kept; a new endpoint starts enabled with a closed breaker. Each
+  endpoint is then rescheduled, since a policy change (more concurrency, re-enabled in config) can make queued
+  work eligible.
+
+  KEYS[1] schedule
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2..] groups of 12: endpoint id, concurrency, rate per second (0 = unlimited), rate burst, ordered by key
+            (1/0), breaker window ms, breaker min requests, breaker failure rate, breaker cooldown ms, breaker
+            disable-after ms (0 = never), reason text when disabled for failing, enabled in config (1/0)
+
+  Returns the number of endpoints synced.
+]]
+
+-- Syncing has no caller clock: an endpoint is scheduled at the due time of its queue's head.
+local woken, count = 0, 0
+for i = 2, #ARGV, 12 do
+  local id = ARGV[i]
+  local ek = K.endpoint(id)
+  redis.call("HSET", ek, "conc", ARGV[i + 1], "rps", ARGV[i + 2], "burst", ARGV[i + 3], "ord", ARGV[i + 4],
+    "bw", ARGV[i + 5], "bmin", ARGV[i + 6], "brate", ARGV[i + 7], "bcool", ARGV[i + 8], "bdis", ARGV[i + 9],
+    "dmsg", ARGV[i + 10], "cfg", ARGV[i + 11])
+  if redis.call("HSETNX", ek, "en", "1") == 1 then
+    redis.call("HSET", ek, "why", "", "inf", 0, "br", "closed", "ws", 0, "wok", 0, "wfail", 0, "wait", 0)
+  end
+  redis.call("SADD", K.endpoints, id)
+  local ep = load_endpoint(id)
+  woken = woken + reschedule(ep, 0)
+  count = count + 1
+end
+if woken > 0 then redis.call("PUBLISH", K.wake, "sync") end
+return count

@@ -1,0 +1,104 @@
+import { HookyardError } from "@hookyard/core";
+
+/**
+ * Every Redis key of the scheduler is built here: the TypeScript builders below and, for the keys a Lua script
+ * derives at run time (per endpoint, per delivery), the Lua functions in `LUA_KEY_FUNCTIONS`, kept side by side so
+ * they cannot drift (a test compares them).
+ *
+ * All keys start with `{<prefix>}:`: the prefix is the hash tag, so every key of one store hashes to one slot and
+ * each script touches a single slot, on standalone Redis and on Redis Cluster alike. Scripts receive the base
+ * (`{hy}:`) as ARGV[1] and derive per-endpoint and per-delivery keys from it; Redis Cluster accepts keys not
+ * declared in KEYS as long as they live in the slot of the declared ones, which the shared tag guarantees.
+ *
+ * Data model (`{hy}:` stands for the base):
+ * - `{hy}:schedule`          zset  endpoint id → time the endpoint may next lease (absent: nothing to do, or
+ *                                   waiting for an event: disabled, concurrency full, probe in flight)
+ * - `{hy}:leases`            zset  delivery id → lease expiry
+ * - `{hy}:endpoints`         set   every endpoint id ever synced (stats)
+ * - `{hy}:wake`              channel, PUBLISHed when work becomes due earlier
+ * - `{hy}:ep:<ep>`           hash  policy (conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, dmsg, cfg) and
+ *                                   state (en, why, inf, tat, br, ou, probe, ws, wok, wfail, fs, wait)
+ * - `{hy}:queue:<ep>`        zset  delivery id → due time (queued deliveries; under per-key order only the head
+ *                                   of each key's line)
+ * - `{hy}:heads:<ep>`        hash  ordering key → delivery id at the head of that key's line
+ * - `{hy}:line:<n>:<ep>:<k>` list  delivery ids waiting behind the head of key k (n = byte length of ep, so ids
+ *                                   containing ":" cannot collide)
+ * - `{hy}:dead:<ep>`         zset  delivery id → time it died
+ * - `{hy}:done:<ep>`         zset  delivery id → time it was delivered (for replaySince; trimmed by retention)
+ * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled), keep (latest
+ *                                   retention end, store clock); PEXPIREd once refs reaches 0. Only for messages
+ *                                   fanned out to several endpoints.
+ * - `{hy}:dlv:<id>`          hash  m, ep, st, a (attempts), c (created), w (worker), lease, k (ordering key),
+ *                                   p (half-open probe), why (dead reason), and for a message with one delivery
+ *                                   x=1 + env (the envelope inline, saving a key and its bookkeeping); PEXPIREd
+ *                                   once delivered or dead
+ * - `{hy}:log:<id>`          list  attempt records, newest first, capped (LPUSH + LTRIM)
+ * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
+ */
+export interface RedisKeys {
+  /** `{prefix}:`, passed to every script as ARGV[1]. */
+  readonly base: string;
+  readonly schedule: string;
+  readonly leases: string;
+  readonly endpoints: string;
+  readonly wakeChannel: string;
+  endpoint(endpointId: string): string;
+  queue(endpointId: string): string;
+  heads(endpointId: string): string;
+  line(endpointId: string, orderingKey: string): string;
+  dead(endpointId: string): string;
+  done(endpointId: string): string;
+  message(messageId: string): string;
+  delivery(deliveryId: string): string;
+  attempts(deliveryId: string): string;
+  dedup(dedupKey: string): string;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
+
+export function createRedisKeys(prefix = "hy"): RedisKeys {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new HookyardError(
+      "CONFIG_INVALID",
+      `redis key prefix must match ${PREFIX_PATTERN}: ${JSON.stringify(prefix)}`,
+    );
+  }
+  const base = `{${prefix}}:`;
+  return {
+    base,
+    schedule: `${base}schedule`,
+    leases: `${base}leases`,
+    endpoints: `${base}endpoints`,
+    wakeChannel: `${base}wake`,
+    endpoint: (id) => `${base}ep:${id}`,
+    queue: (id) => `${base}queue:${id}`,
+    heads: (id) => `${base}heads:${id}`,
+    line: (id, key) => `${base}line:${Buffer.byteLength(id)}:${id}:${key}`,
+    dead: (id) => `${base}dead:${id}`,
+    done: (id) => `${base}done:${id}`,
+    message: (id) => `${base}msg:${id}`,
+    delivery: (id) => `${base}dlv:${id}`,
+    attempts: (id) => `${base}log:${id}`,
+    dedup: (key) => `${base}dedup:${key}`,
+  };
+}
+
+/** The same builders in Lua, prepended to every script; `BASE` is ARGV[1]. Keep in step with the above. */
+export const LUA_KEY_FUNCTIONS = `
+local BASE = ARGV[1]
+local K = {}
+K.schedule = BASE .. "schedule"
+K.leases = BASE .. "leases"
+K.endpoints = BASE .. "endpoints"
+K.wake = BASE .. "wake"
+function K.endpoint(id) return BASE .. "ep:" .. id end
+function K.queue(id) return BASE .. "queue:" .. id end
+function K.heads(id) return BASE .. "heads:" .. id end
+function K.line(id, key) return BASE .. "line:" .. #id .. ":" .. id .. ":" .. key end
+function K.dead(id) return BASE .. "dead:" .. id end
+function K.done(id) return BASE .. "done:" .. id end
+function K.message(id) return BASE .. "msg:" .. id end
+function K.delivery(id) return BASE .. "dlv:" .. id end
+function K.attempts(id) return BASE .. "log:" .. id end
+function K.dedup(key) return BASE .. "dedup:" .. key end
+`;

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { HookyardError } from "@hookyard/core";
+import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { Redis } from "ioredis";
+import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
+import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
+import { createTestRedisServer, type TestRedisServer } from "./test-redis-server.js";
+
+// These tests own their redis-server (started from the test on a free port): they read exact command statistics,
+// flush scripts, restart or reconfigure it, which must not disturb the shared brokers other suites use.
+
+async function commandCalls(client: Redis): Promise<Map<string, number>> {
+  const info = await client.info("commandstats");
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (match[1] !== undefined && match[2] !== undefined) calls.set(match[1], Number(match[2]));
+  }
+  return calls;
+}
+
+/** Commands the server ran between two snapshots, leaving out the measuring itself (INFO, CONFIG). */
+function callsBetween(before: Map<string, number>, now: Map<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [name, calls] of now) {
+    if (name === "info" || name === "config") continue;
+    const diff = calls - (before.get(name) ?? 0);
+    if (diff > 0) delta[name] = diff;
+  }
+  return delta;
+}
+
+function total(delta: Record<string, number>): number {
+  return Object.values(delta).reduce((sum, calls) => sum + calls, 0);
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof HookyardError && error.code === "REDIS_UNAVAILABLE" && error.retryable;
+}
+
+describe("redis store on its own redis-server", () => {
+  let server: TestRedisServer;
+  let admin: Redis;
+  before(async () => {
+    server = await createTestRedisServer();
+    admin = new Redis(server.url);
+  });
+  after(async () => {
+    await admin.quit();
+    await server.destroy();
+  });
+
+  function open(): RedisSchedulerStore {
+    return createRedisStore({ redis: server.url, prefix: uniqueName("hyt") });
+  }
+
+  it("costs at most 12 commands per delivery through batched claim + complete", async () => {
+    const store = open();
+    try {
+      const ep = uniqueId("ep");
+      const deliveries = 200;
+      const batch = 50;
+      await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+      const t0 = 1_000_000;
+      await store.claim({ workerId: "w", max: 1, leaseMs: 1000, now: t0 - 1 }); // scripts loaded before measuring
+      const atStart = await commandCalls(admin);
+      for (let i = 0; i < deliveries; i++) {
+        await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: t0 });
+      }
+      const afterEnqueue = await commandCalls(admin);
+      let settled = 0;
+      let roundTrips = 0;
+      for (let now = t0 + 1; settled < deliveries; now++) {
+        const { deliveries: claimed } = await store.claim({ workerId: "w", max: batch, leaseMs: 60_000, now });
+        assert.ok(claimed.length > 0);
+        await store.complete(
+          "w",
+          claimed.map((d) => ({ deliveryId: d.deliveryId, kind: "delivered" as const, attempt: attemptAt(now, 200) })),
+          now,
+        );
+        roundTrips += 2;
+        settled += claimed.length;
+      }
+      const atEnd = await commandCalls(admin);
+      const enqueueDelta = callsBetween(atStart, afterEnqueue);
+      const deliveryDelta = callsBetween(afterEnqueue, atEnd);
+      const perDelivery = total(deliveryDelta) / deliveries;
+      const perEnqueue = total(enqueueDelta) / deliveries;
+      console.log(
+        `redis commands per delivery (claim + complete, batches of ${batch}): ${perDelivery.toFixed(2)}; ` +
+          `round trips per delivery: ${(roundTrips / deliveries).toFixed(3)}; ` +
+          `enqueue: ${perEnqueue.toFixed(2)} commands per message; whole life: ${(perDelivery + perEnqueue).toFixed(2)}`,
+      );
+      console.log(`claim + complete commands: ${JSON.stringify(deliveryDelta)}`);
+      console.log(`enqueue commands: ${JSON.stringify(enqueueDelta)}`);
+      assert.ok(perDelivery <= 12, `${perDelivery} commands per delivery`);
+      assert.equal((await store.getEndpointState(ep, t0 + 10)).queued, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("recovers from SCRIPT FLUSH (NOSCRIPT falls back to EVAL)", async () => {
+    const store = open();
+    try {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 });
+      await admin.script("FLUSH");
+      const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
+      assert.equal(deliveries.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("warns when Redis is not durable, and when CONFIG cannot be read", async () => {
+    const store = open();
+    try {
+      assert.equal(await store.checkDurability(), undefined);
+      await admin.config("SET", "appendonly", "no");
+      assert.match((await store.checkDurability()) ?? "", /appendonly "no".*appendonly yes/);
+    } finally {
+      await admin.config("SET", "appendonly", "yes");
+      await store.close();
+    }
+    const locked = await createTestRedisServer(['rename-command CONFIG ""']);
+    const lockedStore = createRedisStore({ redis: locked.url, prefix: uniqueName("hyt") });
+    try {
+      assert.match((await lockedStore.checkDurability()) ?? "", /could not check Redis persistence/);
+    } finally {
+      await lockedStore.close();
+      await locked.destroy();
+    }
+  });
+});
+
+describe("redis restart mid-run", () => {
+  it("fails fast while Redis is down and recovers with nothing lost, without a restart", async () => {
+    const server = await createTestRedisServer();
+    const store = createRedisStore({ redis: server.url, prefix: uniqueName("hyt"), connectWaitMs: 200 });
+    let wakes = 0;
+    const unsubscribe = store.onWake(() => {
+      wakes += 1;
+    });
+    try {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep, { concurrency: 100 })]);
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 100 })).deliveryIds);
+      }
+      const first = (await store.claim({ workerId: "w", max: 5, leaseMs: 60_000, now: 101 })).deliveries;
+      await store.complete(
+        "w",
+        first.map((d) => ({ deliveryId: d.deliveryId, kind: "delivered" as const, attempt: attemptAt(102, 200) })),
+        102,
+      );
+      // A crash right after the writes (appendfsync always: every write is on disk when acknowledged).
+      await server.stop("SIGKILL");
+      const started = Date.now();
+      await assert.rejects(store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 103 }), isUnavailable);
+      await assert.rejects(store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 103 }), isUnavailable);
+      assert.ok(Date.now() - started < 2_000, `failing took ${Date.now() - started} ms`);
+
+      const wakesBefore = wakes;
+      await server.start();
+      // The same store reconnects by itself; scripts are reloaded on NOSCRIPT.
+      const rest = await waitFor(
+        "the store to claim again after the restart",
+        async () => {
+          const { deliveries } = await store.claim({ workerId: "w", max: 100, leaseMs: 60_000, now: 104 });
+          return deliveries.length > 0 ? deliveries : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      assert.deepEqual(
+        rest.map((d) => d.deliveryId).sort(),
+        ids.filter((id) => !first.some((d) => d.deliveryId === id)).sort(),
+      );
+      for (const delivered of first) assert.equal((await store.getDelivery(delivered.deliveryId))?.status, "delivered");
+      // The wake subscriber re-subscribed: a reconnect itself wakes listeners, and so does the next enqueue.
+      await waitFor("a wake-up after the restart", () => (wakes > wakesBefore ? true : undefined));
+      const seen = wakes;
+      await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 105 });
+      await waitFor("a wake-up for an enqueue after the restart", () => (wakes > seen ? true : undefined));
+    } finally {
+      unsubscribe();
+      await store.close();
+      await server.destroy();
+    }
+  });
+});

@@ -1,0 +1,287 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { createEnvelope, HookyardError } from "@hookyard/core";
+import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
+import { Cluster, Redis } from "ioredis";
+import { attemptAt, describeStoreConformance, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
+import { createWorker } from "../worker.js";
+import type { RedisClient } from "./connection.js";
+import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
+import { createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
+
+const brokers = requireBrokers("redis", "redis-cluster");
+const admin = new Redis(brokers.redisUrl);
+const clusterAdmin = new Cluster(brokers.redisClusterNodes.map((node) => ({ host: node.host, port: node.port })));
+after(async () => {
+  await Promise.all([admin.quit(), clusterAdmin.quit()]);
+});
+
+/** Deletes every key of a store's prefix (all in one slot, so on one node; every master is scanned anyway). */
+async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, found] = await node.scan(cursor, "MATCH", `{${prefix}}:*`, "COUNT", 1000);
+      cursor = next;
+      if (found.length > 0) await node.del(...found);
+    } while (cursor !== "0");
+  }
+}
+
+function openOn(kind: "standalone" | "cluster") {
+  return async (options: Partial<RedisStoreOptions> = {}) => {
+    const prefix = uniqueName("hyt");
+    const client = kind === "cluster" ? clusterAdmin : admin;
+    const store = createRedisStore({
+      redis: kind === "cluster" ? { clusterNodes: brokers.redisClusterNodes } : brokers.redisUrl,
+      prefix,
+      ...options,
+    });
+    return {
+      store,
+      prefix,
+      close: async () => {
+        await store.close();
+        await deleteKeys(client, prefix);
+      },
+    };
+  };
+}
+
+describeStoreConformance("redis", openOn("standalone"));
+describeStoreConformance("redis cluster", openOn("cluster"));
+
+async function withRedisStore(
+  body: (store: RedisSchedulerStore, prefix: string) => Promise<void>,
+  options: Partial<RedisStoreOptions> = {},
+): Promise<void> {
+  const { store, prefix, close } = await openOn("standalone")(options);
+  try {
+    await body(store, prefix);
+  } finally {
+    await close();
+  }
+}
+
+function isCode(code: string) {
+  return (error: unknown) => error instanceof HookyardError && error.code === code;
+}
+
+describe("redis store", () => {
+  it("builds the same keys in TypeScript and in Lua", async () => {
+    const keys = createRedisKeys("hy-keys");
+    const [id, key] = ["ep:with:colons", "order}{key"];
+    const lua = `${LUA_KEY_FUNCTIONS}
+      return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
+        K.line(ARGV[2], ARGV[3]), K.dead(ARGV[2]), K.done(ARGV[2]), K.message(ARGV[2]), K.delivery(ARGV[2]),
+        K.attempts(ARGV[2]), K.dedup(ARGV[3]) }`;
+    const fromLua = await admin.eval(lua, 0, keys.base, id, key);
+    assert.deepEqual(fromLua, [
+      keys.schedule,
+      keys.leases,
+      keys.endpoints,
+      keys.wakeChannel,
+      keys.endpoint(id),
+      keys.queue(id),
+      keys.heads(id),
+      keys.line(id, key),
+      keys.dead(id),
+      keys.done(id),
+      keys.message(id),
+      keys.delivery(id),
+      keys.attempts(id),
+      keys.dedup(key),
+    ]);
+    // One hash tag: every key of the store lives in one Redis Cluster slot.
+    const slots = new Set(
+      await Promise.all([keys.schedule, keys.queue(id), keys.line(id, key), keys.delivery("d")].map(slotOf)),
+    );
+    assert.equal(slots.size, 1);
+    assert.throws(() => createRedisKeys("bad{prefix"), isCode("CONFIG_INVALID"));
+  });
+
+  it("keeps every payload byte exact", () =>
+    withRedisStore(async (store) => {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      const data = new Uint8Array(512);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256;
+      const envelope = createEnvelope({
+        id: "evt-binary",
+        source: "test",
+        type: "binary",
+        data,
+        contentType: "application/octet-stream",
+        headers: { "x-unicode": "héllo ✓ \u0000 end" },
+        key: "clé",
+      });
+      const { deliveryIds } = await store.enqueue({ envelope, endpointIds: [ep], now: 1_000 });
+      const [claimed] = (await store.claim({ workerId: "w", max: 1, leaseMs: 1000, now: 1_000 })).deliveries;
+      assert.deepEqual(Buffer.from(claimed?.envelope.data ?? []), Buffer.from(data));
+      assert.equal(claimed?.envelope.headers["x-unicode"], "héllo ✓ \u0000 end");
+      assert.equal(claimed?.envelope.key, "clé");
+      const info = await store.getDelivery(deliveryIds[0] ?? "");
+      assert.deepEqual(Buffer.from(info?.envelope?.data ?? []), Buffer.from(data));
+    }));
+
+  it("re-syncs endpoint policies after its keys are lost (FLUSHALL), without a restart", () =>
+    withRedisStore(async (store, prefix) => {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep, { concurrency: 3 })]);
+      await store.setEndpointEnabled(ep, true, 1);
+      await deleteKeys(admin, prefix); // what a FLUSHALL does to this store
+      const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 10 });
+      const claimed = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 10 });
+      assert.deepEqual(
+        claimed.deliveries.map((d) => d.deliveryId),
+        deliveryIds,
+      );
+      await store.complete(
+        "w",
+        [{ deliveryId: deliveryIds[0] ?? "", kind: "delivered", attempt: attemptAt(11, 200) }],
+        11,
+      );
+      assert.equal((await store.getDelivery(deliveryIds[0] ?? ""))?.status, "delivered");
+
+      // Only the policy hash lost while work is queued: claim notices, re-syncs, and the next claim leases.
+      const second = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 20 });
+      await admin.del(store.keys.endpoint(ep));
+      const first = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 20 });
+      assert.deepEqual(first.deliveries, []);
+      assert.equal(first.nextDueAt, 20);
+      const again = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 21 });
+      assert.deepEqual(
+        again.deliveries.map((d) => d.deliveryId),
+        second.deliveryIds,
+      );
+
+      await deleteKeys(admin, prefix);
+      assert.equal((await store.getEndpointState(ep, 30)).enabled, true);
+      await deleteKeys(admin, prefix);
+      await store.setEndpointEnabled(ep, false, 31);
+      assert.equal((await store.getEndpointState(ep, 31)).disabledReason, "disabled by operator");
+      await assert.rejects(
+        store.enqueue({ envelope: testEnvelope(), endpointIds: [uniqueId("never-synced")], now: 40 }),
+        isCode("ENDPOINT_UNKNOWN"),
+      );
+    }));
+
+  it("shares a fanned-out envelope until its last delivery settles, keeping it as long as the dead letter", () =>
+    withRedisStore(
+      async (store) => {
+        const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
+        await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
+        const envelope = testEnvelope();
+        const { messageId, deliveryIds } = await store.enqueue({ envelope, endpointIds: [a, b], now: 1 });
+        const [deadId, deliveredId] = deliveryIds as [string, string];
+        await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 });
+        await store.complete("w", [{ deliveryId: deadId, kind: "dead", reason: "poison" }], 2);
+        assert.equal(await admin.pttl(store.keys.message(messageId)), -1, "still referenced: no expiry");
+        await store.complete("w", [{ deliveryId: deliveredId, kind: "delivered", attempt: attemptAt(3, 200) }], 3);
+        // Retention: delivered 200 ms, dead letters 1 day (options below): the envelope lives as long as the dead letter.
+        const ttl = await admin.pttl(store.keys.message(messageId));
+        assert.ok(ttl > 23 * 60 * 60 * 1000, `envelope ttl ${ttl} ms`);
+        assert.equal(await store.replayDelivery(deadId, 4), true);
+        assert.equal(await admin.pttl(store.keys.message(messageId)), -1, "a replay keeps it again");
+        const [again] = (await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 5 })).deliveries;
+        assert.deepEqual([again?.deliveryId, [...(again?.envelope.data ?? [])]], [deadId, [...envelope.data]]);
+      },
+      { retentionMs: 200, deadLetterRetentionMs: 24 * 60 * 60 * 1000 },
+    ));
+
+  it("drives the worker end to end: every event delivered once, failures retried", () =>
+    withRedisStore(async (store) => {
+      const endpoints = [0, 1, 2].map((i) =>
+        testEndpoint(uniqueId(`ep-${i}`), {
+          concurrency: 5,
+          retry: { scheduleMs: [0, 10, 10], jitter: 0, maxRetryAfterMs: 1000, minThrottleDelayMs: 10 },
+        }),
+      );
+      await store.syncEndpoints(endpoints);
+      const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+      const sent = new Map<string, number>();
+      const worker = createWorker({
+        store,
+        endpoints: (id) => byId.get(id),
+        maxIdleMs: 200,
+        send: async (claimed) => {
+          const count = (sent.get(claimed.deliveryId) ?? 0) + 1;
+          sent.set(claimed.deliveryId, count);
+          const attempt = { startedAt: new Date().toISOString(), durationMs: 1, status: 200 };
+          // Every fifth event fails once with a 500, then succeeds on its retry.
+          return claimed.envelope.id.endsWith("-fail") && count === 1
+            ? { kind: "retry", attempt: { ...attempt, status: 500 } }
+            : { kind: "delivered", attempt };
+        },
+      });
+      worker.start();
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 150; i++) {
+          const envelope = createEnvelope({
+            id: `evt-${i}${i % 5 === 0 ? "-fail" : ""}`,
+            source: "t",
+            type: "t",
+            data: "{}",
+          });
+          const endpoint = endpoints[i % 3]?.id ?? "";
+          ids.push(...(await store.enqueue({ envelope, endpointIds: [endpoint], now: Date.now() })).deliveryIds);
+        }
+        await waitFor(
+          "every delivery to be delivered",
+          async () => {
+            const infos = await Promise.all(ids.map((id) => store.getDelivery(id)));
+            return infos.every((info) => info?.status === "delivered") ? true : undefined;
+          },
+          { timeoutMs: 20_000, intervalMs: 100 },
+        );
+        const failing = ids.filter((_, i) => i % 5 === 0);
+        assert.ok(failing.every((id) => sent.get(id) === 2));
+        assert.ok(ids.filter((_, i) => i % 5 !== 0).every((id) => sent.get(id) === 1));
+      } finally {
+        await worker.stop({ graceMs: 2_000 });
+      }
+    }));
+
+  it("fails fast with a retryable REDIS_UNAVAILABLE when Redis cannot be reached", async () => {
+    const store = createRedisStore({ redis: "redis://127.0.0.1:1", prefix: uniqueName("hyt"), connectWaitMs: 300 });
+    try {
+      const started = Date.now();
+      for (const call of [
+        () => store.enqueue({ envelope: testEnvelope(), endpointIds: ["ep"], now: 1 }),
+        () => store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 }),
+        () => store.complete("w", [{ deliveryId: "d", kind: "release", dueAt: 1 }], 1),
+      ]) {
+        await assert.rejects(
+          call(),
+          (error: unknown) => error instanceof HookyardError && error.code === "REDIS_UNAVAILABLE" && error.retryable,
+        );
+      }
+      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(store.claim({ workerId: "w", max: 1, leaseMs: 1, now: 1 }), isCode("STORE_CLOSED"));
+  });
+
+  it("accepts a client it does not own and leaves it open", async () => {
+    const client = new Redis(brokers.redisUrl);
+    const prefix = uniqueName("hyt");
+    const store = createRedisStore({ redis: client, prefix });
+    try {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      assert.equal((await store.getEndpointState(ep, 1)).enabled, true);
+      await store.close();
+      assert.equal(await client.ping(), "PONG");
+    } finally {
+      await deleteKeys(client, prefix);
+      await client.quit();
+    }
+  });
+});
+
+async function slotOf(key: string): Promise<number> {
+  return Number(await clusterAdmin.cluster("KEYSLOT", key));
+}

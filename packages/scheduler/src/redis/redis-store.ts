@@ -1,0 +1,356 @@
+import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
+import { createIdFactory } from "../embedded/ids.js";
+import type { SchedulerLogger } from "../logger.js";
+import {
+  type ClaimedDelivery,
+  type ClaimRequest,
+  type ClaimResult,
+  type CompletionResult,
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
+  DEFAULT_RETENTION_MS,
+  type DeliveryInfo,
+  type DeliveryStatus,
+  type EndpointState,
+  type EnqueueRequest,
+  type EnqueueResult,
+  MAX_ATTEMPTS_LOGGED,
+  type SchedulerStats,
+  type SchedulerStore,
+  type StoreRetentionOptions,
+} from "../store.js";
+import { closeClient, openClient, type RedisConnection, whenReady } from "./connection.js";
+import { checkDurability } from "./durability.js";
+import { createRedisKeys, type RedisKeys } from "./keys.js";
+import { redisUnavailable, translateRedisError } from "./redis-errors.js";
+import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
+import { createWakeSubscriber } from "./wake-subscriber.js";
+
+export interface RedisStoreOptions extends StoreRetentionOptions {
+  /**
+   * An ioredis client (standalone or Cluster) the store uses and leaves open on close, or how to connect: a
+   * `redis://` URL or `{ clusterNodes }`, in which case the store owns the client and fails fast while Redis
+   * is unreachable.
+   */
+  readonly redis: RedisConnection;
+  /** Key prefix, also the hash tag of every key (`{hy}:…`). Default "hy". */
+  readonly prefix?: string;
+  readonly logger?: SchedulerLogger;
+  /** How long a call waits for a connecting client before failing with REDIS_UNAVAILABLE. Default 1000 ms. */
+  readonly connectWaitMs?: number;
+  /** Per-command timeout of a client the store creates. Default 10 000 ms. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** The Redis store: a `SchedulerStore` plus the start-up durability check. */
+export interface RedisSchedulerStore extends SchedulerStore {
+  readonly keys: RedisKeys;
+  /** A warning to log when Redis does not run with `appendonly yes` (or it cannot be checked); else undefined. */
+  checkDurability(): Promise<string | undefined>;
+}
+
+const MAX_CLAIM = 1000;
+const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The durable scheduler store on Redis (6.2+) or Redis Cluster. Lua scripts (src/lua, one per operation) are the
+ * only writers; keys come from keys.ts. A successful delivery costs one claim and one complete round trip
+ * (both batched). When a script finds an endpoint's policy missing (a FLUSHALL, a restart without persistence),
+ * the store re-syncs it from the endpoints it was last given and carries on.
+ */
+export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStore {
+  const keys = createRedisKeys(options.prefix);
+  const logger = options.logger ?? NO_LOGGER;
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
+  const connectWaitMs = options.connectWaitMs ?? 1000;
+  const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
+  if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
+  const runScript = defineScripts(client);
+  const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
+  const nextId = createIdFactory();
+  /** The endpoints last synced, to restore their policies when Redis lost them. */
+  const known = new Map<string, Endpoint>();
+  let closed = false;
+
+  async function ready(): Promise<void> {
+    if (closed) throw new HookyardError("STORE_CLOSED", "the scheduler store is closed");
+    await whenReady(client, connectWaitMs);
+    const subscribing = wake.subscribing();
+    if (subscribing) await withTimeout(subscribing, connectWaitMs);
+  }
+
+  async function run(name: ScriptName, scriptKeys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    await ready();
+    try {
+      return await runScript(name, scriptKeys, [keys.base, ...args]);
+    } catch (error) {
+      throw translateRedisError(error);
+    }
+  }
+
+  async function sync(endpoints: readonly Endpoint[]): Promise<void> {
+    if (endpoints.length === 0) return;
+    const args: ScriptArg[] = [];
+    for (const endpoint of endpoints) args.push(...endpointArgs(endpoint));
+    await run("syncEndpoints", [keys.schedule], args);
+  }
+
+  /** Re-syncs the endpoints Redis lost that this store knows; returns the ids it does not know. */
+  async function restore(ids: readonly string[]): Promise<string[]> {
+    const restorable = ids.flatMap((id) => known.get(id) ?? []);
+    if (restorable.length > 0) {
+      logger.warn({ endpointIds: restorable.map((e) => e.id) }, "endpoint policies missing in redis; re-synced");
+      await sync(restorable);
+    }
+    return ids.filter((id) => !known.has(id));
+  }
+
+  async function readStates(ids: readonly string[], now: number): Promise<EndpointState[]> {
+    const reply = (await run("endpointStates", [keys.schedule], [now, deadLetterRetentionMs, ...ids])) as unknown[];
+    const states: EndpointState[] = [];
+    for (let i = 0; i < reply.length; i += 10) {
+      const [id, isKnown, enabled, reason, breaker, openUntil, failingSince, queued, inFlight, dead] = reply.slice(
+        i,
+        i + 10,
+      ) as [string, string, string, string, EndpointState["breaker"], string, string, number, number, number];
+      if (isKnown !== "1") continue;
+      states.push({
+        endpointId: id,
+        enabled: enabled === "1",
+        ...(reason === "" ? {} : { disabledReason: reason }),
+        breaker,
+        ...(openUntil === "" ? {} : { openUntil: Number(openUntil) }),
+        ...(failingSince === "" ? {} : { failingSince: Number(failingSince) }),
+        queued,
+        inFlight,
+        dead,
+      });
+    }
+    return states;
+  }
+
+  async function readDeliveries(args: readonly ScriptArg[]): Promise<DeliveryInfo[]> {
+    const reply = (await run("getDeliveries", [keys.schedule], args)) as string[];
+    const deliveries: DeliveryInfo[] = [];
+    for (let i = 0; i < reply.length; i += 9) {
+      const [deliveryId, messageId, endpointId, status, attempts, createdAt, dueAt, reason, envelope] = reply.slice(
+        i,
+        i + 9,
+      ) as [string, string, string, DeliveryStatus, string, string, string, string, string];
+      deliveries.push({
+        deliveryId,
+        messageId,
+        endpointId,
+        status,
+        attempts: Number(attempts),
+        createdAt: Number(createdAt),
+        ...(dueAt === "" ? {} : { dueAt: Number(dueAt) }),
+        ...(reason === "" ? {} : { deadReason: reason }),
+        ...(envelope === "" ? {} : { envelope: decodeEnvelope(envelope) }),
+      });
+    }
+    return deliveries;
+  }
+
+  function unknownEndpoint(ids: readonly string[]): HookyardError {
+    return new HookyardError("ENDPOINT_UNKNOWN", `unknown endpoint(s): ${ids.join(", ")}`, {
+      details: { endpointIds: [...ids] },
+    });
+  }
+
+  const store: RedisSchedulerStore = {
+    durable: true,
+    keys,
+
+    async syncEndpoints(endpoints) {
+      for (const endpoint of endpoints) known.set(endpoint.id, endpoint);
+      await sync(endpoints);
+    },
+
+    async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+      const { envelope, endpointIds, now } = request;
+      const messageId = nextId(now);
+      const deliveryIds = endpointIds.map(() => nextId(now));
+      const dedupTtlMs = request.dedupKey === undefined ? 0 : Math.max(0, Math.ceil(request.dedupTtlMs ?? 0));
+      const result: EnqueueResult = { messageId, deliveryIds, duplicate: false };
+      const args: ScriptArg[] = [
+        now,
+        messageId,
+        encodeEnvelope(envelope),
+        envelope.key ?? "",
+        dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
+        dedupTtlMs,
+        `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
+      ];
+      endpointIds.forEach((endpointId, index) => {
+        args.push(endpointId, deliveryIds[index] ?? "");
+      });
+      for (let attempt = 0; ; attempt++) {
+        const reply = (await run("enqueue", [keys.schedule], args)) as string[];
+        const [status, ...rest] = reply;
+        if (status === "ok") return result;
+        if (status === "duplicate") {
+          const first = JSON.parse(rest[0] ?? "{}") as { messageId: string; deliveryIds: string[] };
+          return { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true };
+        }
+        const missing = attempt === 0 ? await restore(rest) : rest;
+        if (missing.length > 0 || attempt > 0) throw unknownEndpoint(missing.length > 0 ? missing : rest);
+      }
+    },
+
+    async claim(request: ClaimRequest): Promise<ClaimResult> {
+      const { workerId, leaseMs, now } = request;
+      const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
+      const reply = (await run("claim", [keys.schedule, keys.leases], [now, max, Math.ceil(leaseMs), workerId])) as [
+        string,
+        string[],
+        ...(string | number)[],
+      ];
+      const [nextDue, missing] = reply;
+      const deliveries: ClaimedDelivery[] = [];
+      for (let i = 2; i < reply.length; i += 5) {
+        deliveries.push({
+          deliveryId: String(reply[i]),
+          endpointId: String(reply[i + 1]),
+          attempt: Number(reply[i + 2]),
+          createdAt: Number(reply[i + 3]),
+          envelope: decodeEnvelope(String(reply[i + 4])),
+        });
+      }
+      let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
+      if (missing.length > 0) {
+        const stillUnknown = await restore(missing);
+        if (stillUnknown.length < missing.length) nextDueAt = now; // restored endpoints may have due work
+        if (stillUnknown.length > 0) logger.warn({ endpointIds: stillUnknown }, "queued work for unknown endpoints");
+      }
+      return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
+    },
+
+    async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<void> {
+      if (results.length === 0) return;
+      const args: ScriptArg[] = [now, workerId, retentionMs, deadLetterRetentionMs, MAX_ATTEMPTS_LOGGED];
+      for (const result of results) args.push(...completionArgs(result));
+      await run("complete", [keys.schedule, keys.leases], args);
+    },
+
+    async extendLeases(workerId, deliveryIds, leaseMs, now) {
+      if (deliveryIds.length === 0) return;
+      await run("extendLeases", [keys.leases], [now + Math.ceil(leaseMs), workerId, ...deliveryIds]);
+    },
+
+    async getDelivery(deliveryId) {
+      const [info] = await readDeliveries(["ids", "", deliveryId]);
+      return info;
+    },
+
+    async listAttempts(deliveryId) {
+      await ready();
+      try {
+        const records = await client.lrange(keys.attempts(deliveryId), 0, -1);
+        return records.reverse().map((record) => JSON.parse(record) as AttemptRecord);
+      } catch (error) {
+        throw translateRedisError(error);
+      }
+    },
+
+    listDeadLetters(endpointId, limit) {
+      return readDeliveries(["dead", endpointId, Math.max(0, Math.floor(limit))]);
+    },
+
+    async replayDelivery(deliveryId, now) {
+      return (await run("replayDelivery", [keys.schedule], [now, deliveryId])) === 1;
+    },
+
+    async replayDeadLetters(endpointId, now) {
+      return Number(await run("replayDeadLetters", [keys.schedule], [now, endpointId]));
+    },
+
+    async replaySince(endpointId, since, now) {
+      return Number(await run("replaySince", [keys.schedule], [now, endpointId, since]));
+    },
+
+    async setEndpointEnabled(endpointId, enabled, now) {
+      const args = [now, endpointId, enabled ? "1" : "0", "disabled by operator"];
+      if ((await run("setEndpointEnabled", [keys.schedule], args)) === 1) return;
+      if ((await restore([endpointId])).length > 0) throw unknownEndpoint([endpointId]);
+      if ((await run("setEndpointEnabled", [keys.schedule], args)) !== 1) throw unknownEndpoint([endpointId]);
+    },
+
+    async getEndpointState(endpointId, now) {
+      let [state] = await readStates([endpointId], now);
+      if (state === undefined && (await restore([endpointId])).length === 0) {
+        [state] = await readStates([endpointId], now);
+      }
+      if (state === undefined) throw unknownEndpoint([endpointId]);
+      return state;
+    },
+
+    async stats(): Promise<SchedulerStats> {
+      return { endpoints: await readStates([], Date.now()) };
+    },
+
+    onWake(listener) {
+      return wake.add(listener);
+    },
+
+    async checkDurability() {
+      await ready();
+      return checkDurability(client);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await wake.close();
+      if (owned) await closeClient(client);
+    },
+  };
+  return store;
+}
+
+/** The policy of one endpoint as sync-endpoints.lua reads it (12 items). */
+function endpointArgs(endpoint: Endpoint): ScriptArg[] {
+  const { policy } = endpoint;
+  const breaker = policy.breaker;
+  return [
+    endpoint.id,
+    Math.max(1, Math.floor(policy.concurrency)),
+    policy.rateLimit?.perSecond ?? 0,
+    Math.max(1, Math.floor(policy.rateLimit?.burst ?? 1)),
+    policy.orderedByKey ? 1 : 0,
+    breaker.windowMs,
+    breaker.minRequests,
+    breaker.failureRate,
+    breaker.cooldownMs,
+    breaker.disableAfterMs,
+    `failing for more than ${breaker.disableAfterMs} ms`,
+    endpoint.enabled ? 1 : 0,
+  ];
+}
+
+/** One result as complete.lua reads it (5 items). */
+function completionArgs(result: CompletionResult): ScriptArg[] {
+  switch (result.kind) {
+    case "delivered":
+    case "gone":
+      return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), ""];
+    case "retry":
+      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), ""];
+    case "dead":
+      return [result.deliveryId, result.kind, "", result.attempt ? JSON.stringify(result.attempt) : "", result.reason];
+    case "release":
+      return [result.deliveryId, result.kind, result.dueAt, "", ""];
+  }
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(redisUnavailable(`redis subscription not ready after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

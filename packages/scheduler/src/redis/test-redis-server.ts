@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "@hookyard/test-brokers";
+import { Redis } from "ioredis";
+
+/**
+ * A throwaway redis-server for tests that must own the server: restart it, read exact command statistics, or
+ * run it with another configuration. Test support only (used by *.test.ts).
+ */
+export interface TestRedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** Starts (again) on the same port and data directory; resolves when it answers PING. */
+  start(): Promise<void>;
+  /** Stops the process: "SIGKILL" to simulate a crash. */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Stops it and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+const REDIS_SERVER = process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server";
+
+export async function createTestRedisServer(extraConfig: readonly string[] = []): Promise<TestRedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-"));
+  const config = join(dir, "redis.conf");
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      'save ""',
+      "appendonly yes",
+      "appendfsync always",
+      "daemonize no",
+      "loglevel warning",
+      `logfile ${join(dir, "redis.log")}`,
+      ...extraConfig,
+      "",
+    ].join("\n"),
+  );
+  let child: ChildProcess | undefined;
+
+  const server: TestRedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async start() {
+      const process = spawn(REDIS_SERVER, [config], { stdio: "ignore" });
+      child = process;
+      process.unref();
+      await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 15_000 });
+    },
+    async stop(signal = "SIGTERM") {
+      const process = child;
+      child = undefined;
+      if (!process || process.exitCode !== null || process.signalCode !== null) return;
+      const exited = once(process, "exit");
+      process.kill(signal);
+      await exited;
+    },
+    async destroy() {
+      await server.stop("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+async function ping(port: number): Promise<true | undefined> {
+  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG" ? true : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}

@@ -1,0 +1,319 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { DeliveryOutcome, Endpoint } from "@hookyard/core";
+import { type Clock, systemClock } from "./clock.js";
+import type { SchedulerLogger } from "./logger.js";
+import { completionFor } from "./policy/completion-for.js";
+import type { ClaimedDelivery, ClaimResult, CompletionResult, SchedulerStore } from "./store.js";
+import { backoffDelay, sleep } from "./worker/backoff.js";
+import { createCompletionBatcher } from "./worker/completion-batcher.js";
+import { createWaiter } from "./worker/waiter.js";
+
+/** Makes one attempt (packages/delivery in the runtime). Should resolve, not throw; `signal` aborts at shutdown. */
+export type SendDelivery = (
+  claimed: ClaimedDelivery,
+  endpoint: Endpoint,
+  signal: AbortSignal,
+) => Promise<DeliveryOutcome>;
+
+/** Metrics hooks, so the runtime can feed Prometheus without the scheduler depending on prom-client. */
+export interface WorkerObserver {
+  onAttempt?(endpointId: string, outcome: DeliveryOutcome, durationMs: number): void;
+  onCompletion?(endpointId: string, result: CompletionResult): void;
+  onClaim?(count: number, durationMs: number): void;
+  onStoreError?(operation: "claim" | "complete" | "extendLeases", error: unknown): void;
+}
+
+export interface WorkerOptions {
+  readonly store: SchedulerStore;
+  readonly send: SendDelivery;
+  /** The endpoint config for a claimed delivery; undefined when this instance does not know it. */
+  readonly endpoints: (endpointId: string) => Endpoint | undefined;
+  readonly clock?: Clock;
+  readonly logger?: SchedulerLogger;
+  readonly observer?: WorkerObserver;
+  /** Unique per worker; leases are held in its name. Default: a random UUID. */
+  readonly workerId?: string;
+  /** Most sends in flight at once, over all endpoints. Default 50. */
+  readonly maxInFlight?: number;
+  /** Lease length; leases of long sends are extended every third of it. Default 60 s. */
+  readonly leaseMs?: number;
+  /** Longest idle wait before claiming again, even without a wake-up. Default 1 s. */
+  readonly maxIdleMs?: number;
+  /** Longest a settled result waits to be batched with others (real ms). Default 5. */
+  readonly flushLingerMs?: number;
+  /** Most results per `complete` call. Default 200. */
+  readonly maxCompletionBatch?: number;
+  /** Backoff after store errors. Default 100 ms doubling up to 10 s, jittered. */
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** How long a delivery for an endpoint this instance does not know is put back. Default 60 s. */
+  readonly unknownEndpointDelayMs?: number;
+  /** Randomness for retry jitter and backoff; [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface RunOnceReport {
+  readonly claimed: number;
+  readonly results: readonly CompletionResult[];
+  readonly nextDueAt?: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Sends in flight now. */
+  readonly inFlight: number;
+  /** Starts the claim loop (idempotent). */
+  start(): void;
+  /** Stops claiming, waits up to `graceMs` (default 10 s) for sends, releases the rest. Idempotent. */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
+  /** One claim → send → complete cycle with the injected clock, for tests. */
+  runOnce(): Promise<RunOnceReport>;
+}
+
+interface InFlightSend {
+  readonly claimed: ClaimedDelivery;
+  readonly controller: AbortController;
+  readonly settled: Promise<CompletionResult | undefined>;
+  released: boolean;
+}
+
+/** Shortest idle wait, so a store that keeps saying "due now" without handing out work cannot spin the loop. */
+const MIN_WAIT_MS = 5;
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, send, endpoints, logger, observer } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const workerId = options.workerId ?? randomUUID();
+  const maxInFlight = options.maxInFlight ?? 50;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const maxIdleMs = options.maxIdleMs ?? 1000;
+  const backoff = options.backoff ?? { minMs: 100, maxMs: 10_000 };
+  const unknownEndpointDelayMs = options.unknownEndpointDelayMs ?? 60_000;
+
+  const inFlight = new Map<string, InFlightSend>();
+  const waiter = createWaiter(clock);
+  const stopSignal = new AbortController();
+  const batcher = createCompletionBatcher({
+    store,
+    workerId,
+    clock,
+    logger,
+    lingerMs: options.flushLingerMs ?? 5,
+    maxBatch: options.maxCompletionBatch ?? 200,
+    backoff,
+    random,
+    // Stored results free capacity here and in the store (endpoint cap, per-key order): claim again, once per
+    // flush rather than once per settled send, so claims stay batched.
+    onFlushed: () => waiter.wake(),
+    onError: (error) => notify(() => observer?.onStoreError?.("complete", error)),
+  });
+  let loop: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let cancelExtender: (() => void) | undefined;
+
+  function notify(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      logger?.warn({ err: error }, "scheduler observer failed");
+    }
+  }
+
+  function scheduleLeaseExtension(): void {
+    cancelExtender ??= clock.setTimer(
+      () => {
+        cancelExtender = undefined;
+        if (stopping === undefined) scheduleLeaseExtension();
+        const ids = [...inFlight.keys()];
+        if (ids.length === 0) return;
+        store.extendLeases(workerId, ids, leaseMs, clock.now()).catch((error: unknown) => {
+          logger?.warn({ err: error, leases: ids.length }, "scheduler lease extension failed");
+          notify(() => observer?.onStoreError?.("extendLeases", error));
+        });
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+  }
+
+  async function attempt(claimed: ClaimedDelivery, endpoint: Endpoint, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const startedAt = clock.now();
+    try {
+      return await send(claimed, endpoint, signal);
+    } catch (error) {
+      // A sender should classify every failure; a throw is a bug there, retried like a network error.
+      logger?.error({ err: error, deliveryId: claimed.deliveryId }, "scheduler send threw");
+      return {
+        kind: "retry",
+        attempt: {
+          startedAt: new Date(startedAt).toISOString(),
+          durationMs: Math.max(0, clock.now() - startedAt),
+          errorClass: "network",
+          errorMessage: error instanceof Error ? error.message : String(error),
+        },
+      };
+    }
+  }
+
+  /** Starts one send; its promise settles with the result handed to the batcher (undefined once released). */
+  function startSend(claimed: ClaimedDelivery, onSettled: () => void): Promise<CompletionResult | undefined> {
+    const running = inFlight.get(claimed.deliveryId);
+    if (running !== undefined) {
+      // Our lease lapsed (extension failed) and we got the delivery back: the send under way settles it.
+      onSettled();
+      return running.settled;
+    }
+    const endpoint = endpoints(claimed.endpointId);
+    if (endpoint === undefined) {
+      logger?.warn({ deliveryId: claimed.deliveryId, endpointId: claimed.endpointId }, "scheduler endpoint unknown");
+      const result: CompletionResult = {
+        deliveryId: claimed.deliveryId,
+        kind: "release",
+        dueAt: clock.now() + unknownEndpointDelayMs,
+      };
+      batcher.add(result);
+      onSettled();
+      return Promise.resolve(result);
+    }
+    const controller = new AbortController();
+    const started = performance.now();
+    const settled = attempt(claimed, endpoint, controller.signal).then((outcome) => {
+      if (entry.released) return undefined;
+      inFlight.delete(claimed.deliveryId);
+      const durationMs = performance.now() - started;
+      notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
+      const result = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
+      logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
+      notify(() => observer?.onCompletion?.(claimed.endpointId, result));
+      batcher.add(result);
+      onSettled();
+      return result;
+    });
+    const entry: InFlightSend = { claimed, controller, settled, released: false };
+    inFlight.set(claimed.deliveryId, entry);
+    return settled;
+  }
+
+  /** Sends a claimed batch; the batch's results are flushed as soon as its last send settles. */
+  function sendBatch(deliveries: readonly ClaimedDelivery[]): Promise<CompletionResult | undefined>[] {
+    let remaining = deliveries.length;
+    const onSettled = () => {
+      remaining -= 1;
+      if (remaining === 0) batcher.kick();
+    };
+    return deliveries.map((claimed) => startSend(claimed, onSettled));
+  }
+
+  async function claim(): Promise<ClaimResult> {
+    const started = performance.now();
+    const max = maxInFlight - inFlight.size;
+    const result = await store.claim({ workerId, max, leaseMs, now: clock.now() });
+    notify(() => observer?.onClaim?.(result.deliveries.length, performance.now() - started));
+    return result;
+  }
+
+  function releaseNow(deliveries: readonly ClaimedDelivery[]): void {
+    for (const claimed of deliveries)
+      batcher.add({ deliveryId: claimed.deliveryId, kind: "release", dueAt: clock.now() });
+    batcher.kick();
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (stopping === undefined) {
+      const free = maxInFlight - inFlight.size;
+      if (free <= 0) {
+        await waiter.wait(maxIdleMs); // the next flush of results wakes us
+        continue;
+      }
+      let result: ClaimResult;
+      try {
+        result = await claim();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        const retryInMs = backoffDelay(failures, backoff.minMs, backoff.maxMs, random);
+        logger?.warn({ err: error, failures, retryInMs }, "scheduler claim failed");
+        notify(() => observer?.onStoreError?.("claim", error));
+        await sleep(retryInMs, stopSignal.signal);
+        continue;
+      }
+      if (stopping !== undefined) {
+        releaseNow(result.deliveries);
+        break;
+      }
+      sendBatch(result.deliveries);
+      const now = clock.now();
+      const moreDue = result.nextDueAt !== undefined && result.nextDueAt <= now;
+      if (result.deliveries.length === free || (moreDue && result.deliveries.length > 0)) continue;
+      const until = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, now + maxIdleMs);
+      await waiter.wait(Math.max(MIN_WAIT_MS, until - now));
+    }
+  }
+
+  async function waitForSends(graceMs: number): Promise<void> {
+    if (inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all([...inFlight.values()].map((entry) => entry.settled)), grace]);
+    clearTimeout(timer);
+  }
+
+  let unsubscribeWake: (() => void) | undefined;
+
+  return {
+    id: workerId,
+    get inFlight() {
+      return inFlight.size;
+    },
+
+    start() {
+      if (loop !== undefined || stopping !== undefined) return;
+      unsubscribeWake = store.onWake(() => waiter.wake());
+      scheduleLeaseExtension();
+      loop = run().catch((error: unknown) => {
+        logger?.error({ err: error }, "scheduler worker loop failed");
+      });
+    },
+
+    stop({ graceMs = 10_000 } = {}) {
+      stopping ??= (async () => {
+        unsubscribeWake?.();
+        stopSignal.abort();
+        waiter.wake();
+        cancelExtender?.();
+        const deadline = Date.now() + graceMs;
+        // The loop ends after its current store call; a hanging call must not hold shutdown past the grace.
+        if (loop !== undefined) {
+          const graceOver = new AbortController();
+          await Promise.race([loop, sleep(graceMs, graceOver.signal)]);
+          graceOver.abort();
+        }
+        await waitForSends(Math.max(0, deadline - Date.now()));
+        const unsent = [...inFlight.values()];
+        inFlight.clear();
+        for (const entry of unsent) {
+          entry.released = true;
+          entry.controller.abort();
+        }
+        releaseNow(unsent.map((entry) => entry.claimed));
+        if (unsent.length > 0) logger?.info({ released: unsent.length }, "scheduler released unsent deliveries");
+        await batcher.close(Math.max(1000, graceMs));
+      })();
+      return stopping;
+    },
+
+    async runOnce() {
+      const result = await claim();
+      const settled = await Promise.all(sendBatch(result.deliveries));
+      await batcher.flush();
+      return {
+        claimed: result.deliveries.length,
+        results: settled.filter((item): item is CompletionResult => item !== undefined),
+        ...(result.nextDueAt === undefined ? {} : { nextDueAt: result.nextDueAt }),
+      };
+    },
+  };
+}
