@@ -1,0 +1,19 @@
+export const USAGE = `hookyard — webhooks gateway
+
+Usage:
+  hookyard start -c FILE [--demo]     run the gateway described by FILE
+  hookyard validate -c FILE           check FILE (every problem at once); prints it with secrets redacted
+  hookyard describe [CONNECTOR]       print the config reference (the runtime's keys, or one connector's)
+  hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
+                [--url URL] [--api-key KEY]
+                                      publish a test event through a running instance's ingest API
+  hookyard --version | --help
+
+Options:
+  -c, --config FILE   the config file (YAML or JSON); also $HOOKYARD_CONFIG
+      --demo          also run the local demo receiver the example config points at, and print a curl to try
+      --url URL       base URL of the running instance (default $HOOKYARD_URL or http://127.0.0.1:8080)
+      --api-key KEY   ingest API key (default $HOOKYARD_API_KEY)
+
+Exit codes: 0 ok, 1 failure, 64 usage error, 69 instance unavailable or event refused, 78 invalid config.
+`;

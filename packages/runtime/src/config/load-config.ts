@@ -1,0 +1,421 @@
+import {
+  type ConnectorDefinition,
+  compileEnvelopeMapping,
+  compileFilter,
+  compileTypePattern,
+  describeValue,
+  type Endpoint,
+  type EnvelopeMappingSpec,
+  type FilterSpec,
+  HookyardError,
+  parseDuration,
+  registerConfigFormats,
+} from "@hookyard/core";
+import type { Schema } from "convict";
+import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
+import { parseHostPort } from "./formats.js";
+import { checkHeaders, isCredentialHeader } from "./headers.js";
+import { interpolateEnv } from "./interpolate-env.js";
+import { pathText, type Segments } from "./key-path.js";
+import { ConfigValidationError } from "./problems.js";
+import { type ParsedFile, parseConfigText, readConfigFile } from "./read-config-file.js";
+import {
+  type ConnectorEntrySettings,
+  endpointSchema,
+  LIST_KEYS,
+  type RuntimeSettings,
+  runtimeSchema,
+  type SubscriptionSettings,
+  sinkEntrySchema,
+  sourceEntrySchema,
+  subscriptionSchema,
+} from "./schema.js";
+import { schemaLeaves } from "./schema-walk.js";
+import { suggest } from "./suggest.js";
+import type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./types.js";
+import { validateSection } from "./validate-section.js";
+
+export type ResolveConnector = (type: string) => ConnectorDefinition | Promise<ConnectorDefinition>;
+
+export interface LoadConfigOptions {
+  /** Variables for `${VAR}` interpolation (usually process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Finds a connector by `type` (built-in list, else an npm package). Throws when there is none. */
+  readonly resolveConnector: ResolveConnector;
+}
+
+/**
+ * Reads, interpolates and validates a config file. Resolves to a frozen `HookyardConfig`, or rejects with a
+ * `ConfigValidationError` (code CONFIG_INVALID) listing every problem, each naming the file and the key path.
+ */
+export async function loadConfig(file: string, options: LoadConfigOptions): Promise<HookyardConfig> {
+  let parsed: ParsedFile | undefined;
+  const locate = (segments: Segments) => parsed?.locate(segments);
+  const problems = createProblemCollector(file, locate);
+  parsed = await readConfigFile(file, problems);
+  if (parsed === undefined) throw new ConfigValidationError(file, problems.list());
+  return validateConfig(parsed.value, problems, options);
+}
+
+/** The same from text, for tests and the admin API. `file` only names the source in messages. */
+export async function loadConfigText(text: string, file: string, options: LoadConfigOptions): Promise<HookyardConfig> {
+  let parsed: ParsedFile | undefined;
+  const problems = createProblemCollector(file, (segments) => parsed?.locate(segments));
+  parsed = parseConfigText(text, problems);
+  if (parsed === undefined) throw new ConfigValidationError(file, problems.list());
+  return validateConfig(parsed.value, problems, options);
+}
+
+async function validateConfig(
+  raw: unknown,
+  problems: ProblemCollector,
+  options: LoadConfigOptions,
+): Promise<HookyardConfig> {
+  registerConfigFormats();
+  const file = problems.file;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    problems.add([], "a config object (server, redis, endpoints, subscriptions, …)", describeValue(raw));
+    throw new ConfigValidationError(file, problems.list());
+  }
+  const input = interpolateEnv(raw, options.env, problems) as Record<string, unknown>;
+  const sensitivePaths: string[] = [];
+
+  const settings = validateSection(runtimeSchema, input, [], problems, LIST_KEYS).value;
+  sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
+  checkRuntimeSettings(settings, problems);
+
+  const lists = Object.fromEntries(LIST_KEYS.map((key) => [key, listAt(input, key, problems)])) as Record<
+    (typeof LIST_KEYS)[number],
+    readonly unknown[]
+  >;
+
+  const endpoints = lists.endpoints.map((item, index) =>
+    buildEndpoint(item, index, settings, problems, sensitivePaths),
+  );
+  const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems));
+  const connectors = createConnectorCache(options.resolveConnector);
+  const sources = await Promise.all(
+    lists.sources.map((item, index) =>
+      buildConnectorEntry("sources", item, index, connectors, problems, sensitivePaths),
+    ),
+  );
+  const sinks = await Promise.all(
+    lists.sinks.map((item, index) => buildConnectorEntry("sinks", item, index, connectors, problems, sensitivePaths)),
+  );
+
+  for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
+  checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
+  const routes = checkRoutes(settings.ingress.routes, problems);
+
+  if (problems.list().length > 0) throw new ConfigValidationError(file, problems.list());
+
+  const config: HookyardConfig = {
+    file,
+    server: { host: settings.server.host, port: settings.server.port, shutdownGraceMs: settings.server.shutdownGrace },
+    log: { ...settings.log },
+    redis: redisSettings(settings.redis),
+    ingest: { ...settings.ingest },
+    egress: {
+      allowCidrs: settings.egress.allowCidrs,
+      timeoutMs: settings.egress.timeout,
+      maxResponseBodyBytes: settings.egress.maxResponseBodyBytes,
+      ...(settings.egress.proxy === null ? {} : { proxy: settings.egress.proxy }),
+    },
+    endpoints: endpoints as Endpoint[],
+    subscriptions: subscriptions as Subscription[],
+    sources: sources as SourceEntry[],
+    sinks: sinks as SinkEntry[],
+    ingress: { routes },
+    sensitivePaths,
+  };
+  return deepFreeze(config);
+}
+
+function listAt(input: Record<string, unknown>, key: string, problems: ProblemCollector): readonly unknown[] {
+  const value = input[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    problems.add([key], "a list", describeValue(value));
+    return [];
+  }
+  return value;
+}
+
+function sensitiveLeafPaths(schema: Schema<unknown>, prefix: Segments): string[] {
+  return schemaLeaves(schema)
+    .filter((leaf) => leaf.sensitive)
+    .map((leaf) => pathText([...prefix, ...leaf.segments]));
+}
+
+function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollector): void {
+  if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
+    problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
+  }
+  if (settings.ingest.enabled && settings.ingest.apiKeys.length === 0) {
+    problems.add(["ingest", "apiKeys"], "at least one API key while ingest.enabled is true", "an empty list");
+  }
+}
+
+function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {
+  if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix };
+  if (redis.cluster.length > 0) {
+    return {
+      mode: "cluster",
+      nodes: redis.cluster.map((node) => parseHostPort(node) as { host: string; port: number }),
+      tls: redis.tls,
+      prefix: redis.prefix,
+      ...(redis.username === null ? {} : { username: redis.username }),
+      ...(redis.password === null ? {} : { password: redis.password }),
+    };
+  }
+  return { mode: "embedded", prefix: redis.prefix };
+}
+
+function buildEndpoint(
+  item: unknown,
+  index: number,
+  settings: RuntimeSettings,
+  problems: ProblemCollector,
+  sensitivePaths: string[],
+): Endpoint | undefined {
+  const at: Segments = ["endpoints", index];
+  const { value, ok } = validateSection(endpointSchema, item, at, problems, ["headers"]);
+  sensitivePaths.push(...sensitiveLeafPaths(endpointSchema, at));
+  const rawHeaders = isPlainObject(item) ? item.headers : undefined;
+  const headers = checkHeaders(rawHeaders, [...at, "headers"], problems);
+  for (const name of Object.keys(headers)) {
+    if (isCredentialHeader(name)) sensitivePaths.push(pathText([...at, "headers", name]));
+  }
+  const { policy } = value;
+  if (policy.rateLimit.burst !== null && policy.rateLimit.perSecond === null) {
+    problems.add([...at, "policy", "rateLimit", "perSecond"], "a rate when burst is set", "nothing");
+  }
+  if (!ok) return undefined;
+  const tls = Object.fromEntries(Object.entries(value.tls).filter(([, pem]) => pem !== null)) as Endpoint["tls"];
+  const proxy = value.proxy ?? settings.egress.proxy;
+  const { perSecond, burst } = policy.rateLimit;
+  return {
+    id: value.id,
+    url: value.url,
+    owner: value.owner ?? value.id,
+    secrets: value.secrets.map((secret) =>
+      typeof secret === "string"
+        ? { secret }
+        : { secret: secret.secret, ...(secret.expiresAt === undefined ? {} : { expiresAt: secret.expiresAt }) },
+    ),
+    headers,
+    enabled: value.enabled,
+    policy: {
+      concurrency: policy.concurrency,
+      orderedByKey: policy.orderedByKey,
+      timeoutMs: policy.timeout ?? settings.egress.timeout,
+      retry: {
+        scheduleMs: policy.retry.schedule.map((delay) => parseDuration(delay) ?? 0),
+        jitter: policy.retry.jitter,
+        maxRetryAfterMs: policy.retry.maxRetryAfter,
+        minThrottleDelayMs: policy.retry.minThrottleDelay,
+      },
+      breaker: {
+        windowMs: policy.breaker.window,
+        minRequests: policy.breaker.minRequests,
+        failureRate: policy.breaker.failureRate,
+        cooldownMs: policy.breaker.cooldown,
+        disableAfterMs: policy.breaker.disableAfter,
+      },
+      ...(perSecond === null ? {} : { rateLimit: { perSecond, burst: burst ?? perSecond } }),
+    },
+    ...(proxy === null ? {} : { proxy }),
+    ...(tls !== undefined && Object.keys(tls).length > 0 ? { tls } : {}),
+  };
+}
+
+function buildSubscription(item: unknown, index: number, problems: ProblemCollector): Subscription | undefined {
+  const at: Segments = ["subscriptions", index];
+  const { value, ok } = validateSection<SubscriptionSettings>(subscriptionSchema, item, at, problems, ["filter"]);
+  let typesOk = true;
+  for (const [position, type] of value.types.entries()) {
+    if (
+      !checkSpec(
+        () => compileTypePattern(type, pathText([...at, "types", position])),
+        [...at, "types", position],
+        problems,
+      )
+    ) {
+      typesOk = false;
+    }
+  }
+  const filter = isPlainObject(item) ? item.filter : undefined;
+  const filterOk =
+    filter === undefined ||
+    filter === null ||
+    checkSpec(() => compileFilter(filter, pathText([...at, "filter"])), [...at, "filter"], problems);
+  if (!ok || !typesOk || !filterOk) return undefined;
+  return {
+    id: value.id,
+    endpoints: value.endpoints,
+    types: value.types,
+    enabled: value.enabled,
+    ...(filter === undefined || filter === null ? {} : { filter: filter as FilterSpec }),
+  };
+}
+
+/** Runs a spec compiler (filter, glob, mapping) and turns its error into a located problem. */
+function checkSpec(compile: () => unknown, segments: Segments, problems: ProblemCollector): boolean {
+  try {
+    compile();
+    return true;
+  } catch (error) {
+    if (!(error instanceof HookyardError) || error.code !== "CONFIG_INVALID") throw error;
+    const { expected, found } = error.details as { expected?: string; found?: string };
+    const separator = error.message.indexOf(": expected ");
+    const path = separator === -1 ? pathText(segments) : error.message.slice(0, separator);
+    problems.addWithPath(path, segments, expected ?? "a valid value", found ?? error.message);
+    return false;
+  }
+}
+
+type ConnectorCache = (type: string) => Promise<ConnectorDefinition>;
+
+function createConnectorCache(resolve: ResolveConnector): ConnectorCache {
+  const cache = new Map<string, Promise<ConnectorDefinition>>();
+  return (type) => {
+    let found = cache.get(type);
+    if (found === undefined) {
+      found = Promise.resolve().then(() => resolve(type));
+      cache.set(type, found);
+    }
+    return found;
+  };
+}
+
+async function buildConnectorEntry(
+  list: "sources" | "sinks",
+  item: unknown,
+  index: number,
+  connectors: ConnectorCache,
+  problems: ProblemCollector,
+  sensitivePaths: string[],
+): Promise<SourceEntry | SinkEntry | undefined> {
+  const at: Segments = [list, index];
+  const isSource = list === "sources";
+  const schema = (isSource ? sourceEntrySchema : sinkEntrySchema) as Schema<ConnectorEntrySettings>;
+  const { value, ok } = validateSection<ConnectorEntrySettings>(schema, item, at, problems, ["mapping", "config"]);
+  const mapping = isPlainObject(item) && isSource ? (item.mapping ?? {}) : {};
+  const mappingOk =
+    !isSource ||
+    checkSpec(() => compileEnvelopeMapping(mapping, pathText([...at, "mapping"])), [...at, "mapping"], problems);
+  if (typeof value.type !== "string") return undefined;
+
+  let definition: ConnectorDefinition;
+  try {
+    definition = await connectors(value.type);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    problems.add(
+      [...at, "type"],
+      "a built-in connector or an installed package exporting one",
+      `${JSON.stringify(value.type)} (${reason})`,
+    );
+    return undefined;
+  }
+  const side = isSource ? definition.source : definition.sink;
+  if (side === undefined || side === null || typeof side.schema !== "object" || typeof side.create !== "function") {
+    problems.add(
+      [...at, "type"],
+      `a connector with a ${isSource ? "source" : "sink"} side`,
+      `${JSON.stringify(value.type)} without one`,
+    );
+    return undefined;
+  }
+  const rawConfig = isPlainObject(item) ? item.config : undefined;
+  const config = validateSection(
+    side.schema as Schema<Record<string, unknown>>,
+    rawConfig,
+    [...at, "config"],
+    problems,
+  );
+  sensitivePaths.push(...sensitiveLeafPaths(side.schema as Schema<unknown>, [...at, "config"]));
+  if (!ok || !mappingOk || !config.ok) return undefined;
+  const entry: SinkEntry = { id: value.id, type: value.type, enabled: value.enabled, config: config.value };
+  return isSource ? { ...entry, mapping: mapping as EnvelopeMappingSpec } : entry;
+}
+
+/** Checked on the raw items, so a duplicate is reported even when the item has other problems. */
+function checkUniqueIds(list: string, items: readonly unknown[], problems: ProblemCollector): void {
+  const first = new Map<string, number>();
+  for (const [index, item] of items.entries()) {
+    const id = idOf(item);
+    if (id === undefined) continue;
+    const earlier = first.get(id);
+    if (earlier === undefined) {
+      first.set(id, index);
+    } else {
+      problems.add([list, index, "id"], "a unique id", `${JSON.stringify(id)}, already used by ${list}[${earlier}]`);
+    }
+  }
+}
+
+function idOf(item: unknown): string | undefined {
+  return isPlainObject(item) && typeof item.id === "string" ? item.id : undefined;
+}
+
+function checkSubscriptionTargets(
+  subscriptions: readonly unknown[],
+  endpoints: readonly unknown[],
+  problems: ProblemCollector,
+): void {
+  const known = endpoints.flatMap((endpoint) => idOf(endpoint) ?? []);
+  const ids = new Set(known);
+  for (const [index, subscription] of subscriptions.entries()) {
+    const targets = isPlainObject(subscription) ? subscription.endpoints : undefined;
+    if (!Array.isArray(targets)) continue;
+    for (const [position, id] of targets.entries()) {
+      if (typeof id !== "string" || ids.has(id)) continue;
+      const hint = suggest(id, known);
+      problems.add(
+        ["subscriptions", index, "endpoints", position],
+        "the id of an endpoint defined in endpoints",
+        `${JSON.stringify(id)}, which is not defined${hint === undefined ? "" : ` (did you mean ${JSON.stringify(hint)}?)`}`,
+      );
+    }
+  }
+}
+
+function checkRoutes(routes: readonly unknown[], problems: ProblemCollector): Readonly<Record<string, unknown>>[] {
+  const valid: Record<string, unknown>[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, route] of routes.entries()) {
+    const at: Segments = ["ingress", "routes", index];
+    if (!isPlainObject(route)) {
+      problems.add(at, "a route object", describeValue(route));
+      continue;
+    }
+    if (typeof route.id !== "string" || route.id.length === 0) {
+      problems.add([...at, "id"], "a route id", describeValue(route.id));
+      continue;
+    }
+    const earlier = seen.get(route.id);
+    if (earlier !== undefined) {
+      problems.add(
+        [...at, "id"],
+        "a unique id",
+        `${JSON.stringify(route.id)}, already used by ingress.routes[${earlier}]`,
+      );
+    }
+    seen.set(route.id, index);
+    valid.push(route);
+  }
+  return valid;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}

@@ -1,0 +1,60 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { isCollection, LineCounter, parseDocument } from "yaml";
+import type { Locate, ProblemCollector } from "./collect-problems.js";
+import type { Segments } from "./key-path.js";
+
+const EXTENSIONS = [".yaml", ".yml", ".json"];
+
+export interface ParsedFile {
+  readonly value: unknown;
+  /** Line and column of a key path in the file (or of its nearest existing parent). */
+  readonly locate: Locate;
+}
+
+/**
+ * Reads a .yaml/.yml/.json config file. JSON is parsed by the same YAML 1.2 parser (JSON is a subset of it), so
+ * both get line numbers in errors and duplicate keys are refused. Problems go to `problems`; undefined is returned
+ * when the file cannot be used at all.
+ */
+export async function readConfigFile(path: string, problems: ProblemCollector): Promise<ParsedFile | undefined> {
+  const extension = extname(path).toLowerCase();
+  if (!EXTENSIONS.includes(extension)) {
+    problems.add([], "a .yaml, .yml or .json file", JSON.stringify(extension || path));
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    problems.add([], "a readable file", (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    return undefined;
+  }
+  return parseConfigText(text, problems);
+}
+
+export function parseConfigText(text: string, problems: ProblemCollector): ParsedFile | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const position = lineCounter.linePos(error.pos[0]);
+      const reason = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "a syntax error";
+      problems.addAtPosition(position.line, position.col, "valid YAML", reason);
+    }
+    return undefined;
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const locate: Locate = (segments: Segments) => {
+    for (let length = segments.length; length >= 0; length--) {
+      const node = doc.getIn(segments.slice(0, length), true) as { range?: [number, number, number] } | undefined;
+      if (node !== undefined && node !== null && typeof node === "object" && node.range !== undefined) {
+        const position = lineCounter.linePos(node.range[0]);
+        return { line: position.line, column: position.col };
+      }
+      if (length === 0 && isCollection(doc.contents)) return undefined;
+    }
+    return undefined;
+  };
+  return { value, locate };
+}

@@ -1,0 +1,371 @@
+import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import type { Schema } from "convict";
+import {
+  apiKeyListFormat,
+  cidrListFormat,
+  durationListFormat,
+  fractionFormat,
+  hostPortListFormat,
+  httpUrlFormat,
+  idFormat,
+  idListFormat,
+  keyPrefixFormat,
+  nonEmptyStringFormat,
+  optionalDurationFormat,
+  optionalHttpUrlFormat,
+  optionalPemFormat,
+  optionalPositiveNumberFormat,
+  optionalStringFormat,
+  positiveIntegerFormat,
+  redisUrlFormat,
+  secretListFormat,
+  typeListFormat,
+} from "./formats.js";
+
+/**
+ * The runtime's convict schemas. Convict validates nested objects but not lists of objects, so the file is
+ * validated in parts: `runtimeSchema` for the top level, then each list item with its own schema. Every key has
+ * a `doc` (docs/config.md is generated from them) and secrets are `sensitive`.
+ */
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = "auto" | "json" | "pretty";
+
+/** The top level, without the lists (endpoints, subscriptions, sources, sinks), which have their own schemas. */
+export interface RuntimeSettings {
+  server: { host: string; port: number; shutdownGrace: number };
+  log: { level: LogLevel; format: LogFormat };
+  redis: {
+    url: string | null;
+    cluster: string[];
+    username: string | null;
+    password: string | null;
+    tls: boolean;
+    prefix: string;
+  };
+  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
+  egress: {
+    allowCidrs: string[];
+    proxy: string | null;
+    timeout: number;
+    maxResponseBodyBytes: number;
+  };
+  ingress: { routes: unknown[] };
+}
+
+/** Keys of the file that hold lists validated item by item. */
+export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks"] as const;
+
+export const runtimeSchema: Schema<RuntimeSettings> = {
+  server: {
+    host: {
+      doc: "Interface the HTTP server (ingest API, ingress routes, health, metrics) listens on.",
+      format: String,
+      default: "127.0.0.1",
+    },
+    port: { doc: "Port of the HTTP server.", format: "port", default: 8080 },
+    shutdownGrace: {
+      doc: "On SIGTERM/SIGINT: how long in-flight deliveries may take to finish before they are released and the process exits.",
+      format: "duration",
+      default: 30_000,
+    },
+  },
+  log: {
+    level: { doc: "Log level.", format: [...LOG_LEVELS], default: "info" },
+    format: { doc: "auto: pretty on a terminal, JSON otherwise.", format: ["auto", "json", "pretty"], default: "auto" },
+  },
+  redis: {
+    url: {
+      doc: "redis:// or rediss:// URL of a standalone Redis. Leave url and cluster unset to use the embedded in-process store, which is NOT durable (for trying Hookyard only). Run Redis with appendonly yes.",
+      format: redisUrlFormat,
+      default: null,
+      nullable: true,
+      sensitive: true,
+    },
+    cluster: {
+      doc: 'Redis Cluster seed nodes, "host:port" each. Set this or url, not both.',
+      format: hostPortListFormat,
+      default: [],
+    },
+    username: {
+      doc: "Redis ACL user name for cluster nodes (a url carries its own).",
+      format: optionalStringFormat,
+      default: null,
+      nullable: true,
+    },
+    password: {
+      doc: "Redis password for cluster nodes (a url carries its own).",
+      format: optionalStringFormat,
+      default: null,
+      nullable: true,
+      sensitive: true,
+    },
+    tls: { doc: "Connect to cluster nodes with TLS (a url says so with rediss://).", format: Boolean, default: false },
+    prefix: {
+      doc: "Prefix of every Redis key Hookyard writes, so several deployments can share one Redis.",
+      format: keyPrefixFormat,
+      default: "hookyard",
+    },
+  },
+  ingest: {
+    enabled: {
+      doc: "Serve the HTTP ingest API (POST /v1/events) so services can publish events over HTTP.",
+      format: Boolean,
+      default: false,
+    },
+    apiKeys: {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference, not a template
+      doc: "API keys accepted by the ingest API (Authorization: Bearer <key> or X-Api-Key), 8 to 512 characters (use 32+ random ones in production); several during rotation. Use ${VAR} to keep them out of the file.",
+      format: apiKeyListFormat,
+      default: [],
+      sensitive: true,
+    },
+    maxBodyBytes: {
+      doc: "Largest request body the ingest API accepts (413 above).",
+      format: "size",
+      default: 1_048_576,
+    },
+    maxBatchEvents: { doc: "Most events in one batch request.", format: positiveIntegerFormat, default: 100 },
+  },
+  egress: {
+    allowCidrs: {
+      doc: "Address ranges endpoints may resolve to although they are loopback, private or link-local (refused by default to prevent SSRF), e.g. 127.0.0.0/8 for a local receiver.",
+      format: cidrListFormat,
+      default: [],
+    },
+    proxy: {
+      doc: "HTTP CONNECT proxy for every endpoint without its own, for static egress IPs. May carry credentials.",
+      format: optionalHttpUrlFormat,
+      default: null,
+      nullable: true,
+      sensitive: true,
+    },
+    timeout: {
+      doc: "Whole-request timeout of one delivery attempt, for endpoints whose policy sets none.",
+      format: "duration",
+      default: DEFAULT_ENDPOINT_POLICY.timeoutMs,
+    },
+    maxResponseBodyBytes: {
+      doc: "How much of each endpoint response is kept in the attempt log.",
+      format: "size",
+      default: 65_536,
+    },
+  },
+  ingress: {
+    routes: {
+      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers). Not validated yet beyond being a list of objects with unique ids; see the ingress docs.",
+      format: Array,
+      default: [],
+    },
+  },
+};
+
+export interface EndpointSettings {
+  id: string;
+  owner: string | null;
+  url: string;
+  secrets: (string | { secret: string; expiresAt?: string })[];
+  headers: Record<string, string>;
+  enabled: boolean;
+  proxy: string | null;
+  tls: { ca: string | null; cert: string | null; key: string | null };
+  policy: {
+    concurrency: number;
+    timeout: number | null;
+    orderedByKey: boolean;
+    rateLimit: { perSecond: number | null; burst: number | null };
+    retry: { schedule: (string | number)[]; jitter: number; maxRetryAfter: number; minThrottleDelay: number };
+    breaker: { window: number; minRequests: number; failureRate: number; cooldown: number; disableAfter: number };
+  };
+}
+
+const retry = DEFAULT_ENDPOINT_POLICY.retry;
+const breaker = DEFAULT_ENDPOINT_POLICY.breaker;
+
+export const endpointSchema: Schema<EndpointSettings> = {
+  id: { doc: "Unique endpoint id; subscriptions name it.", format: idFormat, default: null },
+  owner: {
+    doc: "The customer that owns the endpoint (defaults to the id).",
+    format: optionalStringFormat,
+    default: null,
+    nullable: true,
+  },
+  url: { doc: "Where webhooks are POSTed. Redirects are not followed.", format: httpUrlFormat, default: null },
+  secrets: {
+    doc: 'Signing secrets (Standard Webhooks): "whsec_…" (HMAC-SHA256, v1) or "whsk_…" (ed25519, v1a). Several during a rotation, each optionally { secret, expiresAt }. Every request is signed with each active secret.',
+    format: secretListFormat,
+    default: [],
+    sensitive: true,
+  },
+  headers: {
+    doc: "Extra request headers, name: value. Values of credential-looking names (authorization, *token*, *key*, …) are redacted in output.",
+    format: Object,
+    default: {},
+  },
+  enabled: {
+    doc: "A disabled endpoint keeps its deliveries queued until it is enabled again.",
+    format: Boolean,
+    default: true,
+  },
+  proxy: {
+    doc: "HTTP CONNECT proxy for this endpoint (defaults to egress.proxy).",
+    format: optionalHttpUrlFormat,
+    default: null,
+    nullable: true,
+    sensitive: true,
+  },
+  tls: {
+    ca: {
+      doc: "PEM CA bundle to trust for this endpoint instead of the system roots.",
+      format: optionalPemFormat,
+      default: null,
+      nullable: true,
+    },
+    cert: { doc: "PEM client certificate for mutual TLS.", format: optionalPemFormat, default: null, nullable: true },
+    key: {
+      doc: "PEM private key of the client certificate.",
+      format: optionalPemFormat,
+      default: null,
+      nullable: true,
+      sensitive: true,
+    },
+  },
+  policy: {
+    concurrency: {
+      doc: "Most deliveries in flight at once to this endpoint.",
+      format: positiveIntegerFormat,
+      default: DEFAULT_ENDPOINT_POLICY.concurrency,
+    },
+    timeout: {
+      doc: "Whole-request timeout of one attempt (defaults to egress.timeout).",
+      format: optionalDurationFormat,
+      default: null,
+      nullable: true,
+    },
+    orderedByKey: {
+      doc: "Deliver events with the same key in order, one at a time (the key comes from the source mapping).",
+      format: Boolean,
+      default: DEFAULT_ENDPOINT_POLICY.orderedByKey,
+    },
+    rateLimit: {
+      perSecond: {
+        doc: "Requests per second to this endpoint; unset = unlimited.",
+        format: optionalPositiveNumberFormat,
+        default: null,
+        nullable: true,
+      },
+      burst: {
+        doc: "Requests allowed at once above the rate (defaults to perSecond).",
+        format: optionalPositiveNumberFormat,
+        default: null,
+        nullable: true,
+      },
+    },
+    retry: {
+      schedule: {
+        doc: "Delay before each retry; its length is the number of retries. Exhausted deliveries go to the dead-letter set.",
+        format: durationListFormat,
+        default: [...retry.scheduleMs],
+      },
+      jitter: {
+        doc: "Random spread added to each delay, as a fraction of it.",
+        format: fractionFormat,
+        default: retry.jitter,
+      },
+      maxRetryAfter: {
+        doc: "Longest Retry-After honoured on 429/503; longer values are capped.",
+        format: "duration",
+        default: retry.maxRetryAfterMs,
+      },
+      minThrottleDelay: {
+        doc: "Least wait after a timeout or a 429.",
+        format: "duration",
+        default: retry.minThrottleDelayMs,
+      },
+    },
+    breaker: {
+      window: { doc: "Window over which the failure rate is measured.", format: "duration", default: breaker.windowMs },
+      minRequests: {
+        doc: "The breaker does not open below this many requests in the window.",
+        format: "nat",
+        default: breaker.minRequests,
+      },
+      failureRate: {
+        doc: "Failure rate (0 to 1) at which the breaker opens.",
+        format: fractionFormat,
+        default: breaker.failureRate,
+      },
+      cooldown: {
+        doc: "How long the breaker stays open before half-open probes.",
+        format: "duration",
+        default: breaker.cooldownMs,
+      },
+      disableAfter: {
+        doc: "An endpoint failing continuously this long is disabled (0 = never).",
+        format: "duration",
+        default: breaker.disableAfterMs,
+      },
+    },
+  },
+};
+
+export interface SubscriptionSettings {
+  id: string;
+  endpoints: string[];
+  types: string[];
+  filter: unknown;
+  enabled: boolean;
+}
+
+export const subscriptionSchema: Schema<SubscriptionSettings> = {
+  id: { doc: "Unique subscription id.", format: idFormat, default: null },
+  endpoints: { doc: "Ids of the endpoints that receive the matching events.", format: idListFormat, default: [] },
+  types: {
+    doc: 'Event types to match: exact names or globs ("invoice.*" = one segment, "invoice.**" = any depth, "*" = all). See docs/routing.md.',
+    format: typeListFormat,
+    default: [],
+  },
+  filter: {
+    doc: 'Optional filter over { id, type, source, subject, headers, data } where data is the JSON body, e.g. { "data.amount": { "$gte": 100 } }. See docs/routing.md.',
+    format: Object,
+    default: null,
+    nullable: true,
+  },
+  enabled: { doc: "A disabled subscription routes nothing.", format: Boolean, default: true },
+};
+
+export interface ConnectorEntrySettings {
+  id: string;
+  type: string;
+  enabled: boolean;
+  mapping: unknown;
+  config: unknown;
+}
+
+export const sourceEntrySchema: Schema<ConnectorEntrySettings> = {
+  id: { doc: 'Unique source id; events from it get source "<type>:<id>".', format: idFormat, default: null },
+  type: {
+    doc: "Connector: a built-in name (kafka, rabbitmq, pubsub, sqs) or an npm package name exporting `connector`.",
+    format: nonEmptyStringFormat,
+    default: null,
+  },
+  enabled: { doc: "A disabled source is not started.", format: Boolean, default: true },
+  mapping: {
+    doc: "Where the envelope's id, type, key, time, subject and contentType come from: { header }, { attribute }, { jsonPath }, { value } or { broker }. Defaults to CloudEvents (ce-* headers). See docs/routing.md.",
+    format: Object,
+    default: {},
+  },
+  config: { doc: "The connector's own settings; see its section below.", format: Object, default: {} },
+};
+
+export const sinkEntrySchema: Schema<Omit<ConnectorEntrySettings, "mapping">> = {
+  id: { doc: "Unique sink id; ingress rules name it as a target.", format: idFormat, default: null },
+  type: {
+    doc: "Connector: a built-in name or an npm package name exporting `connector`.",
+    format: nonEmptyStringFormat,
+    default: null,
+  },
+  enabled: { doc: "A disabled sink is not started.", format: Boolean, default: true },
+  config: { doc: "The connector's own settings; see its section below.", format: Object, default: {} },
+};

@@ -1,0 +1,69 @@
+import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
+import type { LogFormat, LogLevel } from "./schema.js";
+
+/** Where scheduler state lives. `embedded` is in-process and not durable: for trying Hookyard only. */
+export type RedisSettings =
+  | { readonly mode: "embedded"; readonly prefix: string }
+  | { readonly mode: "standalone"; readonly url: string; readonly prefix: string }
+  | {
+      readonly mode: "cluster";
+      readonly nodes: readonly { readonly host: string; readonly port: number }[];
+      readonly username?: string;
+      readonly password?: string;
+      readonly tls: boolean;
+      readonly prefix: string;
+    };
+
+/** Routes events to endpoints: by type (exact names or globs) and an optional filter. */
+export interface Subscription {
+  readonly id: string;
+  readonly endpoints: readonly string[];
+  readonly types: readonly string[];
+  readonly filter?: FilterSpec;
+  readonly enabled: boolean;
+}
+
+/** A source connector instance. `config` has passed the connector's own schema (defaults applied). */
+export interface SourceEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly enabled: boolean;
+  readonly mapping: EnvelopeMappingSpec;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface SinkEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly enabled: boolean;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** A validated, frozen config file. Durations are milliseconds and sizes bytes. */
+export interface HookyardConfig {
+  /** The file it was loaded from, as given. */
+  readonly file: string;
+  readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  readonly redis: RedisSettings;
+  readonly ingest: {
+    readonly enabled: boolean;
+    readonly apiKeys: readonly string[];
+    readonly maxBodyBytes: number;
+    readonly maxBatchEvents: number;
+  };
+  readonly egress: {
+    readonly allowCidrs: readonly string[];
+    readonly proxy?: string;
+    readonly timeoutMs: number;
+    readonly maxResponseBodyBytes: number;
+  };
+  readonly endpoints: readonly Endpoint[];
+  readonly subscriptions: readonly Subscription[];
+  readonly sources: readonly SourceEntry[];
+  readonly sinks: readonly SinkEntry[];
+  /** Validated loosely for now (a list of objects with unique ids); the ingress package defines the shape. */
+  readonly ingress: { readonly routes: readonly Readonly<Record<string, unknown>>[] };
+  /** Key paths (as in error messages) whose values are secrets; `redactConfig` hides them. */
+  readonly sensitivePaths: readonly string[];
+}

@@ -1,0 +1,97 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type ConnectorDefinition, HookyardError } from "@hookyard/core";
+
+/**
+ * Finds connector definitions by `type`: a built-in name first, otherwise an npm package name imported at
+ * start-up whose module exports `connector` (a ConnectorDefinition). Everything is resolved before anything
+ * starts, so a missing or malformed package is a config error, not a crash at the first message.
+ */
+export interface ConnectorRegistry {
+  readonly builtins: readonly string[];
+  resolve(type: string): Promise<ConnectorDefinition>;
+}
+
+export function createConnectorRegistry(
+  builtins: readonly ConnectorDefinition[],
+  options: { searchFrom?: string } = {},
+): ConnectorRegistry {
+  const byType = new Map(builtins.map((definition) => [definition.type, definition]));
+  const loaded = new Map<string, Promise<ConnectorDefinition>>();
+  const searchFrom = options.searchFrom ?? process.cwd();
+  return {
+    builtins: [...byType.keys()].sort(),
+    resolve(type) {
+      const builtin = byType.get(type);
+      if (builtin) return Promise.resolve(builtin);
+      let pending = loaded.get(type);
+      if (!pending) {
+        pending = importConnector(type, searchFrom, [...byType.keys()]);
+        loaded.set(type, pending);
+      }
+      return pending;
+    },
+  };
+}
+
+async function importConnector(type: string, searchFrom: string, builtins: string[]): Promise<ConnectorDefinition> {
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(type)) {
+    throw new HookyardError(
+      "CONNECTOR_NOT_FOUND",
+      `connector type ${JSON.stringify(type)} is neither built in (${builtins.join(", ") || "none"}) nor an npm package name`,
+    );
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(type)) as Record<string, unknown>;
+  } catch (firstError) {
+    // Not reachable from Hookyard's own node_modules: try the folder Hookyard runs in (a derived image or a
+    // project that installed the package beside its config).
+    try {
+      const resolved = createRequire(join(searchFrom, "package.json")).resolve(type);
+      module = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+    } catch {
+      throw new HookyardError(
+        "CONNECTOR_NOT_FOUND",
+        `connector type ${JSON.stringify(type)} is not built in (${builtins.join(", ") || "none"}) and the npm package ` +
+          `could not be loaded: ${describe(firstError)}. Install it with \`npm install ${type}\` next to Hookyard.`,
+        { cause: firstError },
+      );
+    }
+  }
+  return checkConnectorDefinition(module.connector, type);
+}
+
+/** Checks an imported value against the connector contract, naming the first thing that is wrong. */
+export function checkConnectorDefinition(value: unknown, packageName: string): ConnectorDefinition {
+  const problem = findProblem(value);
+  if (problem) {
+    throw new HookyardError(
+      "CONNECTOR_INVALID",
+      `package ${JSON.stringify(packageName)} does not export a valid Hookyard connector as \`connector\`: ${problem}`,
+    );
+  }
+  return value as ConnectorDefinition;
+}
+
+function findProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return "the export `connector` is missing or not an object";
+  const definition = value as Record<string, unknown>;
+  if (typeof definition.type !== "string" || definition.type === "") return "`type` must be a non-empty string";
+  if (definition.source === undefined && definition.sink === undefined) return "it has neither `source` nor `sink`";
+  for (const side of ["source", "sink"] as const) {
+    const candidate = definition[side];
+    if (candidate === undefined) continue;
+    if (typeof candidate !== "object" || candidate === null) return `\`${side}\` must be an object`;
+    const { schema, create, check } = candidate as Record<string, unknown>;
+    if (typeof schema !== "object" || schema === null) return `\`${side}.schema\` must be a convict schema object`;
+    if (typeof create !== "function") return `\`${side}.create\` must be a function`;
+    if (check !== undefined && typeof check !== "function") return `\`${side}.check\` must be a function`;
+  }
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
+}

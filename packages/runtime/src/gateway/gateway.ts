@@ -1,0 +1,222 @@
+import type { AddressInfo } from "node:net";
+import {
+  type ConnectorDefinition,
+  compileEnvelopeMapping,
+  type Endpoint,
+  type Envelope,
+  HookyardError,
+  type Source,
+  type SourceMessage,
+} from "@hookyard/core";
+import { createHttpDelivery } from "@hookyard/delivery";
+import {
+  type Clock,
+  createEmbeddedStore,
+  createRedisStore,
+  createWorker,
+  type SchedulerStore,
+  systemClock,
+  type Worker,
+} from "@hookyard/scheduler";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { HookyardConfig, SourceEntry } from "../config/types.js";
+import type { HealthCheck } from "../http/health.js";
+import { createHttpServer } from "../http/server.js";
+import { registerIngestRoutes } from "../ingest/ingest-routes.js";
+import { createMetrics, type Metrics } from "../metrics.js";
+import { createRouter } from "../router/create-router.js";
+import { type Accept, createAccept } from "./accept.js";
+import { observeWorkerInMetrics } from "./metrics-bridge.js";
+
+export interface GatewayDependencies {
+  readonly logger: Logger;
+  readonly resolveConnector: (type: string) => Promise<ConnectorDefinition>;
+  readonly clock?: Clock;
+  readonly metrics?: Metrics;
+}
+
+/** A running Hookyard: the store, the delivery worker, the HTTP server and the sources of one config. */
+export interface Gateway {
+  /** The HTTP server's base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly store: SchedulerStore;
+  readonly metrics: Metrics;
+  readonly accept: Accept;
+  /** Stops taking events, drains sources and in-flight deliveries within the grace period; idempotent. */
+  stop(): Promise<void>;
+}
+
+const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Starts everything a config describes, in the order that keeps every accepted event durable: the store first,
+ * then the worker, the HTTP server, and the sources last (so nothing is consumed before it can be stored).
+ */
+export async function startGateway(config: HookyardConfig, deps: GatewayDependencies): Promise<Gateway> {
+  const { logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? createMetrics();
+  const endpointsById = new Map<string, Endpoint>(config.endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const shutdown = new AbortController();
+  let accepting = false;
+
+  const store = openStore(config, logger);
+  const cleanups: (() => Promise<void>)[] = [() => store.close()];
+  let server: FastifyInstance | undefined;
+  let worker: Worker | undefined;
+  const sources: { id: string; source: Source }[] = [];
+  const checks: HealthCheck[] = [];
+
+  try {
+    await store.syncEndpoints(config.endpoints);
+    if ("checkDurability" in store && typeof store.checkDurability === "function") {
+      const warning = await (store.checkDurability as () => Promise<string | undefined>)();
+      if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
+    }
+    checks.push({ name: "store", run: async () => void (await store.stats()) });
+    metrics.bindStore(() => store.stats());
+
+    const delivery = createHttpDelivery({
+      ssrf: { allow: [...config.egress.allowCidrs] },
+      maxResponseBodyBytes: config.egress.maxResponseBodyBytes,
+      ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
+    });
+    cleanups.unshift(() => delivery.close());
+    worker = createWorker({
+      store,
+      clock,
+      logger: logger.child({ component: "worker" }),
+      endpoints: (id) => endpointsById.get(id),
+      send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
+      observer: observeWorkerInMetrics(metrics),
+    });
+    worker.start();
+
+    const router = createRouter(config.subscriptions, config.endpoints);
+    const accept = createAccept({
+      route: (envelope) => router.route(envelope),
+      store,
+      now: () => clock.now(),
+      dedupTtlMs: DEDUP_TTL_MS,
+      metrics,
+    });
+
+    server = createHttpServer({ logger, metrics, checks: () => checks, accepting: () => accepting });
+    if (config.ingest.enabled) {
+      await registerIngestRoutes(server, {
+        apiKeys: config.ingest.apiKeys,
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        maxBatchEvents: config.ingest.maxBatchEvents,
+        accept,
+        metrics,
+      });
+    }
+    await server.listen({ host: config.server.host, port: config.server.port });
+
+    for (const entry of config.sources.filter((source) => source.enabled)) {
+      const source = await startSource(entry, { accept, deps, logger, signal: shutdown.signal, checks });
+      sources.push({ id: entry.id, source });
+    }
+    accepting = true;
+
+    const address = server.server.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    let stopping: Promise<void> | undefined;
+    const httpServer = server;
+    const runningWorker = worker;
+    return {
+      url: `http://${host}:${address.port}`,
+      store,
+      metrics,
+      accept,
+      stop() {
+        stopping ??= (async () => {
+          accepting = false;
+          shutdown.abort();
+          const graceMs = config.server.shutdownGraceMs;
+          // Sources first: their in-flight events finish becoming durable and are acked; nothing new comes in.
+          await Promise.allSettled(sources.map(({ source }) => source.stop()));
+          await httpServer.close();
+          await runningWorker.stop({ graceMs });
+          for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+          logger.info("hookyard stopped");
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    shutdown.abort();
+    await Promise.allSettled(sources.map(({ source }) => source.stop()));
+    await server?.close().catch(() => undefined);
+    await worker?.stop({ graceMs: 0 }).catch(() => undefined);
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
+
+function openStore(config: HookyardConfig, logger: Logger): SchedulerStore {
+  const settings = config.redis;
+  if (settings.mode === "embedded") {
+    logger.warn(
+      "EMBEDDED STORE: queued deliveries live in this process's memory and are LOST when it stops. " +
+        "For trying Hookyard only; set redis.url in the config for anything that matters.",
+    );
+    return createEmbeddedStore();
+  }
+  const redis =
+    settings.mode === "standalone"
+      ? settings.url
+      : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
+  return createRedisStore({ redis, prefix: settings.prefix, logger: logger.child({ component: "store" }) });
+}
+
+async function startSource(
+  entry: SourceEntry,
+  context: {
+    accept: Accept;
+    deps: GatewayDependencies;
+    logger: Logger;
+    signal: AbortSignal;
+    checks: HealthCheck[];
+  },
+): Promise<Source> {
+  const definition = await context.deps.resolveConnector(entry.type);
+  const side = definition.source;
+  if (!side) {
+    throw new HookyardError(
+      "CONFIG_INVALID",
+      `sources: connector type ${JSON.stringify(entry.type)} has no source side`,
+    );
+  }
+  const logger = context.logger.child({ component: "source", source: entry.id });
+  const mapping = compileEnvelopeMapping(entry.mapping, `sources.${entry.id}.mapping`);
+  const config = entry.config as never;
+  const source = side.create(config, {
+    logger,
+    signal: context.signal,
+    sourceId: entry.id,
+    toEnvelope: (message: SourceMessage): Envelope => mapping.map(message),
+    deadLetter: async (message: SourceMessage, reason: string) => {
+      // Until the rejected-message store lands, a poison message is logged in full (payload base64) so it is
+      // never lost silently.
+      logger.error(
+        {
+          reason,
+          headers: message.headers,
+          data: Buffer.from(message.data).toString("base64"),
+          idempotencyKey: message.defaults?.idempotencyKey,
+        },
+        "source message rejected",
+      );
+    },
+  });
+  const check = side.check;
+  if (check)
+    context.checks.push({ name: `source:${entry.id}`, run: () => check(config, { logger, signal: context.signal }) });
+  await source.start(async (envelope) => {
+    await context.accept(envelope);
+  });
+  logger.info({ type: entry.type }, "source started");
+  return source;
+}

@@ -1,0 +1,93 @@
+import { type Envelope, HookyardError } from "@hookyard/core";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Accept, AcceptResult } from "../gateway/accept.js";
+import { sendApiError } from "../http/api-error.js";
+import { createApiKeyCheck } from "../http/api-keys.js";
+import type { Metrics } from "../metrics.js";
+import { fromStructured, parseIngestBatch, parseIngestEvent } from "./parse-event.js";
+
+export interface IngestOptions {
+  readonly apiKeys: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxBatchEvents: number;
+  readonly accept: Accept;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The HTTP ingest source: `POST /v1/events` (one event) and `POST /v1/events/batch`. Answers 202 only once every
+ * event is durable in the scheduler; a repeated event id answers with the first call's result.
+ */
+export async function registerIngestRoutes(app: FastifyInstance, options: IngestOptions): Promise<void> {
+  const authorized = createApiKeyCheck(options.apiKeys);
+  await app.register(async (scope) => {
+    // The body is read as raw bytes: binary-mode payloads must stay byte-exact, and JSON is parsed here so
+    // its errors are ours to word.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: options.maxBodyBytes }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.addHook("onRequest", async (request, reply) => {
+      if (!authorized(request)) {
+        options.metrics.eventsRejected.inc({ source: "http", reason: "unauthorized" });
+        return sendApiError(reply, 401, "UNAUTHORIZED", "a valid API key is required (Authorization: Bearer <key>)");
+      }
+    });
+
+    scope.post("/v1/events", async (request, reply) => {
+      let envelope: Envelope;
+      try {
+        envelope = parseIngestEvent(request.headers, bodyOf(request.body));
+      } catch (error) {
+        return rejectInvalid(reply, error, options.metrics);
+      }
+      const result = await acceptOrUnavailable(reply, () => options.accept(envelope));
+      if (result) return reply.code(202).header("idempotent-replayed", String(result.duplicate)).send(result);
+      return reply;
+    });
+
+    scope.post("/v1/events/batch", async (request, reply) => {
+      let envelopes: Envelope[];
+      try {
+        const events = parseIngestBatch(bodyOf(request.body), options.maxBatchEvents);
+        envelopes = events.map((event, index) => fromStructured(event, `events[${index}]`));
+      } catch (error) {
+        return rejectInvalid(reply, error, options.metrics);
+      }
+      // Validated as a whole first, so a bad event never leaves half a batch accepted.
+      const results = await acceptOrUnavailable(reply, () => Promise.all(envelopes.map((e) => options.accept(e))));
+      if (results) return reply.code(202).send({ events: results });
+      return reply;
+    });
+  });
+}
+
+function bodyOf(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+function rejectInvalid(reply: FastifyReply, error: unknown, metrics: Metrics) {
+  if (error instanceof HookyardError && error.code === "INGEST_INVALID") {
+    metrics.eventsRejected.inc({ source: "http", reason: "invalid" });
+    return sendApiError(reply, 400, error.code, error.message);
+  }
+  throw error;
+}
+
+async function acceptOrUnavailable<T extends AcceptResult | AcceptResult[]>(
+  reply: FastifyReply,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof HookyardError && !error.retryable) {
+      await sendApiError(reply, 422, error.code, error.message);
+      return undefined;
+    }
+    // Not durable, so not accepted: the client retries (with the same event id, it is de-duplicated).
+    reply.header("retry-after", "5");
+    await sendApiError(reply, 503, "UNAVAILABLE", "the event could not be made durable; retry later");
+    return undefined;
+  }
+}

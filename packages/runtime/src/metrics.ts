@@ -1,0 +1,99 @@
+import type { SchedulerStats } from "@hookyard/scheduler";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Where the per-endpoint gauges come from at scrape time. */
+export type StoreStatsSource = () => Promise<SchedulerStats>;
+
+/** Hookyard's Prometheus metrics, on a registry of their own (no global state; tests create one each). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly eventsIn: Counter<"source">;
+  readonly eventsRejected: Counter<"source" | "reason">;
+  readonly deliveries: Counter<"endpoint" | "outcome">;
+  readonly attemptSeconds: Histogram<"endpoint">;
+  /**
+   * Reads queue depth, in-flight, dead letters and breaker states from the store when Prometheus scrapes, so
+   * they cost nothing between scrapes and agree across instances sharing one Redis.
+   */
+  bindStore(stats: StoreStatsSource): void;
+}
+
+const BREAKER_STATES = ["closed", "open", "half-open"] as const;
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "hookyard_" });
+  const registers = [registry];
+  let storeStats: StoreStatsSource | undefined;
+
+  const perEndpoint = (name: string, help: string) =>
+    new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers });
+  const queueDepth = perEndpoint("hookyard_queue_depth", "Deliveries queued (due or scheduled) per endpoint");
+  const inFlight = perEndpoint("hookyard_deliveries_in_flight", "Deliveries leased by workers per endpoint");
+  const deadLetters = perEndpoint("hookyard_dead_letters", "Deliveries in the dead-letter set per endpoint");
+  const endpointEnabled = perEndpoint("hookyard_endpoint_enabled", "1 when the endpoint is enabled, 0 when disabled");
+  const breakerState = new Gauge<"endpoint" | "state">({
+    name: "hookyard_breaker_state",
+    help: "Circuit breaker state per endpoint (1 for the current state)",
+    labelNames: ["endpoint", "state"],
+    registers,
+  });
+  // One gauge's collect refreshes every store-derived gauge: one store read per scrape.
+  new Gauge({
+    name: "hookyard_store_up",
+    help: "1 when the scheduler store answered the last scrape",
+    registers,
+    async collect() {
+      if (!storeStats) return;
+      try {
+        const stats = await storeStats();
+        for (const metric of [queueDepth, inFlight, deadLetters, endpointEnabled, breakerState]) metric.reset();
+        for (const state of stats.endpoints) {
+          const labels = { endpoint: state.endpointId };
+          queueDepth.set(labels, state.queued);
+          inFlight.set(labels, state.inFlight);
+          deadLetters.set(labels, state.dead);
+          endpointEnabled.set(labels, state.enabled ? 1 : 0);
+          for (const breaker of BREAKER_STATES) {
+            breakerState.set({ endpoint: state.endpointId, state: breaker }, state.breaker === breaker ? 1 : 0);
+          }
+        }
+        this.set(1);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+
+  return {
+    registry,
+    eventsIn: new Counter({
+      name: "hookyard_events_in_total",
+      help: "Events accepted from sources and made durable",
+      labelNames: ["source"],
+      registers,
+    }),
+    eventsRejected: new Counter({
+      name: "hookyard_events_rejected_total",
+      help: "Events refused (malformed, unauthorized, too large) by source and reason",
+      labelNames: ["source", "reason"],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: "hookyard_delivery_attempts_total",
+      help: "Delivery attempts by endpoint and outcome (delivered, retry, gone, rejected)",
+      labelNames: ["endpoint", "outcome"],
+      registers,
+    }),
+    attemptSeconds: new Histogram({
+      name: "hookyard_attempt_duration_seconds",
+      help: "Latency of delivery attempts",
+      labelNames: ["endpoint"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    bindStore(stats) {
+      storeStats = stats;
+    },
+  };
+}

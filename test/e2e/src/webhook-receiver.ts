@@ -1,0 +1,81 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+
+export interface ReceivedRequest {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  /** Verified with the official `standardwebhooks` library against the receiver's secret. */
+  readonly verified: boolean;
+}
+
+/**
+ * A customer endpoint for tests: records every request, checks its signature with the official Standard
+ * Webhooks library, and answers with `status(path)` (200 by default). `waitFor(n)` resolves once n requests arrived.
+ */
+export interface WebhookReceiver {
+  readonly url: string;
+  readonly received: ReceivedRequest[];
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(
+  secret: string,
+  options: { status?: (path: string) => number } = {},
+): Promise<WebhookReceiver> {
+  const verifier = new Webhook(secret);
+  const received: ReceivedRequest[] = [];
+  const waiters = new Set<() => void>();
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (typeof value === "string") headers[name] = value;
+      }
+      let verified = false;
+      try {
+        verifier.verify(body.toString("utf8"), headers);
+        verified = true;
+      } catch {
+        verified = false;
+      }
+      const path = request.url ?? "/";
+      received.push({ path, headers, body, verified });
+      response.writeHead(options.status?.(path) ?? 200).end();
+      for (const waiter of waiters) waiter();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    waitFor(count, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out after ${timeoutMs} ms: ${received.length} of ${count} webhooks arrived`));
+        }, timeoutMs);
+        const check = () => {
+          if (received.length >= count) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(received);
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
