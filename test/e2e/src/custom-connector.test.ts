@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
+import { Redis } from "ioredis";
+import { writeConfigFile } from "./config-file.js";
+import { TEST_SECRET } from "./gateway-fixture.js";
+import { freePort, runHookyard } from "./hookyard-process.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+
+const PACKAGE = "hookyard-connector-redis-streams";
+
+describe("a custom connector package loaded by its npm name", () => {
+  const { redisUrl } = requireBrokers("redis");
+  let redis: Redis;
+  let receiver: WebhookReceiver;
+  before(async () => {
+    redis = new Redis(redisUrl);
+    receiver = await startWebhookReceiver(TEST_SECRET);
+  });
+  after(async () => {
+    redis.disconnect();
+    await receiver.close();
+  });
+
+  it(`runs ${PACKAGE} as a source: stream entries become signed webhooks`, async () => {
+    const stream = uniqueName("e2e-stream");
+    const file = writeConfigFile({
+      server: { host: "127.0.0.1", port: await freePort() },
+      log: { level: "info", format: "json" },
+      egress: { allowCidrs: ["127.0.0.0/8"] },
+      endpoints: [{ id: "receiver", url: `${receiver.url}/custom`, secrets: [TEST_SECRET] }],
+      subscriptions: [{ id: "orders", endpoints: ["receiver"], types: ["order.*"] }],
+      sources: [
+        { id: "stream", type: PACKAGE, config: { url: redisUrl, stream, group: "hookyard", createGroup: true } },
+      ],
+    });
+    const hookyard = runHookyard(["start", "-c", file]);
+    try {
+      await hookyard.waitForLine(/"source":"stream".*source started/);
+      const payload = Buffer.from('{"order":"o-9","total":12.5}');
+      await redis.xadd(stream, "*", "data", payload, "ce-type", "order.paid", "ce-id", "evt-stream-1");
+      await redis.xadd(stream, "*", "data", "{}", "ce-type", "user.created", "ce-id", "evt-stream-2");
+      const [webhook] = await receiver.waitFor(1);
+      assert.equal(webhook?.headers["webhook-id"], "evt-stream-1");
+      assert.equal(webhook?.verified, true);
+      assert.deepEqual(webhook?.body, payload);
+      // The entry is acked only after it was durable: nothing pending for the group.
+      const pending = (await redis.xpending(stream, "hookyard")) as [number];
+      assert.equal(pending[0], 0);
+    } finally {
+      hookyard.kill("SIGTERM");
+      assert.equal((await hookyard.exited).code, 0, hookyard.stderr());
+      await redis.del(stream);
+    }
+    assert.equal(receiver.received.length, 1, "user.created matched no subscription");
+  });
+
+  it("describes the package's own schema, and names a package that is not a connector", async () => {
+    const describe = runHookyard(["describe", PACKAGE]);
+    assert.equal((await describe.exited).code, 0, describe.stderr());
+    assert.match(describe.stdout(), /createGroup/);
+    const file = writeConfigFile({ sources: [{ id: "x", type: "yaml", config: {} }] });
+    const validate = runHookyard(["validate", "-c", file]);
+    assert.equal((await validate.exited).code, 78);
+    assert.match(validate.stderr(), /sources\[0\]\.type: .*"yaml" does not export a valid Hookyard connector/);
+  });
+});

@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "@hookyard/test-brokers";
+import { Redis } from "ioredis";
+
+/** A redis-server of the test's own (so it can be stopped and restarted without disturbing other tests). */
+export interface PrivateRedis {
+  readonly url: string;
+  start(): Promise<void>;
+  /** SIGKILL: what a crash looks like. Data written with appendfsync always survives. */
+  kill(): Promise<void>;
+}
+
+export function privateRedis(port: number): PrivateRedis {
+  const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-"));
+  let child: ChildProcess | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  return {
+    url,
+    async start() {
+      child = spawn(
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--dir",
+          dir,
+          "--appendonly",
+          "yes",
+          "--appendfsync",
+          "always",
+          "--save",
+          "",
+        ],
+        { stdio: "ignore" },
+      );
+      await waitFor(`redis-server on port ${port}`, async () => {
+        const client = new Redis(url, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          retryStrategy: () => null,
+        });
+        client.on("error", () => undefined); // refused while starting: the probe just tries again
+        try {
+          await client.connect();
+          return (await client.ping()) === "PONG" ? true : undefined;
+        } finally {
+          client.disconnect();
+        }
+      });
+    },
+    async kill() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
