@@ -21,10 +21,16 @@ export type {
   EndpointState,
   EnqueueRequest,
   EnqueueResult,
+  RejectedMessage,
   SchedulerStats,
   SchedulerStore,
   StoreRetentionOptions,
 } from "./store.js";
-export { DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_RETENTION_MS, MAX_ATTEMPTS_LOGGED } from "./store.js";
+export {
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
+  DEFAULT_RETENTION_MS,
+  MAX_ATTEMPTS_LOGGED,
+  REJECTED_KEPT_PER_ORIGIN,
+} from "./store.js";
 export type { RunOnceReport, SendDelivery, Worker, WorkerObserver, WorkerOptions } from "./worker.js";
 export { createWorker } from "./worker.js";

@@ -73,6 +73,15 @@ export interface SchedulerStore {
   stats(): Promise<SchedulerStats>;
 
   /**
+   * Keeps a message that could not become an event (a poison source message, a refused ingress request) for
+   * inspection, so nothing is dropped silently. Bounded: the newest REJECTED_KEPT_PER_ORIGIN per origin, for the
+   * dead-letter retention. Resolves once stored (durably on Redis), after which a source may ack the message.
+   */
+  keepRejected(message: RejectedMessage): Promise<void>;
+  /** The newest rejected messages of one origin, newest first. */
+  listRejected(origin: string, limit: number): Promise<RejectedMessage[]>;
+
+  /**
    * Calls `listener` when enqueue, replay or re-enabling makes work due, so idle workers wake without polling
    * (embedded: a direct call; Redis: PUBLISH + one subscriber connection per store). Returns the unsubscribe
    * function. Listeners must not throw; a wake-up may be spurious.
@@ -94,6 +103,22 @@ export const DEFAULT_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** The attempt log keeps at most this many attempts per delivery (the latest). */
 export const MAX_ATTEMPTS_LOGGED = 20;
+
+/** A message kept by `keepRejected`. */
+export interface RejectedMessage {
+  /** Where it came from: "source:<id>" or "ingress:<route id>". */
+  readonly origin: string;
+  readonly reason: string;
+  /** When it was rejected (ms). */
+  readonly at: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The payload bytes as received. */
+  readonly data: Uint8Array;
+  readonly idempotencyKey?: string;
+}
+
+/** How many rejected messages are kept per origin. */
+export const REJECTED_KEPT_PER_ORIGIN = 10_000;
 
 export interface EnqueueRequest {
   readonly envelope: Envelope;

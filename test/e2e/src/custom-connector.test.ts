@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { writeConfigFile } from "./config-file.js";
-import { TEST_SECRET } from "./gateway-fixture.js";
+import { startTestGateway, TEST_SECRET } from "./gateway-fixture.js";
 import { freePort, runHookyard } from "./hookyard-process.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
@@ -52,7 +52,39 @@ describe("a custom connector package loaded by its npm name", () => {
       assert.equal((await hookyard.exited).code, 0, hookyard.stderr());
       await redis.del(stream);
     }
-    assert.equal(receiver.received.length, 1, "user.created matched no subscription");
+    assert.equal(
+      receiver.received.filter((request) => request.path === "/custom").length,
+      1,
+      "user.created matched no subscription",
+    );
+  });
+
+  it("keeps a poison entry with its reason, acks it, and keeps the stream flowing", async () => {
+    const stream = uniqueName("e2e-stream");
+    const gateway = await startTestGateway({
+      server: { host: "127.0.0.1", port: 0 },
+      egress: { allowCidrs: ["127.0.0.0/8"] },
+      endpoints: [{ id: "receiver", url: `${receiver.url}/poison`, secrets: [TEST_SECRET] }],
+      subscriptions: [{ id: "all", endpoints: ["receiver"], types: ["*"] }],
+      sources: [{ id: "stream", type: PACKAGE, config: { url: redisUrl, stream, group: "g", createGroup: true } }],
+    });
+    try {
+      const before = receiver.received.length;
+      await redis.xadd(stream, "*", "data", Buffer.from([0xff, 0x00]), "x-note", "no ce-type: unmappable");
+      await redis.xadd(stream, "*", "data", "{}", "ce-type", "order.created", "ce-id", "evt-after-poison");
+      const arrived = await receiver.waitFor(before + 1);
+      assert.equal(arrived.at(-1)?.headers["webhook-id"], "evt-after-poison");
+      const rejected = await gateway.store.listRejected("source:stream", 10);
+      assert.equal(rejected.length, 1);
+      assert.match(rejected[0]?.reason ?? "", /type/);
+      assert.deepEqual(rejected[0]?.data, new Uint8Array([0xff, 0x00]));
+      assert.equal(rejected[0]?.headers["x-note"], "no ce-type: unmappable");
+      const pending = (await redis.xpending(stream, "g")) as [number];
+      assert.equal(pending[0], 0, "the poison entry was acked after it was kept");
+    } finally {
+      await gateway.stop();
+      await redis.del(stream);
+    }
   });
 
   it("describes the package's own schema, and names a package that is not a connector", async () => {

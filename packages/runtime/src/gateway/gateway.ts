@@ -115,7 +115,15 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     await server.listen({ host: config.server.host, port: config.server.port });
 
     for (const entry of config.sources.filter((source) => source.enabled)) {
-      const source = await startSource(entry, { accept, deps, logger, signal: shutdown.signal, checks });
+      const source = await startSource(entry, {
+        accept,
+        store,
+        metrics,
+        deps,
+        logger,
+        signal: shutdown.signal,
+        checks,
+      });
       sources.push({ id: entry.id, source });
     }
     accepting = true;
@@ -175,6 +183,8 @@ async function startSource(
   entry: SourceEntry,
   context: {
     accept: Accept;
+    store: SchedulerStore;
+    metrics: Metrics;
     deps: GatewayDependencies;
     logger: Logger;
     signal: AbortSignal;
@@ -198,17 +208,17 @@ async function startSource(
     sourceId: entry.id,
     toEnvelope: (message: SourceMessage): Envelope => mapping.map(message),
     deadLetter: async (message: SourceMessage, reason: string) => {
-      // Until the rejected-message store lands, a poison message is logged in full (payload base64) so it is
-      // never lost silently.
-      logger.error(
-        {
-          reason,
-          headers: message.headers,
-          data: Buffer.from(message.data).toString("base64"),
-          idempotencyKey: message.defaults?.idempotencyKey,
-        },
-        "source message rejected",
-      );
+      // Kept (durably on Redis) before the source acks it: a poison message is never dropped silently.
+      await context.store.keepRejected({
+        origin: `source:${entry.id}`,
+        reason,
+        at: Date.now(),
+        headers: { ...message.headers },
+        data: message.data,
+        ...(message.defaults?.idempotencyKey === undefined ? {} : { idempotencyKey: message.defaults.idempotencyKey }),
+      });
+      context.metrics.eventsRejected.inc({ source: `source:${entry.id}`, reason: "poison" });
+      logger.warn({ reason, idempotencyKey: message.defaults?.idempotencyKey }, "source message rejected and kept");
     },
   });
   const check = side.check;

@@ -3,6 +3,7 @@ import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
 import { describeOutcomeCases } from "./outcome-cases.js";
 import { describeQueueingCases } from "./queueing-cases.js";
+import { describeRejectedCases } from "./rejected-cases.js";
 
 /**
  * The conformance suite every `SchedulerStore` must pass: one node:test case or more per numbered item of the
@@ -18,5 +19,6 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     describeQueueingCases(withStore, t0);
     describeOutcomeCases(withStore, t0);
     describeLifecycleCases(withStore, t0);
+    describeRejectedCases(withStore, t0);
   });
 }

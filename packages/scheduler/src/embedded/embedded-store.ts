@@ -1,5 +1,6 @@
 import { type AttemptRecord, type Endpoint, HookyardError } from "@hookyard/core";
 import type { SchedulerLogger } from "../logger.js";
+import { createRejectedLog } from "../rejected-log.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -62,6 +63,7 @@ function unknownEndpoint(endpointId: string): HookyardError {
 export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): SchedulerStore {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
+  const rejected = createRejectedLog();
   options.logger?.warn(
     { store: "embedded", durable: false },
     "embedded scheduler store is not durable: queued deliveries are lost when the process stops",
@@ -549,6 +551,14 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     async getEndpointState(endpointId, now) {
       advance(now);
       return stateOf(endpointOf(endpointId), now);
+    },
+
+    async keepRejected(message) {
+      rejected.keep(message);
+    },
+
+    async listRejected(origin, limit) {
+      return rejected.list(origin, limit);
     },
 
     async stats(): Promise<SchedulerStats> {

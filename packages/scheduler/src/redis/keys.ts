@@ -34,6 +34,7 @@ import { HookyardError } from "@hookyard/core";
  *                                   once delivered or dead
  * - `{hy}:log:<id>`          list  attempt records, newest first, capped (LPUSH + LTRIM)
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
+ * - `{hy}:rejected:<origin>` list  rejected messages (JSON, payload base64), newest first, capped, PEXPIREd
  */
 export interface RedisKeys {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -52,6 +53,7 @@ export interface RedisKeys {
   delivery(deliveryId: string): string;
   attempts(deliveryId: string): string;
   dedup(dedupKey: string): string;
+  rejected(origin: string): string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
@@ -80,6 +82,7 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     delivery: (id) => `${base}dlv:${id}`,
     attempts: (id) => `${base}log:${id}`,
     dedup: (key) => `${base}dedup:${key}`,
+    rejected: (origin) => `${base}rejected:${origin}`,
   };
 }
 
@@ -101,4 +104,5 @@ function K.message(id) return BASE .. "msg:" .. id end
 function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
+function K.rejected(origin) return BASE .. "rejected:" .. origin end
 `;

@@ -1,6 +1,7 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
+import { decodeRejected, encodeRejected } from "../rejected-log.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -14,6 +15,7 @@ import {
   type EnqueueRequest,
   type EnqueueResult,
   MAX_ATTEMPTS_LOGGED,
+  REJECTED_KEPT_PER_ORIGIN,
   type SchedulerStats,
   type SchedulerStore,
   type StoreRetentionOptions,
@@ -287,6 +289,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
 
     async stats(): Promise<SchedulerStats> {
       return { endpoints: await readStates([], Date.now()) };
+    },
+
+    async keepRejected(message) {
+      const record = encodeRejected(message);
+      await run(
+        "keepRejected",
+        [keys.rejected(message.origin)],
+        [record, REJECTED_KEPT_PER_ORIGIN, deadLetterRetentionMs],
+      );
+    },
+
+    async listRejected(origin, limit) {
+      await ready();
+      try {
+        const items = await client.lrange(keys.rejected(origin), 0, Math.max(0, limit) - 1);
+        return items.map(decodeRejected);
+      } catch (error) {
+        throw translateRedisError(error);
+      }
     },
 
     onWake(listener) {

@@ -15,6 +15,7 @@ const SCRIPT_FILES = {
   replaySince: { file: "replay-since.lua", keys: 1 },
   getDeliveries: { file: "get-deliveries.lua", keys: 1 },
   endpointStates: { file: "endpoint-states.lua", keys: 1 },
+  keepRejected: { file: "keep-rejected.lua", keys: 1 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

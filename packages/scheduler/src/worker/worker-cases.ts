@@ -526,6 +526,8 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     setEndpointEnabled: (endpointId, enabled, now) => store.setEndpointEnabled(endpointId, enabled, now),
     getEndpointState: (endpointId, now) => store.getEndpointState(endpointId, now),
     stats: () => store.stats(),
+    keepRejected: (message) => store.keepRejected(message),
+    listRejected: (origin, limit) => store.listRejected(origin, limit),
     onWake: (listener) => store.onWake(listener),
     close: () => store.close(),
     ...overrides,
