@@ -51,7 +51,9 @@ export function createRedisStreamsSource(config: RedisStreamsSourceConfig, ctx: 
       }
       let entries: Entry[] = [];
       try {
-        const claimed = (await client.xautoclaim(
+        // Buffers, not strings: payloads are bytes.
+        const claimed = (await client.callBuffer(
+          "XAUTOCLAIM",
           config.stream,
           config.group,
           consumer,

@@ -17,7 +17,10 @@ describe("pubsub (pstest fake) smoke", () => {
 
   it("creates a topic and subscription, publishes, pulls, acks, and keeps bytes, attributes and ordering key", async () => {
     const [topic] = await pubsub.createTopic(uniqueName("smoke-topic"));
-    const [subscription] = await topic.createSubscription(uniqueName("smoke-sub"), { enableMessageOrdering: true, ackDeadlineSeconds: 10 });
+    const [subscription] = await topic.createSubscription(uniqueName("smoke-sub"), {
+      enableMessageOrdering: true,
+      ackDeadlineSeconds: 10,
+    });
     const payload = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0a]);
     const publisher = pubsub.topic(topic.name, { messageOrdering: true });
     const messageId = await publisher.publishMessage({

@@ -99,7 +99,8 @@ export const durationListFormat = describedListFormat(
 
 export const optionalDurationFormat = describedFormat(
   'a duration ("500ms", "5s", "5m", "2h", "1d" or milliseconds)',
-  (value) => value === null || (typeof value === "number" && Number.isInteger(value) && value >= 0),
+  // Convict does not coerce custom formats, so "15s" arrives as text: parsed here and again where it is used.
+  (value) => value === null || parseDuration(value) !== undefined,
 );
 
 export const fractionFormat = describedFormat(

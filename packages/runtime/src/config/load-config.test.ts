@@ -263,7 +263,7 @@ const broken: [string, string, string[]][] = [
     "an unknown top-level key",
     "endpionts: []\n",
     [
-      'bad.yaml: endpionts: expected one of the keys server, log, redis, ingest, egress, ingress, endpoints, subscriptions, sources, sinks, found the unknown key "endpionts" (did you mean "endpoints"?)',
+      'bad.yaml: endpionts: expected one of the keys server, log, redis, ingest, delivery, egress, ingress, endpoints, subscriptions, sources, sinks, found the unknown key "endpionts" (did you mean "endpoints"?)',
     ],
   ],
   [
@@ -585,6 +585,24 @@ describe("loadConfig: files", () => {
     await assert.rejects(
       loadConfig(join(dir, "missing.yaml"), options),
       /missing\.yaml: expected a readable file, found ENOENT/,
+    );
+  });
+});
+
+describe("loadConfig: delivery lease and endpoint timeouts", () => {
+  const endpoint = (timeout: string) =>
+    `endpoints:\n  - id: a\n    url: https://a.example/h\n    secrets: [${SECRET}]\n    policy: { timeout: ${timeout} }\n`;
+
+  it("reads an endpoint timeout written as a duration string", async () => {
+    const config = await loadConfigText(endpoint('"2s"'), "t.yaml", options);
+    assert.equal(config.endpoints[0]?.policy.timeoutMs, 2000);
+    assert.equal(config.delivery.leaseMs, 30_000);
+  });
+
+  it("refuses a lease that does not outlast the longest endpoint timeout", async () => {
+    await assert.rejects(
+      loadConfigText(`delivery: { lease: 10s }\n${endpoint("20s")}`, "t.yaml", options),
+      /t\.yaml: delivery\.lease: expected a lease longer than the longest endpoint timeout \(20s\), found 10s/,
     );
   });
 });

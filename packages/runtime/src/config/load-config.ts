@@ -7,6 +7,7 @@ import {
   type Endpoint,
   type EnvelopeMappingSpec,
   type FilterSpec,
+  formatDuration,
   HookyardError,
   parseDuration,
   registerConfigFormats,
@@ -105,6 +106,7 @@ async function validateConfig(
 
   for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
   checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
+  checkLeaseCoversTimeouts(settings.delivery.lease, endpoints as Endpoint[], problems);
   const routes = checkRoutes(settings.ingress.routes, problems);
 
   if (problems.list().length > 0) throw new ConfigValidationError(file, problems.list());
@@ -121,6 +123,7 @@ async function validateConfig(
       maxResponseBodyBytes: settings.egress.maxResponseBodyBytes,
       ...(settings.egress.proxy === null ? {} : { proxy: settings.egress.proxy }),
     },
+    delivery: { concurrency: settings.delivery.concurrency, leaseMs: settings.delivery.lease },
     endpoints: endpoints as Endpoint[],
     subscriptions: subscriptions as Subscription[],
     sources: sources as SourceEntry[],
@@ -208,7 +211,7 @@ function buildEndpoint(
     policy: {
       concurrency: policy.concurrency,
       orderedByKey: policy.orderedByKey,
-      timeoutMs: policy.timeout ?? settings.egress.timeout,
+      timeoutMs: parseDuration(policy.timeout) ?? settings.egress.timeout,
       retry: {
         scheduleMs: policy.retry.schedule.map((delay) => parseDuration(delay) ?? 0),
         jitter: policy.retry.jitter,
@@ -418,4 +421,16 @@ function deepFreeze<T>(value: T): T {
     for (const member of Object.values(value)) deepFreeze(member);
   }
   return value;
+}
+
+/** A lease shorter than a send could let a second process deliver the same event while the first still sends it. */
+function checkLeaseCoversTimeouts(leaseMs: number, endpoints: readonly Endpoint[], problems: ProblemCollector): void {
+  const longest = endpoints.reduce((max, endpoint) => Math.max(max, endpoint?.policy?.timeoutMs ?? 0), 0);
+  if (longest > 0 && leaseMs <= longest) {
+    problems.add(
+      ["delivery", "lease"],
+      `a lease longer than the longest endpoint timeout (${formatDuration(longest)})`,
+      formatDuration(leaseMs),
+    );
+  }
 }

@@ -51,6 +51,7 @@ export interface RuntimeSettings {
     timeout: number;
     maxResponseBodyBytes: number;
   };
+  delivery: { concurrency: number; lease: number };
   ingress: { routes: unknown[] };
 }
 
@@ -128,6 +129,18 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
     },
     maxBatchEvents: { doc: "Most events in one batch request.", format: positiveIntegerFormat, default: 100 },
   },
+  delivery: {
+    concurrency: {
+      doc: "Most deliveries this process sends at once, over all endpoints (each endpoint also has its own policy.concurrency).",
+      format: positiveIntegerFormat,
+      default: 200,
+    },
+    lease: {
+      doc: "How long a claimed delivery stays with this process before another may take it over (after a crash). Renewed while a send is still running; must be longer than every endpoint's timeout.",
+      format: "duration",
+      default: 30_000,
+    },
+  },
   egress: {
     allowCidrs: {
       doc: "Address ranges endpoints may resolve to although they are loopback, private or link-local (refused by default to prevent SSRF), e.g. 127.0.0.0/8 for a local receiver.",
@@ -172,7 +185,7 @@ export interface EndpointSettings {
   tls: { ca: string | null; cert: string | null; key: string | null };
   policy: {
     concurrency: number;
-    timeout: number | null;
+    timeout: number | string | null;
     orderedByKey: boolean;
     rateLimit: { perSecond: number | null; burst: number | null };
     retry: { schedule: (string | number)[]; jitter: number; maxRetryAfter: number; minThrottleDelay: number };

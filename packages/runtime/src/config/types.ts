@@ -58,6 +58,8 @@ export interface HookyardConfig {
     readonly timeoutMs: number;
     readonly maxResponseBodyBytes: number;
   };
+  /** How this process works through the scheduler: in-flight cap and lease length. */
+  readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
   readonly endpoints: readonly Endpoint[];
   readonly subscriptions: readonly Subscription[];
   readonly sources: readonly SourceEntry[];

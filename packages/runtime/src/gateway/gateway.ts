@@ -90,6 +90,8 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       endpoints: (id) => endpointsById.get(id),
       send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
       observer: observeWorkerInMetrics(metrics),
+      maxInFlight: config.delivery.concurrency,
+      leaseMs: config.delivery.leaseMs,
     });
     worker.start();
 

@@ -1,0 +1,291 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ChangeMessageVisibilityCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import {
+  configError,
+  type Deliver,
+  HookyardError,
+  isRetryable,
+  type Source,
+  type SourceContext,
+  type SourceMessage,
+} from "@hookyard/core";
+import { backoffDelay } from "./backoff.js";
+import { decodeBody } from "./body-codec.js";
+import { createSqsClient } from "./client.js";
+import type { SqsSourceConfig } from "./config.js";
+import { createDeleteBatcher, type DeleteBatcher } from "./delete-batcher.js";
+import { translateSqsError } from "./errors.js";
+import { createKeyLanes } from "./key-lanes.js";
+import { type QueueInfo, resolveQueue } from "./queue.js";
+import { createSlots } from "./slots.js";
+import { toSourceMessage } from "./source-message.js";
+import { createVisibilityKeeper, type VisibilityKeeper } from "./visibility-keeper.js";
+
+export interface SqsSourceOptions {
+  /** A client to use instead of one made from the config; the caller keeps ownership and destroys it. */
+  readonly client?: SQSClient;
+}
+
+const RECEIVE_ERROR_INITIAL_MS = 200;
+const RECEIVE_ERROR_MAX_MS = 30_000;
+/** SQS's longest visibility timeout. */
+const MAX_VISIBILITY_S = 12 * 60 * 60;
+
+type Phase = "idle" | "starting" | "running" | "stopping" | "stopped";
+
+/**
+ * An SQS source: `receivers` long polls, each asking for as many messages as there are free in-flight slots (at
+ * most 10), so no more than `maxInFlight` messages are ever held. A message is deleted (batched) only after
+ * `deliver` resolved; a retryable reject makes it visible again after a capped, jittered backoff; a poison message
+ * is dead-lettered and deleted (or left to the queue's redrive policy). Visibility is extended while a delivery
+ * runs. On FIFO queues the messages of one MessageGroupId are delivered one at a time, in order.
+ */
+export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, options: SqsSourceOptions = {}): Source {
+  const log = ctx.logger;
+  const slots = createSlots(config.maxInFlight);
+  const lanes = createKeyLanes();
+  /** Aborts open long polls (only when they outlast the stop timeout) and wakes backoff sleeps. */
+  const aborter = new AbortController();
+  const sleeps = new AbortController();
+  const pending = new Set<Promise<void>>();
+  /** FIFO groups with a message waiting for redelivery: messages of the group received up to `seq` wait too. */
+  const blockedGroups = new Map<string, { readonly seq: number; readonly until: number }>();
+  let phase: Phase = "idle";
+  let client: SQSClient | undefined;
+  let queue: QueueInfo | undefined;
+  let deleter: DeleteBatcher | undefined;
+  let keeper: VisibilityKeeper | undefined;
+  let deliver: Deliver | undefined;
+  let receivers: Promise<void>[] = [];
+  let receiveSeq = 0;
+  let stopping: Promise<void> | undefined;
+
+  const setVisibility = async (message: Message, seconds: number): Promise<void> => {
+    try {
+      await (client as SQSClient).send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: (queue as QueueInfo).url,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: Math.min(MAX_VISIBILITY_S, Math.max(0, Math.ceil(seconds))),
+        }),
+      );
+    } catch (error) {
+      // It becomes visible again when its current timeout ends anyway.
+      log.warn(
+        { err: translateSqsError(error, (queue as QueueInfo).url), messageId: message.MessageId },
+        "sqs visibility change failed",
+      );
+    }
+  };
+
+  const retryDelaySeconds = (message: Message): number => {
+    const receives = Number(message.Attributes?.ApproximateReceiveCount ?? "1");
+    const attempt = Number.isFinite(receives) && receives > 0 ? receives - 1 : 0;
+    return backoffDelay(attempt, config.retryBackoff.initial, config.retryBackoff.max) / 1000;
+  };
+
+  const receiveLoop = async (): Promise<void> => {
+    let failures = 0;
+    while (phase === "running") {
+      const granted = await slots.acquire(config.batchSize);
+      if (granted === 0) return;
+      if (phase !== "running") {
+        slots.release(granted);
+        return;
+      }
+      let messages: Message[];
+      try {
+        const response = await (client as SQSClient).send(
+          new ReceiveMessageCommand({
+            QueueUrl: (queue as QueueInfo).url,
+            MaxNumberOfMessages: granted,
+            WaitTimeSeconds: Math.round(config.waitTime / 1000),
+            VisibilityTimeout: Math.max(1, Math.ceil(config.visibilityTimeout / 1000)),
+            MessageAttributeNames: ["All"],
+            MessageSystemAttributeNames: ["All"],
+          }),
+          { abortSignal: aborter.signal },
+        );
+        messages = response.Messages ?? [];
+        failures = 0;
+      } catch (error) {
+        slots.release(granted);
+        if (phase !== "running") return;
+        const delay = backoffDelay(failures++, RECEIVE_ERROR_INITIAL_MS, RECEIVE_ERROR_MAX_MS);
+        log.error(
+          { err: translateSqsError(error, `queue ${(queue as QueueInfo).url}`), retryInMs: delay },
+          "sqs receive failed",
+        );
+        await sleep(delay, undefined, { signal: sleeps.signal }).catch(() => undefined);
+        continue;
+      }
+      slots.release(granted - messages.length);
+      const seq = ++receiveSeq;
+      for (const message of messages) dispatch(message, seq);
+    }
+  };
+
+  const dispatch = (message: Message, seq: number): void => {
+    const handle = message.ReceiptHandle ?? "";
+    keeper?.track(handle);
+    const group = message.Attributes?.MessageGroupId;
+    const run = async (): Promise<void> => {
+      try {
+        await processMessage(message, seq, group);
+      } catch (error) {
+        log.error({ err: error, messageId: message.MessageId }, "sqs message handling failed");
+      } finally {
+        keeper?.untrack(handle);
+        slots.release(1);
+      }
+    };
+    const task =
+      group === undefined
+        ? run()
+        : lanes.run(group, run).then(() => {
+            if (!lanes.has(group)) blockedGroups.delete(group);
+          });
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  };
+
+  const processMessage = async (message: Message, seq: number, group: string | undefined): Promise<void> => {
+    // Stopping: give it back at once rather than holding it until its visibility times out.
+    if (phase !== "running") return setVisibility(message, 0);
+    const block = group === undefined ? undefined : blockedGroups.get(group);
+    if (block !== undefined && seq <= block.seq) {
+      // An earlier message of its group is waiting for redelivery: this one must come after it.
+      return setVisibility(message, Math.max(1, (block.until - Date.now()) / 1000));
+    }
+    let sourceMessage: SourceMessage;
+    try {
+      sourceMessage = toSourceMessage(
+        message,
+        decodeBody(message.Body ?? "", config.bodyEncoding),
+        ctx.sourceId,
+        (queue as QueueInfo).name,
+      );
+    } catch (error) {
+      const raw = new TextEncoder().encode(message.Body ?? "");
+      return poison(message, toSourceMessage(message, raw, ctx.sourceId, (queue as QueueInfo).name), reasonOf(error));
+    }
+    if (sourceMessage.data.byteLength > config.maxMessageBytes) {
+      return poison(
+        message,
+        sourceMessage,
+        `message of ${sourceMessage.data.byteLength} bytes exceeds maxMessageBytes (${config.maxMessageBytes})`,
+      );
+    }
+    let envelope: ReturnType<SourceContext["toEnvelope"]>;
+    try {
+      envelope = ctx.toEnvelope(sourceMessage);
+    } catch (error) {
+      return poison(message, sourceMessage, reasonOf(error));
+    }
+    try {
+      await (deliver as Deliver)(envelope);
+    } catch (error) {
+      if (!isRetryable(error)) return poison(message, sourceMessage, reasonOf(error));
+      const delay = retryDelaySeconds(message);
+      log.warn(
+        { err: error, messageId: message.MessageId, group, retryInS: delay },
+        "sqs deliver failed; retrying after a backoff",
+      );
+      if (group !== undefined) blockedGroups.set(group, { seq, until: Date.now() + delay * 1000 });
+      return setVisibility(message, delay);
+    }
+    (deleter as DeleteBatcher).delete(message.ReceiptHandle ?? "");
+  };
+
+  const poison = async (message: Message, sourceMessage: SourceMessage, reason: string): Promise<void> => {
+    if (config.poison === "redrive") {
+      // Left on the queue: each receive counts towards its redrive policy's maxReceiveCount.
+      log.warn({ messageId: message.MessageId, reason }, "sqs poison message left for the queue's redrive policy");
+      return setVisibility(message, retryDelaySeconds(message));
+    }
+    try {
+      await ctx.deadLetter(sourceMessage, reason);
+    } catch (error) {
+      log.error({ err: error, messageId: message.MessageId }, "sqs dead-letter failed; retrying after a backoff");
+      return setVisibility(message, retryDelaySeconds(message));
+    }
+    log.warn({ messageId: message.MessageId, reason }, "sqs message dead-lettered");
+    (deleter as DeleteBatcher).delete(message.ReceiptHandle ?? "");
+  };
+
+  const release = async (): Promise<void> => {
+    keeper?.close();
+    if (deleter !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, config.stopTimeout);
+      });
+      await Promise.race([deleter.flush(), timeout]);
+      clearTimeout(timer);
+    }
+    if (client !== undefined && options.client === undefined) client.destroy();
+    client = undefined;
+  };
+
+  return {
+    async start(handler) {
+      if (phase !== "idle") throw new HookyardError("SOURCE_STARTED", "sqs source was already started");
+      validate(config);
+      phase = "starting";
+      // Long polls hold a request open for waitTime: the request timeout must allow for it.
+      client = options.client ?? createSqsClient(config, config.waitTime);
+      try {
+        queue = await resolveQueue(client, config);
+        if (config.poison === "redrive" && !queue.hasRedrivePolicy) {
+          throw configError(`sqs source: poison: redrive needs a redrive policy on queue ${queue.name}`);
+        }
+      } catch (error) {
+        await release();
+        if (phase === "starting") phase = "idle";
+        throw error;
+      }
+      if (phase !== "starting") return;
+      deliver = handler;
+      deleter = createDeleteBatcher(client, queue.url, log);
+      keeper = createVisibilityKeeper(client, queue.url, config.visibilityTimeout, log);
+      phase = "running";
+      receivers = Array.from({ length: config.receivers }, () => receiveLoop());
+      log.info({ queue: queue.url, fifo: queue.fifo, maxInFlight: config.maxInFlight }, "sqs source started");
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        phase = "stopping";
+        slots.close();
+        sleeps.abort();
+        // Let open long polls answer rather than abort them: SQS would still hand the messages it finds to an
+        // abandoned poll, hiding them for a visibility timeout. What they return is released at once.
+        const deadline = setTimeout(() => aborter.abort(), Math.min(config.waitTime + 2000, config.stopTimeout));
+        await Promise.allSettled(receivers);
+        clearTimeout(deadline);
+        while (pending.size > 0) await Promise.allSettled([...pending]);
+        await release();
+        phase = "stopped";
+      })();
+      return stopping;
+    },
+  };
+}
+
+function validate(config: SqsSourceConfig): void {
+  if (config.waitTime > 20_000) throw configError("sqs source: waitTime is at most 20s");
+  if (config.visibilityTimeout < 1000 || config.visibilityTimeout > MAX_VISIBILITY_S * 1000) {
+    throw configError("sqs source: visibilityTimeout must be from 1s to 12h");
+  }
+  if (config.retryBackoff.max > MAX_VISIBILITY_S * 1000)
+    throw configError("sqs source: retryBackoff.max is at most 12h");
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,263 @@
+import { createEnvelope, type Envelope } from "@hookyard/core";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IngressRoute } from "../config/route.js";
+import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
+import { createAddressCheck } from "./cidr-check.js";
+import type {
+  DedupStore,
+  IngressAccept,
+  IngressLogger,
+  IngressMetrics,
+  IngressOutcome,
+  RateLimiter,
+  RejectedLog,
+} from "./collaborators.js";
+import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
+import { redactHeaders } from "./redact-headers.js";
+
+export interface IngressRoutesOptions {
+  readonly routes: readonly IngressRoute[];
+  readonly accept: IngressAccept;
+  readonly dedup: DedupStore;
+  readonly limiter: RateLimiter;
+  readonly logger: IngressLogger;
+  readonly metrics?: IngressMetrics;
+  readonly rejected?: RejectedLog;
+  /** Unix milliseconds; tests pass a fixed clock. */
+  readonly now?: () => number;
+  /** How long a claimed event id blocks its duplicates while the first copy is being accepted. Default 60 s. */
+  readonly dedupLeaseMs?: number;
+  /** Retry-After (seconds) sent with 503 answers. Default 5. */
+  readonly retryAfterSeconds?: number;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+
+/**
+ * Serves every enabled route as `POST <path>`. Order: CIDR allow/deny (403) → concurrency (503) → rate limit
+ * (429) → body size (413, chunked bodies included) → verify (401) → handshake answer (Slack) → rules (no match:
+ * 200, unroutable) → dedup (repeat: 200, nothing published) → accept → 200. The 2xx of a routable event is sent
+ * only after `accept` resolved: when it rejects, the answer is 503 with Retry-After and the provider retries.
+ */
+export async function registerIngressRoutes(app: FastifyInstance, options: IngressRoutesOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  const leaseMs = options.dedupLeaseMs ?? DEFAULT_LEASE_MS;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const inFlight = new Map<string, number>();
+
+  const finish = (
+    route: IngressRoute,
+    request: FastifyRequest,
+    outcome: IngressOutcome,
+    reason: string | undefined,
+    size: number,
+  ) => {
+    options.metrics?.count(route.id, outcome);
+    if (reason === undefined) return;
+    const headers = redactHeaders(flatHeaders(request), route.sensitiveHeaders);
+    options.rejected?.record({
+      routeId: route.id,
+      outcome,
+      reason,
+      headers,
+      size,
+      remoteAddress: request.ip,
+      at: new Date(now()).toISOString(),
+    });
+    const log = { route: route.id, outcome, reason, remoteAddress: request.ip, size };
+    if (outcome === "unverified" || outcome === "forbidden_ip") options.logger.info(log, "ingress request rejected");
+    else options.logger.debug(log, "ingress request rejected");
+  };
+
+  await app.register(async (scope) => {
+    // Verifiers need the exact bytes, whatever the content type: one raw parser, the limit set per route.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      const route = (request.routeOptions.config as { ingressRoute?: IngressRoute }).ingressRoute;
+      const announced = Number(request.headers["content-length"] ?? 0) || 0;
+      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        if (route !== undefined) finish(route, request, "too_large", "body larger than maxBodyBytes", announced);
+        return sendError(reply, 413, "PAYLOAD_TOO_LARGE", "the body is larger than this route accepts");
+      }
+      const status = typeof error.statusCode === "number" && error.statusCode < 500 ? error.statusCode : 500;
+      if (route !== undefined) {
+        finish(route, request, status < 500 ? "bad_request" : "unavailable", error.code ?? "request error", announced);
+      }
+      if (status >= 500) options.logger.error({ err: error }, "ingress request failed");
+      return sendError(
+        reply,
+        status,
+        status < 500 ? "BAD_REQUEST" : "INTERNAL",
+        status < 500 ? "bad request" : "internal error",
+      );
+    });
+
+    for (const route of options.routes) {
+      if (!route.enabled) continue;
+      const allowed = createAddressCheck(route.limits.allowCidrs, route.limits.denyCidrs);
+      const restricted = route.limits.allowCidrs.length > 0 || route.limits.denyCidrs.length > 0;
+
+      const gate = async (request: FastifyRequest, reply: FastifyReply) => {
+        if (restricted && !allowed(request.ip)) {
+          finish(route, request, "forbidden_ip", "client address not allowed", 0);
+          return sendError(reply, 403, "FORBIDDEN", "this address may not call this route");
+        }
+        const limit = route.limits.concurrency;
+        if (limit !== undefined) {
+          const current = inFlight.get(route.id) ?? 0;
+          if (current >= limit) {
+            finish(route, request, "over_capacity", "concurrency limit reached", 0);
+            reply.header("retry-after", "1");
+            return sendError(reply, 503, "OVER_CAPACITY", "too many requests in progress; retry later");
+          }
+          inFlight.set(route.id, current + 1);
+          // 'close' fires once, whether the response finished or the client went away.
+          reply.raw.once("close", () => inFlight.set(route.id, (inFlight.get(route.id) ?? 1) - 1));
+        }
+        if (route.limits.ratePerSecond !== undefined) {
+          let decision: { ok: boolean; retryAfterMs: number };
+          try {
+            decision = await options.limiter.take(route.id, route.limits.ratePerSecond, route.limits.burst ?? 1);
+          } catch (error) {
+            options.logger.warn({ route: route.id, err: error }, "ingress rate limiter failed");
+            finish(route, request, "unavailable", "rate limiter unavailable", 0);
+            reply.header("retry-after", retryAfter);
+            return sendError(reply, 503, "UNAVAILABLE", "temporarily unavailable; retry later");
+          }
+          if (!decision.ok) {
+            finish(route, request, "rate_limited", "rate limit exceeded", 0);
+            reply.header("retry-after", String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
+            return sendError(reply, 429, "RATE_LIMITED", "too many requests; retry later");
+          }
+        }
+        return undefined;
+      };
+
+      scope.post(
+        route.path,
+        { bodyLimit: route.limits.maxBodyBytes, onRequest: gate, config: { ingressRoute: route } },
+        async (request, reply) => {
+          const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+          const inbound: InboundRequest = {
+            method: request.method,
+            url: externalUrl(request, route),
+            headers: flatHeaders(request),
+            rawBody,
+            query: (request.query ?? {}) as Record<string, string | string[]>,
+          };
+          const verified = route.verifier.verify(inbound, now());
+          if (!verified.ok) {
+            finish(route, request, "unverified", verified.reason, rawBody.length);
+            return sendError(reply, 401, "UNVERIFIED", "the request could not be verified");
+          }
+          if (verified.respond !== undefined) {
+            finish(route, request, "challenge", undefined, rawBody.length);
+            return sendResponse(reply, verified.respond);
+          }
+          const body = bodyDocumentOf(inbound);
+          const { id, type } = eventFieldsOf(route, inbound, body, verified);
+          const targets = targetsOf(route, { id, type, headers: inbound.headers, query: inbound.query, body });
+          if (targets.length === 0) {
+            finish(route, request, "unroutable", "no rule matched", rawBody.length);
+            return reply.code(200).send({ received: true, routed: false });
+          }
+          const envelope = createEnvelope({
+            id,
+            source: `ingress:${route.id}`,
+            type,
+            data: rawBody,
+            time: new Date(now()),
+            contentType: inbound.headers["content-type"] ?? "application/octet-stream",
+            headers: keptHeadersOf(route, inbound),
+            idempotencyKey: `ingress:${route.id}:${id}`,
+          });
+          return acceptOnce(route, request, reply, envelope, targets);
+        },
+      );
+    }
+  });
+
+  async function acceptOnce(
+    route: IngressRoute,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    envelope: Envelope,
+    targets: readonly string[],
+  ) {
+    const size = envelope.data.byteLength;
+    const key = envelope.idempotencyKey ?? envelope.id;
+    if (route.dedup.enabled) {
+      let claim: Awaited<ReturnType<DedupStore["claim"]>>;
+      try {
+        claim = await options.dedup.claim(key, leaseMs);
+      } catch (error) {
+        options.logger.warn({ route: route.id, err: error }, "ingress dedup store failed");
+        finish(route, request, "unavailable", "dedup store unavailable", size);
+        return unavailable(reply);
+      }
+      if (claim === "accepted") {
+        finish(route, request, "duplicate", undefined, size);
+        options.logger.debug({ route: route.id, id: envelope.id }, "ingress duplicate");
+        return reply.code(200).send({ received: true, duplicate: true });
+      }
+      if (claim === "in-flight") {
+        finish(route, request, "in_flight", "the same event is being accepted by another request", size);
+        reply.header("retry-after", retryAfter);
+        return sendError(reply, 409, "IN_PROGRESS", "this event is already being processed; retry later");
+      }
+    }
+    try {
+      await options.accept(envelope, targets);
+    } catch (error) {
+      options.logger.warn({ route: route.id, id: envelope.id, err: error }, "ingress event not accepted");
+      if (route.dedup.enabled) {
+        await options.dedup.release(key).catch((releaseError: unknown) => {
+          // The claim then expires after its lease; until then retries answer 409, never a false 2xx.
+          options.logger.warn({ route: route.id, err: releaseError }, "ingress dedup release failed");
+        });
+      }
+      finish(route, request, "unavailable", "event could not be made durable", size);
+      return unavailable(reply);
+    }
+    if (route.dedup.enabled) {
+      await options.dedup.complete(key, route.dedup.ttlMs).catch((completeError: unknown) => {
+        // Durable already: answer 2xx. A retry after the lease is caught by the accept's idempotency key.
+        options.logger.warn({ route: route.id, err: completeError }, "ingress dedup complete failed");
+      });
+    }
+    finish(route, request, "accepted", undefined, size);
+    options.logger.debug({ route: route.id, id: envelope.id, type: envelope.type, targets }, "ingress event accepted");
+    if (route.ackResponse !== undefined) return sendResponse(reply, route.ackResponse);
+    return reply.code(200).send({ received: true });
+  }
+
+  function unavailable(reply: FastifyReply) {
+    reply.header("retry-after", retryAfter);
+    return sendError(reply, 503, "UNAVAILABLE", "the event could not be made durable; retry later");
+  }
+}
+
+/** The URL as the provider called it: the route's publicUrl origin, else the request's (proxy-aware per trustProxy). */
+function externalUrl(request: FastifyRequest, route: IngressRoute): string {
+  const pathAndQuery = request.raw.url ?? request.url;
+  if (route.publicUrl !== undefined) return route.publicUrl + pathAndQuery;
+  return `${request.protocol}://${request.host}${pathAndQuery}`;
+}
+
+function flatHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).type("application/json").send({ error: { code, message } });
+}
+
+function sendResponse(reply: FastifyReply, response: IngressResponse) {
+  return reply.code(response.status).type(response.contentType).send(response.body);
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
+import { writeConfigFile } from "./config-file.js";
+import { TEST_SECRET } from "./gateway-fixture.js";
+import { freePort, type HookyardProcess, runHookyard } from "./hookyard-process.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+
+/** What a broker brings to the crash test: how to publish events and how Hookyard consumes them. */
+export interface CrashTestBroker {
+  readonly name: string;
+  /** Publishes events whose ids are `ids`, each with `ce-id` and `ce-type` headers/attributes. */
+  publish(ids: readonly string[]): Promise<void>;
+  /** The `sources[]` entry that consumes what `publish` sent. */
+  source(): Record<string, unknown>;
+  cleanup(): Promise<void>;
+}
+
+export interface CrashTestReport {
+  readonly events: number;
+  readonly kills: number;
+  readonly received: number;
+  readonly duplicates: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * At-least-once across crashes: `events` events are published, Hookyard (the CLI, on Redis) consumes them and is
+ * SIGKILLed `kills` times at random points of the stream, restarting each time. Every event must reach the
+ * receiver at least once; duplicates carry the same webhook-id (the event id) and a valid signature.
+ */
+export async function runCrashTest(
+  broker: CrashTestBroker,
+  options: { events: number; kills: number; random?: () => number },
+): Promise<CrashTestReport> {
+  const random = options.random ?? Math.random;
+  const { redisUrl } = requireBrokers("redis");
+  const receiver = await startWebhookReceiver(TEST_SECRET);
+  const started = Date.now();
+  const ids = Array.from({ length: options.events }, (_, i) => `${uniqueName(broker.name)}-${i}`);
+  const file = writeConfigFile({
+    server: { host: "127.0.0.1", port: await freePort(), shutdownGrace: "2s" },
+    delivery: { lease: "3s" },
+    log: { level: "info", format: "json" },
+    redis: { url: redisUrl, prefix: uniqueName("hy-crash") },
+    egress: { allowCidrs: ["127.0.0.0/8"] },
+    endpoints: [
+      {
+        id: "receiver",
+        url: `${receiver.url}/crash`,
+        secrets: [TEST_SECRET],
+        policy: { concurrency: 64, timeout: "2s", retry: { schedule: [0, "100ms", "200ms", "500ms", "1s"] } },
+      },
+    ],
+    subscriptions: [{ id: "all", endpoints: ["receiver"], types: ["*"] }],
+    sources: [broker.source()],
+  });
+  let hookyard: HookyardProcess | undefined;
+  try {
+    await broker.publish(ids);
+    // Kill points: distinct random fractions of the stream, in order.
+    const points = Array.from({ length: options.kills }, () => 0.1 + random() * 0.8).sort((a, b) => a - b);
+    for (const point of points) {
+      hookyard = runHookyard(["start", "-c", file]);
+      await hookyard.waitForLine(/hookyard started/);
+      await receiver.waitFor(Math.max(1, Math.floor(point * options.events)), 60_000);
+      hookyard.kill("SIGKILL");
+      await hookyard.exited;
+    }
+    hookyard = runHookyard(["start", "-c", file]);
+    await hookyard.waitForLine(/hookyard started/);
+    const missing = () => {
+      const seen = new Set(receiver.received.map((request) => request.headers["webhook-id"]));
+      return ids.filter((id) => !seen.has(id));
+    };
+    while (missing().length > 0) {
+      await receiver.waitFor(receiver.received.length + 1, 60_000).catch((error: Error) => {
+        throw new Error(
+          `${error.message}; ${missing().length} events never arrived, e.g. ${missing().slice(0, 3).join(", ")}`,
+        );
+      });
+    }
+    assert.ok(
+      receiver.received.every((request) => request.verified),
+      "every delivery, duplicates included, is signed",
+    );
+    const perId = new Map<string, number>();
+    for (const request of receiver.received) {
+      const id = request.headers["webhook-id"] ?? "";
+      perId.set(id, (perId.get(id) ?? 0) + 1);
+      assert.equal(request.body.toString(), JSON.stringify({ id }), "a duplicate carries the same event");
+    }
+    return {
+      events: options.events,
+      kills: options.kills,
+      received: receiver.received.length,
+      duplicates: receiver.received.length - perId.size,
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    hookyard?.kill("SIGKILL");
+    if (hookyard) await hookyard.exited;
+    await receiver.close();
+    await broker.cleanup();
+  }
+}
