@@ -11,6 +11,8 @@ export interface Metrics {
   readonly eventsRejected: Counter<"source" | "reason">;
   readonly deliveries: Counter<"endpoint" | "outcome">;
   readonly attemptSeconds: Histogram<"endpoint">;
+  /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
+  readonly ingressRequests: Counter<"route" | "outcome">;
   /**
    * Reads queue depth, in-flight, dead letters and breaker states from the store when Prometheus scrapes, so
    * they cost nothing between scrapes and agree across instances sharing one Redis.
@@ -83,6 +85,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "hookyard_delivery_attempts_total",
       help: "Delivery attempts by endpoint and outcome (delivered, retry, gone, rejected)",
       labelNames: ["endpoint", "outcome"],
+      registers,
+    }),
+    ingressRequests: new Counter({
+      name: "hookyard_ingress_requests_total",
+      help: "Inbound webhook requests by ingress route and outcome",
+      labelNames: ["route", "outcome"],
       registers,
     }),
     attemptSeconds: new Histogram({

@@ -63,7 +63,10 @@ sinks:
     config: { queue: audit }
 ingress:
   routes:
-    - { id: stripe, path: /in/stripe }
+    - id: stripe
+      path: /in/stripe
+      verifier: { type: stripe, secrets: ["whsec_stripe-signing-secret-value"] }
+      defaultTargets: [audit]
 `;
 
 describe("loadConfig: a valid file", () => {
@@ -126,7 +129,10 @@ describe("loadConfig: a valid file", () => {
       },
     ]);
     assert.deepEqual(config.sinks, [{ id: "audit", type: "fake", enabled: true, config: { queue: "audit" } }]);
-    assert.deepEqual(config.ingress.routes, [{ id: "stripe", path: "/in/stripe" }]);
+    assert.equal(config.ingress.routes.length, 1);
+    assert.equal(config.ingress.routes[0]?.path, "/in/stripe");
+    assert.equal(config.ingress.routes[0]?.verifierType, "stripe");
+    assert.deepEqual(config.ingress.routes[0]?.defaultTargets, ["audit"]);
   });
 
   it("applies every default to a minimal file", async () => {

@@ -12,6 +12,7 @@ import {
   parseDuration,
   registerConfigFormats,
 } from "@hookyard/core";
+import { compileRoutes, type IngressRoute, type RouteValidation } from "@hookyard/ingress";
 import type { Schema } from "convict";
 import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
 import { parseHostPort } from "./formats.js";
@@ -107,7 +108,8 @@ async function validateConfig(
   for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
   checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
   checkLeaseCoversTimeouts(settings.delivery.lease, endpoints as Endpoint[], problems);
-  const routes = checkRoutes(settings.ingress.routes, problems);
+  checkTargetNamespaces(lists.sinks, lists.endpoints, problems);
+  const routes = compileIngressRoutes(settings.ingress.routes, lists, problems, sensitivePaths);
 
   if (problems.list().length > 0) throw new ConfigValidationError(file, problems.list());
 
@@ -384,43 +386,51 @@ function checkSubscriptionTargets(
   }
 }
 
-function checkRoutes(routes: readonly unknown[], problems: ProblemCollector): Readonly<Record<string, unknown>>[] {
-  const valid: Record<string, unknown>[] = [];
-  const seen = new Map<string, number>();
-  for (const [index, route] of routes.entries()) {
-    const at: Segments = ["ingress", "routes", index];
-    if (!isPlainObject(route)) {
-      problems.add(at, "a route object", describeValue(route));
-      continue;
-    }
-    if (typeof route.id !== "string" || route.id.length === 0) {
-      problems.add([...at, "id"], "a route id", describeValue(route.id));
-      continue;
-    }
-    const earlier = seen.get(route.id);
-    if (earlier !== undefined) {
-      problems.add(
-        [...at, "id"],
-        "a unique id",
-        `${JSON.stringify(route.id)}, already used by ingress.routes[${earlier}]`,
-      );
-    }
-    seen.set(route.id, index);
-    valid.push(route);
-  }
-  return valid;
+/**
+ * Ingress routes are validated and compiled by the ingress package with this loader's convict validation, so
+ * their problems read like every other key's; rule targets must name a sink or an endpoint.
+ */
+function compileIngressRoutes(
+  input: readonly unknown[],
+  lists: Record<(typeof LIST_KEYS)[number], readonly unknown[]>,
+  problems: ProblemCollector,
+  sensitivePaths: string[],
+): readonly IngressRoute[] {
+  if (input.length === 0) return [];
+  const targets = [...lists.sinks, ...lists.endpoints].flatMap((item) => {
+    const id = isPlainObject(item) ? item.id : undefined;
+    return typeof id === "string" ? [id] : [];
+  });
+  const validation: RouteValidation = {
+    section: (schema, value, at, freeForm) => {
+      const result = validateSection(schema, value, at, problems, freeForm);
+      return { value: result.value, ok: result.ok };
+    },
+    problem: ({ at, expected, found, path }) =>
+      path === undefined ? problems.add(at, expected, found) : problems.addWithPath(path, at, expected, found),
+  };
+  const compiled = compileRoutes(input, validation, { targets });
+  sensitivePaths.push(...compiled.sensitivePaths.map((segments) => pathText(segments)));
+  return compiled.routes;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** Freezes plain data (objects, arrays); compiled things (verifiers, regexes, key objects) are left as they are. */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+  if (isPlainData(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const member of Object.values(value)) deepFreeze(member);
   }
   return value;
+}
+
+function isPlainData(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
 }
 
 /** A lease shorter than a send could let a second process deliver the same event while the first still sends it. */
@@ -432,5 +442,34 @@ function checkLeaseCoversTimeouts(leaseMs: number, endpoints: readonly Endpoint[
       `a lease longer than the longest endpoint timeout (${formatDuration(longest)})`,
       formatDuration(leaseMs),
     );
+  }
+}
+
+/** Ingress rules name sinks and endpoints by id, so the two must not share ids; `sink:` is reserved internally. */
+function checkTargetNamespaces(
+  sinks: readonly unknown[],
+  endpoints: readonly unknown[],
+  problems: ProblemCollector,
+): void {
+  const idOfItem = (item: unknown) => (isPlainObject(item) && typeof item.id === "string" ? item.id : undefined);
+  const endpointIds = new Map<string, number>();
+  for (const [index, endpoint] of endpoints.entries()) {
+    const id = idOfItem(endpoint);
+    if (id === undefined) continue;
+    endpointIds.set(id, index);
+    if (id.startsWith("sink:")) {
+      problems.add(["endpoints", index, "id"], 'an id that does not start with "sink:" (reserved)', JSON.stringify(id));
+    }
+  }
+  for (const [index, sink] of sinks.entries()) {
+    const id = idOfItem(sink);
+    const clash = id === undefined ? undefined : endpointIds.get(id);
+    if (clash !== undefined) {
+      problems.add(
+        ["sinks", index, "id"],
+        "an id no endpoint uses (ingress rules name both)",
+        `${JSON.stringify(id)}, the id of endpoints[${clash}]`,
+      );
+    }
   }
 }

@@ -10,8 +10,22 @@ export const REDACTED = "[redacted]";
  * names in the typed config, so those paths apply to it directly.
  */
 export function redactConfig(config: HookyardConfig): Record<string, unknown> {
-  const { sensitivePaths, ...rest } = config;
-  return redact(rest, "", new Set(sensitivePaths)) as Record<string, unknown>;
+  const { sensitivePaths, ingress, ...rest } = config;
+  const shown = redact(rest, "", new Set(sensitivePaths)) as Record<string, unknown>;
+  // Compiled routes hold live verifiers (keys inside): shown as what they do, never as objects.
+  shown.ingress = {
+    routes: ingress.routes.map((route) => ({
+      id: route.id,
+      path: route.path,
+      enabled: route.enabled,
+      verifier: route.verifierType,
+      limits: route.limits,
+      dedup: route.dedup,
+      rules: route.rules.length,
+      defaultTargets: route.defaultTargets,
+    })),
+  };
+  return shown;
 }
 
 function redact(value: unknown, path: string, sensitive: ReadonlySet<string>): unknown {

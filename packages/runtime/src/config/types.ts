@@ -1,4 +1,5 @@
 import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
+import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
 
 /** Where scheduler state lives. `embedded` is in-process and not durable: for trying Hookyard only. */
@@ -64,8 +65,8 @@ export interface HookyardConfig {
   readonly subscriptions: readonly Subscription[];
   readonly sources: readonly SourceEntry[];
   readonly sinks: readonly SinkEntry[];
-  /** Validated loosely for now (a list of objects with unique ids); the ingress package defines the shape. */
-  readonly ingress: { readonly routes: readonly Readonly<Record<string, unknown>>[] };
+  /** Inbound webhook routes, compiled by @hookyard/ingress (verifiers ready, rules compiled). */
+  readonly ingress: { readonly routes: readonly IngressRoute[] };
   /** Key paths (as in error messages) whose values are secrets; `redactConfig` hides them. */
   readonly sensitivePaths: readonly string[];
 }

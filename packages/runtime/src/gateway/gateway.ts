@@ -5,10 +5,18 @@ import {
   type Endpoint,
   type Envelope,
   HookyardError,
+  type Sink,
   type Source,
   type SourceMessage,
 } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
+import {
+  createMemoryDedup,
+  createMemoryLimiter,
+  type DedupStore,
+  type RateLimiter,
+  registerIngressRoutes,
+} from "@hookyard/ingress";
 import {
   type Clock,
   createEmbeddedStore,
@@ -19,13 +27,17 @@ import {
   type Worker,
 } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
+import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { HookyardConfig, SourceEntry } from "../config/types.js";
+import type { HookyardConfig, SinkEntry, SourceEntry } from "../config/types.js";
 import type { HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
-import { registerIngestRoutes } from "../ingest/ingest-routes.js";
+import { registerIngestRoutes as registerIngestApi } from "../ingest/ingest-routes.js";
+import { createRedisIngressState } from "../ingress-wiring/redis-ingress-state.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createRouter } from "../router/create-router.js";
+import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
+import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
 import { type Accept, createAccept } from "./accept.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
 
@@ -57,7 +69,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics();
-  const endpointsById = new Map<string, Endpoint>(config.endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const sinkEntries = config.sinks.filter((sink) => sink.enabled);
+  const allEndpoints = [...config.endpoints, ...sinkEntries.map((sink) => sinkEndpoint(sink.id))];
+  const endpointsById = new Map<string, Endpoint>(allEndpoints.map((endpoint) => [endpoint.id, endpoint]));
   const shutdown = new AbortController();
   let accepting = false;
 
@@ -69,7 +83,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   const checks: HealthCheck[] = [];
 
   try {
-    await store.syncEndpoints(config.endpoints);
+    await store.syncEndpoints(allEndpoints);
     if ("checkDurability" in store && typeof store.checkDurability === "function") {
       const warning = await (store.checkDurability as () => Promise<string | undefined>)();
       if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
@@ -83,12 +97,20 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
     });
     cleanups.unshift(() => delivery.close());
+    const sinks = await startSinks(sinkEntries, { deps, logger, signal: shutdown.signal, checks });
+    cleanups.unshift(() => stopAll(sinks.values()));
+    const sinkDispatcher = createSinkDispatcher(sinks);
     worker = createWorker({
       store,
       clock,
       logger: logger.child({ component: "worker" }),
       endpoints: (id) => endpointsById.get(id),
-      send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
+      send: (claimed, endpoint, signal) => {
+        const sinkId = sinkIdOf(endpoint.id);
+        return sinkId === undefined
+          ? delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal })
+          : sinkDispatcher.send(sinkId, claimed.envelope);
+      },
       observer: observeWorkerInMetrics(metrics),
       maxInFlight: config.delivery.concurrency,
       leaseMs: config.delivery.leaseMs,
@@ -106,12 +128,53 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
 
     server = createHttpServer({ logger, metrics, checks: () => checks, accepting: () => accepting });
     if (config.ingest.enabled) {
-      await registerIngestRoutes(server, {
+      await registerIngestApi(server, {
         apiKeys: config.ingest.apiKeys,
         maxBodyBytes: config.ingest.maxBodyBytes,
         maxBatchEvents: config.ingest.maxBatchEvents,
         accept,
         metrics,
+      });
+    }
+    if (config.ingress.routes.length > 0) {
+      const ingressState = await openIngressState(config, cleanups);
+      await registerIngressRoutes(server, {
+        routes: config.ingress.routes,
+        accept: async (envelope, targets) => {
+          const endpointIds = targets.map((target) =>
+            sinkEntries.some((sink) => sink.id === target) ? sinkEndpointId(target) : target,
+          );
+          await store.enqueue({
+            envelope,
+            endpointIds,
+            now: clock.now(),
+            ...(envelope.idempotencyKey === undefined
+              ? {}
+              : { dedupKey: envelope.idempotencyKey, dedupTtlMs: DEDUP_TTL_MS }),
+          });
+          metrics.eventsIn.inc({ source: envelope.source });
+        },
+        dedup: ingressState.dedup,
+        limiter: ingressState.limiter,
+        logger: logger.child({ component: "ingress" }),
+        metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },
+        rejected: {
+          record: (entry) => {
+            store
+              .keepRejected({
+                origin: `ingress:${entry.routeId}`,
+                reason: `${entry.outcome}: ${entry.reason}`,
+                at: Date.parse(entry.at) || Date.now(),
+                headers: {
+                  ...entry.headers,
+                  "x-hookyard-remote-address": entry.remoteAddress,
+                  "x-hookyard-size": String(entry.size),
+                },
+                data: new Uint8Array(),
+              })
+              .catch((error: unknown) => logger.warn({ err: error }, "could not keep a rejected ingress request"));
+          },
+        },
       });
     }
     await server.listen({ host: config.server.host, port: config.server.port });
@@ -231,4 +294,76 @@ async function startSource(
   });
   logger.info({ type: entry.type }, "source started");
   return source;
+}
+
+async function startSinks(
+  entries: readonly SinkEntry[],
+  context: { deps: GatewayDependencies; logger: Logger; signal: AbortSignal; checks: HealthCheck[] },
+): Promise<Map<string, Sink>> {
+  const sinks = new Map<string, Sink>();
+  try {
+    for (const entry of entries) {
+      const definition = await context.deps.resolveConnector(entry.type);
+      const side = definition.sink;
+      if (!side) {
+        throw new HookyardError(
+          "CONFIG_INVALID",
+          `sinks: connector type ${JSON.stringify(entry.type)} has no sink side`,
+        );
+      }
+      const logger = context.logger.child({ component: "sink", sink: entry.id });
+      const config = entry.config as never;
+      sinks.set(entry.id, side.create(config, { logger, signal: context.signal }));
+      const check = side.check;
+      if (check)
+        context.checks.push({ name: `sink:${entry.id}`, run: () => check(config, { logger, signal: context.signal }) });
+      logger.info({ type: entry.type }, "sink started");
+    }
+  } catch (error) {
+    await stopAll(sinks.values());
+    throw error;
+  }
+  return sinks;
+}
+
+async function stopAll(stoppables: Iterable<{ stop(): Promise<void> }>): Promise<void> {
+  await Promise.allSettled([...stoppables].map((item) => item.stop()));
+}
+
+/** Ingress de-duplication and rate limits: shared through Redis, or in memory on the embedded store. */
+async function openIngressState(
+  config: HookyardConfig,
+  cleanups: (() => Promise<void>)[],
+): Promise<{ dedup: DedupStore; limiter: RateLimiter }> {
+  const settings = config.redis;
+  if (settings.mode === "embedded") return { dedup: createMemoryDedup(), limiter: createMemoryLimiter() };
+  const client =
+    settings.mode === "standalone"
+      ? new Redis(settings.url, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          commandTimeout: 5000,
+        })
+      : new Cluster(
+          settings.nodes.map((node) => ({ host: node.host, port: node.port })),
+          {
+            lazyConnect: true,
+            enableOfflineQueue: false,
+            redisOptions: {
+              maxRetriesPerRequest: 1,
+              commandTimeout: 5000,
+              ...(settings.username === undefined ? {} : { username: settings.username }),
+              ...(settings.password === undefined ? {} : { password: settings.password }),
+              ...(settings.tls ? { tls: {} } : {}),
+            },
+          },
+        );
+  client.on("error", () => undefined); // reconnects by itself; failing calls answer 503 meanwhile
+  cleanups.unshift(async () => {
+    client.disconnect();
+  });
+  // Connected before the routes open: no offline queue, so a request must not find it still connecting.
+  await client.connect();
+  return createRedisIngressState(client, settings.prefix);
 }
