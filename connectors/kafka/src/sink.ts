@@ -1,6 +1,5 @@
-import { type Context, type Envelope, HookyardError, type Sink } from "@hookyard/core";
+import { type Context, type Envelope, HookyardError, type Sink, sinkPartialFailure, withTimeout } from "@hookyard/core";
 import { CompressionTypes, type Message, Partitioners, type Producer } from "kafkajs";
-import { withTimeout } from "./backoff.js";
 import { createKafkaClient } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";
 import { translateKafkaError } from "./errors.js";
@@ -136,20 +135,15 @@ export function toKafkaMessage(envelope: Envelope): Message {
 }
 
 function partialFailure(failures: readonly Failure[], total: number): HookyardError {
-  const sorted = [...failures].sort((a, b) => a.index - b.index);
-  return new HookyardError(
-    "SINK_PARTIAL_FAILURE",
-    `kafka sink: ${sorted.length} of ${total} events failed: ${sorted[0]?.error.message ?? ""}`,
-    {
-      retryable: sorted.every((failure) => failure.error.retryable),
-      details: {
-        failed: sorted.map((failure) => ({
-          index: failure.index,
-          id: failure.id,
-          code: failure.error.code,
-          message: failure.error.message,
-        })),
-      },
-    },
+  return sinkPartialFailure(
+    "kafka sink",
+    total,
+    failures.map((failure) => ({
+      index: failure.index,
+      id: failure.id,
+      code: failure.error.code,
+      message: failure.error.message,
+      retryable: failure.error.retryable,
+    })),
   );
 }

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   type Deliver,
   type Envelope,
   HookyardError,
@@ -6,9 +7,10 @@ import {
   type Source,
   type SourceContext,
   type SourceMessage,
+  sleep,
+  withTimeout,
 } from "@hookyard/core";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
-import { backoffDelay, sleep, withTimeout } from "./backoff.js";
 import { createKafkaClient } from "./client.js";
 import type { KafkaSourceConfig } from "./config.js";
 import { createContiguousOffsets } from "./contiguous-offsets.js";

@@ -1,11 +1,17 @@
 import type { PubSub, Topic } from "@google-cloud/pubsub";
-import { type Context, type Envelope, HookyardError, type Sink } from "@hookyard/core";
+import {
+  type Context,
+  type Envelope,
+  type FailedSinkItem,
+  HookyardError,
+  type Sink,
+  sinkPartialFailure,
+} from "@hookyard/core";
 import { ensureTopic } from "./admin.js";
 import { createPubSubClient } from "./client.js";
 import { cloudEventAttributes } from "./cloudevents-attributes.js";
 import type { PubSubSinkConfig } from "./config.js";
 import { translatePubSubError } from "./errors.js";
-import { type FailedItem, partialFailure } from "./sink-failure.js";
 
 export interface PubSubSinkOptions {
   /** A client to use instead of one made from the config; the caller keeps ownership and closes it. */
@@ -70,7 +76,7 @@ export function createPubSubSink(config: PubSubSinkConfig, ctx: Context, options
       const target = open();
       await prepare();
       const results = await Promise.allSettled(batch.map((envelope) => publishOne(target, envelope)));
-      const failed: (FailedItem & { retryable: boolean })[] = [];
+      const failed: (FailedSinkItem & { retryable: boolean })[] = [];
       const keysToResume = new Set<string>();
       results.forEach((result, index) => {
         if (result.status === "fulfilled") return;
@@ -82,7 +88,7 @@ export function createPubSubSink(config: PubSubSinkConfig, ctx: Context, options
       // The publisher refuses a key after a failure until resumed; the caller decides about re-sending.
       for (const key of keysToResume) target.resumePublishing(key);
       if (failed.length > 0) {
-        const error = partialFailure("pubsub", `topic ${target.name}`, batch.length, failed);
+        const error = sinkPartialFailure(`pubsub topic ${target.name}`, batch.length, failed);
         log.warn({ failed: failed.length, total: batch.length, topic: target.name }, "pubsub publish failed");
         throw error;
       }

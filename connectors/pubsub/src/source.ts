@@ -7,6 +7,8 @@ import {
   SubscriptionCloseBehaviors,
 } from "@google-cloud/pubsub";
 import {
+  backoffDelay,
+  createKeyLanes,
   type Deliver,
   HookyardError,
   isRetryable,
@@ -15,11 +17,9 @@ import {
   type SourceMessage,
 } from "@hookyard/core";
 import { assertSubscriptionExists, ensureSubscription } from "./admin.js";
-import { backoffDelay } from "./backoff.js";
 import { createPubSubClient } from "./client.js";
 import type { PubSubSourceConfig } from "./config.js";
 import { grpcCode, translatePubSubError } from "./errors.js";
-import { createKeyLanes } from "./key-lanes.js";
 import { toSourceMessage } from "./source-message.js";
 
 export interface PubSubSourceOptions {
@@ -161,7 +161,7 @@ export function createPubSubSource(
   const onClose = (): void => {
     if (phase !== "running" || subscription === undefined) return;
     // The subscriber gave up (a non-retryable status or no server for minutes): open it again after a backoff.
-    const delay = backoffDelay(reopenAttempt++, REOPEN_INITIAL_MS, REOPEN_MAX_MS);
+    const delay = backoffDelay(++reopenAttempt, REOPEN_INITIAL_MS, REOPEN_MAX_MS);
     log.warn({ subscription: subscriptionName, retryInMs: delay }, "pubsub subscriber closed; reopening");
     const current = subscription;
     reopenTimer = setTimeout(() => {

@@ -1,6 +1,5 @@
-import { type Context, type Envelope, HookyardError, type Sink } from "@hookyard/core";
+import { type Context, type Envelope, HookyardError, type Sink, sinkPartialFailure, withTimeout } from "@hookyard/core";
 import type { ConfirmChannel, Message, Options, RecoveringChannelModel } from "amqplib";
-import { withTimeout } from "./backoff.js";
 import { connectRecovering } from "./client.js";
 import type { AmqpSinkConfig } from "./config.js";
 import { translateAmqpError } from "./errors.js";
@@ -212,15 +211,15 @@ export function publishOptions(envelope: Envelope, persistent: boolean): Options
 }
 
 function partialFailure(failures: readonly Failure[], total: number): HookyardError {
-  const sorted = [...failures].sort((a, b) => a.index - b.index);
-  return new HookyardError(
-    "SINK_PARTIAL_FAILURE",
-    `rabbitmq sink: ${sorted.length} of ${total} events failed: ${sorted[0]?.error.message ?? ""}`,
-    {
-      retryable: sorted.every((failure) => failure.error.retryable),
-      details: {
-        failed: sorted.map((f) => ({ index: f.index, id: f.id, code: f.error.code, message: f.error.message })),
-      },
-    },
+  return sinkPartialFailure(
+    "rabbitmq sink",
+    total,
+    failures.map((failure) => ({
+      index: failure.index,
+      id: failure.id,
+      code: failure.error.code,
+      message: failure.error.message,
+      retryable: failure.error.retryable,
+    })),
   );
 }

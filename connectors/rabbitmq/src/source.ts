@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   configError,
   type Deliver,
   type Envelope,
@@ -7,9 +8,10 @@ import {
   type Source,
   type SourceContext,
   type SourceMessage,
+  sleep,
+  withTimeout,
 } from "@hookyard/core";
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from "amqplib";
-import { backoffDelay, sleep, withTimeout } from "./backoff.js";
 import { connectRecovering } from "./client.js";
 import type { AmqpSourceConfig } from "./config.js";
 import { translateAmqpError } from "./errors.js";

@@ -1,13 +1,19 @@
 import { createHash } from "node:crypto";
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
-import { type Context, type Envelope, HookyardError, type Sink } from "@hookyard/core";
+import {
+  type Context,
+  type Envelope,
+  type FailedSinkItem,
+  HookyardError,
+  type Sink,
+  sinkPartialFailure,
+} from "@hookyard/core";
 import { attributesSize, envelopeAttributes } from "./attributes.js";
 import { encodeBody } from "./body-codec.js";
 import { createSqsClient } from "./client.js";
 import type { SqsSinkConfig } from "./config.js";
 import { translateSqsError } from "./errors.js";
 import { type QueueInfo, resolveQueue } from "./queue.js";
-import { type FailedItem, partialFailure } from "./sink-failure.js";
 
 export interface SqsSinkOptions {
   /** A client to use instead of one made from the config; the caller keeps ownership and destroys it. */
@@ -26,7 +32,7 @@ interface Prepared {
   readonly size: number;
 }
 
-type Failure = FailedItem & { readonly retryable: boolean };
+type Failure = FailedSinkItem & { readonly retryable: boolean };
 
 /**
  * An SQS sink: envelopes go out in SendMessageBatch calls of at most 10 entries and 256 KiB, the payload as the
@@ -140,7 +146,7 @@ export function createSqsSink(config: SqsSinkConfig, ctx: Context, options: SqsS
       if (failures.length > 0) {
         failures.sort((a, b) => a.index - b.index);
         log.warn({ failed: failures.length, total: batch.length, queue: info.url }, "sqs send failed");
-        throw partialFailure("sqs", `queue ${info.url}`, batch.length, failures);
+        throw sinkPartialFailure(`sqs queue ${info.url}`, batch.length, failures);
       }
     },
 

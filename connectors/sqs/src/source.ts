@@ -6,7 +6,9 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import {
+  backoffDelay,
   configError,
+  createKeyLanes,
   type Deliver,
   HookyardError,
   isRetryable,
@@ -14,13 +16,11 @@ import {
   type SourceContext,
   type SourceMessage,
 } from "@hookyard/core";
-import { backoffDelay } from "./backoff.js";
 import { decodeBody } from "./body-codec.js";
 import { createSqsClient } from "./client.js";
 import type { SqsSourceConfig } from "./config.js";
 import { createDeleteBatcher, type DeleteBatcher } from "./delete-batcher.js";
 import { translateSqsError } from "./errors.js";
-import { createKeyLanes } from "./key-lanes.js";
 import { type QueueInfo, resolveQueue } from "./queue.js";
 import { createSlots } from "./slots.js";
 import { toSourceMessage } from "./source-message.js";
@@ -85,7 +85,7 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
 
   const retryDelaySeconds = (message: Message): number => {
     const receives = Number(message.Attributes?.ApproximateReceiveCount ?? "1");
-    const attempt = Number.isFinite(receives) && receives > 0 ? receives - 1 : 0;
+    const attempt = Number.isFinite(receives) && receives > 0 ? receives : 1;
     return backoffDelay(attempt, config.retryBackoff.initial, config.retryBackoff.max) / 1000;
   };
 
@@ -116,7 +116,7 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
       } catch (error) {
         slots.release(granted);
         if (phase !== "running") return;
-        const delay = backoffDelay(failures++, RECEIVE_ERROR_INITIAL_MS, RECEIVE_ERROR_MAX_MS);
+        const delay = backoffDelay(++failures, RECEIVE_ERROR_INITIAL_MS, RECEIVE_ERROR_MAX_MS);
         log.error(
           { err: translateSqsError(error, `queue ${(queue as QueueInfo).url}`), retryInMs: delay },
           "sqs receive failed",

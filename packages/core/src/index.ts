@@ -1,3 +1,4 @@
+export { backoffDelay, sleep, withTimeout } from "./backoff.js";
 export { describeValue } from "./config/describe-value.js";
 export type { ConfigFormatName } from "./config/formats.js";
 export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
@@ -23,7 +24,11 @@ export type { TypePattern } from "./filter/glob.js";
 export { compileTypePattern } from "./filter/glob.js";
 export type { CompiledPath } from "./filter/path.js";
 export { compilePath, firstValueAt, someValueAt } from "./filter/path.js";
+export type { KeyLanes } from "./key-lanes.js";
+export { createKeyLanes } from "./key-lanes.js";
 export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-envelope-mapping.js";
 export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
+export type { FailedSinkItem } from "./sink-failure.js";
+export { sinkPartialFailure } from "./sink-failure.js";

@@ -1,7 +1,10 @@
-/** Exponential backoff with jitter (50–100% of the step), capped at `max`. `attempt` starts at 1. */
-export function backoffDelay(attempt: number, initial: number, max: number): number {
-  const step = Math.min(max, initial * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(step * (0.5 + Math.random() * 0.5));
+/**
+ * Capped exponential backoff with "equal jitter" (half fixed, half random), so instances that lost the same broker
+ * do not reconnect in lockstep. `attempt` counts from 1: the first wait is 50–100% of `initialMs`.
+ */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
 /** Waits `ms`; resolves false at once when `signal` aborts (so stop() never waits out a backoff). */

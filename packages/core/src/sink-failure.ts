@@ -1,0 +1,30 @@
+import { HookyardError } from "./errors.js";
+
+/** One envelope of a batch the broker did not confirm. */
+export interface FailedSinkItem {
+  /** Position in the batch given to `send`. */
+  readonly index: number;
+  /** The envelope's id. */
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/**
+ * The error a sink throws when part of a batch was not confirmed: code SINK_PARTIAL_FAILURE, retryable only when
+ * every failure is, `details.failed` naming each failed item (the runtime retries just those).
+ */
+export function sinkPartialFailure(where: string, total: number, failed: readonly FailedSinkItem[]): HookyardError {
+  const sorted = [...failed].sort((a, b) => a.index - b.index);
+  const first = sorted[0];
+  const summary = first === undefined ? "" : `; first: #${first.index} ${first.id}: ${first.message}`;
+  return new HookyardError(
+    "SINK_PARTIAL_FAILURE",
+    `${where}: ${sorted.length} of ${total} messages were not published${summary}`,
+    {
+      retryable: sorted.every((item) => item.retryable),
+      details: { failed: sorted.map((item) => ({ ...item })) },
+    },
+  );
+}
