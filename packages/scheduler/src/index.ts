@@ -17,7 +17,11 @@ export type {
   ClaimResult,
   CompletionResult,
   DeliveryInfo,
+  DeliveryLogStore,
+  DeliveryPage,
+  DeliveryQuery,
   DeliveryStatus,
+  DeliverySummary,
   EndpointState,
   EnqueueRequest,
   EnqueueResult,
@@ -29,7 +33,9 @@ export type {
 export {
   DEFAULT_DEAD_LETTER_RETENTION_MS,
   DEFAULT_RETENTION_MS,
+  DELIVERY_QUERY_SCAN_LIMIT,
   MAX_ATTEMPTS_LOGGED,
+  MAX_DELIVERY_PAGE,
   REJECTED_KEPT_PER_ORIGIN,
 } from "./store.js";
 export type { RunOnceReport, SendDelivery, Worker, WorkerObserver, WorkerOptions } from "./worker.js";

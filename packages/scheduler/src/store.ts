@@ -91,6 +91,26 @@ export interface SchedulerStore {
   close(): Promise<void>;
 }
 
+/**
+ * A store with the delivery log (semantics item 14): both built-in stores are one. Kept apart from
+ * `SchedulerStore` so wrappers and fakes of the scheduler's contract need not implement it.
+ */
+export interface DeliveryLogStore extends SchedulerStore {
+  /**
+   * One page of the delivery log, newest first (by creation), filtered (semantics item 14). Fast whatever the
+   * number of stored deliveries: it reads indexes written at enqueue and examines at most
+   * `DELIVERY_QUERY_SCAN_LIMIT` entries per call, so a rare filter may answer a partial page with a cursor.
+   */
+  queryDeliveries(query: DeliveryQuery): Promise<DeliveryPage>;
+  /** `replayDelivery` for many deliveries in one step (bulk replay); returns how many were queued again. */
+  replayDeliveries(deliveryIds: readonly string[], now: number): Promise<number>;
+  /**
+   * Drops delivery log index entries whose delivery has expired, examining at most `budget` of the oldest entries
+   * per index; returns how many were dropped. Call it periodically (queries also drop the ones they meet).
+   */
+  trimDeliveryIndex(budget?: number): Promise<number>;
+}
+
 /** Retention options every store accepts (semantics item 11). */
 export interface StoreRetentionOptions {
   /** How long a delivered delivery and its attempt log are kept. Default 3 days. */
@@ -116,6 +136,53 @@ export interface RejectedMessage {
   readonly data: Uint8Array;
   readonly idempotencyKey?: string;
 }
+
+/** Filters of the delivery log (`queryDeliveries`); they combine with AND. */
+export interface DeliveryQuery {
+  /** Only deliveries to these endpoints (one endpoint, or an owner's); absent or empty = every endpoint. */
+  readonly endpointIds?: readonly string[];
+  readonly status?: DeliveryStatus;
+  /** The envelope id (`webhook-id`). */
+  readonly eventId?: string;
+  /** The event type, exactly. */
+  readonly type?: string;
+  /** Created at or after (ms, store clock). */
+  readonly from?: number;
+  /** Created before (ms, store clock). */
+  readonly before?: number;
+  /** Page size, 1 to `MAX_DELIVERY_PAGE`. */
+  readonly limit: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** One delivery as the delivery log lists it (no payload). */
+export interface DeliverySummary {
+  readonly deliveryId: string;
+  readonly messageId: string;
+  readonly endpointId: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly eventId?: string;
+  readonly type?: string;
+  readonly deadReason?: string;
+  /** The latest attempt without headers and bodies (listAttempts has them). */
+  readonly lastAttempt?: AttemptRecord;
+}
+
+export interface DeliveryPage {
+  readonly deliveries: readonly DeliverySummary[];
+  /** Present when there may be more: pass it as `cursor`. A page may be short (even empty) and still have one. */
+  readonly nextCursor?: string;
+  /** Index entries examined for this page. */
+  readonly scanned: number;
+}
+
+/** Most index entries one `queryDeliveries` call examines. */
+export const DELIVERY_QUERY_SCAN_LIMIT = 5000;
+/** Largest page `queryDeliveries` returns. */
+export const MAX_DELIVERY_PAGE = 200;
 
 /** How many rejected messages are kept per origin. */
 export const REJECTED_KEPT_PER_ORIGIN = 10_000;

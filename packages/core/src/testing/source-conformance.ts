@@ -47,7 +47,8 @@ export function describeSourceConformance(options: SourceConformanceOptions): vo
 
   const check = (name: SourceCheck, title: string, body: (scope: TestScope) => Promise<void>) => {
     // Checks that cannot apply (no per-key order) or that another suite runs are not registered at all.
-    const omitted = options.omit?.[name] ?? (name === "key-order" && !caps.orderedByKey ? "no per-key order" : undefined);
+    const omitted =
+      options.omit?.[name] ?? (name === "key-order" && !caps.orderedByKey ? "no per-key order" : undefined);
     if (omitted !== undefined) return;
     it(`${title} [${name}]`, { timeout: timeoutMs * 4 }, async () => {
       const harness = await options.setup();

@@ -70,6 +70,19 @@ export const apiKeyListFormat = describedListFormat("a list of API keys", {
   check: (item) => isString(item) && /^\S{8,512}$/.test(item),
 });
 
+export const frameAncestorListFormat = describedListFormat(
+  'a list of CSP frame-ancestors sources ("\'self\'", "https://app.example.com", "https://*.example.com")',
+  {
+    expected: "'self', 'none' or an http(s) origin (a leading *. wildcard allowed)",
+    check: (item) => isString(item) && /^('self'|'none'|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/.test(item),
+  },
+);
+
+export const signingKeyFormat = describedFormat(
+  "a signing key of at least 32 characters",
+  (value) => value === null || (isString(value) && value.length >= 32 && value.length <= 1024),
+);
+
 export const cidrListFormat = describedListFormat('a list of CIDR ranges such as "10.0.0.0/8" or "::1/128"', {
   expected: 'a CIDR range such as "10.0.0.0/8" or "::1/128"',
   check: (item) => isString(item) && isCidr(item),

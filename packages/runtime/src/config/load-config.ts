@@ -119,6 +119,16 @@ async function validateConfig(
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
     ingest: { ...settings.ingest },
+    admin: {
+      enabled: settings.admin.enabled,
+      apiKeys: settings.admin.apiKeys,
+      portal: {
+        ...(settings.admin.portal.signingKey === null ? {} : { signingKey: settings.admin.portal.signingKey }),
+        tokenTtlMs: settings.admin.portal.tokenTtl,
+        frameAncestors: settings.admin.portal.frameAncestors,
+      },
+      secretGraceMs: settings.admin.secretRotationGrace,
+    },
     egress: {
       allowCidrs: settings.egress.allowCidrs,
       timeoutMs: settings.egress.timeout,
@@ -155,6 +165,9 @@ function sensitiveLeafPaths(schema: Schema<unknown>, prefix: Segments): string[]
 function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollector): void {
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
+  }
+  if (settings.admin.enabled && settings.admin.apiKeys.length === 0) {
+    problems.add(["admin", "apiKeys"], "at least one API key while admin.enabled is true", "an empty list");
   }
   if (settings.ingest.enabled && settings.ingest.apiKeys.length === 0) {
     problems.add(["ingest", "apiKeys"], "at least one API key while ingest.enabled is true", "an empty list");

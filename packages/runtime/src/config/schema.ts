@@ -5,6 +5,7 @@ import {
   cidrListFormat,
   durationListFormat,
   fractionFormat,
+  frameAncestorListFormat,
   hostPortListFormat,
   httpUrlFormat,
   idFormat,
@@ -19,6 +20,7 @@ import {
   positiveIntegerFormat,
   redisUrlFormat,
   secretListFormat,
+  signingKeyFormat,
   typeListFormat,
 } from "./formats.js";
 
@@ -53,6 +55,12 @@ export interface RuntimeSettings {
   };
   delivery: { concurrency: number; lease: number };
   ingress: { routes: unknown[] };
+  admin: {
+    enabled: boolean;
+    apiKeys: string[];
+    portal: { signingKey: string | null; tokenTtl: number; frameAncestors: string[] };
+    secretRotationGrace: number;
+  };
 }
 
 /** Keys of the file that hold lists validated item by item. */
@@ -163,6 +171,44 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "How much of each endpoint response is kept in the attempt log.",
       format: "size",
       default: 65_536,
+    },
+  },
+  admin: {
+    enabled: {
+      doc: "Serve the admin API (/admin/v1) and the delivery dashboard (/dashboard).",
+      format: Boolean,
+      default: false,
+    },
+    apiKeys: {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference, not a template
+      doc: "Admin API keys (operators: every owner), 8 to 512 characters (use 32+ random ones); several during rotation. The audit log names each by an id derived from it (key_<8 hex>). Use ${VAR} to keep them out of the file.",
+      format: apiKeyListFormat,
+      default: [],
+      sensitive: true,
+    },
+    portal: {
+      signingKey: {
+        doc: "HMAC-SHA256 key signing customer portal tokens (one owner each), 32+ characters. Unset: no portal tokens.",
+        format: signingKeyFormat,
+        default: null,
+        nullable: true,
+        sensitive: true,
+      },
+      tokenTtl: {
+        doc: "How long a portal token is valid when the request names no ttlSeconds.",
+        format: "duration",
+        default: 3_600_000,
+      },
+      frameAncestors: {
+        doc: "Who may embed the dashboard in an iframe (CSP frame-ancestors), e.g. your product's origin. Empty: only Hookyard itself ('self').",
+        format: frameAncestorListFormat,
+        default: [],
+      },
+    },
+    secretRotationGrace: {
+      doc: "After an endpoint's secret is rotated through the admin API, how long the old secret keeps signing.",
+      format: "duration",
+      default: 86_400_000,
     },
   },
   ingress: {

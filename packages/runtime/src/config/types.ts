@@ -59,6 +59,18 @@ export interface HookyardConfig {
     readonly timeoutMs: number;
     readonly maxResponseBodyBytes: number;
   };
+  /** The admin API and dashboard. Durations in ms. */
+  readonly admin: {
+    readonly enabled: boolean;
+    readonly apiKeys: readonly string[];
+    /** Key names follow the file's (admin.portal.signingKey) so `redactConfig` finds the secret. */
+    readonly portal: {
+      readonly signingKey?: string;
+      readonly tokenTtlMs: number;
+      readonly frameAncestors: readonly string[];
+    };
+    readonly secretGraceMs: number;
+  };
   /** How this process works through the scheduler: in-flight cap and lease length. */
   readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
   readonly endpoints: readonly Endpoint[];

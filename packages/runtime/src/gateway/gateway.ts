@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import {
   type ConnectorDefinition,
+  DEFAULT_ENDPOINT_POLICY,
   compileEnvelopeMapping,
   type Endpoint,
   type Envelope,
@@ -9,6 +10,12 @@ import {
   type Source,
   type SourceMessage,
 } from "@hookyard/core";
+import {
+  createEndpointRegistry,
+  createMemoryAdminStorage,
+  createRedisAdminStorage,
+  registerAdminRoutes,
+} from "@hookyard/admin";
 import { createHttpDelivery } from "@hookyard/delivery";
 import {
   createMemoryDedup,
@@ -19,6 +26,8 @@ import {
 } from "@hookyard/ingress";
 import {
   type Clock,
+  type DeliveryLogStore,
+  type RedisSchedulerStore,
   createEmbeddedStore,
   createRedisStore,
   createWorker,
@@ -60,6 +69,10 @@ export interface Gateway {
 }
 
 const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
+/** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
+const REGISTRY_POLL_MS = 5000;
+/** How often index entries of expired deliveries are trimmed from the delivery log. */
+const INDEX_TRIM_MS = 60_000;
 
 /**
  * Starts everything a config describes, in the order that keeps every accepted event durable: the store first,
@@ -70,8 +83,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics();
   const sinkEntries = config.sinks.filter((sink) => sink.enabled);
-  const allEndpoints = [...config.endpoints, ...sinkEntries.map((sink) => sinkEndpoint(sink.id))];
-  const endpointsById = new Map<string, Endpoint>(allEndpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const sinkEndpoints = new Map<string, Endpoint>(
+    sinkEntries.map((sink) => [sinkEndpointId(sink.id), sinkEndpoint(sink.id)]),
+  );
   const shutdown = new AbortController();
   let accepting = false;
 
@@ -83,7 +97,22 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   const checks: HealthCheck[] = [];
 
   try {
-    await store.syncEndpoints(allEndpoints);
+    await store.syncEndpoints([...config.endpoints, ...sinkEndpoints.values()]);
+    // Config endpoints plus those created through the admin API (stored in Redis, shared by every instance).
+    const adminStorage =
+      "client" in store && "keys" in store
+        ? createRedisAdminStorage({ client: store.client, base: store.keys.base })
+        : createMemoryAdminStorage();
+    const registry = createEndpointRegistry({
+      configEndpoints: config.endpoints,
+      configSubscriptions: config.subscriptions,
+      storage: adminStorage,
+      store,
+    });
+    await registry.load();
+    const stopWatching = registry.watch(REGISTRY_POLL_MS);
+    cleanups.unshift(async () => stopWatching());
+    const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
     if ("checkDurability" in store && typeof store.checkDurability === "function") {
       const warning = await (store.checkDurability as () => Promise<string | undefined>)();
       if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
@@ -104,7 +133,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       store,
       clock,
       logger: logger.child({ component: "worker" }),
-      endpoints: (id) => endpointsById.get(id),
+      endpoints: endpointOf,
       send: (claimed, endpoint, signal) => {
         const sinkId = sinkIdOf(endpoint.id);
         return sinkId === undefined
@@ -117,7 +146,19 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     });
     worker.start();
 
-    const router = createRouter(config.subscriptions, config.endpoints);
+    let router = createRouter(registry.subscriptions(), registry.endpoints());
+    registry.onChange(() => {
+      try {
+        router = createRouter(registry.subscriptions(), registry.endpoints());
+      } catch (error) {
+        logger.error({ err: error }, "subscriptions changed but could not be compiled; routing stays as it was");
+      }
+    });
+    const trimTimer = setInterval(() => {
+      store.trimDeliveryIndex(1000).catch((error: unknown) => logger.debug({ err: error }, "delivery index trim failed"));
+    }, INDEX_TRIM_MS);
+    trimTimer.unref();
+    cleanups.unshift(async () => clearInterval(trimTimer));
     const accept = createAccept({
       route: (envelope) => router.route(envelope),
       store,
@@ -177,6 +218,27 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         },
       });
     }
+    if (config.admin.enabled) {
+      const admin = await registerAdminRoutes(server, {
+        store,
+        registry,
+        storage: adminStorage,
+        settings: {
+          apiKeys: config.admin.apiKeys,
+          portalTokenTtlMs: config.admin.portal.tokenTtlMs,
+          frameAncestors: config.admin.portal.frameAncestors,
+          secretGraceMs: config.admin.secretGraceMs,
+          ...(config.admin.portal.signingKey === undefined ? {} : { portalSigningKey: config.admin.portal.signingKey }),
+        },
+        defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
+        rejectedOrigins: () => [
+          ...config.sources.map((source) => `source:${source.id}`),
+          ...config.ingress.routes.map((route) => `ingress:${route.id}`),
+        ],
+        logger: logger.child({ component: "admin" }),
+      });
+      cleanups.unshift(() => admin.jobs.idle());
+    }
     await server.listen({ host: config.server.host, port: config.server.port });
 
     for (const entry of config.sources.filter((source) => source.enabled)) {
@@ -228,7 +290,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   }
 }
 
-function openStore(config: HookyardConfig, logger: Logger): SchedulerStore {
+function openStore(config: HookyardConfig, logger: Logger): DeliveryLogStore | RedisSchedulerStore {
   const settings = config.redis;
   if (settings.mode === "embedded") {
     logger.warn(

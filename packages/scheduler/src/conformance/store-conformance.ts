@@ -1,4 +1,5 @@
 import { describe } from "node:test";
+import { describeDeliveryLogCases } from "./delivery-log-cases.js";
 import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
 import { describeOutcomeCases } from "./outcome-cases.js";
@@ -20,5 +21,6 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     describeOutcomeCases(withStore, t0);
     describeLifecycleCases(withStore, t0);
     describeRejectedCases(withStore, t0);
+    describeDeliveryLogCases(withStore, t0);
   });
 }

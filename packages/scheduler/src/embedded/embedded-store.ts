@@ -9,16 +9,17 @@ import {
   DEFAULT_DEAD_LETTER_RETENTION_MS,
   DEFAULT_RETENTION_MS,
   type DeliveryInfo,
+  type DeliveryLogStore,
   type DeliveryStatus,
   type EndpointState,
   type EnqueueRequest,
   type EnqueueResult,
   MAX_ATTEMPTS_LOGGED,
   type SchedulerStats,
-  type SchedulerStore,
   type StoreRetentionOptions,
 } from "../store.js";
 import { BinaryHeap } from "./binary-heap.js";
+import { createDeliveryIndex } from "./delivery-index.js";
 import { breakerState, createHealth, recordFailure, recordSuccess, resetHealth } from "./endpoint-health.js";
 import { EndpointQueue } from "./endpoint-queue.js";
 import { createIdFactory } from "./ids.js";
@@ -60,7 +61,7 @@ function unknownEndpoint(endpointId: string): HookyardError {
  * with lazy invalidation, so a claim costs O(k log n) for k leased deliveries whatever the backlog.
  * Not durable: for trying Hookyard on a laptop and for tests.
  */
-export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): SchedulerStore {
+export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): DeliveryLogStore {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
   const rejected = createRejectedLog();
@@ -75,6 +76,15 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   const dedup = new Map<string, DedupEntry>();
   const listeners = new Set<() => void>();
   const nextId = createIdFactory();
+  const deliveryIndex = createDeliveryIndex((id) => {
+    const delivery = deliveries.get(id);
+    if (delivery === undefined) return undefined;
+    return {
+      ...delivery,
+      envelope: messages.get(delivery.messageId)?.envelope,
+      lastAttempt: delivery.attemptLog[delivery.attemptLog.length - 1],
+    };
+  });
   const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
   const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
   let sequence = 0;
@@ -412,6 +422,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
           attemptLog: [],
         };
         deliveries.set(delivery.id, delivery);
+        deliveryIndex.add(delivery.id, endpoint.id, envelope);
         endpoint.deliveries.set(delivery.id, delivery);
         endpoint.counts.queued += 1;
         endpoint.queue.add(delivery);
@@ -551,6 +562,27 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     async getEndpointState(endpointId, now) {
       advance(now);
       return stateOf(endpointOf(endpointId), now);
+    },
+
+    async queryDeliveries(query) {
+      advance(latestNow);
+      return deliveryIndex.query(query);
+    },
+
+    async replayDeliveries(deliveryIds, now) {
+      advance(now);
+      let count = 0;
+      for (const id of deliveryIds) {
+        const delivery = deliveries.get(id);
+        if (delivery !== undefined && replay(delivery, now)) count += 1;
+      }
+      if (count > 0) wake();
+      return count;
+    },
+
+    async trimDeliveryIndex(budget = 1000) {
+      advance(latestNow);
+      return deliveryIndex.trim(budget);
     },
 
     async keepRejected(message) {

@@ -55,6 +55,8 @@ end
 -- 2. Lease from the due endpoints, oldest schedule entry first.
 local out = { "", unknown }
 local remaining = max
+local schedule = new_schedule_batch()
+local lease_members = {} -- expiry, delivery id pairs: one ZADD for the whole claim
 local due_count = redis.call("ZCOUNT", K.schedule, "-inf", now)
 if due_count > 0 then
   local share = math.max(1, math.ceil(max / due_count))
@@ -65,7 +67,7 @@ if due_count > 0 then
     local ep = endpoint(id)
     if not ep then
       unknown[#unknown + 1] = id
-      redis.call("ZREM", K.schedule, id)
+      schedule.rem[#schedule.rem + 1] = id
     else
       dirty[id] = ep
       if ep.br == "open" and now >= (ep.ou or 0) then
@@ -76,11 +78,22 @@ if due_count > 0 then
       if at and at <= now then
         local limit = math.min(share, remaining, ep.conc - ep.inf)
         if ep.br == "half" then limit = math.min(limit, 1) end
-        local ids = redis.call("ZRANGEBYSCORE", K.queue(id), "-inf", now, "LIMIT", 0, limit)
-        local leased, lease_members = {}, {}
-        for _, did in ipairs(ids) do
+        -- The first limit + 1 by due time: the due ones to lease, and what follows them tells the next head.
+        local range = redis.call("ZRANGE", K.queue(id), 0, limit, "WITHSCORES")
+        local leased, taken = {}, 0
+        local head_due = false
+        for j = 1, #range, 2 do
+          local did = range[j]
+          local due = tonumber(range[j + 1])
+          if #leased >= limit or due > now then
+            head_due = due
+            break
+          end
+          if ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep) then
+            head_due = due
+            break
+          end
           if ep.rps > 0 then
-            if ep.tat and ep.tat - now > tolerance(ep) then break end
             ep.tat = math.max(ep.tat or now, now) + emission_interval(ep)
           end
           local dk = K.delivery(did)
@@ -98,6 +111,7 @@ if due_count > 0 then
             if probe then ep.probe = true end
             lease_members[#lease_members + 1] = lease_until
             lease_members[#lease_members + 1] = did
+            taken = taken + 1
             out[#out + 1] = did
             out[#out + 1] = id
             out[#out + 1] = attempt
@@ -112,17 +126,18 @@ if due_count > 0 then
         if #leased > 0 then
           redis.call("ZREM", K.queue(id), unpack(leased))
         end
-        if #lease_members > 0 then
-          ep.inf = ep.inf + #lease_members / 2
-          remaining = remaining - #lease_members / 2
-          redis.call("ZADD", K.leases, unpack(lease_members))
-        end
+        ep.inf = ep.inf + taken
+        remaining = remaining - taken
+        batch_reschedule(schedule, ep, now, head_due)
+      else
+        batch_reschedule(schedule, ep, now, at and queue_head_due(id))
       end
-      reschedule(ep, now)
     end
   end
 end
 
+if #lease_members > 0 then in_chunks(lease_members, function(...) redis.call("ZADD", K.leases, ...) end) end
+apply_schedule_batch(schedule)
 for _, ep in pairs(dirty) do save_endpoint(ep) end
 
 local first = redis.call("ZRANGE", K.schedule, 0, 0, "WITHSCORES")

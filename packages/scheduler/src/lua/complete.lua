@@ -43,6 +43,10 @@ for i = 7, #ARGV, 5 do
     local ep = endpoints[ep_id]
     if ep == nil then
       ep = load_endpoint(ep_id) or false
+      if ep then
+        -- What decides its schedule entry, to skip rescheduling when none of it changes (see the end).
+        ep.before = { capped = ep.inf >= ep.conc, br = ep.br, probe = ep.probe, en = ep.en }
+      end
       endpoints[ep_id] = ep
     end
     applied = applied + 1
@@ -55,7 +59,10 @@ for i = 7, #ARGV, 5 do
       log_attempt(did, attempt)
       redis.call("PEXPIRE", K.attempts(did), retention)
       if not inline then release_message(mid, now + retention, now) end
-      if key then advance_line(ep_id, key, did, now) end
+      if key then
+        advance_line(ep_id, key, did, now)
+        if ep then ep.requeued = true end
+      end
       local list = done_by_ep[ep_id]
       if not list then
         list = {}
@@ -69,6 +76,7 @@ for i = 7, #ARGV, 5 do
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)
       log_attempt(did, attempt)
       if ep then
+        ep.requeued = true
         record_result(ep, false, probe, now)
         if kind == "gone" then
           ep.en = false
@@ -83,12 +91,18 @@ for i = 7, #ARGV, 5 do
       redis.call("ZADD", K.dead(ep_id), now, did)
       dead_touched[ep_id] = true
       if not inline then release_message(mid, now + dead_retention, now) end
-      if key then advance_line(ep_id, key, did, now) end
+      if key then
+        advance_line(ep_id, key, did, now)
+        if ep then ep.requeued = true end
+      end
       if ep and attempt ~= "" then record_result(ep, false, probe, now) end
     else -- release: given back without an attempt
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "a", math.max(0, (tonumber(attempts) or 1) - 1))
       redis.call("ZADD", K.queue(ep_id), tonumber(due_at), did)
-      if ep and probe then ep.probe = false end
+      if ep then
+        ep.requeued = true
+        if probe then ep.probe = false end
+      end
     end
   end
 end
@@ -96,22 +110,37 @@ end
 if #settled_leases > 0 then
   in_chunks(settled_leases, function(...) redis.call("ZREM", K.leases, ...) end)
 end
+-- The delivered set is trimmed at most every tenth of the retention (10 minutes at most), not on every call:
+-- it may hold entries up to 10% past retention (replay-since skips those whose delivery expired).
+local trim_every = math.min(retention / 10, 600000)
 for ep_id, members in pairs(done_by_ep) do
   local done = K.done(ep_id)
   in_chunks(members, function(...) redis.call("ZADD", done, ...) end)
-  redis.call("ZREMRANGEBYSCORE", done, "-inf", "(" .. (now - retention))
+  local ep = endpoints[ep_id]
+  if not ep or now - ep.dtr >= trim_every or now < ep.dtr then
+    redis.call("ZREMRANGEBYSCORE", done, "-inf", "(" .. (now - retention))
+    if ep then ep.dtr = now end
+  end
 end
 for ep_id in pairs(dead_touched) do
   redis.call("ZREMRANGEBYSCORE", K.dead(ep_id), "-inf", "(" .. (now - dead_retention))
 end
 
-local woken = 0
+-- An endpoint's schedule entry only depends on its queue head and eligibility; when this call queued nothing
+-- for it and changed neither its cap state, breaker, probe nor enabled flag, the entry is still right.
+local function schedule_changed(ep)
+  local b = ep.before
+  return ep.requeued or b.capped or b.br ~= ep.br or b.probe ~= ep.probe or b.en ~= ep.en
+end
+
+local schedule = new_schedule_batch()
 for _, ep in pairs(endpoints) do
   if ep then
     save_endpoint(ep)
-    woken = woken + reschedule(ep, now)
+    if schedule_changed(ep) then batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id)) end
   end
 end
+local woken = apply_schedule_batch(schedule)
 -- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again.
 if woken > 0 then redis.call("PUBLISH", K.wake, now) end
 return applied

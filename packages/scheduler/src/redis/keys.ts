@@ -29,12 +29,21 @@ import { HookyardError } from "@hookyard/core";
  *                                   retention end, store clock); PEXPIREd once refs reaches 0. Only for messages
  *                                   fanned out to several endpoints.
  * - `{hy}:dlv:<id>`          hash  m, ep, st, a (attempts), c (created), w (worker), lease, k (ordering key),
- *                                   p (half-open probe), why (dead reason), and for a message with one delivery
+ *                                   p (half-open probe), why (dead reason), e (event id), t (event type), and
+ *                                   for a message with one delivery
  *                                   x=1 + env (the envelope inline, saving a key and its bookkeeping); PEXPIREd
  *                                   once delivered or dead
  * - `{hy}:log:<id>`          list  attempt records, newest first, capped (LPUSH + LTRIM)
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
  * - `{hy}:rejected:<origin>` list  rejected messages (JSON, payload base64), newest first, capped, PEXPIREd
+ * Delivery log indexes (written by enqueue, read by query-deliveries; members are delivery ids, all scored 0, so
+ * ZRANGE BYLEX orders them by creation time: ids start with the base36 creation ms):
+ * - `{hy}:ix:all`            zset  every delivery
+ * - `{hy}:ix:ep:<ep>`        zset  the endpoint's deliveries
+ * - `{hy}:ix:type:<type>`    zset  deliveries of events of that type
+ * - `{hy}:ix:evt:<event id>` zset  deliveries of that event (envelope id); PEXPIREd with the longest retention
+ * - `{hy}:ix:types`          set   every type indexed (trim-delivery-index walks it)
+ * Entries whose delivery has expired are dropped by queries that meet them and by trim-delivery-index.
  */
 export interface RedisKeys {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -54,6 +63,11 @@ export interface RedisKeys {
   attempts(deliveryId: string): string;
   dedup(dedupKey: string): string;
   rejected(origin: string): string;
+  readonly indexAll: string;
+  readonly indexTypes: string;
+  indexEndpoint(endpointId: string): string;
+  indexType(type: string): string;
+  indexEvent(eventId: string): string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
@@ -83,6 +97,11 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     attempts: (id) => `${base}log:${id}`,
     dedup: (key) => `${base}dedup:${key}`,
     rejected: (origin) => `${base}rejected:${origin}`,
+    indexAll: `${base}ix:all`,
+    indexTypes: `${base}ix:types`,
+    indexEndpoint: (id) => `${base}ix:ep:${id}`,
+    indexType: (type) => `${base}ix:type:${type}`,
+    indexEvent: (eventId) => `${base}ix:evt:${eventId}`,
   };
 }
 
@@ -105,4 +124,9 @@ function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
+K.ix_all = BASE .. "ix:all"
+K.ix_types = BASE .. "ix:types"
+function K.ix_endpoint(id) return BASE .. "ix:ep:" .. id end
+function K.ix_type(t) return BASE .. "ix:type:" .. t end
+function K.ix_event(e) return BASE .. "ix:evt:" .. e end
 `;

@@ -1,4 +1,5 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
+import { queryBounds } from "../delivery-log.js";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
@@ -9,18 +10,21 @@ import {
   type CompletionResult,
   DEFAULT_DEAD_LETTER_RETENTION_MS,
   DEFAULT_RETENTION_MS,
+  DELIVERY_QUERY_SCAN_LIMIT,
   type DeliveryInfo,
+  type DeliveryLogStore,
+  type DeliveryPage,
   type DeliveryStatus,
+  type DeliverySummary,
   type EndpointState,
   type EnqueueRequest,
   type EnqueueResult,
   MAX_ATTEMPTS_LOGGED,
   REJECTED_KEPT_PER_ORIGIN,
   type SchedulerStats,
-  type SchedulerStore,
   type StoreRetentionOptions,
 } from "../store.js";
-import { closeClient, openClient, type RedisConnection, whenReady } from "./connection.js";
+import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
 import { checkDurability } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
@@ -44,8 +48,10 @@ export interface RedisStoreOptions extends StoreRetentionOptions {
 }
 
 /** The Redis store: a `SchedulerStore` plus the start-up durability check. */
-export interface RedisSchedulerStore extends SchedulerStore {
+export interface RedisSchedulerStore extends DeliveryLogStore {
   readonly keys: RedisKeys;
+  /** The client the store uses, for companions that keep their own keys under the same hash tag (admin). */
+  readonly client: RedisClient;
   /** A warning to log when Redis does not run with `appendonly yes` (or it cannot be checked); else undefined. */
   checkDurability(): Promise<string | undefined>;
 }
@@ -163,6 +169,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   const store: RedisSchedulerStore = {
     durable: true,
     keys,
+    client,
 
     async syncEndpoints(endpoints) {
       for (const endpoint of endpoints) known.set(endpoint.id, endpoint);
@@ -183,6 +190,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
         dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
         dedupTtlMs,
         `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
+        envelope.id,
+        envelope.type,
+        Math.max(retentionMs, deadLetterRetentionMs),
       ];
       endpointIds.forEach((endpointId, index) => {
         args.push(endpointId, deliveryIds[index] ?? "");
@@ -308,6 +318,62 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       } catch (error) {
         throw translateRedisError(error);
       }
+    },
+
+    async queryDeliveries(query): Promise<DeliveryPage> {
+      const bounds = queryBounds(query);
+      const reply = (await run(
+        "queryDeliveries",
+        [keys.schedule],
+        [
+          bounds.limit,
+          DELIVERY_QUERY_SCAN_LIMIT,
+          bounds.upper === undefined ? "+" : `(${bounds.upper}`,
+          bounds.lower === undefined ? "-" : `[${bounds.lower}`,
+          query.status ?? "",
+          query.type ?? "",
+          query.eventId ?? "",
+          ...(query.endpointIds ?? []),
+        ],
+      )) as (string | number)[];
+      const [nextCursor, scanned] = reply;
+      const deliveries: DeliverySummary[] = [];
+      for (let i = 2; i < reply.length; i += 10) {
+        const [deliveryId, messageId, endpointId, status, attempts, createdAt, reason, eventId, type, attempt] = reply
+          .slice(i, i + 10)
+          .map(String) as [string, string, string, DeliveryStatus, string, string, string, string, string, string];
+        deliveries.push({
+          deliveryId,
+          messageId,
+          endpointId,
+          status,
+          attempts: Number(attempts),
+          createdAt: Number(createdAt),
+          ...(eventId === "" ? {} : { eventId }),
+          ...(type === "" ? {} : { type }),
+          ...(reason === "" ? {} : { deadReason: reason }),
+          ...(attempt === "" ? {} : { lastAttempt: JSON.parse(attempt) as AttemptRecord }),
+        });
+      }
+      return {
+        deliveries,
+        scanned: Number(scanned),
+        ...(nextCursor === "" || nextCursor === undefined ? {} : { nextCursor: String(nextCursor) }),
+      };
+    },
+
+    async replayDeliveries(deliveryIds, now) {
+      let count = 0;
+      // Bounded calls: one script never blocks Redis for long.
+      for (let i = 0; i < deliveryIds.length; i += 500) {
+        const chunk = deliveryIds.slice(i, i + 500);
+        count += Number(await run("replayDeliveries", [keys.schedule], [now, ...chunk]));
+      }
+      return count;
+    },
+
+    async trimDeliveryIndex(budget = 1000) {
+      return Number(await run("trimDeliveryIndex", [keys.schedule], [Math.max(1, Math.floor(budget))]));
     },
 
     onWake(listener) {

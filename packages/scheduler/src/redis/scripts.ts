@@ -16,6 +16,9 @@ const SCRIPT_FILES = {
   getDeliveries: { file: "get-deliveries.lua", keys: 1 },
   endpointStates: { file: "endpoint-states.lua", keys: 1 },
   keepRejected: { file: "keep-rejected.lua", keys: 1 },
+  queryDeliveries: { file: "query-deliveries.lua", keys: 1 },
+  replayDeliveries: { file: "replay-deliveries.lua", keys: 1 },
+  trimDeliveryIndex: { file: "trim-delivery-index.lua", keys: 1 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -6,7 +6,7 @@
 
 local EP_FIELDS = {
   "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "dmsg", "cfg",
-  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait",
+  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait", "dtr",
 }
 
 -- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
@@ -21,7 +21,7 @@ local function load_endpoint(id)
     en = v[12] ~= "0", why = v[13] or "", inf = tonumber(v[14]) or 0, tat = tonumber(v[15]),
     br = v[16] or "closed", ou = tonumber(v[17]), probe = v[18] == "1",
     ws = tonumber(v[19]) or 0, wok = tonumber(v[20]) or 0, wfail = tonumber(v[21]) or 0, fs = tonumber(v[22]),
-    wait = tonumber(v[23]) or 0,
+    wait = tonumber(v[23]) or 0, dtr = tonumber(v[24]) or 0,
   }
 end
 
@@ -29,7 +29,7 @@ local function save_endpoint(ep)
   redis.call("HSET", K.endpoint(ep.id),
     "en", ep.en and "1" or "0", "why", ep.why, "inf", ep.inf, "tat", ep.tat or "", "br", ep.br,
     "ou", ep.ou or "", "probe", ep.probe and "1" or "0", "ws", ep.ws, "wok", ep.wok, "wfail", ep.wfail,
-    "fs", ep.fs or "")
+    "fs", ep.fs or "", "dtr", ep.dtr)
 end
 
 local function emission_interval(ep) return 1000 / ep.rps end
@@ -53,21 +53,45 @@ local function eligible_at(ep)
   return at
 end
 
--- Puts the endpoint in the schedule at max(now, head of its queue, eligible_at), or takes it out. Returns 1
--- when the endpoint was not scheduled before (so waiting workers may want a wake-up), else 0.
-local function reschedule(ep, now)
+-- Where the endpoint belongs in the schedule: max(now, its queue head's due time, eligible_at), or nil when it
+-- must leave it (not eligible by time alone, or `head_due` false: the queue is empty).
+local function schedule_at(ep, now, head_due)
   local at = eligible_at(ep)
-  if at then
-    local head = redis.call("ZRANGE", K.queue(ep.id), 0, 0, "WITHSCORES")
-    if head[2] then
-      local due = tonumber(head[2])
-      if due > at then at = due end
-      if now > at then at = now end
-      return redis.call("ZADD", K.schedule, at, ep.id)
-    end
-  end
+  if not (at and head_due) then return nil end
+  if head_due > at then at = head_due end
+  if now > at then at = now end
+  return at
+end
+
+-- The due time of the endpoint's queue head, or false when the queue is empty.
+local function queue_head_due(ep_id)
+  local head = redis.call("ZRANGE", K.queue(ep_id), 0, 0, "WITHSCORES")
+  return head[2] and tonumber(head[2]) or false
+end
+
+-- Puts the endpoint in the schedule (schedule_at), or takes it out. Returns 1 when the endpoint was not
+-- scheduled before (so waiting workers may want a wake-up), else 0.
+local function reschedule(ep, now)
+  local at = eligible_at(ep) and schedule_at(ep, now, queue_head_due(ep.id))
+  if at then return redis.call("ZADD", K.schedule, at, ep.id) end
   redis.call("ZREM", K.schedule, ep.id)
   return 0
+end
+
+-- Scripts that reschedule many endpoints collect the changes and write the schedule with one ZADD and one ZREM
+-- (per 250 endpoints) instead of one command per endpoint.
+local function new_schedule_batch()
+  return { add = {}, rem = {} }
+end
+
+local function batch_reschedule(batch, ep, now, head_due)
+  local at = schedule_at(ep, now, head_due)
+  if at then
+    batch.add[#batch.add + 1] = at
+    batch.add[#batch.add + 1] = ep.id
+  else
+    batch.rem[#batch.rem + 1] = ep.id
+  end
 end
 
 -- After new work due `now` was queued: schedule the endpoint no later than its eligible time. Returns 1 when
@@ -198,4 +222,14 @@ local function in_chunks(list, fn)
   for i = 1, #list, size do
     fn(unpack(list, i, math.min(i + size - 1, #list)))
   end
+end
+
+-- Writes a schedule batch; returns how many endpoints were added that were not scheduled before.
+local function apply_schedule_batch(batch)
+  local added = 0
+  if #batch.rem > 0 then in_chunks(batch.rem, function(...) redis.call("ZREM", K.schedule, ...) end) end
+  if #batch.add > 0 then
+    in_chunks(batch.add, function(...) added = added + redis.call("ZADD", K.schedule, ...) end)
+  end
+  return added
 end

@@ -1,0 +1,29 @@
+export type { ApiErrorBody } from "./api-error.js";
+export { keyId } from "./auth/admin-keys.js";
+export type { PortalClaims, PortalTokens } from "./auth/portal-token.js";
+export { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
+export type { Principal } from "./auth/principal.js";
+export type { AdminDependencies, AdminLogger, AdminSettings } from "./deps.js";
+export { openApiDocument } from "./openapi.js";
+export type { AdminRoutes } from "./register-admin-routes.js";
+export { registerAdminRoutes } from "./register-admin-routes.js";
+export type { ReplayJobs, ReplayRequest } from "./replay/replay-jobs.js";
+export type { AdminStorage } from "./state/admin-storage.js";
+export type {
+  EndpointRegistry,
+  EndpointRegistryOptions,
+  ManagedEndpoint,
+  ManagedSubscription,
+} from "./state/endpoint-registry.js";
+export { createEndpointRegistry } from "./state/endpoint-registry.js";
+export { createMemoryAdminStorage } from "./state/memory-admin-storage.js";
+export type {
+  AdminSubscription,
+  AuditEntry,
+  ReplayJob,
+  ReplayJobState,
+  StoredEndpoint,
+  StoredSubscription,
+} from "./state/records.js";
+export type { RedisAdminStorageOptions } from "./state/redis-admin-storage.js";
+export { createRedisAdminStorage } from "./state/redis-admin-storage.js";

@@ -1,0 +1,172 @@
+import type { Endpoint } from "@hookyard/core";
+import type { SchedulerStore } from "@hookyard/scheduler";
+import type { AdminStorage } from "./admin-storage.js";
+import type { AdminSubscription, StoredEndpoint, StoredSubscription } from "./records.js";
+
+/** An endpoint as the admin API sees it: from the config file (read-only) or created through the API. */
+export interface ManagedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly source: "config" | "api";
+  readonly eventTypes: readonly string[];
+  readonly description?: string;
+  readonly createdAt?: number;
+  readonly updatedAt?: number;
+}
+
+export interface ManagedSubscription extends AdminSubscription {
+  /** `config`: from the file; `api`: created through the API; `endpoint`: implied by an endpoint's eventTypes. */
+  readonly source: "config" | "api" | "endpoint";
+}
+
+export interface EndpointRegistryOptions {
+  readonly configEndpoints: readonly Endpoint[];
+  readonly configSubscriptions: readonly AdminSubscription[];
+  readonly storage: AdminStorage;
+  /** API-created endpoints are synced into it (policies) whenever they change. */
+  readonly store: Pick<SchedulerStore, "syncEndpoints">;
+}
+
+/**
+ * Every endpoint and subscription, config and API-created alike, served synchronously from memory (the worker
+ * looks endpoints up per delivery, the router per event) and reloaded from storage when its version changes:
+ * at once after a local write, and by `watch` polling for writes of other instances.
+ */
+export interface EndpointRegistry {
+  /** Loads API-created endpoints and subscriptions; call once before serving. */
+  load(): Promise<void>;
+  /** Reloads when storage changed since the last load; true when it did. */
+  refresh(): Promise<boolean>;
+  /** Polls `refresh` every `intervalMs`; returns the stop function. */
+  watch(intervalMs: number): () => void;
+  get(id: string): Endpoint | undefined;
+  managed(id: string): ManagedEndpoint | undefined;
+  list(): readonly ManagedEndpoint[];
+  /** Every endpoint, for the router and `store.syncEndpoints`. */
+  endpoints(): readonly Endpoint[];
+  /** Every subscription: config, API-created and the ones implied by endpoints' event types. */
+  subscriptions(): readonly ManagedSubscription[];
+  subscription(id: string): ManagedSubscription | undefined;
+  ownerEndpointIds(owner: string): string[];
+  owners(): string[];
+  createEndpoint(record: StoredEndpoint): Promise<boolean>;
+  updateEndpoint(record: StoredEndpoint): Promise<boolean>;
+  putSubscription(record: StoredSubscription, create: boolean): Promise<boolean>;
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Called after every change, local or noticed by refresh (the runtime rebuilds its router). */
+  onChange(listener: () => void): () => void;
+}
+
+export function createEndpointRegistry(options: EndpointRegistryOptions): EndpointRegistry {
+  const { storage, store } = options;
+  const fromConfig = new Map<string, ManagedEndpoint>(
+    options.configEndpoints.map((endpoint) => [endpoint.id, { endpoint, source: "config", eventTypes: [] }]),
+  );
+  const configSubscriptions: ManagedSubscription[] = options.configSubscriptions.map((s) => ({
+    ...s,
+    source: "config",
+  }));
+  let managed = new Map<string, ManagedEndpoint>(fromConfig);
+  let subscriptions: ManagedSubscription[] = [...configSubscriptions];
+  let version: string | undefined;
+  const listeners = new Set<() => void>();
+
+  async function reload(): Promise<void> {
+    const seen = await storage.version();
+    const [stored, storedSubscriptions] = await Promise.all([storage.listEndpoints(), storage.listSubscriptions()]);
+    const next = new Map(fromConfig);
+    for (const record of stored) {
+      // A config endpoint wins over an API one of the same id (the API refuses to create such ids).
+      if (!next.has(record.endpoint.id)) next.set(record.endpoint.id, { ...record, source: "api" });
+    }
+    const apiEndpoints = [...next.values()].filter((m) => m.source === "api");
+    if (apiEndpoints.length > 0) await store.syncEndpoints(apiEndpoints.map((m) => m.endpoint));
+    managed = next;
+    subscriptions = [
+      ...configSubscriptions,
+      ...storedSubscriptions
+        .filter((s) => !configSubscriptions.some((c) => c.id === s.id))
+        .map((s): ManagedSubscription => ({ ...pickSubscription(s), source: "api" })),
+      ...apiEndpoints
+        .filter((m) => m.eventTypes.length > 0)
+        .map(
+          (m): ManagedSubscription => ({
+            id: `endpoint:${m.endpoint.id}`,
+            endpoints: [m.endpoint.id],
+            types: m.eventTypes,
+            enabled: true,
+            source: "endpoint",
+          }),
+        ),
+    ];
+    version = seen;
+    for (const listener of listeners) listener();
+  }
+
+  async function written(ok: boolean): Promise<boolean> {
+    if (ok) await reload();
+    return ok;
+  }
+
+  return {
+    load: reload,
+    async refresh() {
+      if ((await storage.version()) === version) return false;
+      await reload();
+      return true;
+    },
+    watch(intervalMs) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        this.refresh()
+          .catch(() => undefined) // Redis briefly away: the next tick tries again
+          .finally(() => {
+            running = false;
+          });
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    get: (id) => managed.get(id)?.endpoint,
+    managed: (id) => managed.get(id),
+    list: () => [...managed.values()],
+    endpoints: () => [...managed.values()].map((m) => m.endpoint),
+    subscriptions: () => subscriptions,
+    subscription: (id) => subscriptions.find((s) => s.id === id),
+    ownerEndpointIds: (owner) =>
+      [...managed.values()].filter((m) => m.endpoint.owner === owner).map((m) => m.endpoint.id),
+    owners: () => [...new Set([...managed.values()].map((m) => m.endpoint.owner))].sort(),
+    async createEndpoint(record) {
+      if (fromConfig.has(record.endpoint.id)) return false;
+      return written(await storage.putEndpoint(record, true));
+    },
+    async updateEndpoint(record) {
+      if (fromConfig.has(record.endpoint.id)) return false;
+      return written(await storage.putEndpoint(record, false));
+    },
+    async putSubscription(record, create) {
+      if (configSubscriptions.some((s) => s.id === record.id)) return false;
+      return written(await storage.putSubscription(record, create));
+    },
+    async deleteSubscription(id) {
+      return written(await storage.deleteSubscription(id));
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
+
+function pickSubscription(s: StoredSubscription): AdminSubscription {
+  return {
+    id: s.id,
+    endpoints: s.endpoints,
+    types: s.types,
+    enabled: s.enabled,
+    ...(s.filter === undefined ? {} : { filter: s.filter }),
+  };
+}

@@ -1,0 +1,125 @@
+import type { AddressInfo } from "node:net";
+import { DEFAULT_ENDPOINT_POLICY, type Endpoint, type EndpointPolicy } from "@hookyard/core";
+import { createEmbeddedStore, createRedisStore, type DeliveryLogStore } from "@hookyard/scheduler";
+import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { AdminSettings } from "../deps.js";
+import { type AdminRoutes, registerAdminRoutes } from "../register-admin-routes.js";
+import type { AdminStorage } from "../state/admin-storage.js";
+import { createEndpointRegistry, type EndpointRegistry } from "../state/endpoint-registry.js";
+import { createMemoryAdminStorage } from "../state/memory-admin-storage.js";
+import type { AdminSubscription } from "../state/records.js";
+import { createRedisAdminStorage } from "../state/redis-admin-storage.js";
+
+/** Test support: the admin plugin on a real fastify server (127.0.0.1:0) over a real store. */
+export interface AdminHarness {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly store: DeliveryLogStore;
+  readonly storage: AdminStorage;
+  readonly registry: EndpointRegistry;
+  readonly routes: AdminRoutes;
+  readonly settings: AdminSettings;
+  request(method: string, path: string, options?: { key?: string; body?: unknown }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown> & { data?: Record<string, unknown>[] };
+}
+
+export const ADMIN_KEY = "admin-key-for-tests-0123456789";
+export const PORTAL_SIGNING_KEY = "portal-signing-key-for-tests-0123456789";
+
+export type StoreKind = "redis" | "embedded";
+
+export function testEndpoint(id: string, owner: string, url = `http://127.0.0.1:9/${id}`): Endpoint {
+  return {
+    id,
+    owner,
+    url,
+    secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+    headers: {},
+    enabled: true,
+    policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
+  };
+}
+
+export async function openAdminHarness(
+  kind: StoreKind,
+  options: {
+    configEndpoints?: readonly Endpoint[];
+    configSubscriptions?: readonly AdminSubscription[];
+    rejectedOrigins?: readonly string[];
+    defaultPolicy?: EndpointPolicy;
+  } = {},
+): Promise<AdminHarness> {
+  let store: DeliveryLogStore;
+  let storage: AdminStorage;
+  if (kind === "redis") {
+    const brokers = requireBrokers("redis");
+    const redisStore = createRedisStore({ redis: brokers.redisUrl, prefix: uniqueName("hya") });
+    store = redisStore;
+    storage = createRedisAdminStorage({ client: redisStore.client, base: redisStore.keys.base });
+  } else {
+    store = createEmbeddedStore();
+    storage = createMemoryAdminStorage();
+  }
+  const configEndpoints = options.configEndpoints ?? [];
+  await store.syncEndpoints(configEndpoints);
+  const registry = createEndpointRegistry({
+    configEndpoints,
+    configSubscriptions: options.configSubscriptions ?? [],
+    storage,
+    store,
+  });
+  await registry.load();
+  const settings: AdminSettings = {
+    apiKeys: [ADMIN_KEY],
+    portalSigningKey: PORTAL_SIGNING_KEY,
+    portalTokenTtlMs: 3600_000,
+    frameAncestors: ["https://app.example.com"],
+  };
+  const app = Fastify();
+  const routes = await registerAdminRoutes(app, {
+    store,
+    registry,
+    storage,
+    settings,
+    defaultPolicy: options.defaultPolicy ?? DEFAULT_ENDPOINT_POLICY,
+    rejectedOrigins: () => options.rejectedOrigins ?? [],
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    url,
+    app,
+    store,
+    storage,
+    registry,
+    routes,
+    settings,
+    async request(method, path, { key = ADMIN_KEY, body } = {}) {
+      const headers: Record<string, string> = key === "" ? {} : { authorization: `Bearer ${key}` };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (text === "" ? {} : JSON.parse(text)) as TestResponse["body"],
+      };
+    },
+    async close() {
+      await routes.jobs.idle();
+      await app.close();
+      await store.close();
+    },
+  };
+}
