@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium for the dashboard's browser tests (playwright-core drives /usr/bin/chromium; no
-# browser download). Idempotent: does nothing when /usr/bin/chromium exists. Runs apt-get update only when the
-# package is not known to apt yet. Needs root (or sudo) on Debian/Ubuntu.
+# browser download). Idempotent: does nothing when /usr/bin/chromium exists; otherwise refreshes apt's lists first
+# (an old list can name versions the mirror no longer has). Needs root (or sudo) on Debian/Ubuntu.
 set -euo pipefail
 
 if [ -x /usr/bin/chromium ]; then
@@ -17,8 +17,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache show chromium >/dev/null 2>&1; then
-  $SUDO apt-get update -qq
-fi
+$SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 /usr/bin/chromium --version

