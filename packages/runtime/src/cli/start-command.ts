@@ -91,7 +91,9 @@ function demoBanner(config: HookyardConfig, gatewayUrl: string, receiverUrl: str
     `It arrives, signed, at the demo receiver ${receiverUrl}: watch for "demo receiver got a webhook" in the log`,
     `(verified: true means the Standard Webhooks signature checked out), or list what arrived: curl ${receiverUrl}`,
     ...(config.admin.enabled
-      ? [`Every delivery and its attempts are in the dashboard: ${gatewayUrl}/dashboard/ (sign in with an admin API key).`]
+      ? [
+          `Every delivery and its attempts are in the dashboard: ${gatewayUrl}/dashboard/ (sign in with an admin API key).`,
+        ]
       : []),
     "",
   ].join("\n");

@@ -1,8 +1,14 @@
 import type { AddressInfo } from "node:net";
 import {
+  createEndpointRegistry,
+  createMemoryAdminStorage,
+  createRedisAdminStorage,
+  registerAdminRoutes,
+} from "@hookyard/admin";
+import {
   type ConnectorDefinition,
-  DEFAULT_ENDPOINT_POLICY,
   compileEnvelopeMapping,
+  DEFAULT_ENDPOINT_POLICY,
   type Endpoint,
   type Envelope,
   HookyardError,
@@ -10,12 +16,6 @@ import {
   type Source,
   type SourceMessage,
 } from "@hookyard/core";
-import {
-  createEndpointRegistry,
-  createMemoryAdminStorage,
-  createRedisAdminStorage,
-  registerAdminRoutes,
-} from "@hookyard/admin";
 import { createHttpDelivery } from "@hookyard/delivery";
 import {
   createMemoryDedup,
@@ -26,11 +26,11 @@ import {
 } from "@hookyard/ingress";
 import {
   type Clock,
-  type DeliveryLogStore,
-  type RedisSchedulerStore,
   createEmbeddedStore,
   createRedisStore,
   createWorker,
+  type DeliveryLogStore,
+  type RedisSchedulerStore,
   type SchedulerStore,
   systemClock,
   type Worker,
@@ -155,7 +155,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       }
     });
     const trimTimer = setInterval(() => {
-      store.trimDeliveryIndex(1000).catch((error: unknown) => logger.debug({ err: error }, "delivery index trim failed"));
+      store
+        .trimDeliveryIndex(1000)
+        .catch((error: unknown) => logger.debug({ err: error }, "delivery index trim failed"));
     }, INDEX_TRIM_MS);
     trimTimer.unref();
     cleanups.unshift(async () => clearInterval(trimTimer));
