@@ -81,7 +81,7 @@ interface InFlightSend {
   released: boolean;
 }
 
-/** Shortest idle wait, so a store that keeps saying "due now" without handing out work cannot spin the loop. */
+/** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
 const MIN_WAIT_MS = 5;
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -251,7 +251,9 @@ export function createWorker(options: WorkerOptions): Worker {
       const moreDue = result.nextDueAt !== undefined && result.nextDueAt <= now;
       if (result.deliveries.length === free || (moreDue && result.deliveries.length > 0)) continue;
       const until = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, now + maxIdleMs);
-      await waiter.wait(Math.max(MIN_WAIT_MS, until - now));
+      // A known future due time is waited for exactly (a rate-limited endpoint loses every ms of lateness);
+      // the floor only stops a store that says "due now" without handing out work from spinning the loop.
+      await waiter.wait(until > now ? until - now : MIN_WAIT_MS);
     }
   }
 

@@ -1,0 +1,508 @@
+#!/usr/bin/env node
+// Benchmark of the egress engine: Redis store + worker + @hookyard/delivery, all co-located. Build first:
+//   npx turbo run build --filter=@hookyard/scheduler --filter=@hookyard/delivery
+// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate]
+//          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
+// Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
+// keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
+// See bench/README.md for what each figure means.
+import { fork, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import { generateSecret } from "@hookyard/delivery";
+import { createRedisStore } from "@hookyard/scheduler";
+import { Redis } from "ioredis";
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    only: { type: "string", default: "drain,isolation,rate" },
+    deliveries: { type: "string", default: "100000" },
+    endpoints: { type: "string", default: "1000" },
+    "max-in-flight": { type: "string", default: "500" },
+    rate: { type: "string", default: "500" },
+    seconds: { type: "string", default: "12" },
+    "idle-seconds": { type: "string", default: "10" },
+    "rate-limit": { type: "string", default: "50" },
+    burst: { type: "string", default: "1" },
+    "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server" },
+  },
+});
+const RUNS = Number(args.runs);
+const ONLY = new Set(args.only.split(","));
+const DELIVERIES = Number(args.deliveries);
+const ENDPOINTS = Number(args.endpoints);
+const MAX_IN_FLIGHT = Number(args["max-in-flight"]);
+const LOAD_RATE = Number(args.rate);
+const LOAD_SECONDS = Number(args.seconds);
+const IDLE_SECONDS = Number(args["idle-seconds"]);
+const WARM_UP_MS = 2000;
+const RATE_LIMIT = Number(args["rate-limit"]);
+const BURST = Number(args.burst);
+const here = new URL(".", import.meta.url);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A 1 KiB JSON payload.
+const PAYLOAD = (() => {
+  const base = { type: "invoice.paid", data: { invoice: "in_1PqRsT", customer: "cus_9XyZ", amount: 4200 } };
+  const pad = 1024 - JSON.stringify({ ...base, pad: "" }).length;
+  return JSON.stringify({ ...base, pad: "x".repeat(pad) });
+})();
+
+// ---------------------------------------------------------------------------------------------------------------
+// processes
+
+async function freePort() {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
+  const child = spawn(
+    args["redis-server"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--save",
+      "",
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
+    { stdio: "ignore" },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  // Wait until it answers (ioredis reconnects while redis-server starts).
+  const admin = new Redis(url, { retryStrategy: () => 50 });
+  admin.on("error", () => {});
+  await waitUntil("redis-server", () => admin.ping().catch(() => undefined), 15_000, 50);
+  return {
+    url,
+    admin,
+    async stop() {
+      admin.disconnect();
+      child.kill("SIGTERM");
+      await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function request(child, message, replyType) {
+  return new Promise((resolve) => {
+    const onMessage = (reply) => {
+      if (reply.type !== replyType) return;
+      child.off("message", onMessage);
+      resolve(reply);
+    };
+    child.on("message", onMessage);
+    child.send(message);
+  });
+}
+
+async function startReceiver(count) {
+  const child = fork(new URL("receiver.mjs", here), [String(count)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const [ready] = await once(child, "message");
+  return {
+    ports: ready.ports,
+    mode: (mode) => request(child, { type: "mode", ...mode }, "ok"),
+    stats: () => request(child, { type: "stats" }, "stats"),
+    stop: () => child.send({ type: "exit" }),
+  };
+}
+
+const workers = new Set();
+
+async function startWorker(redisUrl, endpoints) {
+  // HOOKYARD_BENCH_WORKER_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const execArgv = (process.env.HOOKYARD_BENCH_WORKER_ARGS ?? "").split(" ").filter(Boolean);
+  const child = fork(new URL("worker-main.mjs", here), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv,
+  });
+  await once(child, "message");
+  workers.add(child);
+  const exited = once(child, "exit").then(() => workers.delete(child));
+  return {
+    pid: child.pid,
+    start: () => child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT }),
+    report: () => request(child, { type: "report" }, "report"),
+    async stop() {
+      child.send({ type: "stop" });
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+
+function endpointsFor(ports, overrides = {}) {
+  return ports.map((port, i) => ({
+    id: `ep-${String(i).padStart(4, "0")}`,
+    url: `http://127.0.0.1:${port}/hooks`,
+    owner: "bench",
+    secrets: [{ secret: generateSecret() }],
+    headers: {},
+    enabled: true,
+    policy: { ...DEFAULT_ENDPOINT_POLICY, ...(overrides[i] ?? {}) },
+  }));
+}
+
+async function commandStats(admin) {
+  const text = await admin.info("commandstats");
+  const stats = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats[match[1]] = Number(match[2]);
+  delete stats.info;
+  delete stats["config|resetstat"];
+  return stats;
+}
+async function redisCpuMicros(admin) {
+  const text = await admin.info("cpu");
+  const field = (name) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(text)?.[1] ?? 0);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
+}
+const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
+const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0);
+
+async function enqueueAll(store, count, idOf, endpointOf, window = 256) {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      const envelope = createEnvelope({ id: idOf(i), source: "bench", type: "invoice.paid", data: PAYLOAD });
+      await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now() });
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+}
+
+function summary(values, digits = 0) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median =
+    sorted.length % 2
+      ? sorted[(sorted.length - 1) / 2]
+      : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const f = (v) => v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${f(median)} (${f(sorted[0])} – ${f(sorted[sorted.length - 1])}; runs: ${values.map(f).join(", ")})`;
+}
+
+async function waitUntil(what, probe, timeoutMs, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// scenarios
+
+async function drainRun(redis, receiver, endpoints, run) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  await receiver.mode({});
+  await redis.admin.config("RESETSTAT");
+  const enqueueStarted = performance.now();
+  await enqueueAll(
+    store,
+    DELIVERIES,
+    (i) => `d${run}-${i}`,
+    (i) => endpoints[i % endpoints.length].id,
+  );
+  const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
+  const enqueueStats = await commandStats(redis.admin);
+  await store.close();
+
+  const worker = await startWorker(redis.url, endpoints);
+  const before = await worker.report();
+  await redis.admin.config("RESETSTAT");
+  const redisCpuBefore = await redisCpuMicros(redis.admin);
+  const receiverCpuBefore = (await receiver.stats()).cpuMicros;
+  worker.start();
+  const report = await waitUntil(
+    "the drain",
+    async () => {
+      const r = await worker.report();
+      return r.stored >= DELIVERIES ? r : undefined;
+    },
+    600_000,
+  );
+  const stats = await commandStats(redis.admin);
+  const redisCpu = (await redisCpuMicros(redis.admin)) - redisCpuBefore;
+  const received = await receiver.stats();
+  const receiverCpu = received.cpuMicros - receiverCpuBefore;
+
+  // Idle: nothing due; count everything Redis executes for this worker over a window.
+  await sleep(1000);
+  await redis.admin.config("RESETSTAT");
+  await sleep(IDLE_SECONDS * 1000);
+  const idleStats = await commandStats(redis.admin);
+  await worker.stop();
+
+  const seconds = (report.lastCompleteAt - report.startedAt) / 1000;
+  return {
+    enqueueRate: DELIVERIES / enqueueSeconds,
+    enqueueCommandsPerMessage: sum(enqueueStats) / DELIVERIES,
+    rate: report.delivered / seconds,
+    delivered: report.delivered,
+    failed: report.failed,
+    received: received.total,
+    // CPU per delivery (µs) of each process: unlike rates, barely affected by other load on the machine.
+    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtStart) / report.delivered,
+    redisCpuUs: redisCpu / report.delivered,
+    receiverCpuUs: receiverCpu / report.delivered,
+    commandsPerDelivery: sum(stats) / report.delivered,
+    roundTripsPerDelivery: roundTrips(stats) / report.delivered,
+    storeCallsPerDelivery: (report.claims + report.completes + report.extends) / report.delivered,
+    deliveriesPerClaim: report.claimed / report.claims,
+    resultsPerComplete: report.stored / report.completes,
+    rssBeforeMb: before.rss / 2 ** 20,
+    peakRssMb: report.peakRss / 2 ** 20,
+    peakHeapTotalMb: report.atPeak.heapTotal / 2 ** 20,
+    peakHeapUsedMb: report.atPeak.heapUsed / 2 ** 20,
+    peakExternalMb: report.atPeak.external / 2 ** 20,
+    idleCommandsPerSecond: sum(idleStats) / IDLE_SECONDS,
+    idleRoundTripsPerSecond: roundTrips(idleStats) / IDLE_SECONDS,
+    stats,
+    idleStats,
+  };
+}
+
+async function loadRun(redis, receiver, endpoints, degraded) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  const failing = [];
+  const slow = [];
+  const tracked = [];
+  endpoints.forEach((_, i) => {
+    if (i % 100 === 0)
+      failing.push(i); // 1%
+    else if (i % 20 === 1)
+      slow.push(i); // 5%
+    else tracked.push(i);
+  });
+  const worker = await startWorker(redis.url, endpoints);
+  worker.start();
+  // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency figures.
+  await receiver.mode({
+    failing: degraded ? failing : [],
+    slow: degraded ? slow : [],
+    slowMs: 2000,
+    tracked,
+    since: Date.now() + WARM_UP_MS,
+  });
+  // Open-loop load: LOAD_RATE messages/s round-robin over the endpoints, in 10 ms ticks.
+  const started = Date.now();
+  const isTracked = new Set(tracked);
+  let sent = 0;
+  let trackedExpected = 0;
+  let lastDebug = started;
+  const pending = new Set();
+  while (Date.now() - started < LOAD_SECONDS * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * LOAD_RATE);
+    for (; sent < due; sent++) {
+      const n = sent;
+      if (isTracked.has(n % endpoints.length)) trackedExpected += 1;
+      const envelope = createEnvelope({
+        id: `e${Date.now()}-${n}`,
+        source: "bench",
+        type: "invoice.paid",
+        data: PAYLOAD,
+      });
+      const promise = store.enqueue({ envelope, endpointIds: [endpoints[n % endpoints.length].id], now: Date.now() });
+      pending.add(promise);
+      promise.finally(() => pending.delete(promise));
+    }
+    await sleep(10);
+    if (process.env.HOOKYARD_BENCH_DEBUG && Date.now() - lastDebug >= 1000) {
+      lastDebug = Date.now();
+      const { claims, claimed, completes, stored, inFlight } = await worker.report();
+      const { total, trackedTotal } = await receiver.stats();
+      console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
+    }
+  }
+  await Promise.all(pending);
+  // Let the tail arrive (slow endpoints answer after 2 s), then read the healthy endpoints' latencies.
+  await waitUntil("healthy deliveries", async () => (await receiver.stats()).trackedTotal >= trackedExpected, 60_000);
+  await sleep(500);
+  const stats = await receiver.stats();
+  await worker.stop();
+  await store.close();
+  return { sent, ...stats.latency, byStatus: stats.byStatus };
+}
+
+async function rateRun(redis, receiver, endpoints, rateIndex) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  const count = RATE_LIMIT * 10;
+  const target = endpoints[rateIndex].id;
+  await enqueueAll(
+    store,
+    count,
+    (i) => `r-${i}`,
+    () => target,
+    32,
+  );
+  await receiver.mode({ rateIndex });
+  const worker = await startWorker(redis.url, endpoints);
+  worker.start();
+  const stats = await waitUntil(
+    "the rate-limited deliveries",
+    async () => {
+      const s = await receiver.stats();
+      return s.rateTimes.length >= count ? s : undefined;
+    },
+    (count / RATE_LIMIT) * 1000 + 30_000,
+  );
+  await worker.stop();
+  await store.close();
+  const times = stats.rateTimes;
+  // Burst 1: the first one goes at once; the rate is measured between the first and the last arrival.
+  const observed = (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
+  return { observed, errorPct: ((observed - RATE_LIMIT) / RATE_LIMIT) * 100 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const redis = await startRedis();
+const receiver = await startReceiver(ENDPOINTS + 1);
+const endpointPorts = receiver.ports.slice(0, ENDPOINTS);
+const ratePort = receiver.ports[ENDPOINTS];
+const endpoints = endpointsFor(endpointPorts);
+const durability = await createRedisStore({ redis: redis.url, prefix: "bench" });
+const warning = await durability.checkDurability();
+await durability.close();
+console.log(
+  `redis ${redis.url} (appendonly yes, appendfsync everysec)${warning ? `; WARNING ${warning}` : ""}; ` +
+    `${ENDPOINTS} endpoints (one origin each); payload ${PAYLOAD.length} B; worker maxInFlight ${MAX_IN_FLIGHT}; ` +
+    `node ${process.version}; ${cpus().length} × ${cpus()[0]?.model}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+);
+
+try {
+  if (ONLY.has("drain")) {
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) {
+      const result = await drainRun(redis, receiver, endpoints, run);
+      runs.push(result);
+      const { stats, idleStats, ...shown } = result;
+      console.log(
+        `drain run ${run + 1}:`,
+        JSON.stringify(shown, (_, v) => (typeof v === "number" ? +v.toFixed(3) : v)),
+      );
+      if (run === 0) console.log("  commandstats (drain):", JSON.stringify(stats), "idle:", JSON.stringify(idleStats));
+    }
+    const pick = (key) => runs.map((r) => r[key]);
+    console.log(`\n== drain of ${DELIVERIES.toLocaleString("en")} queued deliveries over ${ENDPOINTS} endpoints`);
+    console.log(`enqueue (1 endpoint per message, 256 concurrent): ${summary(pick("enqueueRate"))} /s`);
+    console.log(`enqueue commands per message:  ${summary(pick("enqueueCommandsPerMessage"), 2)} (1 round trip each)`);
+    console.log(`drain, one worker process:     ${summary(pick("rate"))} deliveries/s`);
+    const ceiling = (us) => 1e6 / us;
+    console.log(
+      `worker CPU per delivery (µs):  ${summary(pick("workerCpuUs"))}; one core's worth: ${summary(pick("workerCpuUs").map(ceiling))} /s`,
+    );
+    console.log(`redis CPU per delivery (µs):   ${summary(pick("redisCpuUs"))}`);
+    console.log(`receiver CPU per delivery (µs): ${summary(pick("receiverCpuUs"))}`);
+    console.log(
+      `2 cores' worth for all three:  ${summary(runs.map((r) => 2e6 / (r.workerCpuUs + r.redisCpuUs + r.receiverCpuUs)))} /s`,
+    );
+    console.log(
+      `redis commands per delivery:   ${summary(pick("commandsPerDelivery"), 2)} (scripts' inner calls included)`,
+    );
+    console.log(`redis round trips per delivery: ${summary(pick("roundTripsPerDelivery"), 3)}`);
+    console.log(`deliveries per claim:          ${summary(pick("deliveriesPerClaim"), 1)}`);
+    console.log(`results per complete:          ${summary(pick("resultsPerComplete"), 1)}`);
+    console.log(
+      `worker peak RSS (MB):          ${summary(pick("peakRssMb"), 1)} (idle before start: ${summary(pick("rssBeforeMb"), 1)})`,
+    );
+    console.log(`idle commands/s (inner incl.): ${summary(pick("idleCommandsPerSecond"), 2)}`);
+    console.log(`idle round trips/s:            ${summary(pick("idleRoundTripsPerSecond"), 2)}`);
+  }
+  if (ONLY.has("isolation")) {
+    const healthy = [];
+    const degraded = [];
+    for (let run = 0; run < RUNS; run++) {
+      const h = await loadRun(redis, receiver, endpoints, false);
+      console.log(`load run ${run + 1} all healthy:`, JSON.stringify(h));
+      healthy.push(h);
+      const d = await loadRun(redis, receiver, endpoints, true);
+      console.log(`load run ${run + 1} degraded:   `, JSON.stringify(d));
+      degraded.push(d);
+    }
+    console.log(
+      `\n== isolation: ${LOAD_RATE}/s for ${LOAD_SECONDS} s over ${ENDPOINTS} endpoints; latency = enqueue → arrival, first ${WARM_UP_MS / 1000} s left out`,
+    );
+    console.log(`healthy endpoints p50, all healthy:  ${summary(healthy.map((r) => r.p50))} ms`);
+    console.log(`healthy endpoints p99, all healthy:  ${summary(healthy.map((r) => r.p99))} ms`);
+    console.log(`healthy endpoints p50, 1% 500 + 5% 2 s: ${summary(degraded.map((r) => r.p50))} ms`);
+    console.log(`healthy endpoints p99, 1% 500 + 5% 2 s: ${summary(degraded.map((r) => r.p99))} ms`);
+    console.log(
+      `p99 ratio degraded / healthy (per pair): ${summary(
+        degraded.map((r, i) => r.p99 / healthy[i].p99),
+        2,
+      )}`,
+    );
+  }
+  if (ONLY.has("rate")) {
+    const rateEndpoints = [
+      ...endpoints,
+      ...endpointsFor([ratePort]).map((e) => ({
+        ...e,
+        id: "ep-rate",
+        policy: { ...e.policy, rateLimit: { perSecond: RATE_LIMIT, burst: BURST } },
+      })),
+    ];
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) {
+      const result = await rateRun(redis, receiver, rateEndpoints, ENDPOINTS);
+      console.log(`rate run ${run + 1}:`, JSON.stringify(result));
+      runs.push(result);
+    }
+    console.log(`\n== rate limit ${RATE_LIMIT}/s, burst ${BURST}, ${RATE_LIMIT * 10} queued deliveries`);
+    console.log(
+      `observed rate: ${summary(
+        runs.map((r) => r.observed),
+        2,
+      )} /s`,
+    );
+    console.log(
+      `error:         ${summary(
+        runs.map((r) => r.errorPct),
+        2,
+      )} %`,
+    );
+  }
+} finally {
+  for (const child of workers) child.kill("SIGKILL");
+  receiver.stop();
+  await redis.stop();
+}

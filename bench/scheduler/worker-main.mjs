@@ -1,0 +1,110 @@
+// One Hookyard worker process for the benchmark: Redis store + worker + @hookyard/delivery (signing, undici,
+// SSRF guard with 127.0.0.0/8 allowed). Controlled over IPC by scheduler-bench.mjs:
+//   { type: "start", redisUrl, endpoints, maxInFlight } → starts the worker
+//   { type: "report" } → { type: "report", ...counters, rss, peakRss }
+//   { type: "stop" } → stops everything and exits
+// It counts its store calls (one Redis round trip each) and the results stored by successful complete calls.
+import { createHttpDelivery } from "@hookyard/delivery";
+import { createRedisStore, createWorker } from "@hookyard/scheduler";
+
+const counters = {
+  claims: 0,
+  claimed: 0,
+  completes: 0,
+  extends: 0,
+  stored: 0,
+  delivered: 0,
+  failed: 0,
+  startedAt: 0,
+  lastCompleteAt: 0,
+  cpuAtStart: 0, // µs of CPU (user + system) of this process
+  cpuAtLastComplete: 0,
+};
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+let peakRss = process.memoryUsage.rss();
+let atPeak = process.memoryUsage();
+setInterval(() => {
+  const rss = process.memoryUsage.rss();
+  if (rss > peakRss) {
+    peakRss = rss;
+    atPeak = process.memoryUsage();
+  }
+}, 200).unref();
+
+let worker;
+let store;
+let delivery;
+
+async function start(message) {
+  store = createRedisStore({ redis: message.redisUrl, prefix: "bench" });
+  delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
+  const endpoints = new Map(message.endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const counted = {
+    ...store,
+    async claim(request) {
+      counters.claims += 1;
+      const result = await store.claim(request);
+      counters.claimed += result.deliveries.length;
+      return result;
+    },
+    async complete(workerId, results, now) {
+      counters.completes += 1;
+      await store.complete(workerId, results, now);
+      counters.stored += results.length;
+      for (const result of results) {
+        if (result.kind === "delivered") counters.delivered += 1;
+        else counters.failed += 1;
+      }
+      counters.lastCompleteAt = performance.now();
+      counters.cpuAtLastComplete = cpuMicros();
+    },
+    async extendLeases(...args) {
+      counters.extends += 1;
+      await store.extendLeases(...args);
+    },
+  };
+  worker = createWorker({
+    store: counted,
+    send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
+    endpoints: (id) => endpoints.get(id),
+    maxInFlight: message.maxInFlight,
+    logger: {
+      debug() {},
+      info() {},
+      warn: (details, text) => console.error(text, details),
+      error: (details, text) => console.error(text, details),
+    },
+  });
+  counters.startedAt = performance.now();
+  counters.cpuAtStart = cpuMicros();
+  worker.start();
+}
+
+process.on("message", (message) => {
+  if (message.type === "start") {
+    start(message).catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+  } else if (message.type === "report") {
+    process.send({
+      type: "report",
+      ...counters,
+      rss: process.memoryUsage.rss(),
+      peakRss,
+      atPeak,
+      inFlight: worker?.inFlight ?? 0,
+    });
+  } else if (message.type === "stop") {
+    (async () => {
+      await worker?.stop({ graceMs: 1000 });
+      await store?.close();
+      await delivery?.close();
+      process.exit(0);
+    })();
+  }
+});
+process.send({ type: "ready" });
