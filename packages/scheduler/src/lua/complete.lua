@@ -27,18 +27,23 @@ local max_log = tonumber(ARGV[6])
 local endpoints, settled_leases, done_by_ep, dead_touched = {}, {}, {}, {}
 local applied = 0
 
+-- The attempt log: a list per delivery (newest first, capped). A delivery delivered on an attempt that started
+-- no list (the common case: first try) keeps that one record inline in its hash ("la") instead, saving the list's
+-- LPUSH and PEXPIRE; "lg" = 1 marks a delivery that has a list. listAttempts reads both.
 local function log_attempt(did, attempt)
   if attempt == "" then return end
   local lk = K.attempts(did)
   if redis.call("LPUSH", lk, attempt) > max_log then redis.call("LTRIM", lk, 0, max_log - 1) end
+  redis.call("HSET", K.delivery(did), "lg", "1")
 end
 
 for i = 7, #ARGV, 5 do
   local did, kind, due_at, attempt, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "x")
+  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "x", "lg")
   local ep_id, status, owner, mid, attempts, key, probe = v[1], v[2], v[3], v[4], v[5], v[6], v[7] == "1"
   local inline = v[8] == "1" -- the envelope lives (and expires) with the delivery
+  local has_log = v[9] == "1"
   if status == "leased" and owner == worker then
     local ep = endpoints[ep_id]
     if ep == nil then
@@ -54,10 +59,14 @@ for i = 7, #ARGV, 5 do
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
     if kind == "delivered" then
-      redis.call("HSET", dk, "st", "delivered", "w", "", "p", "")
+      if has_log or attempt == "" then
+        redis.call("HSET", dk, "st", "delivered", "w", "", "p", "")
+        log_attempt(did, attempt)
+        redis.call("PEXPIRE", K.attempts(did), retention)
+      else
+        redis.call("HSET", dk, "st", "delivered", "w", "", "p", "", "la", attempt)
+      end
       redis.call("PEXPIRE", dk, retention)
-      log_attempt(did, attempt)
-      redis.call("PEXPIRE", K.attempts(did), retention)
       if not inline then release_message(mid, now + retention, now) end
       if key then
         advance_line(ep_id, key, did, now)

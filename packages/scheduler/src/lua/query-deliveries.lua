@@ -54,7 +54,7 @@ local found, scanned, last, exhausted = {}, 0, nil, false
 local function examine(did, origin_key)
   scanned = scanned + 1
   last = did
-  local v = redis.call("HMGET", K.delivery(did), "m", "ep", "st", "a", "c", "why", "e", "t")
+  local v = redis.call("HMGET", K.delivery(did), "m", "ep", "st", "a", "c", "why", "e", "t", "la")
   if not v[3] then
     if origin_key then redis.call("ZREM", origin_key, did) end
   elseif (want_status == "" or v[3] == want_status) and (want_type == "" or v[8] == want_type)
@@ -122,7 +122,8 @@ if last ~= nil and not exhausted then out[1] = last end
 for _, item in ipairs(found) do
   local did, v = item[1], item[2]
   local attempt = ""
-  local raw = redis.call("LINDEX", K.attempts(did), 0)
+  -- The latest attempt: inline in the delivery (first-try success, see complete.lua) or the list's head.
+  local raw = v[9] or redis.call("LINDEX", K.attempts(did), 0)
   if raw then
     local ok, record = pcall(cjson.decode, raw)
     if ok and type(record) == "table" then

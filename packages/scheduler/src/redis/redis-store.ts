@@ -258,7 +258,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async listAttempts(deliveryId) {
       await ready();
       try {
-        const records = await client.lrange(keys.attempts(deliveryId), 0, -1);
+        // Older attempts in the list (newest first), the latest first-try success inline in the delivery hash.
+        const [records, inline] = await Promise.all([
+          client.lrange(keys.attempts(deliveryId), 0, -1),
+          client.hget(keys.delivery(deliveryId), "la"),
+        ]);
+        if (inline) records.unshift(inline);
         return records.reverse().map((record) => JSON.parse(record) as AttemptRecord);
       } catch (error) {
         throw translateRedisError(error);

@@ -200,6 +200,13 @@ local function requeue_settled(did, now)
     end
     redis.call("PERSIST", mk)
   end
+  -- An inline attempt record ("la", see complete.lua) moves to the list, so the history stays in order.
+  local inline_attempt = redis.call("HGET", dk, "la")
+  if inline_attempt then
+    redis.call("LPUSH", K.attempts(did), inline_attempt)
+    redis.call("HDEL", dk, "la")
+    redis.call("HSET", dk, "lg", "1")
+  end
   redis.call("HSET", dk, "st", "queued", "a", 0, "why", "", "w", "", "p", "")
   redis.call("PERSIST", dk)
   redis.call("PERSIST", K.attempts(did))
