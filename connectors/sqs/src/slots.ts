@@ -3,7 +3,10 @@
  * concurrent receivers together never pull more than the cap.
  */
 export interface Slots {
-  /** Waits until at least one slot is free, then takes up to `wanted`; 0 once closed. */
+  /**
+   * Waits until `wanted` slots are free (all of them when the cap is smaller), then takes them; 0 once closed.
+   * Waiters are served in order.
+   */
   acquire(wanted: number): Promise<number>;
   release(count: number): void;
   /** Wakes every waiter with 0. */
@@ -14,17 +17,27 @@ export interface Slots {
 export function createSlots(capacity: number): Slots {
   let used = 0;
   let closed = false;
-  const waiters: (() => void)[] = [];
+  const waiters: { readonly wanted: number; readonly resolve: (granted: number) => void }[] = [];
+  // A receiver waits for a whole batch rather than taking each slot as it frees: when deliveries are the
+  // bottleneck, the latter sends one ReceiveMessage per message (ten times the requests, each costly in SDK CPU).
+  const fits = (wanted: number): boolean => capacity - used >= Math.min(wanted, capacity);
+  const take = (wanted: number): number => {
+    const granted = Math.min(wanted, capacity - used);
+    used += granted;
+    return granted;
+  };
   const wake = () => {
-    while (waiters.length > 0 && (closed || used < capacity)) waiters.shift()?.();
+    for (let next = waiters[0]; next !== undefined; next = waiters[0]) {
+      if (!closed && !fits(next.wanted)) return;
+      waiters.shift();
+      next.resolve(closed ? 0 : take(next.wanted));
+    }
   };
   return {
-    async acquire(wanted) {
-      while (!closed && used >= capacity) await new Promise<void>((resolve) => waiters.push(resolve));
-      if (closed) return 0;
-      const granted = Math.min(wanted, capacity - used);
-      used += granted;
-      return granted;
+    acquire(wanted) {
+      if (closed) return Promise.resolve(0);
+      if (waiters.length === 0 && fits(wanted)) return Promise.resolve(take(wanted));
+      return new Promise((resolve) => waiters.push({ wanted, resolve }));
     },
     release(count) {
       used -= count;

@@ -39,8 +39,8 @@ const MAX_VISIBILITY_S = 12 * 60 * 60;
 type Phase = "idle" | "starting" | "running" | "stopping" | "stopped";
 
 /**
- * An SQS source: `receivers` long polls, each asking for as many messages as there are free in-flight slots (at
- * most 10), so no more than `maxInFlight` messages are ever held. A message is deleted (batched) only after
+ * An SQS source: `receivers` long polls, each waiting for a batch of free in-flight slots (`batchSize`, at most
+ * 10) and asking for that many messages, so no more than `maxInFlight` messages are ever held. A message is deleted (batched) only after
  * `deliver` resolved; a retryable reject makes it visible again after a capped, jittered backoff; a poison message
  * is dead-lettered and deleted (or left to the queue's redrive policy). Visibility is extended while a delivery
  * runs. On FIFO queues the messages of one MessageGroupId are delivered one at a time, in order.

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
+import { type BrokerFixture, jsonEvent } from "./broker-fixture.js";
 import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
-import { freePort, type HookyardProcess, runHookyard } from "./hookyard-process.js";
-import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+import { type HookyardProcess, runHookyard } from "./hookyard-process.js";
+import { deleteHookyardKeys } from "./redis-cleanup.js";
+import { startWebhookReceiver } from "./webhook-receiver.js";
 
 /** What a broker brings to the crash test: how to publish events and how Hookyard consumes them. */
 export interface CrashTestBroker {
@@ -13,6 +15,16 @@ export interface CrashTestBroker {
   /** The `sources[]` entry that consumes what `publish` sent. */
   source(): Record<string, unknown>;
   cleanup(): Promise<void>;
+}
+
+/** A broker fixture as the crash test uses it: bodies `{"id":…}`, type `crash.test`. */
+export function crashTestBroker(fixture: BrokerFixture): CrashTestBroker {
+  return {
+    name: fixture.name,
+    publish: (ids) => fixture.publish(ids.map((id) => jsonEvent(id, "crash.test"))),
+    source: () => fixture.source(),
+    cleanup: () => fixture.cleanup(),
+  };
 }
 
 export interface CrashTestReport {
@@ -37,11 +49,13 @@ export async function runCrashTest(
   const receiver = await startWebhookReceiver(TEST_SECRET);
   const started = Date.now();
   const ids = Array.from({ length: options.events }, (_, i) => `${uniqueName(broker.name)}-${i}`);
+  const prefix = uniqueName("hy-crash");
   const file = writeConfigFile({
-    server: { host: "127.0.0.1", port: await freePort(), shutdownGrace: "2s" },
+    // Port 0: a fixed free port may be taken by an outgoing connection between two restarts.
+    server: { host: "127.0.0.1", port: 0, shutdownGrace: "2s" },
     delivery: { lease: "3s" },
     log: { level: "info", format: "json" },
-    redis: { url: redisUrl, prefix: uniqueName("hy-crash") },
+    redis: { url: redisUrl, prefix },
     egress: { allowCidrs: ["127.0.0.0/8"] },
     endpoints: [
       {
@@ -100,6 +114,7 @@ export async function runCrashTest(
     hookyard?.kill("SIGKILL");
     if (hookyard) await hookyard.exited;
     await receiver.close();
+    await deleteHookyardKeys(redisUrl, prefix);
     await broker.cleanup();
   }
 }

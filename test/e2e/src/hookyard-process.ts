@@ -13,6 +13,8 @@ export interface HookyardProcess {
   stderr(): string;
   /** Resolves with the first line of stdout/stderr matching `pattern`; rejects with the output so far after the deadline. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Like waitForLine, but only lines printed after this call count. */
+  waitForNewLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or the signal that ended it). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): void;
@@ -52,25 +54,34 @@ export function runHookyard(args: readonly string[], env: Record<string, string>
     exited,
     kill: (signal = "SIGTERM") => child.kill(signal),
     waitForLine(pattern, timeoutMs = 20_000) {
-      const found = new Promise<string>((resolve, reject) => {
-        const check = () => {
-          const line = `${out}\n${err}`.split("\n").find((candidate) => pattern.test(candidate));
-          if (line !== undefined) {
-            listeners.delete(check);
-            resolve(line);
-          } else if (done) {
-            listeners.delete(check);
-            reject(new Error(`hookyard exited before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`));
-          }
-        };
-        listeners.add(check);
-        check();
-      });
-      return withDeadline(`a line matching ${pattern}`, found, timeoutMs).catch((error: Error) => {
-        throw new Error(`${error.message}\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`);
-      });
+      return waitForLineFrom(pattern, timeoutMs, 0, 0);
+    },
+    waitForNewLine(pattern, timeoutMs = 20_000) {
+      // From the last complete line on, so a line being written right now still counts.
+      return waitForLineFrom(pattern, timeoutMs, out.lastIndexOf("\n") + 1, err.lastIndexOf("\n") + 1);
     },
   };
+
+  function waitForLineFrom(pattern: RegExp, timeoutMs: number, outFrom: number, errFrom: number): Promise<string> {
+    const found = new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const text = `${out.slice(outFrom)}\n${err.slice(errFrom)}`;
+        const line = text.split("\n").find((candidate) => pattern.test(candidate));
+        if (line !== undefined) {
+          listeners.delete(check);
+          resolve(line);
+        } else if (done) {
+          listeners.delete(check);
+          reject(new Error(`hookyard exited before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`));
+        }
+      };
+      listeners.add(check);
+      check();
+    });
+    return withDeadline(`a line matching ${pattern}`, found, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`);
+    });
+  }
 }
 
 /** A port nobody listens on right now (the OS picks it). */

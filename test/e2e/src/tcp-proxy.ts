@@ -1,4 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { stablePort } from "./stable-port.js";
 
 /**
  * A plain TCP relay in front of a shared broker that a test can take down and bring back: the broker looks
@@ -18,7 +19,8 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  let port = 0;
+  // Not an OS-picked port: one from the ephemeral range could be taken by an outgoing connection while down.
+  const port = await stablePort();
   const listen = async () => {
     const next = createServer((client) => {
       const upstream = createConnection({ host: target.host, port: target.port });
@@ -32,8 +34,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       upstream.on("close", () => client.destroy());
     });
     await new Promise<void>((resolve) => next.listen(port, "127.0.0.1", resolve));
-    const address = next.address();
-    if (address !== null && typeof address !== "string") port = address.port;
     server = next;
   };
   const down = async () => {

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
@@ -8,6 +9,29 @@ export interface ReceivedRequest {
   readonly body: Buffer;
   /** Verified with the official `standardwebhooks` library against the receiver's secret. */
   readonly verified: boolean;
+  /**
+   * Verified over the raw body bytes (HMAC-SHA256 of `id.timestamp.body`, as the spec defines it). The official
+   * library turns the body into a string and parses it as JSON, so it refuses binary payloads; this does not.
+   */
+  readonly rawVerified: boolean;
+}
+
+/** Checks the `v1` signatures of a Standard Webhooks request over the exact body bytes. */
+export function verifyRawSignature(secret: string, headers: Record<string, string>, body: Buffer): boolean {
+  const id = headers["webhook-id"];
+  const timestamp = headers["webhook-timestamp"];
+  const signatures = headers["webhook-signature"];
+  if (id === undefined || timestamp === undefined || signatures === undefined) return false;
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const expected = createHmac("sha256", key)
+    .update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]))
+    .digest();
+  return signatures.split(" ").some((entry) => {
+    const [version, value] = entry.split(",");
+    if (version !== "v1" || value === undefined) return false;
+    const given = Buffer.from(value, "base64");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 /**
@@ -45,7 +69,8 @@ export async function startWebhookReceiver(
         verified = false;
       }
       const path = request.url ?? "/";
-      received.push({ path, headers, body, verified });
+      const rawVerified = verifyRawSignature(secret, headers, body);
+      received.push({ path, headers, body, verified, rawVerified });
       response.writeHead(options.status?.(path) ?? 200).end();
       for (const waiter of waiters) waiter();
     });

@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Broker → delivered webhook: the full runtime (`hookyard start -c FILE`, a child process) consumes a backlog of N
+// events of 1 KiB from the broker and delivers each to one of 100 endpoints (the event's type names the endpoint:
+// 100 subscriptions, one per endpoint, so routing runs for real; 1 event → 1 delivery). The endpoints are 100
+// keep-alive HTTP servers in a receiver process; Redis is a private redis-server with AOF on (appendfsync
+// everysec), like bench/scheduler. Rate = events / (last webhook − first webhook) at the receiver.
+// Also prints CPU seconds per 1,000 events of each process (Hookyard, Redis, the broker, the receiver).
+// "synthetic" (synthetic-source.mjs, first by default) is a source that costs nothing: the runtime's own ceiling.
+// Usage: node bench/brokers/e2e-rate.mjs [--brokers synthetic,kafka,rabbitmq,pubsub,sqs] [--events 20000] [--runs 3]
+//        [--endpoints 100] [--profile DIR]   (--profile: node --cpu-prof for Hookyard, summarised per package)
+// Build first: npx turbo run build (runtime, connectors and @hookyard/test-e2e, whose fixtures publish).
+import { execFileSync, fork, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import { BROKERS, createFixture, installSynthetic, median, PAYLOAD } from "./broker-fixtures.mjs";
+import { summariseProfile } from "./profile-summary.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    brokers: { type: "string", default: ["synthetic", ...BROKERS].join(",") },
+    events: { type: "string", default: "20000" },
+    runs: { type: "string", default: "3" },
+    endpoints: { type: "string", default: "100" },
+    concurrency: { type: "string", default: "500" },
+    profile: { type: "string" },
+    "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "redis-server" },
+  },
+});
+const EVENTS = Number(args.events);
+const ENDPOINTS = Number(args.endpoints);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const cli = join(root, "packages/runtime/dist/cli.js");
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
+  const child = spawn(
+    args["redis-server"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes"],
+    { stdio: "ignore" },
+  );
+  const admin = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50 });
+  admin.on("error", () => {});
+  for (let i = 0; (await admin.ping().catch(() => "")) !== "PONG"; i++) {
+    if (i > 200) throw new Error("redis-server did not start");
+    await sleep(50);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
+    admin,
+    async stop() {
+      admin.disconnect();
+      child.kill("SIGTERM");
+      await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startReceiver() {
+  const child = fork(new URL("receiver.mjs", import.meta.url), [String(ENDPOINTS)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const [ready] = await once(child, "message");
+  const request = (type, reply) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message.type !== reply) return;
+        child.off("message", onMessage);
+        resolve(message);
+      };
+      child.on("message", onMessage);
+      child.send({ type });
+    });
+  return {
+    pid: child.pid,
+    ports: ready.ports,
+    stats: () => request("stats", "stats"),
+    reset: () => request("reset", "ok"),
+    stop: () => child.send({ type: "exit" }),
+  };
+}
+
+// CPU time (user + system, seconds) of a process and its descendants, from /proc.
+function cpuSeconds(pid) {
+  if (!pid) return 0;
+  const stats = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {}
+  }
+  let ticks = 0;
+  const wanted = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [id, stat] of stats) {
+      if (!wanted.has(id) && wanted.has(stat.ppid)) {
+        wanted.add(id);
+        grew = true;
+      }
+    }
+  }
+  for (const id of wanted) ticks += stats.get(id)?.ticks ?? 0;
+  return ticks / 100;
+}
+
+function brokerPid(broker) {
+  const status = execFileSync(join(root, "test/brokers/brokers"), ["status"], { encoding: "utf8" });
+  const line = status.split("\n").find((l) => l.startsWith(`${broker} `));
+  return Number(/pid (\d+)/.exec(line ?? "")?.[1] ?? 0);
+}
+
+function configFor(redis, receiver, fixture, prefix, metricsPort) {
+  const endpoints = receiver.ports.slice(0, ENDPOINTS).map((port, i) => ({
+    id: `ep-${i}`,
+    url: `http://127.0.0.1:${port}/hooks`,
+    secrets: [SECRET],
+  }));
+  return {
+    server: { host: "127.0.0.1", port: metricsPort },
+    log: { level: "warn", format: "json" },
+    redis: { url: redis.url, prefix },
+    delivery: { concurrency: Number(args.concurrency) },
+    egress: { allowCidrs: ["127.0.0.0/8"] },
+    endpoints,
+    subscriptions: endpoints.map((endpoint, i) => ({
+      id: `sub-${i}`,
+      endpoints: [endpoint.id],
+      types: [`bench.ep-${i}`],
+    })),
+    sources: [fixture.source()],
+  };
+}
+
+async function run(broker, redis, receiver, runIndex, profileDir) {
+  const fixture = await createFixture(broker);
+  try {
+    const prefix = `bench-${broker}-${runIndex}-${Date.now()}`;
+    await fixture.publish(
+      Array.from({ length: EVENTS }, (_, i) => ({
+        id: `${prefix}-${i}`,
+        type: `bench.ep-${i % ENDPOINTS}`,
+        data: PAYLOAD,
+      })),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-config-"));
+    const file = join(dir, "hookyard.json");
+    const metricsPort = await freePort();
+    writeFileSync(file, JSON.stringify(configFor(redis, receiver, fixture, prefix, metricsPort)));
+    installSynthetic(dir);
+    await receiver.reset();
+    const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    const child = spawn(process.execPath, [...nodeArgs, cli, "start", "-c", file], {
+      cwd: dir, // where the synthetic source package is installed
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, METADATA_SERVER_DETECTION: "none", AWS_EC2_METADATA_DISABLED: "true" },
+    });
+    const exited = once(child, "exit");
+    const pids = { hookyard: child.pid, redis: redis.pid, broker: brokerPid(broker), receiver: receiver.pid };
+    let before;
+    let stats = await receiver.stats();
+    const deadline = Date.now() + 600_000;
+    while (stats.total < EVENTS) {
+      if (Date.now() > deadline) throw new Error(`${broker}: ${stats.total} of ${EVENTS} delivered in 10 minutes`);
+      await sleep(stats.total === 0 ? 20 : 200);
+      stats = await receiver.stats();
+      if (process.env.HOOKYARD_BENCH_TRACE) {
+        // Events accepted (durable in Redis) vs webhooks received: shows whether the backlog sits in the broker
+        // (the source is behind) or in Redis (the scheduler is behind).
+        const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+          (r) => r.text(),
+          () => "",
+        );
+        const accepted = [...text.matchAll(/^hookyard_events_in_total\{[^}]*\} (\d+)/gm)].reduce(
+          (a, m) => a + Number(m[1]),
+          0,
+        );
+        console.error(`${broker} t=${Date.now()} accepted=${accepted} delivered=${stats.total}`);
+      }
+      if (before === undefined && stats.total > 0) {
+        before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+      }
+    }
+    const after = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+    child.kill("SIGTERM");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    const cpuPer1000 = Object.fromEntries(
+      Object.keys(pids).map((name) => [name, ((after[name] - (before?.[name] ?? 0)) / stats.total) * 1000]),
+    );
+    return { rate: (stats.total - 1) / ((stats.last - stats.first) / 1000), cpuPer1000 };
+  } finally {
+    await fixture.cleanup();
+  }
+}
+
+const redis = await startRedis();
+const receiver = await startReceiver();
+const brokers = args.brokers.split(",");
+const results = Object.fromEntries(brokers.map((broker) => [broker, []]));
+try {
+  // Runs interleaved (every broker once, then again): a shared machine's background load hits them all alike.
+  for (let i = 0; i < Number(args.runs); i++) {
+    for (const broker of brokers) {
+      const profileDir = args.profile && i === 0 ? join(args.profile, broker) : undefined;
+      results[broker].push(await run(broker, redis, receiver, i, profileDir));
+      await redis.admin.flushall();
+    }
+  }
+} finally {
+  receiver.stop();
+  await redis.stop();
+}
+const ceiling = results.synthetic ? median(results.synthetic.map((r) => r.rate)) : undefined;
+for (const broker of brokers) {
+  const rates = results[broker].map((r) => r.rate);
+  const cpu = Object.keys(results[broker][0].cpuPer1000)
+    .map((name) => `${name} ${median(results[broker].map((r) => r.cpuPer1000[name])).toFixed(2)}`)
+    .join(", ");
+  const share =
+    ceiling && broker !== "synthetic" ? `; ${Math.round((median(rates) / ceiling) * 100)}% of synthetic` : "";
+  console.log(
+    `${broker.padEnd(9)} end to end: median ${Math.round(median(rates))} events/s ` +
+      `(runs: ${rates.map((r) => Math.round(r)).join(", ")}; ${EVENTS} events of 1 KiB to ${ENDPOINTS} endpoints${share})\n` +
+      `${"".padEnd(9)} CPU s per 1,000 events: ${cpu}`,
+  );
+  if (args.profile) {
+    const dir = join(args.profile, broker);
+    const profile = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
+    if (profile) {
+      console.log(`${"".padEnd(9)} Hookyard CPU profile (self time, share of busy time):`);
+      for (const { category, share: part } of summariseProfile(join(dir, profile), 12)) {
+        console.log(`${"".padEnd(11)}${(part * 100).toFixed(1).padStart(5)}%  ${category}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { crashTestBroker, runCrashTest } from "./crash-harness.js";
+import { rabbitmqFixture } from "./rabbitmq-fixture.js";
+
+describe("crash test: rabbitmq source (one durable queue)", () => {
+  it("10,000 events, Hookyard SIGKILLed three times: every event arrives, duplicates keep their webhook-id", async () => {
+    const report = await runCrashTest(crashTestBroker(await rabbitmqFixture()), { events: 10_000, kills: 3 });
+    console.log(`crash test rabbitmq: ${JSON.stringify(report)}`);
+    assert.equal(report.events, 10_000);
+  });
+});
