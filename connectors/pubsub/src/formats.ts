@@ -1,20 +1,6 @@
-/**
- * Convict formats that say in words what they accept: the runtime's config errors and docs/config.md read the
- * `expected` text (and `kind`, so strings from `${VAR}` are converted before the check).
- */
-export interface DescribedFormat {
-  (value: unknown): void;
-  readonly expected: string;
-  readonly kind?: "number" | "boolean";
-}
+import { describedFormat } from "@hookyard/core";
 
-function describedFormat(expected: string, check: (value: unknown) => boolean, kind?: "number"): DescribedFormat {
-  const format = (value: unknown): void => {
-    if (!check(value)) throw new Error(expected);
-  };
-  return Object.assign(format, kind === undefined ? { expected } : { expected, kind });
-}
-
+/** Formats of this connector's keys (core's describedFormat: the runtime words errors and docs from them). */
 const isText = (value: unknown): value is string => typeof value === "string" && value.trim().length > 0;
 
 export const nonEmptyString = describedFormat("a non-empty string", isText);
@@ -27,7 +13,7 @@ export const optionalHostPort = describedFormat(
   (value) => value === null || (typeof value === "string" && /^[^\s:/]+:\d{1,5}$/.test(value)),
 );
 
-export function integerBetween(min: number, max: number): DescribedFormat {
+export function integerBetween(min: number, max: number): ReturnType<typeof describedFormat> {
   return describedFormat(
     `a whole number from ${min} to ${max}`,
     (value) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,

@@ -1,5 +1,7 @@
 export { backoffDelay, sleep, withTimeout } from "./backoff.js";
 export { describeValue } from "./config/describe-value.js";
+export type { DescribedFormat } from "./config/described-format.js";
+export { describedFormat, describedListFormat } from "./config/described-format.js";
 export type { ConfigFormatName } from "./config/formats.js";
 export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
 export { appendIndex, appendKey } from "./config/key-path.js";

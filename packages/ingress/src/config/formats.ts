@@ -1,43 +1,13 @@
 import { isIP } from "node:net";
+import { type DescribedFormat, describedFormat, describedListFormat } from "@hookyard/core";
 
-/**
- * Convict formats of the ingress keys. Each is a function that throws when the value is wrong, carrying
- * `expected` (and for lists `item`) in the shape the runtime's config loader reads, so its error messages and
- * docs/config.md say what a key accepts.
+/*
+ * Convict formats of the ingress keys, built with core's describedFormat so the runtime's config loader words
+ * their errors and docs/config.md like every other key's.
  */
-export interface IngressFormat {
-  (value: unknown): void;
-  readonly expected: string;
-  readonly kind?: "number" | "boolean";
-  readonly item?: { readonly expected: string; badIndex(value: unknown): number | undefined };
-}
-
-export function format(expected: string, check: (value: unknown) => boolean, kind?: "number"): IngressFormat {
-  const validate = (value: unknown): void => {
-    if (!check(value)) throw new Error(expected);
-  };
-  return Object.assign(validate, kind === undefined ? { expected } : { expected, kind });
-}
-
-export function listFormat(
-  expected: string,
-  item: { readonly expected: string; readonly check: (value: unknown) => boolean },
-  limits: { readonly min?: number; readonly max?: number } = {},
-): IngressFormat {
-  const min = limits.min ?? 0;
-  const max = limits.max ?? 1000;
-  const badIndex = (value: unknown): number | undefined => {
-    if (!Array.isArray(value)) return undefined;
-    const index = value.findIndex((member) => !item.check(member));
-    return index === -1 ? undefined : index;
-  };
-  const validate = (value: unknown): void => {
-    if (!Array.isArray(value) || value.length < min || value.length > max || badIndex(value) !== undefined) {
-      throw new Error(expected);
-    }
-  };
-  return Object.assign(validate, { expected, item: { expected: item.expected, badIndex } });
-}
+export type IngressFormat = DescribedFormat;
+export const format = describedFormat;
+export const listFormat = describedListFormat;
 
 const isString = (value: unknown): value is string => typeof value === "string";
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
-import { parseDuration } from "@hookyard/core";
-import { describedFormat, describedListFormat } from "./describe-format.js";
+import { describedFormat, describedListFormat, parseDuration } from "@hookyard/core";
 
 /** Formats of the runtime's own keys. Each says what it accepts, for error messages and docs/config.md. */
 

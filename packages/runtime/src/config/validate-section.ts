@@ -1,7 +1,7 @@
-import { describeValue } from "@hookyard/core";
+import { type DescribedFormat, describeValue } from "@hookyard/core";
 import convict, { type Schema } from "convict";
 import type { ProblemCollector } from "./collect-problems.js";
-import { type DescribedFormat, describeFormat, expectationFromConvict } from "./describe-format.js";
+import { describeFormat, expectationFromConvict } from "./describe-format.js";
 import { type Segments, valueAt } from "./key-path.js";
 import { isGroup, leafKind, type SchemaLeaf, schemaLeaves, schemaNodeAt } from "./schema-walk.js";
 import { suggest } from "./suggest.js";
