@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { connectionError, HookyardError } from "@hookyard/core";
 import {
+  captureLogs,
   conformanceMessage,
   createRecordingDeliver,
   createTestContext,
@@ -10,7 +11,6 @@ import {
   waitUntil,
 } from "@hookyard/core/testing";
 import { uniqueName } from "@hookyard/test-brokers";
-import { captureLogs } from "./capture-logger.js";
 import { checkPubSubSource } from "./check.js";
 import { startPrivateFake } from "./private-fake.js";
 import { createPubSubSource } from "./source.js";

@@ -4,6 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { connectionError, HookyardError } from "@hookyard/core";
 import {
+  captureLogs,
   conformanceMessage,
   createRecordingDeliver,
   createTestContext,
@@ -12,7 +13,6 @@ import {
   waitUntil,
 } from "@hookyard/core/testing";
 import { uniqueName } from "@hookyard/test-brokers";
-import { captureLogs } from "./capture-logger.js";
 import { checkSqsQueue } from "./check.js";
 import { createSqsSource } from "./source.js";
 import { startTcpProxy } from "./tcp-proxy.js";

@@ -1,5 +1,8 @@
 // The shared connector conformance kit (`@hookyard/core/testing`): node:test suites every source and sink
 // connector runs against its real broker, and the helpers they use. Free of broker clients by design.
+
+export type { CapturedLogs } from "./capture-logs.js";
+export { captureLogs } from "./capture-logs.js";
 export type {
   SinkCapabilities,
   SinkCheck,

@@ -1,4 +1,4 @@
-// Test helper (not exported): a pino logger that keeps every line, to assert that problems are logged.
+// A pino logger for connector tests that keeps every line, to assert that problems are logged.
 import { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
 
