@@ -265,6 +265,85 @@ describe("redis store", () => {
     await assert.rejects(store.claim({ workerId: "w", max: 1, leaseMs: 1, now: 1 }), isCode("STORE_CLOSED"));
   });
 
+  it("sends concurrent enqueues in shared script calls, each caller getting its own result", async () => {
+    const client = new Redis(brokers.redisUrl);
+    const scriptCalls: number[] = []; // messages per enqueue script call
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+      if (/^eval/i.test(command.name) && String(command.args[1]).endsWith(":schedule")) {
+        scriptCalls.push(command.args.length);
+      }
+      return send(command as never);
+    }) as typeof client.sendCommand;
+    const prefix = uniqueName("hyt");
+    const store = createRedisStore({ redis: client, prefix });
+    try {
+      const [a, b] = [uniqueId("ep"), uniqueId("ep")];
+      await store.syncEndpoints([testEndpoint(a), testEndpoint(b, { orderedByKey: true })]);
+      scriptCalls.length = 0;
+      const calls = Array.from({ length: 600 }, (_, i) =>
+        store.enqueue({
+          envelope: testEnvelope(`k${i % 3}`),
+          endpointIds: i % 2 === 0 ? [a] : [a, b],
+          now: 1_000 + (i % 5),
+          // Every tenth call repeats the dedup key of the call before it, inside the same batch.
+          ...(i % 10 === 9 ? { dedupKey: `dup-${i - 1}`, dedupTtlMs: 60_000 } : {}),
+          ...(i % 10 === 8 ? { dedupKey: `dup-${i}`, dedupTtlMs: 60_000 } : {}),
+        }),
+      );
+      const unknown = store.enqueue({ envelope: testEnvelope(), endpointIds: [a, "never-synced"], now: 1_000 });
+      const results = await Promise.all(calls);
+      await assert.rejects(unknown, isCode("ENDPOINT_UNKNOWN"));
+      // 601 calls made in one tick: a few script calls (256 messages at most each), not 601.
+      assert.ok(scriptCalls.length >= 3 && scriptCalls.length <= 4, `${scriptCalls.length} script calls`);
+
+      results.forEach((result, i) => {
+        if (i % 10 === 9) {
+          assert.equal(result.duplicate, true, `call ${i} is a duplicate`);
+          assert.deepEqual(result, { ...results[i - 1], duplicate: true });
+        } else {
+          assert.equal(result.duplicate, false);
+          assert.equal(result.deliveryIds.length, i % 2 === 0 ? 1 : 2);
+        }
+      });
+      const fresh = results.filter((result) => !result.duplicate);
+      const expected = fresh.reduce((sum, result) => sum + result.deliveryIds.length, 0);
+      const claimed: string[] = [];
+      const orderedSeen = new Map<string, string[]>(); // key -> b's deliveries in claim order
+      for (let round = 0; round < 300 && claimed.length < expected; round++) {
+        const batch = await store.claim({ workerId: "w", max: 1000, leaseMs: 60_000, now: 2_000 });
+        claimed.push(...batch.deliveries.map((d) => d.deliveryId));
+        for (const d of batch.deliveries.filter((d) => d.endpointId === b)) {
+          const key = d.envelope.key ?? "";
+          orderedSeen.set(key, [...(orderedSeen.get(key) ?? []), d.deliveryId]);
+        }
+        await store.complete(
+          "w",
+          batch.deliveries.map((d) => ({
+            deliveryId: d.deliveryId,
+            kind: "delivered",
+            attempt: attemptAt(2_000, 200),
+          })),
+          2_000,
+        );
+      }
+      assert.deepEqual(claimed.sort(), fresh.flatMap((result) => result.deliveryIds).sort());
+      // b orders by key: each key's deliveries went out in call order.
+      for (const key of ["k0", "k1", "k2"]) {
+        const inCallOrder = results.flatMap((result, i) =>
+          i % 2 === 1 && !result.duplicate && `k${i % 3}` === key ? [result.deliveryIds[1] ?? ""] : [],
+        );
+        assert.deepEqual(orderedSeen.get(key), inCallOrder, `key ${key}`);
+      }
+      const info = await store.getDelivery(fresh[0]?.deliveryIds[0] ?? "");
+      assert.equal(info?.createdAt, 1_000);
+    } finally {
+      await store.close();
+      await deleteKeys(client, prefix);
+      await client.quit();
+    }
+  });
+
   it("accepts a client it does not own and leaves it open", async () => {
     const client = new Redis(brokers.redisUrl);
     const prefix = uniqueName("hyt");

@@ -24,6 +24,7 @@ import {
   type SchedulerStats,
   type StoreRetentionOptions,
 } from "../store.js";
+import { createCallBatcher } from "./call-batcher.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
 import { checkDurability } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
@@ -166,6 +167,79 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     });
   }
 
+  /** One message's record in the enqueue script's arguments (see enqueue.lua) and the result it will have. */
+  interface PreparedEnqueue {
+    readonly args: ScriptArg[];
+    readonly result: EnqueueResult;
+    readonly bytes: number;
+  }
+
+  function prepareEnqueue(request: EnqueueRequest): PreparedEnqueue {
+    const { envelope, endpointIds, now } = request;
+    const messageId = nextId(now);
+    const deliveryIds = endpointIds.map(() => nextId(now));
+    const dedupTtlMs = request.dedupKey === undefined ? 0 : Math.max(0, Math.ceil(request.dedupTtlMs ?? 0));
+    const encoded = encodeEnvelope(envelope);
+    const args: ScriptArg[] = [
+      now,
+      messageId,
+      encoded,
+      envelope.key ?? "",
+      dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
+      dedupTtlMs,
+      `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
+      envelope.id,
+      envelope.type,
+      endpointIds.length,
+    ];
+    endpointIds.forEach((endpointId, index) => {
+      args.push(endpointId, deliveryIds[index] ?? "");
+    });
+    return { args, result: { messageId, deliveryIds, duplicate: false }, bytes: encoded.length };
+  }
+
+  /** Runs one enqueue script call for `batch`; one result (or the error of that message) per entry. */
+  async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(EnqueueResult | Error)[]> {
+    const args: ScriptArg[] = [Math.max(retentionMs, deadLetterRetentionMs)];
+    for (const entry of batch) args.push(...entry.args);
+    const replies = (await run("enqueue", [keys.schedule], args)) as string[][];
+    return batch.map((entry, index): EnqueueResult | Error => {
+      const [status, ...rest] = replies[index] ?? [];
+      if (status === "ok") return entry.result;
+      if (status === "duplicate") {
+        const first = JSON.parse(rest[0] ?? "{}") as { messageId: string; deliveryIds: string[] };
+        return { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true };
+      }
+      if (status === "unknown") return unknownEndpoint(rest);
+      return new Error(`unexpected enqueue reply for message ${entry.result.messageId}: ${String(status)}`);
+    });
+  }
+
+  /**
+   * Concurrent enqueues share script calls (up to 256 messages or 4 MiB of envelopes each, two calls at a time).
+   * A message whose endpoints Redis lost is retried once, alone, after re-syncing the endpoints this store knows.
+   */
+  const enqueueBatched = createCallBatcher<EnqueueRequest, EnqueueResult>({
+    maxBatch: 256,
+    maxWeight: 4 * 1024 * 1024,
+    maxInFlight: 2,
+    weigh: (request) => request.envelope.data.byteLength,
+    async run(requests) {
+      const prepared = requests.map(prepareEnqueue);
+      const results = await enqueueScript(prepared);
+      return Promise.all(
+        results.map(async (result, index) => {
+          if (!(result instanceof HookyardError) || result.code !== "ENDPOINT_UNKNOWN") return result;
+          const missing = (result.details.endpointIds ?? []) as string[];
+          const stillUnknown = await restore(missing);
+          if (stillUnknown.length > 0) return unknownEndpoint(stillUnknown);
+          const [retried] = await enqueueScript([prepared[index] as PreparedEnqueue]);
+          return retried as EnqueueResult | Error;
+        }),
+      );
+    },
+  });
+
   const store: RedisSchedulerStore = {
     durable: true,
     keys,
@@ -176,38 +250,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       await sync(endpoints);
     },
 
-    async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-      const { envelope, endpointIds, now } = request;
-      const messageId = nextId(now);
-      const deliveryIds = endpointIds.map(() => nextId(now));
-      const dedupTtlMs = request.dedupKey === undefined ? 0 : Math.max(0, Math.ceil(request.dedupTtlMs ?? 0));
-      const result: EnqueueResult = { messageId, deliveryIds, duplicate: false };
-      const args: ScriptArg[] = [
-        now,
-        messageId,
-        encodeEnvelope(envelope),
-        envelope.key ?? "",
-        dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
-        dedupTtlMs,
-        `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
-        envelope.id,
-        envelope.type,
-        Math.max(retentionMs, deadLetterRetentionMs),
-      ];
-      endpointIds.forEach((endpointId, index) => {
-        args.push(endpointId, deliveryIds[index] ?? "");
-      });
-      for (let attempt = 0; ; attempt++) {
-        const reply = (await run("enqueue", [keys.schedule], args)) as string[];
-        const [status, ...rest] = reply;
-        if (status === "ok") return result;
-        if (status === "duplicate") {
-          const first = JSON.parse(rest[0] ?? "{}") as { messageId: string; deliveryIds: string[] };
-          return { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true };
-        }
-        const missing = attempt === 0 ? await restore(rest) : rest;
-        if (missing.length > 0 || attempt > 0) throw unknownEndpoint(missing.length > 0 ? missing : rest);
-      }
+    enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+      if (closed) return Promise.reject(new HookyardError("STORE_CLOSED", "the scheduler store is closed"));
+      return enqueueBatched(request);
     },
 
     async claim(request: ClaimRequest): Promise<ClaimResult> {
