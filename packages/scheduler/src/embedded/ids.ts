@@ -13,7 +13,11 @@ export function createIdFactory(): (now: number) => string {
       lastMs = now;
       sequence = 0;
     }
-    const time = Math.max(0, Math.floor(now)).toString(36).padStart(9, "0");
-    return `${time}${sequence.toString(36).padStart(4, "0")}${randomBytes(3).toString("hex")}`;
+    return `${idTimePrefix(now)}${sequence.toString(36).padStart(4, "0")}${randomBytes(3).toString("hex")}`;
   };
+}
+
+/** The leading part of every id made at `ms`: ids made at or after `ms` sort at or after it (lexically). */
+export function idTimePrefix(ms: number): string {
+  return Math.max(0, Math.floor(ms)).toString(36).padStart(9, "0");
 }

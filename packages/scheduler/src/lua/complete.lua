@@ -24,7 +24,7 @@ local retention = tonumber(ARGV[4])
 local dead_retention = tonumber(ARGV[5])
 local max_log = tonumber(ARGV[6])
 
-local endpoints, settled_leases, done_by_ep, dead_touched = {}, {}, {}, {}
+local endpoints, settled_leases, dead_touched = {}, {}, {}
 local applied = 0
 
 -- The attempt log: a list per delivery (newest first, capped). A delivery delivered on an attempt that started
@@ -72,13 +72,6 @@ for i = 7, #ARGV, 5 do
         advance_line(ep_id, key, did, now)
         if ep then ep.requeued = true end
       end
-      local list = done_by_ep[ep_id]
-      if not list then
-        list = {}
-        done_by_ep[ep_id] = list
-      end
-      list[#list + 1] = now
-      list[#list + 1] = did
       if ep then record_result(ep, true, probe, now) end
     elseif kind == "retry" or kind == "gone" then
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
@@ -118,18 +111,6 @@ end
 
 if #settled_leases > 0 then
   in_chunks(settled_leases, function(...) redis.call("ZREM", K.leases, ...) end)
-end
--- The delivered set is trimmed at most every tenth of the retention (10 minutes at most), not on every call:
--- it may hold entries up to 10% past retention (replay-since skips those whose delivery expired).
-local trim_every = math.min(retention / 10, 600000)
-for ep_id, members in pairs(done_by_ep) do
-  local done = K.done(ep_id)
-  in_chunks(members, function(...) redis.call("ZADD", done, ...) end)
-  local ep = endpoints[ep_id]
-  if not ep or now - ep.dtr >= trim_every or now < ep.dtr then
-    redis.call("ZREMRANGEBYSCORE", done, "-inf", "(" .. (now - retention))
-    if ep then ep.dtr = now end
-  end
 end
 for ep_id in pairs(dead_touched) do
   redis.call("ZREMRANGEBYSCORE", K.dead(ep_id), "-inf", "(" .. (now - dead_retention))

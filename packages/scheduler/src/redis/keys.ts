@@ -24,7 +24,6 @@ import { HookyardError } from "@hookyard/core";
  * - `{hy}:line:<n>:<ep>:<k>` list  delivery ids waiting behind the head of key k (n = byte length of ep, so ids
  *                                   containing ":" cannot collide)
  * - `{hy}:dead:<ep>`         zset  delivery id → time it died
- * - `{hy}:done:<ep>`         zset  delivery id → time it was delivered (for replaySince; trimmed by retention)
  * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled), keep (latest
  *                                   retention end, store clock); PEXPIREd once refs reaches 0. Only for messages
  *                                   fanned out to several endpoints.
@@ -57,7 +56,6 @@ export interface RedisKeys {
   heads(endpointId: string): string;
   line(endpointId: string, orderingKey: string): string;
   dead(endpointId: string): string;
-  done(endpointId: string): string;
   message(messageId: string): string;
   delivery(deliveryId: string): string;
   attempts(deliveryId: string): string;
@@ -91,7 +89,6 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     heads: (id) => `${base}heads:${id}`,
     line: (id, key) => `${base}line:${Buffer.byteLength(id)}:${id}:${key}`,
     dead: (id) => `${base}dead:${id}`,
-    done: (id) => `${base}done:${id}`,
     message: (id) => `${base}msg:${id}`,
     delivery: (id) => `${base}dlv:${id}`,
     attempts: (id) => `${base}log:${id}`,
@@ -118,7 +115,6 @@ function K.queue(id) return BASE .. "queue:" .. id end
 function K.heads(id) return BASE .. "heads:" .. id end
 function K.line(id, key) return BASE .. "line:" .. #id .. ":" .. id .. ":" .. key end
 function K.dead(id) return BASE .. "dead:" .. id end
-function K.done(id) return BASE .. "done:" .. id end
 function K.message(id) return BASE .. "msg:" .. id end
 function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end

@@ -74,7 +74,7 @@ describe("redis store", () => {
     const [id, key] = ["ep:with:colons", "order}{key"];
     const lua = `${LUA_KEY_FUNCTIONS}
       return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
-        K.line(ARGV[2], ARGV[3]), K.dead(ARGV[2]), K.done(ARGV[2]), K.message(ARGV[2]), K.delivery(ARGV[2]),
+        K.line(ARGV[2], ARGV[3]), K.dead(ARGV[2]), K.message(ARGV[2]), K.delivery(ARGV[2]),
         K.attempts(ARGV[2]), K.dedup(ARGV[3]) }`;
     const fromLua = await admin.eval(lua, 0, keys.base, id, key);
     assert.deepEqual(fromLua, [
@@ -87,7 +87,6 @@ describe("redis store", () => {
       keys.heads(id),
       keys.line(id, key),
       keys.dead(id),
-      keys.done(id),
       keys.message(id),
       keys.delivery(id),
       keys.attempts(id),
@@ -267,10 +266,10 @@ describe("redis store", () => {
 
   it("sends concurrent enqueues in shared script calls, each caller getting its own result", async () => {
     const client = new Redis(brokers.redisUrl);
-    const scriptCalls: number[] = []; // messages per enqueue script call
+    const scriptCalls: number[] = []; // one entry (its argument count) per enqueue script call
     const send = client.sendCommand.bind(client);
     client.sendCommand = ((command: { name: string; args: unknown[] }) => {
-      if (/^eval/i.test(command.name) && String(command.args[1]).endsWith(":schedule")) {
+      if (/^eval/i.test(command.name) && String(command.args[2]).endsWith(":schedule")) {
         scriptCalls.push(command.args.length);
       }
       return send(command as never);

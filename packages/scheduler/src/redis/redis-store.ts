@@ -1,6 +1,6 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
 import { queryBounds } from "../delivery-log.js";
-import { createIdFactory } from "../embedded/ids.js";
+import { createIdFactory, idTimePrefix } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
 import {
@@ -328,7 +328,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     async replaySince(endpointId, since, now) {
-      return Number(await run("replaySince", [keys.schedule], [now, endpointId, since]));
+      return Number(await run("replaySince", [keys.schedule], [now, endpointId, since, idTimePrefix(since)]));
     },
 
     async setEndpointEnabled(endpointId, enabled, now) {
