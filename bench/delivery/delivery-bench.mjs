@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Micro-benchmark of @hookyard/delivery (build it first: npx turbo run build --filter=@hookyard/delivery).
 // Prints signatures/s (HMAC v1 and ed25519 v1a, 1 KiB payload) and signed POSTs/s to a local keep-alive server
-// running in a child process (so the client has its own core).
+// running in a child process (so the client has its own core), with the client's CPU time per POST (user + system,
+// this process only: the figure that does not depend on what else the machine is doing).
 // Usage: node bench/delivery/delivery-bench.mjs [seconds=3] [concurrency=64]
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -52,6 +53,7 @@ const endpoint = {
 const envelope = createEnvelope({ id: "evt_bench", source: "bench", type: "bench.event", data: payload });
 let sent = 0;
 let failed = 0;
+const cpuBefore = process.cpuUsage();
 const until = performance.now() + seconds * 1000;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
@@ -62,8 +64,10 @@ await Promise.all(
     }
   }),
 );
+const cpu = process.cpuUsage(cpuBefore);
 console.log(
-  `POST to local server (concurrency ${concurrency}): ${Math.round(sent / seconds).toLocaleString("en")} requests/s` +
+  `POST to local server (concurrency ${concurrency}): ${Math.round(sent / seconds).toLocaleString("en")} requests/s, ` +
+    `${((cpu.user + cpu.system) / (sent + failed)).toFixed(1)} µs client CPU/request` +
     (failed > 0 ? `, ${failed} failed` : ""),
 );
 await delivery.close();

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { createEnvelope, type DeliveryOutcome, type Envelope } from "@hookyard/core";
 import { withDeadline } from "@hookyard/test-brokers";
 import { Webhook } from "standardwebhooks";
+import type { ResolveHost } from "./guarded-connect.js";
 import { createHttpDelivery, type HttpDelivery } from "./http-delivery.js";
 import { startServer, TEST_SECRET, type TestServer, testEndpoint } from "./test-support.js";
 
@@ -263,5 +265,113 @@ describe("createHttpDelivery: classification against real servers", () => {
     const outcome = await withDeadline("aborted attempt", pending, 5_000);
     assert.equal(outcome.kind, "retry");
     assert.notEqual(outcome.attempt.errorClass, "timeout");
+  });
+
+  it("shutdown mid-body: the status line still answers (delivered), the body error recorded", async () => {
+    const controller = new AbortController();
+    const pending = delivery.send(testEndpoint(`${server.origin}/drip`), envelope, 1, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("shutting down")), 150);
+    const outcome = await withDeadline("aborted attempt", pending, 5_000);
+    assert.equal(outcome.kind, "delivered");
+    assert.equal(outcome.attempt.status, 200);
+    assert.equal(outcome.attempt.responseBodyTruncated, true);
+    assert.equal(outcome.attempt.errorMessage, "response body read failed: shutting down");
+  });
+
+  it("a shutdown signal that was already aborted: retry, nothing sent", async () => {
+    const received = server.requests.length;
+    const outcome = await delivery.send(testEndpoint(`${server.origin}/ok`), envelope, 1, {
+      signal: AbortSignal.abort(),
+    });
+    assert.equal(outcome.kind, "retry");
+    assert.equal(outcome.attempt.errorClass, "network");
+    assert.equal(server.requests.length, received);
+  });
+
+  it("maxResponseBodyBytes caps the recorded body", async () => {
+    const capped = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] }, maxResponseBodyBytes: 4 });
+    try {
+      const outcome = await capped.send(testEndpoint(`${server.origin}/ok`), envelope, 1);
+      assert.equal(outcome.kind, "delivered");
+      assert.equal(outcome.attempt.responseBody, "than");
+      assert.equal(outcome.attempt.responseBodyTruncated, true);
+      assert.equal(outcome.attempt.errorMessage, undefined);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('repeated response headers are joined with ", "; Retry-After is read from the first', async () => {
+    const repeated = await startServer((_req, res) => {
+      res.setHeader("x-many", ["a", "b"]);
+      res.setHeader("retry-after", ["3", "9"]);
+      res.writeHead(503).end();
+    });
+    try {
+      const outcome = await delivery.send(testEndpoint(`${repeated.origin}/`), envelope, 1);
+      assert.equal(outcome.attempt.responseHeaders?.["x-many"], "a, b");
+      assert.equal(outcome.attempt.responseHeaders?.["retry-after"], "3, 9");
+      assert.deepEqual([outcome.kind, outcome.kind === "retry" && outcome.delayMs], ["retry", 3_000]);
+    } finally {
+      await repeated.close();
+    }
+  });
+
+  it("a shared shutdown signal has no listeners left once attempts settle, whatever their end", async () => {
+    const signal = new AbortController().signal;
+    const outcomes = await withDeadline(
+      "attempts",
+      Promise.all([
+        delivery.send(testEndpoint(`${server.origin}/ok`), envelope, 1, { signal }),
+        delivery.send(testEndpoint(`${server.origin}/status/500`), envelope, 1, { signal }),
+        delivery.send(testEndpoint(`${server.origin}/big`), envelope, 1, { signal }),
+        delivery.send(testEndpoint(`${server.origin}/never`, { policy: { timeoutMs: 200 } }), envelope, 1, { signal }),
+        delivery.send(testEndpoint(`${server.origin}/drip`, { policy: { timeoutMs: 200 } }), envelope, 1, { signal }),
+        delivery.send(testEndpoint(`http://127.0.0.1:${refusedPort}/`), envelope, 1, { signal }),
+        delivery.send(testEndpoint("not a url"), envelope, 1, { signal }),
+      ]),
+      5_000,
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.kind),
+      ["delivered", "retry", "delivered", "retry", "delivered", "retry", "rejected"],
+    );
+    assert.equal(getEventListeners(signal, "abort").length, 0);
+  });
+});
+
+describe("createHttpDelivery: the attempt deadline before a connection exists", () => {
+  it("slow DNS: the attempt ends at its deadline, and the request is not sent once the lookup answers", async () => {
+    const server = await startServer((_req, res) => res.end("ok"));
+    let lookupsDone = 0;
+    const resolve: ResolveHost = async () => {
+      await new Promise((done) => setTimeout(done, 400));
+      lookupsDone++;
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+    const delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] }, resolve });
+    try {
+      const startedAt = Date.now();
+      const outcome = await withDeadline(
+        "attempt",
+        delivery.send(
+          testEndpoint(`http://slow-dns.test:${server.port}/`, { policy: { timeoutMs: 150 } }),
+          envelope,
+          1,
+        ),
+        5_000,
+      );
+      const took = Date.now() - startedAt;
+      assert.ok(took >= 140 && took < 380, `took ${took} ms`);
+      assert.equal(outcome.kind, "retry");
+      assert.equal(outcome.attempt.errorClass, "timeout");
+      assert.equal(outcome.attempt.errorMessage, "attempt deadline of 150 ms exceeded");
+      while (lookupsDone === 0) await new Promise((done) => setTimeout(done, 20));
+      await new Promise((done) => setTimeout(done, 100));
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await delivery.close();
+      await server.close();
+    }
   });
 });

@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 import type { AttemptRecord, DeliveryOutcome, Endpoint, Envelope } from "@hookyard/core";
 import type { Dispatcher } from "undici";
-import { readCappedBody } from "./capped-body.js";
 import { outcomeForStatus } from "./classify-response.js";
 import { createDispatcherSet } from "./dispatchers.js";
 import { type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
 import { describeError, errorClassOf } from "./error-class.js";
 import { type ResolveHost, systemResolver } from "./guarded-connect.js";
 import { headersFor } from "./request-headers.js";
+import { collectResponse, type ResponseHeaders } from "./response-collector.js";
 import { createSigner, type Signer } from "./signer.js";
 import { createSsrfGuard, type SsrfGuardOptions } from "./ssrf-guard.js";
 
@@ -82,82 +82,75 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     if (closed) throw new Error("http delivery is closed");
     const startedAtMs = Date.now();
     const started = performance.now();
-    const base = { startedAt: new Date(startedAtMs).toISOString() };
-    const elapsed = (): number => Math.round(performance.now() - started);
+    const startedAt = new Date(startedAtMs).toISOString();
 
     let target: PreparedEndpoint;
     let dispatcher: Dispatcher;
     let headers: ReturnType<typeof headersFor>;
     try {
       ({ target, dispatcher } = prepared.get(endpoint) ?? prepareOnce(endpoint, startedAtMs));
-      headers = headersFor(target, envelope, new Date(startedAtMs), signer, options.userAgent);
+      headers = headersFor(target, envelope, startedAtMs, signer, options.userAgent);
     } catch (error) {
       // An endpoint or event that can never be sent as is: dead-letter now rather than retry for days.
-      return { kind: "rejected", attempt: { ...base, durationMs: elapsed(), errorMessage: describeError(error) } };
+      const durationMs = Math.round(performance.now() - started);
+      return { kind: "rejected", attempt: { startedAt, durationMs, errorMessage: describeError(error) } };
     }
-    const attempt = { ...base, requestHeaders: headers.recorded };
 
     const timeoutMs = endpoint.policy.timeoutMs;
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new Error(`attempt deadline of ${timeoutMs} ms exceeded`)),
-      timeoutMs,
-    );
-    const onExternalAbort = (): void => deadline.abort(sendOptions.signal?.reason);
-    if (sendOptions.signal?.aborted) onExternalAbort();
-    else sendOptions.signal?.addEventListener("abort", onExternalAbort, { once: true });
-    const deadlineHit = (): boolean => deadline.signal.aborted && !sendOptions.signal?.aborted;
-    try {
-      const response = await dispatcher.request({
+    const response = await collectResponse(
+      dispatcher,
+      {
         origin: target.origin,
         path: target.path,
         method: "POST",
         headers: headers.sent,
         body: envelope.data,
-        signal: deadline.signal,
         headersTimeout: Math.min(headersTimeoutMs, timeoutMs),
         bodyTimeout: Math.min(bodyTimeoutMs, timeoutMs),
-      });
-      const body = await readCappedBody(response.body, maxBodyBytes);
-      const status = response.statusCode;
+      },
+      { maxBodyBytes, timeoutMs, signal: sendOptions.signal },
+    );
+    const durationMs = Math.round(performance.now() - started);
+    const { status, error } = response;
+
+    if (status === undefined) {
+      const errorClass = response.deadlineExceeded ? "timeout" : errorClassOf(error);
       const record: AttemptRecord = {
-        ...attempt,
-        durationMs: elapsed(),
-        status,
-        responseHeaders: flattenHeaders(response.headers),
-        responseBody: body.text,
-        responseBodyTruncated: body.truncated,
-        ...(body.error === undefined
-          ? redirectNote(status, response.headers.location)
-          : {
-              errorMessage: `response body read failed: ${deadlineHit() ? "deadline exceeded" : describeError(body.error)}`,
-            }),
-      };
-      // The status line is the endpoint's answer: a 2xx whose body then stalls is still delivered.
-      return outcomeForStatus(
-        status,
-        firstValue(response.headers["retry-after"]),
-        endpoint.policy.retry,
-        record,
-        Date.now(),
-      );
-    } catch (error) {
-      const errorClass = deadlineHit() ? "timeout" : errorClassOf(error);
-      const record: AttemptRecord = {
-        ...attempt,
-        durationMs: elapsed(),
+        startedAt,
+        requestHeaders: headers.recorded,
+        durationMs,
         errorClass,
-        errorMessage: deadlineHit() ? `attempt deadline of ${timeoutMs} ms exceeded` : describeError(error),
+        errorMessage: response.deadlineExceeded ? `attempt deadline of ${timeoutMs} ms exceeded` : describeError(error),
       };
       if (errorClass === "ssrf_blocked") return { kind: "rejected", attempt: record };
       if (errorClass === "timeout") {
         return { kind: "retry", attempt: record, delayMs: endpoint.policy.retry.minThrottleDelayMs };
       }
       return { kind: "retry", attempt: record };
-    } finally {
-      clearTimeout(timer);
-      sendOptions.signal?.removeEventListener("abort", onExternalAbort);
     }
+
+    const errorMessage =
+      error === undefined
+        ? redirectNote(status, response.headers.location)
+        : `response body read failed: ${response.deadlineExceeded ? "deadline exceeded" : describeError(error)}`;
+    const record: AttemptRecord = {
+      startedAt,
+      requestHeaders: headers.recorded,
+      durationMs,
+      status,
+      responseHeaders: flattenHeaders(response.headers),
+      responseBody: response.body,
+      responseBodyTruncated: response.truncated,
+      ...(errorMessage === undefined ? {} : { errorMessage }),
+    };
+    // The status line is the endpoint's answer: a 2xx whose body then stalls is still delivered.
+    return outcomeForStatus(
+      status,
+      firstValue(response.headers["retry-after"]),
+      endpoint.policy.retry,
+      record,
+      Date.now(),
+    );
   }
 
   function prepareOnce(endpoint: Endpoint, nowMs: number): { target: PreparedEndpoint; dispatcher: Dispatcher } {
@@ -175,10 +168,10 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
   };
 }
 
-function redirectNote(status: number, location: unknown): { errorMessage?: string } {
-  if (status < 300 || status >= 400) return {};
+function redirectNote(status: number, location: unknown): string | undefined {
+  if (status < 300 || status >= 400) return undefined;
   const to = firstValue(location);
-  return { errorMessage: to === undefined ? `HTTP ${status}, not followed` : `HTTP ${status} to ${to}, not followed` };
+  return to === undefined ? `HTTP ${status}, not followed` : `HTTP ${status} to ${to}, not followed`;
 }
 
 function firstValue(value: unknown): string | undefined {
@@ -187,10 +180,12 @@ function firstValue(value: unknown): string | undefined {
   return undefined;
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+function flattenHeaders(headers: ResponseHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  // for-in rather than Object.entries: no [name, value] array per header. undici's object has no inherited keys.
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) flat[name] = typeof value === "string" ? value : value.join(", ");
   }
   return flat;
 }
