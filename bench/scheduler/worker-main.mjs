@@ -4,6 +4,8 @@
 //   { type: "report" } → { type: "report", ...counters, rss, peakRss }
 //   { type: "stop" } → stops everything and exits
 // It counts its store calls (one Redis round trip each) and the results stored by successful complete calls.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { createHttpDelivery } from "@hookyard/delivery";
 import { createRedisStore, createWorker } from "@hookyard/scheduler";
 
@@ -38,7 +40,20 @@ let worker;
 let store;
 let delivery;
 
+// HOOKYARD_BENCH_ALLOC_PROFILE=FILE: a sampling profile of every allocation (also of objects the GC has collected
+// since) from start to stop, written as a .heapprofile (Chrome DevTools → Memory, or summarise it by function).
+const allocProfile = process.env.HOOKYARD_BENCH_ALLOC_PROFILE;
+const inspector = allocProfile ? new Session() : undefined;
+
 async function start(message) {
+  if (inspector) {
+    inspector.connect();
+    await inspector.post("HeapProfiler.startSampling", {
+      samplingInterval: 16384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   store = createRedisStore({ redis: message.redisUrl, prefix: "bench" });
   delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
   const endpoints = new Map(message.endpoints.map((endpoint) => [endpoint.id, endpoint]));
@@ -101,6 +116,10 @@ process.on("message", (message) => {
   } else if (message.type === "stop") {
     (async () => {
       await worker?.stop({ graceMs: 1000 });
+      if (inspector) {
+        const { profile } = await inspector.post("HeapProfiler.stopSampling");
+        writeFileSync(allocProfile, JSON.stringify(profile));
+      }
       await store?.close();
       await delivery?.close();
       process.exit(0);
