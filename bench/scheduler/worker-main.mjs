@@ -51,7 +51,7 @@ async function start(message) {
     await inspector.post("HeapProfiler.startSampling", {
       samplingInterval: 16384,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: process.env.HOOKYARD_BENCH_ALLOC_PROFILE_MINOR !== "0",
     });
   }
   store = createRedisStore({ redis: message.redisUrl, prefix: "bench" });
