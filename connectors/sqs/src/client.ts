@@ -2,7 +2,12 @@ import { SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import { configError } from "@hookyard/core";
 import type { SqsConnectionConfig } from "./config.js";
 
-/** The SDK options for a connection config; explicit credentials only when both key parts are given. */
+/**
+ * The SDK options for a connection config; explicit credentials only when both key parts are given.
+ * `cacheMiddleware`: the client resolves each command's middleware stack once instead of on every request (a
+ * tenth of the SDK's CPU per request; the connectors never change a client's stack after creating it). It only
+ * applies to `send(command)` without per-call options.
+ */
 export function sqsClientOptions(config: SqsConnectionConfig, extraTimeoutMs = 0): SQSClientConfig {
   const { accessKeyId, secretAccessKey, sessionToken } = config.credentials;
   if ((accessKeyId === null) !== (secretAccessKey === null)) {
@@ -17,6 +22,7 @@ export function sqsClientOptions(config: SqsConnectionConfig, extraTimeoutMs = 0
       ? {}
       : { credentials: { accessKeyId, secretAccessKey, ...(sessionToken === null ? {} : { sessionToken }) } }),
     requestHandler: { connectionTimeout: 5000, requestTimeout: config.requestTimeout + extraTimeoutMs },
+    cacheMiddleware: true,
   };
 }
 

@@ -47,6 +47,8 @@ describe("sqs config and codecs", () => {
     const config = sourceConfig(broker, { queueName: "q" });
     const options = sqsClientOptions(config);
     assert.equal(options.endpoint, broker.endpoint);
+    // Each command's middleware stack is resolved once per client, not on every request (CPU per request).
+    assert.equal(options.cacheMiddleware, true);
     assert.throws(
       () =>
         sqsClientOptions({ ...config, credentials: { accessKeyId: "a", secretAccessKey: null, sessionToken: null } }),

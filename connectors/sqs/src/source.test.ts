@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { type Message, type ReceiveMessageCommandOutput, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { connectionError, HookyardError } from "@hookyard/core";
 import {
   captureLogs,
@@ -124,6 +124,69 @@ describe("sqs source", () => {
     await recorder.waitForResolved(1, 10_000);
     await source.stop();
     assert.equal(recorder.attempts(`${tag}-1`), 1);
+  });
+
+  it("a body that does not match its MD5OfBody is received again, without failing the rest of its batch", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    const tag = runTag();
+    await place.publish([conformanceMessage(tag, 1), conformanceMessage(tag, 2)]);
+    // A client of the test's own whose first receive of message 1 reports a wrong digest, as a corrupted transfer
+    // would. The source checks the digests itself; the SDK's check (which would fail the whole receive) is off, as
+    // on the source's own clients.
+    const client = new SQSClient({
+      endpoint: broker.endpoint,
+      region: broker.region,
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      md5: false,
+    });
+    after(() => client.destroy());
+    const corrupted = new Set<string>();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = (result.output ?? {}) as Partial<ReceiveMessageCommandOutput>;
+        for (const message of (output.Messages ?? []) as Message[]) {
+          const first = message.MessageAttributes?.["ce-id"]?.StringValue === `${tag}-1`;
+          if (first && message.MessageId !== undefined && !corrupted.has(message.MessageId)) {
+            corrupted.add(message.MessageId);
+            message.MD5OfBody = "0".repeat(32);
+          }
+        }
+        return result;
+      },
+      { step: "initialize", name: "corruptFirstDigest" },
+    );
+    const logs = captureLogs();
+    const recorder = createRecordingDeliver();
+    const source = createSqsSource(
+      sourceConfig(broker, { queueUrl: place.url, bodyEncoding: "base64", retryBackoff: { initial: "1s", max: "1s" } }),
+      { ...createTestSourceContext(), logger: logs.logger },
+      { client },
+    );
+    after(() => source.stop());
+    await source.start(recorder.deliver);
+    await recorder.waitForResolvedId(`${tag}-2`, 10_000);
+    assert.equal(recorder.attempts(`${tag}-1`), 0, "the corrupted message is not delivered");
+    await recorder.waitForResolvedId(`${tag}-1`, 15_000);
+    await source.stop();
+    assert.equal(corrupted.size, 1);
+    assert.equal(recorder.attempts(`${tag}-1`), 1);
+    assert.ok(logs.lines.some((line) => line.msg.includes("does not match its MD5OfBody") && line.level >= 50));
+  });
+
+  it("stop() abandons open long polls once stopTimeout has passed", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    const source = createSqsSource(
+      sourceConfig(broker, { queueUrl: place.url, waitTime: "20s", stopTimeout: "1s", receivers: 12 }),
+      createTestSourceContext(),
+    );
+    await source.start(createRecordingDeliver().deliver);
+    await delay(300); // the long polls are open
+    const started = Date.now();
+    await source.stop();
+    assert.ok(Date.now() - started < 5000, `stop() took ${Date.now() - started} ms`);
   });
 
   it("logs and backs off while SQS is unreachable, then resumes by itself", async () => {

@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ChangeMessageVisibilityCommand,
   type Message,
   ReceiveMessageCommand,
-  type SQSClient,
+  type ReceiveMessageCommandInput,
+  SQSClient,
 } from "@aws-sdk/client-sqs";
 import {
   backoffDelay,
@@ -17,7 +20,7 @@ import {
   type SourceMessage,
 } from "@hookyard/core";
 import { decodeBody } from "./body-codec.js";
-import { createSqsClient } from "./client.js";
+import { sqsClientOptions } from "./client.js";
 import type { SqsSourceConfig } from "./config.js";
 import { createDeleteBatcher, type DeleteBatcher } from "./delete-batcher.js";
 import { translateSqsError } from "./errors.js";
@@ -37,6 +40,17 @@ const RECEIVE_ERROR_MAX_MS = 30_000;
 const MAX_VISIBILITY_S = 12 * 60 * 60;
 
 type Phase = "idle" | "starting" | "running" | "stopping" | "stopped";
+type ReceiveHandler = ReturnType<ReceiveMessageCommand["resolveMiddleware"]>;
+
+/**
+ * The message system attributes the source uses (retry backoff, FIFO group, envelope time). Asking for "All" makes
+ * SQS send (and the SDK parse) several more per message.
+ */
+const SYSTEM_ATTRIBUTES: ReceiveMessageCommandInput["MessageSystemAttributeNames"] = [
+  "ApproximateReceiveCount",
+  "SentTimestamp",
+  "MessageGroupId",
+];
 
 /**
  * An SQS source: `receivers` long polls, each waiting for a batch of free in-flight slots (`batchSize`, at most
@@ -61,6 +75,7 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
   let deleter: DeleteBatcher | undefined;
   let keeper: VisibilityKeeper | undefined;
   let deliver: Deliver | undefined;
+  let receive: ReceiveHandler | undefined;
   let receivers: Promise<void>[] = [];
   let receiveSeq = 0;
   let stopping: Promise<void> | undefined;
@@ -100,18 +115,17 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
       }
       let messages: Message[];
       try {
-        const response = await (client as SQSClient).send(
-          new ReceiveMessageCommand({
+        const { output } = await (receive as ReceiveHandler)({
+          input: {
             QueueUrl: (queue as QueueInfo).url,
             MaxNumberOfMessages: granted,
             WaitTimeSeconds: Math.round(config.waitTime / 1000),
             VisibilityTimeout: Math.max(1, Math.ceil(config.visibilityTimeout / 1000)),
             MessageAttributeNames: ["All"],
-            MessageSystemAttributeNames: ["All"],
-          }),
-          { abortSignal: aborter.signal },
-        );
-        messages = response.Messages ?? [];
+            MessageSystemAttributeNames: SYSTEM_ATTRIBUTES,
+          },
+        });
+        messages = output.Messages ?? [];
         failures = 0;
       } catch (error) {
         slots.release(granted);
@@ -162,6 +176,15 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
       // An earlier message of its group is waiting for redelivery: this one must come after it.
       return setVisibility(message, Math.max(1, (block.until - Date.now()) / 1000));
     }
+    if (message.MD5OfBody !== undefined && md5Hex(message.Body ?? "") !== message.MD5OfBody) {
+      // Corrupted on the way: receive it again rather than deliver it. (SQS always sends the digest; a compatible
+      // server that sends none is trusted, as a missing digest cannot be told from a corrupted one anyway.)
+      log.error(
+        { messageId: message.MessageId, md5OfBody: message.MD5OfBody },
+        "sqs message body does not match its MD5OfBody; it will be received again",
+      );
+      return retryLater(message, seq, group, retryDelaySeconds(message));
+    }
     let sourceMessage: SourceMessage;
     try {
       sourceMessage = toSourceMessage(
@@ -196,10 +219,15 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
         { err: error, messageId: message.MessageId, group, retryInS: delay },
         "sqs deliver failed; retrying after a backoff",
       );
-      if (group !== undefined) blockedGroups.set(group, { seq, until: Date.now() + delay * 1000 });
-      return setVisibility(message, delay);
+      return retryLater(message, seq, group, delay);
     }
     (deleter as DeleteBatcher).delete(message.ReceiptHandle ?? "");
+  };
+
+  /** Visible again after `delay` seconds; on FIFO queues the later messages of its group already received wait too. */
+  const retryLater = (message: Message, seq: number, group: string | undefined, delay: number): Promise<void> => {
+    if (group !== undefined) blockedGroups.set(group, { seq, until: Date.now() + delay * 1000 });
+    return setVisibility(message, delay);
   };
 
   const poison = async (message: Message, sourceMessage: SourceMessage, reason: string): Promise<void> => {
@@ -237,8 +265,10 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
       if (phase !== "idle") throw new HookyardError("SOURCE_STARTED", "sqs source was already started");
       validate(config);
       phase = "starting";
-      // Long polls hold a request open for waitTime: the request timeout must allow for it.
-      client = options.client ?? createSqsClient(config, config.waitTime);
+      // Long polls hold a request open for waitTime: the request timeout must allow for it. The SDK's own MD5 check
+      // of received bodies is off: processMessage makes the same check, at half the CPU, and per message (the SDK
+      // fails the whole ReceiveMessage, leaving all of its messages invisible for a visibility timeout).
+      client = options.client ?? new SQSClient({ ...sqsClientOptions(config, config.waitTime), md5: false });
       try {
         queue = await resolveQueue(client, config);
         if (config.poison === "redrive" && !queue.hasRedrivePolicy) {
@@ -251,6 +281,15 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
       }
       if (phase !== "starting") return;
       deliver = handler;
+      // Every ReceiveMessage goes through one middleware stack resolved here with the abort signal for stop():
+      // `client.send(command, { abortSignal })` would resolve the stack anew on every call (and drop the client's
+      // cached ones). Each open long poll listens on the signal.
+      setMaxListeners(4 * config.receivers + 10, aborter.signal);
+      receive = new ReceiveMessageCommand({ QueueUrl: queue.url }).resolveMiddleware(
+        client.middlewareStack,
+        client.config,
+        { abortSignal: aborter.signal },
+      );
       deleter = createDeleteBatcher(client, queue.url, log);
       keeper = createVisibilityKeeper(client, queue.url, config.visibilityTimeout, log);
       phase = "running";
@@ -284,6 +323,10 @@ function validate(config: SqsSourceConfig): void {
   }
   if (config.retryBackoff.max > MAX_VISIBILITY_S * 1000)
     throw configError("sqs source: retryBackoff.max is at most 12h");
+}
+
+function md5Hex(text: string): string {
+  return createHash("md5").update(text, "utf8").digest("hex");
 }
 
 function reasonOf(error: unknown): string {
