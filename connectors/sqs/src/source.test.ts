@@ -12,10 +12,9 @@ import {
   runTag,
   waitUntil,
 } from "@hookyard/core/testing";
-import { uniqueName } from "@hookyard/test-brokers";
+import { startTcpProxy, uniqueName } from "@hookyard/test-brokers";
 import { checkSqsQueue } from "./check.js";
 import { createSqsSource } from "./source.js";
-import { startTcpProxy } from "./tcp-proxy.js";
 import { createPlace, sourceConfig, sqsTestBroker } from "./test-harness.js";
 
 const broker = sqsTestBroker();
@@ -192,7 +191,8 @@ describe("sqs source", () => {
   it("logs and backs off while SQS is unreachable, then resumes by itself", async () => {
     const place = await createPlace(broker);
     after(() => place.cleanup());
-    const proxy = await startTcpProxy(new URL(broker.endpoint));
+    const target = new URL(broker.endpoint);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
     after(() => proxy.close());
     const logs = captureLogs();
     const ctx = { ...createTestSourceContext(), logger: logs.logger };
@@ -200,7 +200,7 @@ describe("sqs source", () => {
     // A long poll cut mid-way keeps running inside SQS and may take a message published meanwhile: a short
     // visibility timeout bounds how long that hides it.
     const source = createSqsSource(
-      sourceConfig(broker, { queueUrl: place.url, endpoint: proxy.url, visibilityTimeout: "2s" }),
+      sourceConfig(broker, { queueUrl: place.url, endpoint: `http://${proxy.address}`, visibilityTimeout: "2s" }),
       ctx,
     );
     after(() => source.stop());

@@ -1,3 +1,5 @@
 export type { BrokerAddresses, BrokerName } from "./env.js";
 export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
+export { stablePort } from "./stable-port.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { uniqueName, waitFor, withDeadline } from "./wait.js";

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { stablePort } from "@hookyard/test-brokers";
 import { repoRoot } from "./hookyard-process.js";
-import { stablePort } from "./stable-port.js";
 
 /**
  * A single-node KRaft Kafka of the test's own (the harness's cached jars and server.properties template, its own

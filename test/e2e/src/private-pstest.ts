@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { stablePort } from "./stable-port.js";
+import { stablePort } from "@hookyard/test-brokers";
 
 /** A pstest Pub/Sub fake of the test's own, on its own port, so the test may stop and start it. */
 export interface PrivatePstest {

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { PubSub } from "@google-cloud/pubsub";
-import { requireBrokers } from "@hookyard/test-brokers";
+import { requireBrokers, startTcpProxy } from "@hookyard/test-brokers";
 import { privatePstest } from "./private-pstest.js";
 import { pubsubFixture } from "./pubsub-fixture.js";
 import { runRestartTest } from "./restart-harness.js";
-import { startTcpProxy } from "./tcp-proxy.js";
 
 describe("broker restart: pubsub source", () => {
   it("Pub/Sub unreachable mid-stream (connections cut, then refused): streams resume, nothing lost", async () => {

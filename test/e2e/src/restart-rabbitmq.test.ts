@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { requireBrokers } from "@hookyard/test-brokers";
+import { requireBrokers, startTcpProxy } from "@hookyard/test-brokers";
 import { rabbitmqFixture } from "./rabbitmq-fixture.js";
 import { runRestartTest } from "./restart-harness.js";
-import { startTcpProxy } from "./tcp-proxy.js";
 
 describe("broker restart: rabbitmq source", () => {
   it("every connection dropped and refused mid-stream: Hookyard reconnects by itself and loses nothing", async () => {

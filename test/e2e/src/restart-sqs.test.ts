@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { requireBrokers } from "@hookyard/test-brokers";
+import { requireBrokers, startTcpProxy } from "@hookyard/test-brokers";
 import { runRestartTest } from "./restart-harness.js";
 import { sqsFixture } from "./sqs-fixture.js";
-import { startTcpProxy } from "./tcp-proxy.js";
 
 describe("broker restart: sqs source", () => {
   it("SQS unreachable mid-stream (connections cut, then refused): consumption resumes, nothing lost", async () => {
