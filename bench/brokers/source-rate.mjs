@@ -3,7 +3,8 @@
 // at once (no Redis, no HTTP). N events of 1 KiB are published first, then the clock runs from start() until the
 // source handed over the last one (and every delivery resolved). Prints the median of --runs.
 // Usage: node bench/brokers/source-rate.mjs [--brokers kafka,rabbitmq,pubsub,sqs] [--events 20000] [--runs 3]
-//        [--cpu-prof DIR]   (profiles the consuming part with node:inspector-free --cpu-prof of a child: see README)
+//        [--deliver-ms N]   (deliver takes N ms instead of resolving at once). For CPU per event, SQS requests per
+//        event and a profile of the SQS source alone, see sqs-source-cpu.mjs.
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { connector as kafka } from "@hookyard/connector-kafka";
