@@ -1,15 +1,18 @@
-import { type Context, type Envelope, HookyardError, type Sink, sinkPartialFailure, withTimeout } from "@hookyard/core";
+import {
+  type Context,
+  type Envelope,
+  type FailedSinkItem,
+  failedSinkItem,
+  HookyardError,
+  type Sink,
+  sinkPartialFailure,
+  withTimeout,
+} from "@hookyard/core";
 import { CompressionTypes, type Message, Partitioners, type Producer } from "kafkajs";
 import { createKafkaClient } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";
 import { translateKafkaError } from "./errors.js";
 import { compileTopicTemplate } from "./topic-template.js";
-
-interface Failure {
-  readonly index: number;
-  readonly id: string;
-  readonly error: HookyardError;
-}
 
 /**
  * Publishes envelopes with an idempotent producer and acks from all in-sync replicas. The body is the envelope's
@@ -50,7 +53,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: Context): Sink {
     async send(batch) {
       if (stopped !== undefined) throw new HookyardError("SINK_STOPPED", "kafka sink is stopped", { retryable: true });
       if (batch.length === 0) return;
-      const failures: Failure[] = [];
+      const failures: FailedSinkItem[] = [];
       const byTopic = new Map<string, { index: number; message: Message }[]>();
       for (const [index, envelope] of batch.entries()) {
         try {
@@ -65,7 +68,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: Context): Sink {
           list.push({ index, message: toKafkaMessage(envelope) });
           byTopic.set(topic, list);
         } catch (error) {
-          failures.push({ index, id: envelope.id, error: translateKafkaError(error, "kafka sink") });
+          failures.push(failedSinkItem(index, envelope.id, translateKafkaError(error, "kafka sink")));
         }
       }
       if (byTopic.size > 0) {
@@ -91,10 +94,10 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: Context): Sink {
           const result = results[i];
           if (result?.status !== "rejected") continue;
           const error = translateKafkaError(result.reason, `kafka sink to topic ${topic}`);
-          for (const item of items) failures.push({ index: item.index, id: batch[item.index]?.id ?? "", error });
+          for (const item of items) failures.push(failedSinkItem(item.index, batch[item.index]?.id ?? "", error));
         }
       }
-      if (failures.length > 0) throw partialFailure(failures, batch.length);
+      if (failures.length > 0) throw sinkPartialFailure("kafka sink", batch.length, failures);
     },
 
     stop() {
@@ -132,18 +135,4 @@ export function toKafkaMessage(envelope: Envelope): Message {
     ...(envelope.key === undefined ? {} : { key: envelope.key }),
     ...(Number.isNaN(time) ? {} : { timestamp: String(time) }),
   };
-}
-
-function partialFailure(failures: readonly Failure[], total: number): HookyardError {
-  return sinkPartialFailure(
-    "kafka sink",
-    total,
-    failures.map((failure) => ({
-      index: failure.index,
-      id: failure.id,
-      code: failure.error.code,
-      message: failure.error.message,
-      retryable: failure.error.retryable,
-    })),
-  );
 }

@@ -3,6 +3,7 @@ import {
   type Context,
   type Envelope,
   type FailedSinkItem,
+  failedSinkItem,
   HookyardError,
   type Sink,
   sinkPartialFailure,
@@ -76,13 +77,13 @@ export function createPubSubSink(config: PubSubSinkConfig, ctx: Context, options
       const target = open();
       await prepare();
       const results = await Promise.allSettled(batch.map((envelope) => publishOne(target, envelope)));
-      const failed: (FailedSinkItem & { retryable: boolean })[] = [];
+      const failed: FailedSinkItem[] = [];
       const keysToResume = new Set<string>();
       results.forEach((result, index) => {
         if (result.status === "fulfilled") return;
         const envelope = batch[index] as Envelope;
         const error = translatePubSubError(result.reason, `topic ${target.name}`);
-        failed.push({ index, id: envelope.id, code: error.code, message: error.message, retryable: error.retryable });
+        failed.push(failedSinkItem(index, envelope.id, error));
         if (config.messageOrdering && envelope.key !== undefined && envelope.key !== "") keysToResume.add(envelope.key);
       });
       // The publisher refuses a key after a failure until resumed; the caller decides about re-sending.

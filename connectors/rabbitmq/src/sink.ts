@@ -1,15 +1,18 @@
-import { type Context, type Envelope, HookyardError, type Sink, sinkPartialFailure, withTimeout } from "@hookyard/core";
+import {
+  type Context,
+  type Envelope,
+  type FailedSinkItem,
+  failedSinkItem,
+  HookyardError,
+  type Sink,
+  sinkPartialFailure,
+  withTimeout,
+} from "@hookyard/core";
 import type { ConfirmChannel, Message, Options, RecoveringChannelModel } from "amqplib";
 import { connectRecovering } from "./client.js";
 import type { AmqpSinkConfig } from "./config.js";
 import { translateAmqpError } from "./errors.js";
 import { compileRoutingKeyTemplate } from "./routing-key-template.js";
-
-interface Failure {
-  readonly index: number;
-  readonly id: string;
-  readonly error: HookyardError;
-}
 
 /** One publish waiting for its confirm; `returned` is set when the broker could not route it (mandatory). */
 interface PendingPublish {
@@ -114,7 +117,7 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
       if (stopped !== undefined)
         throw new HookyardError("SINK_STOPPED", "rabbitmq sink is stopped", { retryable: true });
       if (batch.length === 0) return;
-      const failures: Failure[] = [];
+      const failures: FailedSinkItem[] = [];
       const ready: { index: number; routingKey: string; envelope: Envelope }[] = [];
       for (const [index, envelope] of batch.entries()) {
         try {
@@ -126,7 +129,7 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
           }
           ready.push({ index, routingKey: routingKeyOf(envelope), envelope });
         } catch (error) {
-          failures.push({ index, id: envelope.id, error: translateAmqpError(error, "rabbitmq sink") });
+          failures.push(failedSinkItem(index, envelope.id, translateAmqpError(error, "rabbitmq sink")));
         }
       }
       if (ready.length > 0) {
@@ -139,7 +142,7 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
           );
         } catch (error) {
           const translated = translateAmqpError(error, "rabbitmq sink");
-          for (const item of ready) failures.push({ index: item.index, id: item.envelope.id, error: translated });
+          for (const item of ready) failures.push(failedSinkItem(item.index, item.envelope.id, translated));
         }
         if (ch !== undefined) {
           const open = ch;
@@ -158,15 +161,13 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
           for (const [i, result] of results.entries()) {
             const item = ready[i];
             if (item === undefined || result.status !== "rejected") continue;
-            failures.push({
-              index: item.index,
-              id: item.envelope.id,
-              error: translateAmqpError(result.reason, "rabbitmq sink"),
-            });
+            failures.push(
+              failedSinkItem(item.index, item.envelope.id, translateAmqpError(result.reason, "rabbitmq sink")),
+            );
           }
         }
       }
-      if (failures.length > 0) throw partialFailure(failures, batch.length);
+      if (failures.length > 0) throw sinkPartialFailure("rabbitmq sink", batch.length, failures);
     },
 
     stop() {
@@ -208,18 +209,4 @@ export function publishOptions(envelope: Envelope, persistent: boolean): Options
       ...(envelope.key === undefined ? {} : { "ce-partitionkey": envelope.key }),
     },
   };
-}
-
-function partialFailure(failures: readonly Failure[], total: number): HookyardError {
-  return sinkPartialFailure(
-    "rabbitmq sink",
-    total,
-    failures.map((failure) => ({
-      index: failure.index,
-      id: failure.id,
-      code: failure.error.code,
-      message: failure.error.message,
-      retryable: failure.error.retryable,
-    })),
-  );
 }

@@ -4,6 +4,7 @@ import {
   type Context,
   type Envelope,
   type FailedSinkItem,
+  failedSinkItem,
   HookyardError,
   type Sink,
   sinkPartialFailure,
@@ -31,8 +32,6 @@ interface Prepared {
   readonly entry: SendMessageBatchRequestEntry;
   readonly size: number;
 }
-
-type Failure = FailedSinkItem & { readonly retryable: boolean };
 
 /**
  * An SQS sink: envelopes go out in SendMessageBatch calls of at most 10 entries and 256 KiB, the payload as the
@@ -84,8 +83,8 @@ export function createSqsSink(config: SqsSinkConfig, ctx: Context, options: SqsS
     info: QueueInfo,
     chunk: readonly Prepared[],
     batch: readonly Envelope[],
-  ): Promise<Failure[]> => {
-    const failures: Failure[] = [];
+  ): Promise<FailedSinkItem[]> => {
+    const failures: FailedSinkItem[] = [];
     try {
       const response = await (client as SQSClient).send(
         new SendMessageBatchCommand({ QueueUrl: info.url, Entries: chunk.map((item) => item.entry) }),
@@ -103,13 +102,7 @@ export function createSqsSink(config: SqsSinkConfig, ctx: Context, options: SqsS
     } catch (error) {
       const translated = translateSqsError(error, `queue ${info.url}`);
       for (const item of chunk) {
-        failures.push({
-          index: item.index,
-          id: batch[item.index]?.id ?? "",
-          code: translated.code,
-          message: translated.message,
-          retryable: translated.retryable,
-        });
+        failures.push(failedSinkItem(item.index, batch[item.index]?.id ?? "", translated));
       }
     }
     return failures;
@@ -120,20 +113,14 @@ export function createSqsSink(config: SqsSinkConfig, ctx: Context, options: SqsS
       if (stopping !== undefined) throw new HookyardError("SINK_STOPPED", "sqs sink is stopped");
       if (batch.length === 0) return;
       const info = await open();
-      const failures: Failure[] = [];
+      const failures: FailedSinkItem[] = [];
       const prepared: Prepared[] = [];
       batch.forEach((envelope, index) => {
         try {
           prepared.push(prepare(envelope, index, info));
         } catch (error) {
           const translated = translateSqsError(error, `queue ${info.url}`);
-          failures.push({
-            index,
-            id: envelope.id,
-            code: translated.code,
-            message: translated.message,
-            retryable: translated.retryable,
-          });
+          failures.push(failedSinkItem(index, envelope.id, translated));
         }
       });
       const chunks = chunkEntries(prepared);

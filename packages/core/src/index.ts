@@ -33,4 +33,4 @@ export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
 export type { FailedSinkItem } from "./sink-failure.js";
-export { sinkPartialFailure } from "./sink-failure.js";
+export { failedSinkItem, sinkPartialFailure } from "./sink-failure.js";

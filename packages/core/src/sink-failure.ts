@@ -11,6 +11,11 @@ export interface FailedSinkItem {
   readonly retryable: boolean;
 }
 
+/** The failed item for the envelope at `index` of a batch, from the (translated) error that failed it. */
+export function failedSinkItem(index: number, id: string, error: HookyardError): FailedSinkItem {
+  return { index, id, code: error.code, message: error.message, retryable: error.retryable };
+}
+
 /**
  * The error a sink throws when part of a batch was not confirmed: code SINK_PARTIAL_FAILURE, retryable only when
  * every failure is, `details.failed` naming each failed item (the runtime retries just those).
