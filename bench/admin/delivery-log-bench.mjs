@@ -6,15 +6,10 @@
 // deliveries through the store API (enqueue fanned out to 10 endpoints per event, pipelined), settles a share
 // of them (claim + complete: 95% delivered, 5% dead), then times each query shape (page of 50, newest first)
 // `runs` times and prints the median and the worst.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createRedisStore } from "@hookyard/scheduler";
-import { Redis } from "ioredis";
+import { startPrivateRedis } from "../private-redis.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,34 +37,12 @@ const TYPES = [
   "dispute.opened",
 ];
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+// No persistence: this measures reads.
+const redis = await startPrivateRedis({ redisServer: args["redis-server"], aof: false });
+process.on("exit", () => redis.killNow()); // also when the bench fails half-way
+const admin = redis.admin;
 
-const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-admin-"));
-const port = await freePort();
-const redisServer = spawn(
-  args["redis-server"],
-  ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-  { stdio: "ignore" },
-);
-const cleanup = () => {
-  redisServer.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on("exit", cleanup);
-const admin = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 50 });
-admin.on("error", () => {});
-for (let i = 0; (await admin.ping().catch(() => undefined)) !== "PONG"; i++) {
-  if (i > 200) throw new Error("redis-server did not start");
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-const store = createRedisStore({ redis: `redis://127.0.0.1:${port}`, prefix: "bench", connectWaitMs: 10_000 });
+const store = createRedisStore({ redis: redis.url, prefix: "bench", connectWaitMs: 10_000 });
 const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => ({
   id: `ep-${String(i).padStart(3, "0")}`,
   owner: `owner-${i % OWNERS}`,
@@ -201,6 +174,5 @@ for (const row of rows) {
 const worst = Math.max(...rows.map((r) => r.median));
 console.log(`\nworst median ${worst.toFixed(1)} ms (target <= 200 ms): ${worst <= 200 ? "OK" : "OVER"}`);
 await store.close();
-await admin.quit();
-cleanup();
+await redis.stop();
 process.exit(0);

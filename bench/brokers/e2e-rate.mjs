@@ -12,12 +12,11 @@
 import { execFileSync, fork, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
+import { freePort, startPrivateRedis } from "../private-redis.mjs";
 import { BROKERS, createFixture, installSynthetic, median, PAYLOAD } from "./broker-fixtures.mjs";
 import { summariseProfile } from "./profile-summary.mjs";
 
@@ -38,42 +37,6 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/runtime/dist/cli.js");
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
-  const child = spawn(
-    args["redis-server"],
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes"],
-    { stdio: "ignore" },
-  );
-  const admin = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50 });
-  admin.on("error", () => {});
-  for (let i = 0; (await admin.ping().catch(() => "")) !== "PONG"; i++) {
-    if (i > 200) throw new Error("redis-server did not start");
-    await sleep(50);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid,
-    admin,
-    async stop() {
-      admin.disconnect();
-      child.kill("SIGTERM");
-      await once(child, "exit");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function startReceiver() {
   const child = fork(new URL("receiver.mjs", import.meta.url), [String(ENDPOINTS)], {
@@ -217,7 +180,7 @@ async function run(broker, redis, receiver, runIndex, profileDir) {
   }
 }
 
-const redis = await startRedis();
+const redis = await startPrivateRedis({ redisServer: args["redis-server"] });
 const receiver = await startReceiver();
 const brokers = args.brokers.split(",");
 const results = Object.fromEntries(brokers.map((broker) => [broker, []]));

@@ -6,17 +6,14 @@
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
-import { fork, spawn } from "node:child_process";
+import { fork } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { generateSecret } from "@hookyard/delivery";
 import { createRedisStore } from "@hookyard/scheduler";
-import { Redis } from "ioredis";
+import { startPrivateRedis } from "../private-redis.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -56,57 +53,6 @@ const PAYLOAD = (() => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // processes
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
-  const child = spawn(
-    args["redis-server"],
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "everysec",
-      "--save",
-      "",
-      "--daemonize",
-      "no",
-      "--loglevel",
-      "warning",
-    ],
-    { stdio: "ignore" },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  // Wait until it answers (ioredis reconnects while redis-server starts).
-  const admin = new Redis(url, { retryStrategy: () => 50 });
-  admin.on("error", () => {});
-  await waitUntil("redis-server", () => admin.ping().catch(() => undefined), 15_000, 50);
-  return {
-    url,
-    admin,
-    async stop() {
-      admin.disconnect();
-      child.kill("SIGTERM");
-      await once(child, "exit");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function request(child, message, replyType) {
   return new Promise((resolve) => {
@@ -392,7 +338,7 @@ async function rateRun(redis, receiver, endpoints, rateIndex) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const redis = await startRedis();
+const redis = await startPrivateRedis({ redisServer: args["redis-server"] });
 const receiver = await startReceiver(ENDPOINTS + 1);
 const endpointPorts = receiver.ports.slice(0, ENDPOINTS);
 const ratePort = receiver.ports[ENDPOINTS];

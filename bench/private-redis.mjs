@@ -1,0 +1,71 @@
+// A redis-server of the benchmark's own (free port, temp dir), so INFO commandstats and CPU count only the bench
+// and the shared test Redis is left alone. Shared by bench/scheduler, bench/brokers and bench/admin.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export async function freePort() {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/**
+ * Starts redis-server and waits until it answers. `aof`: appendonly yes with appendfsync everysec (what a
+ * production Redis for Hookyard runs); otherwise no persistence at all. Never RDB snapshots.
+ * Returns { url, pid, admin (an ioredis client), stop(), killNow() (synchronous, for an "exit" handler) }.
+ */
+export async function startPrivateRedis({ redisServer = "redis-server", aof = true } = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
+  const persistence = aof ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"];
+  const child = spawn(
+    redisServer,
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      ...persistence,
+      "--save",
+      "",
+      "--loglevel",
+      "warning",
+    ],
+    { stdio: "ignore" },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  // ioredis reconnects while redis-server starts.
+  const admin = new Redis(url, { retryStrategy: () => 50 });
+  admin.on("error", () => {});
+  for (let i = 0; (await admin.ping().catch(() => "")) !== "PONG"; i++) {
+    if (i > 300) throw new Error(`${redisServer} did not answer on port ${port} within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    pid: child.pid,
+    admin,
+    async stop() {
+      admin.disconnect();
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    killNow() {
+      admin.disconnect();
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
