@@ -1,4 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+
+const RANDOM_BYTES_PER_ID = 3;
+/** Random bytes drawn from the OS at a time: one `randomFillSync` per 1,365 ids instead of one per id (~5 µs each). */
+const RANDOM_POOL_BYTES = 4095;
 
 /**
  * Makes unique ids that sort by creation time: base36 milliseconds (fixed width), a per-millisecond sequence
@@ -6,14 +10,24 @@ import { randomBytes } from "node:crypto";
  */
 export function createIdFactory(): (now: number) => string {
   let lastMs = -1;
+  let lastPrefix = "";
   let sequence = 0;
+  const pool = Buffer.alloc(RANDOM_POOL_BYTES);
+  let poolOffset = RANDOM_POOL_BYTES;
   return (now) => {
     if (now === lastMs) sequence += 1;
     else {
       lastMs = now;
+      lastPrefix = idTimePrefix(now);
       sequence = 0;
     }
-    return `${idTimePrefix(now)}${sequence.toString(36).padStart(4, "0")}${randomBytes(3).toString("hex")}`;
+    if (poolOffset === RANDOM_POOL_BYTES) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const random = pool.toString("hex", poolOffset, poolOffset + RANDOM_BYTES_PER_ID);
+    poolOffset += RANDOM_BYTES_PER_ID;
+    return `${lastPrefix}${sequence.toString(36).padStart(4, "0")}${random}`;
   };
 }
 
