@@ -1,4 +1,4 @@
-import { createEnvelope, type Envelope } from "./envelope.js";
+import { createEnvelope, type Envelope, type EnvelopeInput } from "./envelope.js";
 import { HookyardError } from "./errors.js";
 
 /** The stored form of an envelope: plain JSON, payload as base64 so the bytes survive exactly. */
@@ -11,11 +11,12 @@ interface StoredEnvelope {
   subject?: string;
   contentType: string;
   data: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   key?: string;
   idempotencyKey?: string;
 }
 
+// Built by assignment, not object spreads: this runs once per accepted event and decode once per delivery attempt.
 export function encodeEnvelope(envelope: Envelope): string {
   const stored: StoredEnvelope = {
     v: 1,
@@ -25,11 +26,11 @@ export function encodeEnvelope(envelope: Envelope): string {
     time: envelope.time,
     contentType: envelope.contentType,
     data: Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength).toString("base64"),
-    headers: { ...envelope.headers },
-    ...(envelope.subject === undefined ? {} : { subject: envelope.subject }),
-    ...(envelope.key === undefined ? {} : { key: envelope.key }),
-    ...(envelope.idempotencyKey === undefined ? {} : { idempotencyKey: envelope.idempotencyKey }),
+    headers: envelope.headers,
   };
+  if (envelope.subject !== undefined) stored.subject = envelope.subject;
+  if (envelope.key !== undefined) stored.key = envelope.key;
+  if (envelope.idempotencyKey !== undefined) stored.idempotencyKey = envelope.idempotencyKey;
   return JSON.stringify(stored);
 }
 
@@ -41,7 +42,7 @@ export function decodeEnvelope(text: string): Envelope {
     throw new HookyardError("ENVELOPE_INVALID", "stored envelope is not valid JSON", { cause });
   }
   if (stored?.v !== 1) throw new HookyardError("ENVELOPE_INVALID", "stored envelope has an unknown version");
-  return createEnvelope({
+  const input: EnvelopeInput = {
     id: stored.id,
     source: stored.source,
     type: stored.type,
@@ -49,8 +50,9 @@ export function decodeEnvelope(text: string): Envelope {
     contentType: stored.contentType,
     data: new Uint8Array(Buffer.from(stored.data, "base64")),
     headers: stored.headers,
-    ...(stored.subject === undefined ? {} : { subject: stored.subject }),
-    ...(stored.key === undefined ? {} : { key: stored.key }),
-    ...(stored.idempotencyKey === undefined ? {} : { idempotencyKey: stored.idempotencyKey }),
-  });
+  };
+  if (stored.subject !== undefined) input.subject = stored.subject;
+  if (stored.key !== undefined) input.key = stored.key;
+  if (stored.idempotencyKey !== undefined) input.idempotencyKey = stored.idempotencyKey;
+  return createEnvelope(input);
 }

@@ -40,6 +40,7 @@ export interface EnvelopeInput {
 }
 
 const MAX_ID_LENGTH = 256;
+const textEncoder = new TextEncoder();
 
 /** Builds a validated, frozen envelope. Throws a non-retryable `HookyardError` naming the bad field. */
 export function createEnvelope(input: EnvelopeInput): Envelope {
@@ -57,18 +58,19 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
     }
     headers[name.toLowerCase()] = value;
   }
-  const envelope: Envelope = {
+  // Optional fields by assignment, not object spreads: this runs for every event and every delivery attempt.
+  const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
     id: input.id,
     source: input.source,
     type: input.type,
     time,
     contentType: input.contentType ?? "application/json",
-    data: typeof input.data === "string" ? new TextEncoder().encode(input.data) : input.data,
+    data: typeof input.data === "string" ? textEncoder.encode(input.data) : input.data,
     headers: Object.freeze(headers),
-    ...(input.subject === undefined ? {} : { subject: input.subject }),
-    ...(input.key === undefined ? {} : { key: input.key }),
-    ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
   };
+  if (input.subject !== undefined) envelope.subject = input.subject;
+  if (input.key !== undefined) envelope.key = input.key;
+  if (input.idempotencyKey !== undefined) envelope.idempotencyKey = input.idempotencyKey;
   return Object.freeze(envelope);
 }
 

@@ -1,6 +1,6 @@
 import { describeValue } from "../config/describe-value.js";
 import { appendKey } from "../config/key-path.js";
-import { createEnvelope, type Envelope } from "../envelope.js";
+import { createEnvelope, type Envelope, type EnvelopeInput } from "../envelope.js";
 import { HookyardError, permanentError } from "../errors.js";
 import { specError } from "../filter/filter-error.js";
 import {
@@ -130,18 +130,20 @@ export function compileEnvelopeMapping(spec: unknown, where: string): EnvelopeMa
       DEFAULT_CONTENT_TYPE;
     const idempotencyKey = message.defaults?.idempotencyKey;
     try {
-      return createEnvelope({
+      // createEnvelope copies the headers (lower-cased); optional fields by assignment, not spreads (per event).
+      const input: EnvelopeInput = {
         id,
         type,
         source: message.source,
         data: message.data,
-        headers: { ...message.headers },
+        headers: message.headers,
         contentType,
-        ...(time === undefined ? {} : { time }),
-        ...(key === undefined ? {} : { key }),
-        ...(subject === undefined ? {} : { subject }),
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      });
+      };
+      if (time !== undefined) input.time = time;
+      if (key !== undefined) input.key = key;
+      if (subject !== undefined) input.subject = subject;
+      if (idempotencyKey !== undefined) input.idempotencyKey = idempotencyKey;
+      return createEnvelope(input);
     } catch (error) {
       if (error instanceof HookyardError) throw permanentError(`${where}: ${error.message}`, error);
       throw error;
@@ -152,13 +154,21 @@ export function compileEnvelopeMapping(spec: unknown, where: string): EnvelopeMa
 
 function createMessageView(message: SourceMessage, decoder: { decode(input: Uint8Array): string }): MessageView {
   let parsed: { readonly ok: true; readonly value: unknown } | { readonly ok: false } | undefined;
+  /** The headers by lower-case name, built on the first miss (most names asked for are absent: ce-*). */
+  let lowerCased: Map<string, string> | undefined;
   return {
     message,
     header(name) {
       const exact = message.headers[name];
       if (exact !== undefined) return exact;
-      for (const [key, value] of Object.entries(message.headers)) if (key.toLowerCase() === name) return value;
-      return undefined;
+      if (lowerCased === undefined) {
+        lowerCased = new Map();
+        for (const key in message.headers) {
+          const lower = key.toLowerCase();
+          if (!lowerCased.has(lower)) lowerCased.set(lower, message.headers[key] as string);
+        }
+      }
+      return lowerCased.get(name);
     },
     json() {
       if (parsed === undefined) {
