@@ -1,5 +1,6 @@
 import type { Envelope } from "@hookyard/core";
-import type { SchedulerStore } from "@hookyard/scheduler";
+import type { EnqueueRequest, SchedulerStore } from "@hookyard/scheduler";
+import type { Counter } from "prom-client";
 import type { Metrics } from "../metrics.js";
 
 export interface AcceptResult {
@@ -22,19 +23,30 @@ export interface AcceptDependencies {
 }
 
 export function createAccept({ route, store, now, dedupTtlMs, metrics }: AcceptDependencies): Accept {
+  // Runs once per event: each source's labelled counter is looked up once (prom-client hashes label objects), and
+  // the request is built by assignment rather than an object spread.
+  const accepted = new Map<string, Counter.Internal>();
+  const countAccepted = (source: string) => {
+    let counter = accepted.get(source);
+    if (counter === undefined) {
+      counter = metrics.eventsIn.labels({ source });
+      accepted.set(source, counter);
+    }
+    counter.inc();
+  };
   return async (envelope) => {
     const endpointIds = route(envelope);
     if (endpointIds.length === 0) {
-      metrics.eventsIn.inc({ source: envelope.source });
+      countAccepted(envelope.source);
       return { id: envelope.id, deliveries: 0, duplicate: false };
     }
-    const result = await store.enqueue({
-      envelope,
-      endpointIds,
-      now: now(),
-      ...(envelope.idempotencyKey === undefined ? {} : { dedupKey: envelope.idempotencyKey, dedupTtlMs }),
-    });
-    if (!result.duplicate) metrics.eventsIn.inc({ source: envelope.source });
+    const request: { -readonly [K in keyof EnqueueRequest]: EnqueueRequest[K] } = { envelope, endpointIds, now: now() };
+    if (envelope.idempotencyKey !== undefined) {
+      request.dedupKey = envelope.idempotencyKey;
+      request.dedupTtlMs = dedupTtlMs;
+    }
+    const result = await store.enqueue(request);
+    if (!result.duplicate) countAccepted(envelope.source);
     return { id: envelope.id, deliveries: result.deliveryIds.length, duplicate: result.duplicate };
   };
 }
