@@ -91,7 +91,13 @@ function cpuSeconds(pid) {
 }
 
 function brokerPid(broker) {
-  const status = execFileSync(join(root, "test/brokers/brokers"), ["status"], { encoding: "utf8" });
+  if (broker === "synthetic") return 0; // no broker process
+  let status;
+  try {
+    status = execFileSync(join(root, "test/brokers/brokers"), ["status"], { encoding: "utf8" });
+  } catch (error) {
+    status = String(error.stdout ?? ""); // exits 1 when any broker is down; the others' lines are still there
+  }
   const line = status.split("\n").find((l) => l.startsWith(`${broker} `));
   return Number(/pid (\d+)/.exec(line ?? "")?.[1] ?? 0);
 }
@@ -201,7 +207,7 @@ const ceiling = results.synthetic ? median(results.synthetic.map((r) => r.rate))
 for (const broker of brokers) {
   const rates = results[broker].map((r) => r.rate);
   const cpu = Object.keys(results[broker][0].cpuPer1000)
-    .map((name) => `${name} ${median(results[broker].map((r) => r.cpuPer1000[name])).toFixed(2)}`)
+    .map((name) => `${name} ${median(results[broker].map((r) => r.cpuPer1000[name])).toFixed(3)}`)
     .join(", ");
   const share =
     ceiling && broker !== "synthetic" ? `; ${Math.round((median(rates) / ceiling) * 100)}% of synthetic` : "";
