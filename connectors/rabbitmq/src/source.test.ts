@@ -86,6 +86,36 @@ describe("rabbitmq source", () => {
     }
   });
 
+  it("acks past a message still in flight (coalesced acks never fill the prefetch window), and stop() flushes", async () => {
+    const queue = await clients.createQueue("ack-gap");
+    const tag = runTag();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const recorder = createRecordingDeliver(async (envelope) => {
+      if (envelope.id === `${tag}-1`) await held;
+    });
+    const source = createAmqpSource(sourceConfig(queue, { maxInFlight: 4 }), createTestSourceContext());
+    try {
+      await clients.publish(
+        queue,
+        Array.from({ length: 40 }, (_, index) => conformanceMessage(tag, index + 1)),
+      );
+      await source.start(recorder.deliver);
+      // With prefetch 4, the 39 after the held one only arrive if their acks go out while delivery 1 is unsettled.
+      await recorder.waitForResolved(39, 20_000);
+      release();
+      await recorder.waitForResolvedId(`${tag}-1`);
+    } finally {
+      release();
+      await source.stop();
+    }
+    const channel = await clients.channel();
+    assert.equal((await channel.checkQueue(queue)).messageCount, 0, "every ack reached the broker before the close");
+    await clients.deleteQueue(queue);
+  });
+
   it("declares configured bindings and passes the routing key to the mapping", async () => {
     const queue = await clients.createQueue("bound");
     const exchange = uniqueName("events");

@@ -12,6 +12,7 @@ import {
   withTimeout,
 } from "@hookyard/core";
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from "amqplib";
+import { type AckCoalescer, createAckCoalescer } from "./ack-coalescer.js";
 import { connectRecovering } from "./client.js";
 import type { AmqpSourceConfig } from "./config.js";
 import { translateAmqpError } from "./errors.js";
@@ -22,13 +23,15 @@ const CLOSE_TIMEOUT_MS = 5_000;
 const MAX_TRACKED_RETRIES = 10_000;
 
 type Outcome = "ack" | "requeue" | "poison-settled";
+type Acks = AckCoalescer<ConsumeMessage>;
 
 /**
  * A RabbitMQ queue source. The broker pushes at most `maxInFlight` unacked messages (prefetch); each is handed to
- * `deliver` and acked only after it resolved. A retryable failure is requeued (nack with requeue) after a
- * backoff that grows with each redelivery of that message; a poison message is dead-lettered in Hookyard, then
- * acked, or rejected to the queue's own dead-letter exchange when `poison: reject`. The connection recovers by
- * itself; the channel and consumer are opened again after every reconnect.
+ * `deliver` and acked only after it resolved (acks are coalesced per event-loop turn: ack-coalescer.ts). A
+ * retryable failure is requeued (nack with requeue) after a backoff that grows with each redelivery of that
+ * message; a poison message is dead-lettered in Hookyard, then acked, or rejected to the queue's own dead-letter
+ * exchange when `poison: reject`. The connection recovers by itself; the channel and consumer are opened again
+ * after every reconnect.
  */
 export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): Source {
   const logger = ctx.logger;
@@ -46,7 +49,7 @@ export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): 
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
   let deliver: Deliver | undefined;
   let model: RecoveringChannelModel | undefined;
-  let current: { channel: Channel; consumerTag: string; connection: ChannelModel } | undefined;
+  let current: { channel: Channel; consumerTag: string; connection: ChannelModel; acks: Acks } | undefined;
   let stopped: Promise<void> | undefined;
   let starting: Promise<RecoveringChannelModel> | undefined;
 
@@ -57,8 +60,13 @@ export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): 
   async function setup(connection: ChannelModel): Promise<void> {
     if (state !== "running") return;
     const channel = await connection.createChannel();
+    // The channel gone drops its pending acks: the broker requeues those messages itself (same dedup key).
+    const acks: Acks = createAckCoalescer<ConsumeMessage>(channel, (error, action) =>
+      logger.debug({ err: error, action }, "rabbitmq settle on a closed channel"),
+    );
     channel.on("error", (error: Error) => logger.warn({ err: error }, "rabbitmq channel error"));
     channel.on("close", () => {
+      acks.close();
       if (current?.channel !== channel) return;
       current = undefined;
       if (state !== "running") return;
@@ -76,49 +84,50 @@ export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): 
     }
     for (const binding of bindings) await channel.bindQueue(config.queue, binding.exchange, binding.routingKey);
     await channel.prefetch(config.maxInFlight);
-    const ok = await channel.consume(config.queue, (message) => onMessage(channel, connection, message), {
+    const ok = await channel.consume(config.queue, (message) => onMessage(acks, connection, message), {
       noAck: false,
     });
-    current = { channel, consumerTag: ok.consumerTag, connection };
+    current = { channel, consumerTag: ok.consumerTag, connection, acks };
     logger.info({ queue: config.queue, prefetch: config.maxInFlight }, "rabbitmq consumer started");
   }
 
-  function onMessage(channel: Channel, connection: ChannelModel, message: ConsumeMessage | null): void {
+  function onMessage(acks: Acks, connection: ChannelModel, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (queue deleted): reconnect, and setup reports the queue until it is back.
       logger.warn({ queue: config.queue }, "rabbitmq consumer cancelled by the broker");
       if (state === "running") connection.close().catch(() => undefined);
       return;
     }
+    acks.received(message);
     if (state !== "running" || deliver === undefined) {
-      settle(channel, message, "requeue");
+      settle(acks, message, "requeue");
       return;
     }
-    const work = handle(channel, message, deliver).catch((error: unknown) => {
+    const work = handle(acks, message, deliver).catch((error: unknown) => {
       logger.error({ err: error }, "rabbitmq message handling failed unexpectedly");
-      settle(channel, message, "requeue");
+      settle(acks, message, "requeue");
     });
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
 
-  async function handle(channel: Channel, raw: ConsumeMessage, to: Deliver): Promise<void> {
+  async function handle(acks: Acks, raw: ConsumeMessage, to: Deliver): Promise<void> {
     const message = toSourceMessage(raw, messageOptions);
     if (message.data.byteLength > config.maxMessageBytes) {
       const reason = `message of ${message.data.byteLength} bytes is over maxMessageBytes (${config.maxMessageBytes})`;
-      return finish(channel, raw, await poison(message, reason));
+      return finish(acks, raw, await poison(message, reason));
     }
     let envelope: Envelope;
     try {
       envelope = ctx.toEnvelope(message);
     } catch (error) {
-      return finish(channel, raw, await poison(message, reasonOf(error)));
+      return finish(acks, raw, await poison(message, reasonOf(error)));
     }
     const key = envelope.key;
-    if (key === undefined) return finish(channel, raw, await attempt(message, envelope, to));
+    if (key === undefined) return finish(acks, raw, await attempt(message, envelope, to));
     // Same key as a message still in flight: wait for it so the key's messages reach deliver in order.
     const previous = keyTails.get(key) ?? Promise.resolve();
-    const run = previous.then(async () => finish(channel, raw, await attempt(message, envelope, to)));
+    const run = previous.then(async () => finish(acks, raw, await attempt(message, envelope, to)));
     keyTails.set(key, run);
     await run;
     if (keyTails.get(key) === run) keyTails.delete(key);
@@ -166,19 +175,18 @@ export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): 
     }
   }
 
-  function finish(channel: Channel, message: ConsumeMessage, outcome: Outcome): void {
-    if (outcome === "poison-settled") settle(channel, message, config.poison === "reject" ? "reject" : "ack");
-    else settle(channel, message, outcome);
+  function finish(acks: Acks, message: ConsumeMessage, outcome: Outcome): void {
+    if (outcome === "poison-settled") settle(acks, message, config.poison === "reject" ? "reject" : "ack");
+    else settle(acks, message, outcome);
   }
 
-  function settle(channel: Channel, message: ConsumeMessage, action: "ack" | "requeue" | "reject"): void {
-    try {
-      if (action === "ack") channel.ack(message);
-      else channel.nack(message, false, action === "requeue");
-    } catch (error) {
-      // The channel is gone: the broker requeues the message by itself and it comes back (same dedup key).
-      logger.debug({ err: error, action }, "rabbitmq settle on a closed channel");
-    }
+  /**
+   * Acks are coalesced and sent after this event-loop turn; nacks go out at once. On a closed channel nothing is
+   * sent: the broker requeues the message by itself and it comes back (same dedup key).
+   */
+  function settle(acks: Acks, message: ConsumeMessage, action: "ack" | "requeue" | "reject"): void {
+    if (action === "ack") acks.ack(message);
+    else acks.nack(message, action === "requeue");
   }
 
   return {
@@ -212,7 +220,9 @@ export function createAmqpSource(config: AmqpSourceConfig, ctx: SourceContext): 
         }
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         if (consumer !== undefined) {
-          // Closing the channel first flushes its acks: a connection close can overtake frames still queued on it.
+          // The coalesced acks are written first; closing the channel (before the connection) then flushes them: a
+          // connection close can overtake frames still queued on a channel.
+          consumer.acks.flush();
           await withTimeout(
             consumer.channel.close(),
             CLOSE_TIMEOUT_MS,
