@@ -7,12 +7,14 @@
 // Also prints CPU seconds per 1,000 events of each process (Hookyard, Redis, the broker, the receiver).
 // "synthetic" (synthetic-source.mjs, first by default) is a source that costs nothing: the runtime's own ceiling.
 // Usage: node bench/brokers/e2e-rate.mjs [--brokers synthetic,kafka,rabbitmq,pubsub,sqs] [--events 20000] [--runs 3]
-//        [--endpoints 100] [--profile DIR]   (--profile: node --cpu-prof for Hookyard, summarised per package)
+//        [--endpoints 100] [--profile DIR] [--drain]   (--profile: node --cpu-prof for Hookyard, summarised per
+//        package; --drain: also runs bench/scheduler's drain of the same number of deliveries over the same endpoints,
+//        interleaved with the brokers, and reports each broker's rate as a share of it and the CPU it needs)
 // Build first: npx turbo run build (runtime, connectors and @hookyard/test-e2e, whose fixtures publish).
 import { execFileSync, fork, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     endpoints: { type: "string", default: "100" },
     concurrency: { type: "string", default: "500" },
     profile: { type: "string" },
+    drain: { type: "boolean", default: false },
     "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "redis-server" },
   },
 });
@@ -186,15 +189,48 @@ async function run(broker, redis, receiver, runIndex, profileDir) {
   }
 }
 
+// bench/scheduler's drain of the same deliveries (queued before its worker starts): the reference of the 80 % target.
+function runDrain() {
+  const output = execFileSync(
+    process.execPath,
+    [
+      join(root, "bench/scheduler/scheduler-bench.mjs"),
+      ...["--only", "drain", "--runs", "1", "--endpoints", String(ENDPOINTS), "--deliveries", String(EVENTS)],
+      ...["--redis-server", args["redis-server"]],
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const figure = (label) => {
+    const match = new RegExp(`${label}\\s+([\\d,.]+)`).exec(output);
+    if (!match) throw new Error(`bench/scheduler printed no "${label}":\n${output}`);
+    return Number(match[1].replaceAll(",", ""));
+  };
+  // µs per delivery = CPU ms per 1,000, the unit of the brokers' rows ("hookyard" is the worker process here).
+  const perThousand = (label) => figure(label) / 1000;
+  return {
+    rate: figure("drain, one worker process:"),
+    cpuPer1000: {
+      hookyard: perThousand("worker CPU per delivery \\(µs\\):"),
+      redis: perThousand("redis CPU per delivery \\(µs\\):"),
+      broker: 0,
+      receiver: perThousand("receiver CPU per delivery \\(µs\\):"),
+    },
+  };
+}
+
 const redis = await startPrivateRedis({ redisServer: args["redis-server"] });
 const receiver = await startReceiver();
-const brokers = args.brokers.split(",");
+const brokers = [...(args.drain ? ["drain"] : []), ...args.brokers.split(",")];
 const results = Object.fromEntries(brokers.map((broker) => [broker, []]));
 try {
   // Runs interleaved (every broker once, then again): a shared machine's background load hits them all alike.
   for (let i = 0; i < Number(args.runs); i++) {
     for (const broker of brokers) {
       const profileDir = args.profile && i === 0 ? join(args.profile, broker) : undefined;
+      if (broker === "drain") {
+        results.drain.push(runDrain());
+        continue;
+      }
       results[broker].push(await run(broker, redis, receiver, i, profileDir));
       await redis.admin.flushall();
     }
@@ -204,18 +240,33 @@ try {
   await redis.stop();
 }
 const ceiling = results.synthetic ? median(results.synthetic.map((r) => r.rate)) : undefined;
+const drain = results.drain ? median(results.drain.map((r) => r.rate)) : undefined;
 for (const broker of brokers) {
   const rates = results[broker].map((r) => r.rate);
-  const cpu = Object.keys(results[broker][0].cpuPer1000)
-    .map((name) => `${name} ${median(results[broker].map((r) => r.cpuPer1000[name])).toFixed(3)}`)
-    .join(", ");
-  const share =
-    ceiling && broker !== "synthetic" ? `; ${Math.round((median(rates) / ceiling) * 100)}% of synthetic` : "";
+  const cpuOf = (name) => median(results[broker].map((r) => r.cpuPer1000[name]));
+  const names = Object.keys(results[broker][0].cpuPer1000);
+  const cpu = names.map((name) => `${name} ${cpuOf(name).toFixed(3)}`).join(", ");
+  const shares = [];
+  if (ceiling && broker !== "synthetic" && broker !== "drain") {
+    shares.push(`${Math.round((median(rates) / ceiling) * 100)}% of synthetic`);
+  }
+  if (drain && broker !== "drain") shares.push(`${Math.round((median(rates) / drain) * 100)}% of the drain`);
+  const label = broker === "drain" ? "drain (bench/scheduler, deliveries queued first)" : "end to end";
   console.log(
-    `${broker.padEnd(9)} end to end: median ${Math.round(median(rates))} events/s ` +
-      `(runs: ${rates.map((r) => Math.round(r)).join(", ")}; ${EVENTS} events of 1 KiB to ${ENDPOINTS} endpoints${share})\n` +
+    `${broker.padEnd(9)} ${label}: median ${Math.round(median(rates))} events/s ` +
+      `(runs: ${rates.map((r) => Math.round(r)).join(", ")}; ${EVENTS} events of 1 KiB to ${ENDPOINTS} endpoints` +
+      `${shares.map((text) => `; ${text}`).join("")})\n` +
       `${"".padEnd(9)} CPU s per 1,000 events: ${cpu}`,
   );
+  if (drain) {
+    // What the 80 % target asks of this machine: every process's CPU for 0.8 × the drain's rate.
+    const total = names.reduce((sum, name) => sum + cpuOf(name), 0);
+    const cores = (total * 0.8 * drain) / 1000;
+    console.log(
+      `${"".padEnd(9)} all processes: ${total.toFixed(3)} CPU s per 1,000 events; 80% of the drain ` +
+        `(${Math.round(0.8 * drain)}/s) would need ${cores.toFixed(2)} cores of this machine's ${availableParallelism()}`,
+    );
+  }
   if (args.profile) {
     const dir = join(args.profile, broker);
     const profile = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
