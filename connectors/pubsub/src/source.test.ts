@@ -10,9 +10,8 @@ import {
   runTag,
   waitUntil,
 } from "@hookyard/core/testing";
-import { uniqueName } from "@hookyard/test-brokers";
+import { privatePubsubFake, uniqueName } from "@hookyard/test-brokers";
 import { checkPubSubSource } from "./check.js";
-import { startPrivateFake } from "./private-fake.js";
 import { createPubSubSource } from "./source.js";
 import { adminClient, createPlace, pubsubTestBroker, sourceConfig } from "./test-harness.js";
 
@@ -113,7 +112,8 @@ describe("pubsub source", () => {
   });
 
   it("logs stream errors and resumes by itself after the broker restarts", async () => {
-    const fake = await startPrivateFake();
+    const fake = await privatePubsubFake();
+    await fake.start();
     after(() => fake.stop());
     const privateBroker = { projectId: "restart-test", emulatorHost: fake.host };
     const makePlace = async (topic: string, subscription: string) => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { PubSub } from "@google-cloud/pubsub";
-import { requireBrokers, startTcpProxy } from "@hookyard/test-brokers";
-import { privatePstest } from "./private-pstest.js";
+import { privatePubsubFake, requireBrokers, startTcpProxy } from "@hookyard/test-brokers";
 import { pubsubFixture } from "./pubsub-fixture.js";
 import { runRestartTest } from "./restart-harness.js";
 
@@ -27,7 +26,7 @@ describe("broker restart: pubsub source", () => {
   });
 
   it("a private pstest really restarted mid-stream: the source reopens by itself once the subscription is back", async () => {
-    const pstest = await privatePstest();
+    const pstest = await privatePubsubFake();
     await pstest.start();
     after(() => pstest.stop());
     const fixture = await pubsubFixture({ emulatorHost: pstest.host, projectId: "hookyard-restart" });
