@@ -22,6 +22,22 @@ export interface Metrics {
 
 const BREAKER_STATES = ["closed", "open", "half-open"] as const;
 
+/**
+ * Remembers `make`'s result per key. For per-event and per-attempt metric updates: prom-client hashes a label
+ * object on every `inc`/`observe`, so hot paths look each label set's child up once and keep it.
+ */
+export function perLabel<Child>(make: (value: string) => Child): (value: string) => Child {
+  const children = new Map<string, Child>();
+  return (value) => {
+    let child = children.get(value);
+    if (child === undefined) {
+      child = make(value);
+      children.set(value, child);
+    }
+    return child;
+  };
+}
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "hookyard_" });

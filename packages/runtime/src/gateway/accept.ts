@@ -1,7 +1,6 @@
 import type { Envelope } from "@hookyard/core";
 import type { EnqueueRequest, SchedulerStore } from "@hookyard/scheduler";
-import type { Counter } from "prom-client";
-import type { Metrics } from "../metrics.js";
+import { type Metrics, perLabel } from "../metrics.js";
 
 export interface AcceptResult {
   readonly id: string;
@@ -23,21 +22,12 @@ export interface AcceptDependencies {
 }
 
 export function createAccept({ route, store, now, dedupTtlMs, metrics }: AcceptDependencies): Accept {
-  // Runs once per event: each source's labelled counter is looked up once (prom-client hashes label objects), and
-  // the request is built by assignment rather than an object spread.
-  const accepted = new Map<string, Counter.Internal>();
-  const countAccepted = (source: string) => {
-    let counter = accepted.get(source);
-    if (counter === undefined) {
-      counter = metrics.eventsIn.labels({ source });
-      accepted.set(source, counter);
-    }
-    counter.inc();
-  };
+  // Runs once per event: each source's counter child is kept, and the request is built without an object spread.
+  const eventsIn = perLabel((source) => metrics.eventsIn.labels({ source }));
   return async (envelope) => {
     const endpointIds = route(envelope);
     if (endpointIds.length === 0) {
-      countAccepted(envelope.source);
+      eventsIn(envelope.source).inc();
       return { id: envelope.id, deliveries: 0, duplicate: false };
     }
     const request: { -readonly [K in keyof EnqueueRequest]: EnqueueRequest[K] } = { envelope, endpointIds, now: now() };
@@ -46,7 +36,7 @@ export function createAccept({ route, store, now, dedupTtlMs, metrics }: AcceptD
       request.dedupTtlMs = dedupTtlMs;
     }
     const result = await store.enqueue(request);
-    if (!result.duplicate) countAccepted(envelope.source);
+    if (!result.duplicate) eventsIn(envelope.source).inc();
     return { id: envelope.id, deliveries: result.deliveryIds.length, duplicate: result.duplicate };
   };
 }
