@@ -16,10 +16,13 @@ if (major < REQUIRED_MAJOR) {
     process.stderr.write(`hookyard: needs Node.js ${REQUIRED_MAJOR} or newer; this is ${process.version}\n`);
     process.exit(1);
   }
+  // The child leads a process group of its own, so a signal reaches it exactly once: passed on from here. (In the
+  // terminal's group, Ctrl-C would reach it twice — from the terminal and from here — and a second signal means
+  // "exit now, skip the drain".) A supervisor's SIGTERM to this process thus still drains `start` gracefully.
   const child = spawn(withNode24, ["node", fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: "inherit",
+    detached: true,
   });
-  // A supervisor's SIGTERM reaches this process, not the child: pass it on so `start` still drains gracefully.
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

@@ -51,7 +51,9 @@ export function runWatched(
     for (const listener of listeners) listener();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on("exit", (code, signal) => {
+    // A group's leader (sh, npm) may exit before the Hookyard it started has drained: "close" waits until every
+    // process holding the output pipes is gone.
+    child.on(options.group === true ? "close" : "exit", (code, signal) => {
       for (const listener of listeners) listener();
       resolve({ code, signal });
     });
