@@ -9,6 +9,7 @@ import {
   type FilterSpec,
   formatDuration,
   HookyardError,
+  isCredentialHeader,
   parseDuration,
   registerConfigFormats,
 } from "@hookyard/core";
@@ -16,7 +17,7 @@ import { compileRoutes, type IngressRoute, type RouteValidation } from "@hookyar
 import type { Schema } from "convict";
 import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
 import { parseHostPort } from "./formats.js";
-import { checkHeaders, isCredentialHeader } from "./headers.js";
+import { checkHeaders } from "./headers.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { pathText, type Segments } from "./key-path.js";
 import { ConfigValidationError } from "./problems.js";

@@ -1,7 +1,5 @@
-import { appendIndex, appendKey } from "@hookyard/core";
+import { appendIndex, appendKey, REDACTED } from "@hookyard/core";
 import type { HookyardConfig } from "./types.js";
-
-export const REDACTED = "[redacted]";
 
 /**
  * A plain copy of the config with every secret replaced by "[redacted]" (lists of secrets item by item), for
