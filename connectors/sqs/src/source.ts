@@ -262,7 +262,7 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
 
   return {
     async start(handler) {
-      if (phase !== "idle") throw new HookyardError("SOURCE_STARTED", "sqs source was already started");
+      if (phase !== "idle") throw new HookyardError("SOURCE_STATE", "sqs source was already started");
       validate(config);
       phase = "starting";
       // Long polls hold a request open for waitTime: the request timeout must allow for it. The SDK's own MD5 check

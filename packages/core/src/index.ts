@@ -19,7 +19,16 @@ export { DEFAULT_BREAKER_POLICY, DEFAULT_ENDPOINT_POLICY, DEFAULT_RETRY_POLICY }
 export type { Envelope, EnvelopeInput } from "./envelope.js";
 export { createEnvelope } from "./envelope.js";
 export { decodeEnvelope, encodeEnvelope } from "./envelope-codec.js";
-export { configError, connectionError, HookyardError, isRetryable, permanentError } from "./errors.js";
+export type { ApiErrorCode, ApiErrorCodeInfo, ErrorCode, ErrorCodeInfo } from "./error-codes.js";
+export { API_ERROR_CODES, ERROR_CODES } from "./error-codes.js";
+export {
+  configError,
+  connectionError,
+  HookyardError,
+  isRetryable,
+  permanentError,
+  resourceNotFound,
+} from "./errors.js";
 export type { Filter, FilterSpec } from "./filter/compile-filter.js";
 export { compileFilter } from "./filter/compile-filter.js";
 export type { TypePattern } from "./filter/glob.js";

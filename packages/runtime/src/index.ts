@@ -12,6 +12,7 @@ export type { ConnectorRegistry } from "./connectors/connector-registry.js";
 export { checkConnectorDefinition, createConnectorRegistry } from "./connectors/connector-registry.js";
 export type { DemoReceiver, ReceivedWebhook } from "./demo/demo-receiver.js";
 export { startDemoReceiver } from "./demo/demo-receiver.js";
+export { renderErrorReference } from "./errors-reference.js";
 export type { Gateway, GatewayDependencies } from "./gateway/gateway.js";
 export { startGateway } from "./gateway/gateway.js";
 export { createLogger } from "./logger.js";

@@ -1,4 +1,4 @@
-import { createEnvelope, type Envelope, redactHeaders } from "@hookyard/core";
+import { type ApiErrorCode, createEnvelope, type Envelope, redactHeaders } from "@hookyard/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
@@ -257,7 +257,7 @@ function flatHeaders(request: FastifyRequest): Record<string, string> {
   return headers;
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string) {
   return reply.code(status).type("application/json").send({ error: { code, message } });
 }
 
