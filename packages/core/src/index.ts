@@ -6,7 +6,16 @@ export type { ConfigFormatName } from "./config/formats.js";
 export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
 export { appendIndex, appendKey } from "./config/key-path.js";
 export { formatDuration, formatSize, parseDuration, parseSize } from "./config/units.js";
-export type { ConnectorDefinition, Context, Deliver, Side, Sink, Source, SourceContext } from "./connector.js";
+export type {
+  ConnectorConfigProblem,
+  ConnectorDefinition,
+  Context,
+  Deliver,
+  Side,
+  Sink,
+  Source,
+  SourceContext,
+} from "./connector.js";
 export type {
   BreakerPolicy,
   Endpoint,
