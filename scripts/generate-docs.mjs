@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes docs/config.md from the convict schemas (the runtime's keys and every built-in connector's) and
-// docs/errors.md from core's error-code registry.
+// docs/errors.md from core's error-code registry, and docs/config.schema.json (what `hookyard schema` prints).
 // Usage: npm run docs            (after `npm run build`)
 //        node scripts/generate-docs.mjs --check   exits 1 when a generated page is out of date (used by a test)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +20,11 @@ const connectors = Array.isArray(runtime.builtInConnectors) ? runtime.builtInCon
 const pages = [
   { path: "docs/config.md", text: runtime.renderConfigReference(connectors), what: `${connectors.length} connectors` },
   { path: "docs/errors.md", text: runtime.renderErrorReference(), what: "error codes" },
+  {
+    path: "docs/config.schema.json",
+    text: `${JSON.stringify(runtime.configJsonSchema(connectors), null, 2)}\n`,
+    what: "the config's JSON Schema, for editors",
+  },
 ];
 
 let stale = 0;

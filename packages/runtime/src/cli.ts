@@ -6,6 +6,7 @@ import { HookyardError } from "@hookyard/core";
 import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { schemaCommand } from "./cli/schema-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { USAGE } from "./cli/usage.js";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   start: startCommand,
   validate: validateCommand,
   describe: describeCommand,
+  schema: schemaCommand,
   send: sendCommand,
 };
 

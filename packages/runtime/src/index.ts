@@ -1,4 +1,6 @@
 export { runCli } from "./cli.js";
+export type { JsonSchema } from "./config/json-schema.js";
+export { configJsonSchema } from "./config/json-schema.js";
 export type { LoadConfigOptions, ResolveConnector } from "./config/load-config.js";
 export { loadConfig, loadConfigText } from "./config/load-config.js";
 export type { ConfigProblem } from "./config/problems.js";

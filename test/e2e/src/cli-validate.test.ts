@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -114,5 +114,13 @@ ${VALID}`,
     assert.equal(result.code, 64, result.stderr);
     assert.match(result.stderr, /did you mean "kafka"\?/);
     assert.doesNotMatch(result.stderr, /npm install/);
+  });
+
+  it("schema prints the config's JSON Schema, the one committed as docs/config.schema.json", async () => {
+    const result = await run(["schema"]);
+    assert.equal(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, unknown> };
+    assert.equal(printed.$schema, "https://json-schema.org/draft/2020-12/schema");
+    assert.deepEqual(printed, JSON.parse(readFileSync(join(repoRoot, "docs/config.schema.json"), "utf8")));
   });
 });
