@@ -40,6 +40,8 @@ export interface EnvelopeInput {
 }
 
 const MAX_ID_LENGTH = 256;
+// Fields that travel as HTTP header values (webhook-id, content-type, ce-type, …): CR/LF would split a header.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const textEncoder = new TextEncoder();
 
 /** Builds a validated, frozen envelope. Throws a non-retryable `HookyardError` naming the bad field. */
@@ -47,6 +49,9 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
   requireText("id", input.id, MAX_ID_LENGTH);
   requireText("source", input.source, 256);
   requireText("type", input.type, 256);
+  if (input.contentType !== undefined && CONTROL_CHARACTER.test(input.contentType)) {
+    throw new HookyardError("ENVELOPE_INVALID", "envelope contentType contains a control character (CR, LF, NUL, …)");
+  }
   const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
   if (Number.isNaN(Date.parse(time))) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope time is not an RFC 3339 timestamp: ${JSON.stringify(time)}`);
@@ -80,5 +85,8 @@ function requireText(field: string, value: unknown, maxLength: number): void {
   }
   if (value.length > maxLength) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} is longer than ${maxLength} characters`);
+  }
+  if (CONTROL_CHARACTER.test(value)) {
+    throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} contains a control character (CR, LF, NUL, …)`);
   }
 }

@@ -123,4 +123,22 @@ ${VALID}`,
     assert.equal(printed.$schema, "https://json-schema.org/draft/2020-12/schema");
     assert.deepEqual(printed, JSON.parse(readFileSync(join(repoRoot, "docs/config.schema.json"), "utf8")));
   });
+
+  it("a YAML alias bomb is a config problem (78) with a clear message, not a stack trace", async () => {
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let level = 1; level <= 12; level++) {
+      levels.push(
+        `l${level}: &l${level} [${Array(9)
+          .fill(`*${level === 1 ? "a" : `l${level - 1}`}`)
+          .join(", ")}]`,
+      );
+    }
+    const result = await run(["validate", "-c", configFile("bomb.yaml", `${levels.join("\n")}\n`)]);
+    assert.equal(result.code, 78, result.stderr);
+    assert.match(
+      result.stderr,
+      /bomb\.yaml: expected YAML aliases .* found aliases that expand without bound \(an alias bomb\)/,
+    );
+    assert.doesNotMatch(result.stderr, /ReferenceError|\n\s+at /);
+  });
 });

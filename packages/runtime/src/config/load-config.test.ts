@@ -84,6 +84,7 @@ describe("loadConfig: a valid file", () => {
       apiKeys: ["ingest-key-0123456789"],
       maxBodyBytes: 2 * 1024 * 1024,
       maxBatchEvents: 100,
+      maxJsonDepth: 64,
     });
     assert.deepEqual(config.egress, {
       allowCidrs: ["10.0.0.0/8", "::1/128"],
@@ -139,7 +140,13 @@ describe("loadConfig: a valid file", () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
     assert.deepEqual(config.server, { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000 });
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
-    assert.deepEqual(config.ingest, { enabled: false, apiKeys: [], maxBodyBytes: 1_048_576, maxBatchEvents: 100 });
+    assert.deepEqual(config.ingest, {
+      enabled: false,
+      apiKeys: [],
+      maxBodyBytes: 1_048_576,
+      maxBatchEvents: 100,
+      maxJsonDepth: 64,
+    });
     assert.equal(config.egress.timeoutMs, DEFAULT_ENDPOINT_POLICY.timeoutMs);
     assert.deepEqual(config.sources, []);
   });

@@ -46,7 +46,7 @@ export interface RuntimeSettings {
     tls: boolean;
     prefix: string;
   };
-  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
+  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number; maxJsonDepth: number };
   egress: {
     allowCidrs: string[];
     proxy: string | null;
@@ -136,6 +136,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 1_048_576,
     },
     maxBatchEvents: { doc: "Most events in one batch request.", format: positiveIntegerFormat, default: 100 },
+    maxJsonDepth: {
+      doc: "Deepest nesting of arrays and objects accepted in a JSON body or JSON payload (400 above): deep documents cost stack and CPU wherever they are walked (filters, the dashboard).",
+      format: positiveIntegerFormat,
+      default: 64,
+    },
   },
   delivery: {
     concurrency: {

@@ -52,6 +52,7 @@ export interface HookyardConfig {
     readonly apiKeys: readonly string[];
     readonly maxBodyBytes: number;
     readonly maxBatchEvents: number;
+    readonly maxJsonDepth: number;
   };
   readonly egress: {
     readonly allowCidrs: readonly string[];

@@ -31,6 +31,7 @@ export async function registerHttpApis(server: FastifyInstance, wiring: HttpApiW
       apiKeys: config.ingest.apiKeys,
       maxBodyBytes: config.ingest.maxBodyBytes,
       maxBatchEvents: config.ingest.maxBatchEvents,
+      maxJsonDepth: config.ingest.maxJsonDepth,
       accept: wiring.accept,
       metrics,
     });
