@@ -73,7 +73,7 @@ describe("loadConfig: a valid file", () => {
   it("round-trips into the typed config with defaults applied", async () => {
     const config = await loadConfigText(FULL, "hookyard.yaml", options);
     assert.deepEqual(config.server, { host: "0.0.0.0", port: 9090, shutdownGraceMs: 10_000 });
-    assert.deepEqual(config.log, { level: "debug", format: "json" });
+    assert.deepEqual(config.log, { level: "debug", format: "json", requests: "info" });
     assert.deepEqual(config.redis, {
       mode: "standalone",
       url: "redis://:hunter2-password@redis.internal:6379/0",
@@ -300,7 +300,7 @@ const broken: [string, string, string[]][] = [
   [
     "a value for a group",
     "log: debug\n",
-    ['bad.yaml: log: expected an object with the keys level, format, found "debug"'],
+    ['bad.yaml: log: expected an object with the keys level, format, requests, found "debug"'],
   ],
   [
     "an object for a value",

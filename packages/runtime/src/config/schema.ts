@@ -37,7 +37,7 @@ export type LogFormat = "auto" | "json" | "pretty";
 /** The top level, without the lists (endpoints, subscriptions, sources, sinks), which have their own schemas. */
 export interface RuntimeSettings {
   server: { host: string; port: number; shutdownGrace: number };
-  log: { level: LogLevel; format: LogFormat };
+  log: { level: LogLevel; format: LogFormat; requests: LogLevel };
   redis: {
     url: string | null;
     cluster: string[];
@@ -82,7 +82,16 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   log: {
     level: { doc: "Log level.", format: [...LOG_LEVELS], default: "info" },
-    format: { doc: "auto: pretty on a terminal, JSON otherwise.", format: ["auto", "json", "pretty"], default: "auto" },
+    format: {
+      doc: 'auto: pretty on a terminal, JSON otherwise. A JSON line has `level` ("info"), `severity` ("INFO", for Google Cloud Logging), `time` (ISO 8601), `message` and context fields: Loki, Cloud Logging and Datadog read it as it is.',
+      format: ["auto", "json", "pretty"],
+      default: "auto",
+    },
+    requests: {
+      doc: "Level of the one line logged per HTTP request (ingest API, admin API, dashboard, inbound webhooks): method, path without the query string, status, duration, client address; never headers or bodies. silent turns it off. Health, readiness and metrics probes are logged at debug.",
+      format: [...LOG_LEVELS],
+      default: "info",
+    },
   },
   redis: {
     url: {

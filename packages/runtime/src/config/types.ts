@@ -45,7 +45,8 @@ export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
   readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
-  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
   readonly ingest: {
     readonly enabled: boolean;

@@ -118,7 +118,13 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     });
 
     // 5. The HTTP server: health, metrics, the ingest API, inbound webhooks, the admin API.
-    const server = createHttpServer({ logger, metrics, checks: () => parts.checks, accepting: () => parts.accepting });
+    const server = createHttpServer({
+      logger,
+      metrics,
+      checks: () => parts.checks,
+      accepting: () => parts.accepting,
+      requestLogLevel: config.log.requests,
+    });
     parts.server = server;
     await registerHttpApis(server, {
       config,
