@@ -1,4 +1,5 @@
 import { HookyardError } from "./errors.js";
+import { isSafeHeaderValue } from "./security/header-value.js";
 
 /**
  * One event, transport-neutral and CloudEvents-shaped. `data` is kept byte-exact because webhook signatures are
@@ -40,8 +41,6 @@ export interface EnvelopeInput {
 }
 
 const MAX_ID_LENGTH = 256;
-// Fields that travel as HTTP header values (webhook-id, content-type, ce-type, …): CR/LF would split a header.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const textEncoder = new TextEncoder();
 
 /** Builds a validated, frozen envelope. Throws a non-retryable `HookyardError` naming the bad field. */
@@ -49,7 +48,8 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
   requireText("id", input.id, MAX_ID_LENGTH);
   requireText("source", input.source, 256);
   requireText("type", input.type, 256);
-  if (input.contentType !== undefined && CONTROL_CHARACTER.test(input.contentType)) {
+  // Fields that travel as HTTP header values (webhook-id, content-type, …): CR/LF would split a header.
+  if (input.contentType !== undefined && !isSafeHeaderValue(input.contentType)) {
     throw new HookyardError("ENVELOPE_INVALID", "envelope contentType contains a control character (CR, LF, NUL, …)");
   }
   const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
@@ -86,7 +86,7 @@ function requireText(field: string, value: unknown, maxLength: number): void {
   if (value.length > maxLength) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} is longer than ${maxLength} characters`);
   }
-  if (CONTROL_CHARACTER.test(value)) {
+  if (!isSafeHeaderValue(value)) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} contains a control character (CR, LF, NUL, …)`);
   }
 }

@@ -58,7 +58,8 @@ describe("the config's JSON Schema (hookyard schema)", async () => {
     for (const [what, document, expected] of cases) assert.match(problems(document).join("\n"), expected, what);
   });
 
-  it("accepts ${VAR} references where numbers and booleans go, as the loader does", () => {
+  it("accepts environment references where numbers and booleans go, as the loader does", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${VAR} references, not templates
     const document = { server: { port: "${PORT:-8080}" }, ingest: { enabled: "${INGEST:-true}" } };
     assert.deepEqual(problems(document), []);
   });

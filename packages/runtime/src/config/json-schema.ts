@@ -11,7 +11,7 @@ const QUANTITY = "^\\s*\\d+(\\.\\d+)?\\s*";
 const INTERPOLATED: JsonSchema = {
   type: "string",
   pattern: "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}",
-  description: "A ${VAR} or ${VAR:-default} reference, read from the environment at start-up.",
+  description: "A reference to an environment variable ($VAR in braces, optionally with :-default), read at start-up.",
 };
 
 /**
@@ -158,6 +158,7 @@ function connectorEntrySchema(
     return [
       {
         if: { properties: { type: { const: connector.type } }, required: ["type"] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
         then: { properties: { config: convictToJsonSchema(schema as Schema<unknown>) } },
       },
     ];
@@ -169,6 +170,7 @@ function connectorEntrySchema(
 function routeListSchema(): JsonSchema {
   const verifierCases = Object.entries(VERIFIERS).map(([type, verifier]) => ({
     if: { properties: { type: { const: type } }, required: ["type"] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     then: convictToJsonSchema(verifier.schema as Schema<unknown>),
   }));
   const verifier: JsonSchema = {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createEnvelope, type Envelope, HookyardError } from "@hookyard/core";
+import { createEnvelope, type Envelope, HookyardError, isSafeHeaderValue } from "@hookyard/core";
 import { jsonDepthExceeds } from "./json-depth.js";
 
 /** What the ingest API refuses besides malformed events (docs/ingest.md). */
@@ -12,7 +12,6 @@ type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 // Ids, types and content types travel as HTTP header values (webhook-id, content-type): CR/LF/NUL would split or
 // break the webhook request, so they are refused here, naming the field, instead of being dead-lettered later.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\b/i;
 
 /**
@@ -97,7 +96,7 @@ function fromBinaryMode(headers: RequestHeaders, type: string, body: Buffer, lim
     ["ce-id", id],
     ["content-type", contentType],
   ] as const) {
-    if (text !== undefined && CONTROL_CHARACTER.test(text)) throw controlCharacter(`header ${name}`);
+    if (text !== undefined && !isSafeHeaderValue(text)) throw controlCharacter(`header ${name}`);
   }
   checkPayloadDepth(body, contentType, "the body", limits);
   return build({
@@ -167,7 +166,7 @@ function optionalString(record: Record<string, unknown>, key: string, where: str
 /** A string that becomes an HTTP header value on the webhook request. */
 function headerSafeString(record: Record<string, unknown>, key: string, where: string): string | undefined {
   const value = optionalString(record, key, where);
-  if (value !== undefined && CONTROL_CHARACTER.test(value)) throw controlCharacter(`${where}.${key}`);
+  if (value !== undefined && !isSafeHeaderValue(value)) throw controlCharacter(`${where}.${key}`);
   return value;
 }
 
