@@ -80,6 +80,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: "127.0.0.1",
     },
     port: { doc: "Port of the HTTP server.", format: "port", default: 8080 },
+    shutdownGrace: {
+      doc: "On SIGTERM/SIGINT: how long in-flight deliveries may take to finish before they are released and the process exits.",
+      format: "duration",
+      default: 30_000,
+    },
     connectorCheckInterval: {
       doc: "How often each source's and sink's health check runs in the background. A failing one marks that connector unhealthy (/readyz detail, hookyard_component_up, a warning in the log) without making the instance unready: ingress and the ingest API keep working.",
       format: "duration",
@@ -97,11 +102,6 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
         default: null,
         nullable: true,
       },
-    },
-    shutdownGrace: {
-      doc: "On SIGTERM/SIGINT: how long in-flight deliveries may take to finish before they are released and the process exits.",
-      format: "duration",
-      default: 30_000,
     },
   },
   log: {
