@@ -50,9 +50,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "hookyard_" });
   const registers = [registry];
   let storeStats: StoreStatsSource | undefined;
+  // Every store-derived gauge waits for the same read (the first one, or none when the figures are fresh), so a
+  // scrape shows one consistent set of figures.
+  const serveStore = async () => void (await cache.serve());
 
   const perEndpoint = (name: string, help: string) =>
-    new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers });
+    new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers, collect: serveStore });
   const queueDepth = perEndpoint("hookyard_queue_depth", "Deliveries queued (due or scheduled) per endpoint");
   const inFlight = perEndpoint("hookyard_deliveries_in_flight", "Deliveries leased by workers per endpoint");
   const deadLetters = perEndpoint("hookyard_dead_letters", "Deliveries in the dead-letter set per endpoint");
@@ -62,6 +65,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     help: "Circuit breaker state per endpoint (1 for the current state)",
     labelNames: ["endpoint", "state"],
     registers,
+    collect: serveStore,
   });
   const cache = createStatsCache(() => storeStats, {
     queueDepth,
@@ -70,7 +74,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     endpointEnabled,
     breakerState,
   });
-  // One gauge's collect serves every store-derived gauge from the cache.
   new Gauge({
     name: "hookyard_store_up",
     help: "1 when the scheduler store answered the last read of its figures",
