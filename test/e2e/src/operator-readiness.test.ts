@@ -66,8 +66,8 @@ describe("readiness per function: a source's broker down leaves ingress and inge
     });
     await hookyard.waitForLine(/hookyard started/);
 
-    const readiness = async () => {
-      const response = await fetch(`${publicUrl}/readyz`);
+    const readiness = async (base = publicUrl) => {
+      const response = await fetch(`${base}/readyz`);
       return { status: response.status, body: (await response.json()) as Readiness };
     };
     const sourceStatus = (report: Readiness) => report.components.find((item) => item.name === "source:orders");
@@ -88,7 +88,10 @@ describe("readiness per function: a source's broker down leaves ingress and inge
     assert.equal(during.status, 200, JSON.stringify(during.body));
     assert.equal(during.body.ready, true);
     assert.equal(sourceStatus(during.body)?.ok, false, "the source is reported down");
-    assert.ok(sourceStatus(during.body)?.error, "with the reason");
+    assert.equal(sourceStatus(during.body)?.error, undefined, "the public listener does not say why");
+    const internal = await readiness(internalUrl);
+    assert.equal(internal.status, 200);
+    assert.ok(sourceStatus(internal.body)?.error, `the internal listener does: ${JSON.stringify(internal.body)}`);
     assert.equal(await componentUp(), "0");
 
     const ingestId = uniqueName("evt");

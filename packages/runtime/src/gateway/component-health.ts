@@ -40,8 +40,10 @@ export function createComponentHealth(options: ComponentHealthOptions): Componen
 
   const loop = async (check: HealthCheck) => {
     if (stopped) return;
-    record(check, await runCheck(check, options.timeoutMs));
+    const result = await runCheck(check, options.timeoutMs);
+    // A check that ends after shutdown began says nothing worth logging.
     if (stopped) return;
+    record(check, result);
     const timer = setTimeout(() => {
       timers.delete(timer);
       void loop(check);

@@ -93,7 +93,6 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     servers: [],
     accepting: false,
   };
-  parts.teardown.add(() => parts.health.stop());
   const connectors: ConnectorWiring = {
     resolveConnector: deps.resolveConnector,
     logger,
@@ -163,8 +162,16 @@ async function startListeners(
       timeoutMs: CHECK_TIMEOUT_MS,
     });
   const { internal } = config.server;
+  // The internal listener (or the only one) says why a check failed; a public one beside it only which.
   const open = (listener: "public" | "internal", metrics?: Metrics) => {
-    const server = createHttpServer({ logger: options.logger, listener, readiness, ...(metrics ? { metrics } : {}) });
+    const readinessErrors = listener === "internal" || internal === undefined;
+    const server = createHttpServer({
+      logger: options.logger,
+      listener,
+      readiness,
+      readinessErrors,
+      ...(metrics ? { metrics } : {}),
+    });
     parts.servers.push(server);
     return server;
   };
@@ -319,6 +326,7 @@ function baseUrl(server: FastifyInstance): string {
 async function stopParts(parts: Parts, graceMs: number): Promise<void> {
   parts.accepting = false;
   parts.shutdown.abort();
+  parts.health.stop();
   await stopAll(parts.sources);
   await Promise.all(parts.servers.map((server) => server.close().catch(() => undefined)));
   await parts.worker?.stop({ graceMs }).catch(() => undefined);

@@ -69,3 +69,12 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
   const store = await runCheck(sources.store, sources.timeoutMs);
   return { ready: store.ok, checks: [store], components };
 }
+
+/**
+ * The report without error messages, for a public listener: a load balancer needs the status and names, while a
+ * driver's error text (host names, addresses) is for operators, on the internal listener.
+ */
+export function withoutErrors(report: ReadinessReport): ReadinessReport {
+  const strip = <T extends CheckResult>({ error: _error, ...rest }: T): Omit<T, "error"> => rest;
+  return { ...report, checks: report.checks.map(strip), components: report.components.map(strip) };
+}

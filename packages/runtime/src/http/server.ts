@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.js";
 import { sendApiError } from "./api-error.js";
-import type { ReadinessReport } from "./health.js";
+import { type ReadinessReport, withoutErrors } from "./health.js";
 
 /** Which of Hookyard's listeners a server is: the public one (ingest, inbound webhooks) or the internal one. */
 export type Listener = "public" | "internal";
@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   readonly readiness: () => Promise<ReadinessReport>;
   /** Serves `/metrics` when given: on the internal listener, or on the only one when there is no internal one. */
   readonly metrics?: Metrics;
+  /** Whether `/readyz` shows why a check failed (the internal or only listener), or only which (a public one). */
+  readonly readinessErrors: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const report = await options.readiness();
-    return reply.code(report.ready ? 200 : 503).send(report);
+    return reply.code(report.ready ? 200 : 503).send(options.readinessErrors ? report : withoutErrors(report));
   });
   const { metrics } = options;
   if (metrics !== undefined) {
