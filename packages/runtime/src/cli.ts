@@ -7,6 +7,7 @@ import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { schemaCommand } from "./cli/schema-command.js";
+import { secretCommand } from "./cli/secret-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { USAGE } from "./cli/usage.js";
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   describe: describeCommand,
   schema: schemaCommand,
   send: sendCommand,
+  secret: secretCommand,
 };
 
 /** Runs the CLI and returns its exit code; never exits the process itself (tests call it in-process). */

@@ -8,6 +8,9 @@ Usage:
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
                 [--url URL] [--api-key KEY]
                                       publish a test event through a running instance's ingest API
+  hookyard secret [whsec | ed25519 | key]
+                                      print a new signing secret (whsec_, default), an ed25519 key pair
+                                      (whsk_ secret, whpk_ public key) or a random API key
   hookyard --version | --help
 
 Options:

@@ -18,7 +18,7 @@ const options = {
 };
 
 const FULL = `
-server: { host: 0.0.0.0, port: 9090, shutdownGrace: 10s }
+server: { host: 0.0.0.0, port: 9090, shutdownGrace: 10s, internal: { host: 0.0.0.0, port: 9091 }, connectorCheckInterval: 30s }
 log: { level: debug, format: json }
 redis: { url: "redis://:hunter2-password@redis.internal:6379/0", prefix: hy-test }
 ingest:
@@ -72,7 +72,13 @@ ingress:
 describe("loadConfig: a valid file", () => {
   it("round-trips into the typed config with defaults applied", async () => {
     const config = await loadConfigText(FULL, "hookyard.yaml", options);
-    assert.deepEqual(config.server, { host: "0.0.0.0", port: 9090, shutdownGraceMs: 10_000 });
+    assert.deepEqual(config.server, {
+      host: "0.0.0.0",
+      port: 9090,
+      shutdownGraceMs: 10_000,
+      connectorCheckIntervalMs: 30_000,
+      internal: { host: "0.0.0.0", port: 9091 },
+    });
     assert.deepEqual(config.log, { level: "debug", format: "json", requests: "info" });
     assert.deepEqual(config.redis, {
       mode: "standalone",
@@ -138,7 +144,11 @@ describe("loadConfig: a valid file", () => {
 
   it("applies every default to a minimal file", async () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
-    assert.deepEqual(config.server, { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000 });
+    assert.deepEqual(
+      config.server,
+      { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000, connectorCheckIntervalMs: 10_000 },
+      "no internal listener unless its port is set",
+    );
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
     assert.deepEqual(config.ingest, {
       enabled: false,
@@ -267,7 +277,7 @@ const broken: [string, string, string[]][] = [
     "an unknown key",
     "server: { prot: 80 }\n",
     [
-      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, found the unknown key "prot" (did you mean "port"?) (line 1)',
+      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, connectorCheckInterval, internal, found the unknown key "prot" (did you mean "port"?) (line 1)',
     ],
   ],
   [
@@ -286,6 +296,16 @@ const broken: [string, string, string[]][] = [
     "a wrong type",
     "server: { port: 99999 }\n",
     ["bad.yaml: server.port: expected a port number (0-65535), found 99999"],
+  ],
+  [
+    "the internal listener on the public port",
+    "server: { port: 8080, internal: { port: 8080 } }\n",
+    ["bad.yaml: server.internal.port: expected a port other than server.port, found 8080"],
+  ],
+  [
+    "a bad internal port",
+    "server: { internal: { port: -1 } }\n",
+    ["bad.yaml: server.internal.port: expected a port number (0-65535), found -1"],
   ],
   [
     "a string for a number",

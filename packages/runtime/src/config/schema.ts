@@ -36,7 +36,13 @@ export type LogFormat = "auto" | "json" | "pretty";
 
 /** The top level, without the lists (endpoints, subscriptions, sources, sinks), which have their own schemas. */
 export interface RuntimeSettings {
-  server: { host: string; port: number; shutdownGrace: number };
+  server: {
+    host: string;
+    port: number;
+    shutdownGrace: number;
+    internal: { host: string; port: number | null };
+    connectorCheckInterval: number;
+  };
   log: { level: LogLevel; format: LogFormat; requests: LogLevel };
   redis: {
     url: string | null;
@@ -69,7 +75,7 @@ export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks"] as c
 export const runtimeSchema: Schema<RuntimeSettings> = {
   server: {
     host: {
-      doc: "Interface the HTTP server (ingest API, ingress routes, health, metrics) listens on.",
+      doc: "Interface the HTTP server listens on: the ingest API, inbound webhooks and health; also the admin API, dashboard and /metrics unless server.internal.port is set.",
       format: String,
       default: "127.0.0.1",
     },
@@ -78,6 +84,24 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "On SIGTERM/SIGINT: how long in-flight deliveries may take to finish before they are released and the process exits.",
       format: "duration",
       default: 30_000,
+    },
+    connectorCheckInterval: {
+      doc: "How often each source's and sink's health check runs in the background. A failing one marks that connector unhealthy (/readyz detail, hookyard_component_up, a warning in the log) without making the instance unready: ingress and the ingest API keep working.",
+      format: "duration",
+      default: 10_000,
+    },
+    internal: {
+      host: {
+        doc: "Interface of the internal listener (admin API, dashboard, /metrics, and health again for probes); only used when server.internal.port is set.",
+        format: String,
+        default: "127.0.0.1",
+      },
+      port: {
+        doc: "Port of the internal listener. Set it to keep the admin API, dashboard and /metrics off the public port, which then serves only the ingest API, inbound webhooks and health (404 for the rest). Unset: everything on server.port.",
+        format: "port",
+        default: null,
+        nullable: true,
+      },
     },
   },
   log: {

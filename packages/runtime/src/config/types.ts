@@ -44,7 +44,14 @@ export interface SinkEntry {
 export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
-  readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly shutdownGraceMs: number;
+    readonly connectorCheckIntervalMs: number;
+    /** The internal listener (admin API, dashboard, /metrics); absent: they share the public one. */
+    readonly internal?: { readonly host: string; readonly port: number };
+  };
   /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
   readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;

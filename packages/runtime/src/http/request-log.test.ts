@@ -46,9 +46,16 @@ describe("logs that Loki, Cloud Logging and Datadog read without mapping", () =>
     assert.match(text(), /\[redacted\]/);
   });
 
+  const serverOptions = {
+    listener: "public",
+    metrics: createMetrics(),
+    readiness: async () => ({ ready: true, checks: [], components: [] }),
+    readinessErrors: true,
+  } as const;
+
   it("one line per HTTP request at the configured level: method, path without query, status, duration; no secrets", async () => {
     const { logger, lines, text } = captured("debug");
-    const app = createHttpServer({ logger, metrics: createMetrics(), checks: () => [], accepting: () => true });
+    const app = createHttpServer({ logger, ...serverOptions });
     app.post("/v1/events", async (_request, reply) => reply.code(202).send({ ok: true }));
     await app.ready();
     try {
@@ -84,13 +91,7 @@ describe("logs that Loki, Cloud Logging and Datadog read without mapping", () =>
       ["silent", undefined],
     ] as const) {
       const { logger, lines } = captured();
-      const app = createHttpServer({
-        logger,
-        metrics: createMetrics(),
-        checks: () => [],
-        accepting: () => true,
-        requestLogLevel,
-      });
+      const app = createHttpServer({ logger, ...serverOptions, requestLogLevel });
       await app.ready();
       await app.inject({ method: "GET", url: "/nowhere" });
       await app.close();
