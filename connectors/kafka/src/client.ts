@@ -183,6 +183,10 @@ export function createKafkaConsumer(config: KafkaSourceConfig, logger: Logger): 
         fallbackMode: config.fromBeginning ? "earliest" : "latest",
         autocommit: false,
         maxWaitTime: config.fetchMaxWait,
+        // kafkajs's sizes: a fetch brings at most 10 MiB, 1 MiB per partition (the driver's 50 MiB default makes
+        // one response hold a whole backlog, decoded at once while deliveries wait).
+        maxBytes: 10 * 1024 * 1024,
+        maxBytesPerPartition: 1024 * 1024,
         highWaterMark: Math.max(64, Math.min(config.maxInFlight, 1024)),
       }),
     get generationId() {

@@ -197,8 +197,18 @@ describe("kafka sink", () => {
     });
   });
 
-  it("declares the largest payload it can ever publish", () => {
-    const sink = createKafkaSink(sinkConfig({ topic: "t", maxMessageBytes: 1000 }), createTestContext());
-    assert.ok(sink.maxMessageBytes < 1000 && sink.maxMessageBytes > 900);
+  it("declares its limits: maxMessageBytes until the topic's own smaller limit is read, then that", async () => {
+    const topic = await clients.createTopic("sink-limits", 1, { "max.message.bytes": "200000" });
+    const sink = createKafkaSink(sinkConfig({ topic, maxBatchMessages: 50 }), createTestContext());
+    try {
+      assert.deepEqual(sink.limits(), { maxMessageBytes: 1048576, maxBatchMessages: 50, maxBatchBytes: 1048576 });
+      const probe = event(`${runTag()}-probe`, "t", "x".repeat(1000));
+      assert.ok(sink.sizeOf(probe) > 1000 + 61, "sizeOf counts the record batch: payload, headers and framing");
+      await sink.send([probe]);
+      assert.deepEqual(sink.limits(), { maxMessageBytes: 200000, maxBatchMessages: 50, maxBatchBytes: 200000 });
+    } finally {
+      await sink.stop();
+      await clients.deleteTopic(topic);
+    }
   });
 });

@@ -17,16 +17,26 @@ import {
 } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";
 import { isTooLargeError, translateKafkaError } from "./errors.js";
-import { BATCH_OVERHEAD_BYTES, packChunks, recordInBatchBytes, singleRecordBatchBytes } from "./record-size.js";
+import { packChunks, recordInBatchBytes, singleRecordBatchBytes } from "./record-size.js";
 import { createTopicLimits, type TopicLimit } from "./topic-limits.js";
 import { compileTopicTemplate } from "./topic-template.js";
 
-/** The smallest framing of one record (attributes, deltas, null key, lengths, header count). */
-const MIN_RECORD_FRAMING_BYTES = 10;
-
-/** A Kafka sink, plus the largest payload it can ever publish (a larger event is refused before it is accepted). */
-export interface KafkaSink extends Sink {
+/**
+ * What the sink can publish, in bytes as `sizeOf` counts them (the shape of the sink-limits contract the runtime
+ * reads to refuse an event no target can take, with 413, before it is accepted).
+ */
+export interface KafkaSinkLimits {
+  /** The largest event: the topic's max.message.bytes once read (constant topic), else maxMessageBytes. */
   readonly maxMessageBytes: number;
+  readonly maxBatchMessages: number;
+  readonly maxBatchBytes: number;
+}
+
+/** A Kafka sink that declares its limits and how it counts an event against them. */
+export interface KafkaSink extends Sink {
+  limits(): KafkaSinkLimits;
+  /** The event as one Kafka record batch, exactly: what the broker compares with max.message.bytes. */
+  sizeOf(envelope: Envelope): number;
 }
 
 interface Item {
@@ -68,7 +78,12 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: Context): KafkaSin
       if (item.alone > limit.bytes) failures.push(failedSinkItem(item.index, item.id, tooLarge(item, topic, limit)));
       else fitting.push(item);
     }
-    for (const chunk of packChunks(fitting, (item) => item.inBatch, limit.bytes, config.maxBatchMessages)) {
+    for (const chunk of packChunks(
+      fitting,
+      (item) => item.inBatch,
+      limit.bytes,
+      Math.max(1, config.maxBatchMessages),
+    )) {
       await sendChunk(topic, chunk, limit, failures);
     }
   }
@@ -109,8 +124,15 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: Context): KafkaSin
     }
   }
 
+  const constantTopic = config.topic.includes("{") ? undefined : config.topic;
   return {
-    maxMessageBytes: config.maxMessageBytes - BATCH_OVERHEAD_BYTES - MIN_RECORD_FRAMING_BYTES,
+    limits() {
+      const known = constantTopic === undefined ? undefined : limits.peek(constantTopic);
+      const bytes = known?.bytes ?? config.maxMessageBytes;
+      return { maxMessageBytes: bytes, maxBatchMessages: Math.max(1, config.maxBatchMessages), maxBatchBytes: bytes };
+    },
+
+    sizeOf: (envelope) => singleRecordBatchBytes(toKafkaRecord(envelope)),
 
     async send(batch) {
       if (stopped !== undefined) throw new HookyardError("SINK_STOPPED", "kafka sink is stopped", { retryable: true });

@@ -42,14 +42,15 @@ type Prepared =
 interface Member {
   readonly consumer: KafkaGroupConsumer;
   stream: KafkaMessageStream | undefined;
-  /** Aborted when the generation ends (rejoin), on a crash and on stop: retries and backoffs stop. */
-  generation: AbortController;
+  /** Aborted when the member is torn down (crash, stop): retries and backoffs stop. */
+  readonly closing: AbortController;
   /** Per `topic:partition`, the messages of the current fetch sequence not yet committable. */
   readonly partitions: Map<string, ContiguousOffsets<Commit>>;
   /** Per `topic:partition`, the commit of the newest done prefix not yet sent (sent every commitInterval). */
   readonly toCommit: Map<string, Commit>;
   uncommitted: number;
-  paused: boolean;
+  /** Reading stopped at a bound (not for want of messages): a settling message resumes it. */
+  blocked: boolean;
   commitTimer: NodeJS.Timeout | undefined;
 }
 
@@ -58,8 +59,8 @@ interface Member {
  * `maxInFlight` at once; one at a time per envelope key) and, per partition, only the highest contiguous completed
  * offset is committed, so an offset never passes an event that is not durable. A retryable deliver failure is
  * retried in place with capped, jittered backoff; a poison message is dead-lettered and committed. On a rebalance
- * the new generation starts again from the committed offsets (duplicates carry the same dedup key); a consumer that
- * crashes is replaced after a backoff.
+ * the stream goes back to the committed offsets (what is redelivered carries the same dedup key) and messages in
+ * flight finish; a consumer that crashes is replaced after a backoff.
  */
 export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext): Source {
   const logger = ctx.logger;
@@ -85,31 +86,30 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     const next: Member = {
       consumer,
       stream: undefined,
-      generation: new AbortController(),
+      closing: new AbortController(),
       partitions: new Map(),
       toCommit: new Map(),
       uncommitted: 0,
-      paused: false,
+      blocked: false,
       commitTimer: undefined,
     };
     member = next;
+    // A rejoin changes nothing here: what is in flight finishes (a revoked partition's messages too: their new owner
+    // may deliver them again, with the same dedup key), and a partition the stream rewinds to its committed offset
+    // starts a new fetch sequence in admit().
     consumer.onJoin((join) => {
       restartAttempt = 0;
-      // The stream starts the new generation from the committed offsets: what the old one still retries is dropped.
-      next.generation.abort();
-      next.generation = new AbortController();
-      next.partitions.clear();
-      next.uncommitted = 0;
       logger.info({ groupId: config.groupId, ...join }, "kafka consumer joined its group");
     });
     consumer.onError((error) => crashed(next, error));
     try {
       const stream = await Promise.race([consumer.consume(), aborted(stopController.signal)]);
       next.stream = stream;
-      stream.on("data", (message: KafkaIncomingMessage) => admit(next, message));
+      // Paused mode: messages are read only while there is room, so the stream's buffer (highWaterMark) is the
+      // back-pressure on fetching, with no pause/resume churn.
+      stream.on("readable", () => pull(next));
       stream.on("error", (error: unknown) => crashed(next, error));
       next.commitTimer = setInterval(() => void flushCommits(next), config.commitInterval);
-      if (next.paused) stream.pause();
     } catch (error) {
       await closeMember(next);
       throw translateKafkaError(error, `kafka source ${ctx.sourceId}`);
@@ -144,16 +144,34 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     }, wait);
   }
 
-  /** Takes one fetched message in: tracks its offset, starts its delivery, pauses fetching at the bounds. */
-  function admit(into: Member, message: KafkaIncomingMessage): void {
-    if (state !== "running" || deliver === undefined || into !== member) return;
-    const fetchedIn = (message.metadata as { consumer?: { generationId?: number } }).consumer?.generationId;
-    // Fetched before a rejoin: the new generation fetches it again from the committed offset if it is still ours.
-    if (fetchedIn !== into.consumer.generationId) return;
+  /** Reads fetched messages while the bounds allow; the next 'readable' (or a settling message) reads on. */
+  function pull(from: Member): void {
+    const stream = from.stream;
+    if (stream === undefined || deliver === undefined) return;
+    while (state === "running" && from === member) {
+      if (inFlight >= config.maxInFlight || from.uncommitted >= maxUncommitted) {
+        if (!from.blocked) logger.debug({ inFlight, uncommitted: from.uncommitted }, "kafka source at its bounds");
+        from.blocked = true;
+        return;
+      }
+      const message = stream.read() as KafkaIncomingMessage | null;
+      if (message === null) break;
+      admit(from, message, deliver);
+    }
+    from.blocked = false;
+  }
+
+  /**
+   * Takes one fetched message in: tracks its offset and starts its delivery. Nothing fetched is ever dropped: the
+   * driver does not always fetch a dropped record again (a partition without a committed offset keeps its position
+   * across a rejoin), and a record delivered twice is de-duplicated by its coordinates.
+   */
+  function admit(into: Member, message: KafkaIncomingMessage, to: Deliver): void {
     const partitionKey = `${message.topic}:${message.partition}`;
     let offsets = into.partitions.get(partitionKey);
     if (offsets === undefined || message.offset <= offsets.last) {
-      // A new fetch sequence (first message, or the stream went back to the committed offset): it commits alone.
+      // A new fetch sequence (first message, or the stream went back to the committed offset after a rejoin): it
+      // commits alone; the old sequence's messages still finish, and every offset below the new one is committed.
       into.uncommitted -= offsets?.pending ?? 0;
       offsets = createContiguousOffsets<Commit>();
       into.partitions.set(partitionKey, offsets);
@@ -161,20 +179,13 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     offsets.add(message.offset);
     into.uncommitted += 1;
     inFlight += 1;
-    const run = handle(into, offsets, partitionKey, message, deliver);
+    const run = handle(into, offsets, partitionKey, message, to);
     work.add(run);
     void run.finally(() => {
       work.delete(run);
       inFlight -= 1;
-      if (member?.paused && inFlight < config.maxInFlight && member.uncommitted < maxUncommitted) {
-        member.paused = false;
-        member.stream?.resume();
-      }
+      if (member?.blocked) pull(member);
     });
-    if (inFlight >= config.maxInFlight || into.uncommitted >= maxUncommitted) {
-      into.paused = true;
-      into.stream?.pause();
-    }
   }
 
   /** Delivers one message after the previous one with the same key; marks it done only when that is durable. */
@@ -186,7 +197,7 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     to: Deliver,
   ): Promise<void> {
     const prepared = prepare(message);
-    const signal = from.generation.signal;
+    const signal = from.closing.signal;
     const markDone = () => {
       if (from.partitions.get(partitionKey) !== offsets) return; // a newer fetch sequence commits for itself
       const before = offsets.pending;
@@ -306,7 +317,7 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
   async function closeMember(which: Member): Promise<void> {
     clearInterval(which.commitTimer);
     which.stream?.pause();
-    which.generation.abort();
+    which.closing.abort();
     const closing = (async () => {
       await flushCommits(which);
       await which.stream?.close();
@@ -348,7 +359,7 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
         const last = member;
         member = undefined;
         last?.stream?.pause();
-        last?.generation.abort();
+        last?.closing.abort();
         // In-flight deliveries finish (their retries stop); what they made durable is committed below.
         while (work.size > 0) await Promise.allSettled([...work]);
         if (last !== undefined) await closeMember(last);

@@ -17,6 +17,8 @@ export interface TopicLimit {
 export interface TopicLimits {
   /** The smaller of the topic's `max.message.bytes` (read with describe-configs, cached) and `maxMessageBytes`. */
   get(topic: string): Promise<TopicLimit>;
+  /** What is known now for `topic` (read and still fresh), without asking the broker. */
+  peek(topic: string): TopicLimit | undefined;
   /** Forgets what was read for `topic` (the broker refused a batch under it: the limit may have changed). */
   forget(topic: string): void;
 }
@@ -55,6 +57,10 @@ export function createTopicLimits(
         reading.set(topic, pending);
       }
       return pending;
+    },
+    peek(topic) {
+      const cached = cache.get(topic);
+      return cached !== undefined && cached.until > now() ? cached.limit : undefined;
     },
     forget(topic) {
       cache.delete(topic);
