@@ -101,7 +101,7 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || fail "run as root (apt, debootstrap and buildah need it)"
 command -v node >/dev/null || fail "node is needed on the host (the receiver and the Kafka producer)"
-[ -d node_modules/kafkajs ] || fail "run npm ci first: the Kafka producer uses kafkajs from node_modules"
+[ -d node_modules/@platformatic/kafka ] || fail "run npm ci first: the Kafka producer uses @platformatic/kafka from node_modules"
 ensure_packages buildah curl
 
 if [ -n "${HOOKYARD_SMOKE_SKIP_BUILD:-}" ] && buildah inspect --type image "$image" >/dev/null 2>&1; then
