@@ -71,10 +71,10 @@ export function runWatched(
       if (options.group === true && child.pid !== undefined && !done) process.kill(-child.pid, signal);
       else child.kill(signal);
     },
-    waitForLine(pattern, timeoutMs = 20_000) {
+    waitForLine(pattern, timeoutMs = 60_000) {
       return waitForLineFrom(pattern, timeoutMs, 0, 0);
     },
-    waitForNewLine(pattern, timeoutMs = 20_000) {
+    waitForNewLine(pattern, timeoutMs = 60_000) {
       // From the last complete line on, so a line being written right now still counts.
       return waitForLineFrom(pattern, timeoutMs, out.lastIndexOf("\n") + 1, err.lastIndexOf("\n") + 1);
     },

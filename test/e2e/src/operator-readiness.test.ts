@@ -83,7 +83,7 @@ describe("readiness per function: a source's broker down leaves ingress and inge
     );
 
     await proxy.down();
-    await hookyard.waitForNewLine(/"component":"source:orders".*"msg":"source unhealthy"/);
+    await hookyard.waitForNewLine(/"component":"source:orders".*"message":"source unhealthy"/);
     const during = await readiness();
     assert.equal(during.status, 200, JSON.stringify(during.body));
     assert.equal(during.body.ready, true);
@@ -121,7 +121,7 @@ describe("readiness per function: a source's broker down leaves ingress and inge
     });
 
     await proxy.up();
-    await hookyard.waitForNewLine(/"component":"source:orders".*"msg":"source healthy again"/);
+    await hookyard.waitForNewLine(/"component":"source:orders".*"message":"source healthy again"/);
     assert.equal(sourceStatus((await readiness()).body)?.ok, true);
     assert.equal(await componentUp(), "1");
   });
