@@ -152,7 +152,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   ingest: {
     enabled: {
-      doc: "Serve the HTTP ingest API (POST /v1/events) so services can publish events over HTTP.",
+      doc: "Serve the HTTP ingest API (POST /v1/events, /v1/events/batch; see docs/ingest.md) so services can publish events over HTTP.",
       format: Boolean,
       default: false,
     },
@@ -361,7 +361,7 @@ export const endpointSchema: Schema<EndpointSettings> = {
     },
     retry: {
       schedule: {
-        doc: "Delay before each retry; its length is the number of retries. Exhausted deliveries go to the dead-letter set.",
+        doc: "Delay before each attempt, the first included (0 = at once): its length is the number of attempts, so the default makes 10 attempts (1 + 9 retries) over about 3 days. After the last attempt fails the delivery goes to the dead-letter set.",
         format: durationListFormat,
         default: [...retry.scheduleMs],
       },

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createEnvelope, type Envelope, HookyardError, isSafeHeaderValue } from "@hookyard/core";
+import { INGEST_EVENT_FIELD_NAMES } from "./event-fields.js";
 import { jsonDepthExceeds } from "./json-depth.js";
 
 /** What the ingest API refuses besides malformed events (docs/ingest.md). */
@@ -44,11 +45,9 @@ export function parseIngestBatch(body: Buffer, maxEvents: number, limits: Ingest
   return parsed.events;
 }
 
-const KNOWN_FIELDS = new Set(["id", "type", "data", "dataBase64", "contentType", "key", "subject", "time", "headers"]);
-
 export function fromStructured(value: unknown, where: string, limits: IngestLimits): Envelope {
   if (!isRecord(value)) throw invalid(`${where} must be a JSON object`);
-  const unknown = Object.keys(value).filter((key) => !KNOWN_FIELDS.has(key));
+  const unknown = Object.keys(value).filter((key) => !INGEST_EVENT_FIELD_NAMES.has(key));
   if (unknown.length > 0) throw invalid(`${where} has unknown field(s): ${unknown.join(", ")}`);
   const type = headerSafeString(value, "type", where);
   if (type === undefined) throw invalid(`${where}.type is required (a string such as "invoice.paid")`);
