@@ -73,7 +73,7 @@ export function translateKafkaError(error: unknown, what: string): HookyardError
   // The driver reports a topic missing from the metadata as its own error, "Unknown topic <name>.".
   const unknownTopic = nodes.some((node) => node.code === "PLT_KFK_USER" && /^Unknown topic /.test(node.message ?? ""));
   if (unknownTopic || ids.has("UNKNOWN_TOPIC_OR_PARTITION") || ids.has("UNKNOWN_TOPIC_ID")) {
-    return new HookyardError("TOPIC_NOT_FOUND", `${what}: the topic does not exist (${detail})`, {
+    return new HookyardError("RESOURCE_NOT_FOUND", `${what}: the topic does not exist (${detail})`, {
       retryable: true,
       cause: error,
     });

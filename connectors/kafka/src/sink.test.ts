@@ -69,7 +69,7 @@ describe("kafka sink", () => {
           [2, `${tag}-2`],
         ],
       );
-      assert.equal(failed[0]?.code, "TOPIC_NOT_FOUND");
+      assert.equal(failed[0]?.code, "RESOURCE_NOT_FOUND");
       assert.equal(failed[1]?.code, "MESSAGE_TOO_LARGE");
       assert.match(failed[1]?.message ?? "", /is 2\d{3} bytes .* over the 1024-byte limit .*maxMessageBytes/);
       await assertExactlyOnce(good, [`${tag}-0`, `${tag}-3`]);
@@ -191,7 +191,7 @@ describe("kafka sink", () => {
 
   it("check() reports a missing constant topic; an unknown template placeholder is a config error", async () => {
     const topic = uniqueName("sink-missing");
-    await assert.rejects(checkKafkaSink(sinkConfig({ topic }), createTestContext()), { code: "TOPIC_NOT_FOUND" });
+    await assert.rejects(checkKafkaSink(sinkConfig({ topic }), createTestContext()), { code: "RESOURCE_NOT_FOUND" });
     assert.throws(() => createKafkaSink(sinkConfig({ topic: "x.{nope}" }), createTestContext()), {
       code: "CONFIG_INVALID",
     });

@@ -99,7 +99,7 @@ export function createRedisStreamsSource(config: RedisStreamsSourceConfig, ctx: 
 
   return {
     async start(deliver) {
-      if (running) throw new HookyardError("SOURCE_STARTED", "the source is already started");
+      if (running) throw new HookyardError("SOURCE_STATE", "the source is already started");
       // RESP2: the raw XAUTOCLAIM / XREADGROUP replies below are read in their RESP2 shape (ioredis 6 speaks RESP3
       // by default, where XREADGROUP's reply is a map that callBuffer hands back flattened).
       redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: null, protocol: 2 });

@@ -6,6 +6,7 @@ import { HookyardError } from "@hookyard/core";
 import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { schemaCommand } from "./cli/schema-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { USAGE } from "./cli/usage.js";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   start: startCommand,
   validate: validateCommand,
   describe: describeCommand,
+  schema: schemaCommand,
   send: sendCommand,
 };
 
@@ -95,6 +97,11 @@ function parse(argv: readonly string[]) {
   });
 }
 
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+  throw error;
+}
+
 function version(): string {
   const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
     version: string;
@@ -104,6 +111,9 @@ function version(): string {
 
 /** Runs the CLI on this process's arguments and streams, and ends the process with its exit code. */
 export async function main(): Promise<void> {
+  // `hookyard validate -c f | head`: the reader leaving is not an error of ours. Output stops; the command still
+  // finishes and exits with its own code.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", ignoreClosedReader);
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

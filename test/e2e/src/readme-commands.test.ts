@@ -18,6 +18,7 @@ const README_LINES = {
   describe: "npx hookyard describe [CONNECTOR]",
   send: `npx hookyard send --type order.created --data '{"id":1}' --api-key dev-ingest-key`,
   help: "npx hookyard --help",
+  schema: "npx hookyard schema > hookyard.schema.json",
 } as const;
 
 /** A fresh copy of the checkout: the files git tracks (as they are in the working tree) and untracked, unignored ones. */
@@ -62,7 +63,7 @@ describe("the README's commands, run literally in a fresh copy of the repository
     for (const line of Object.values(README_LINES)) assert.ok(readme.includes(line), `README.md lacks: ${line}`);
   });
 
-  it("npx hookyard --help, validate and describe work right after npm ci", async () => {
+  it("npx hookyard --help, validate, describe and schema work right after npm ci", async () => {
     const help = await sh(README_LINES.help, clone);
     assert.match(help.stdout, /Usage:/);
     copyFileSync(join(clone, "config/hookyard.example.yaml"), join(clone, "hookyard.yaml"));
@@ -71,6 +72,9 @@ describe("the README's commands, run literally in a fresh copy of the repository
     assert.match(reference.stdout, /server\.port/);
     const kafka = await sh(README_LINES.describe.replace("[CONNECTOR]", "kafka"), clone);
     assert.match(kafka.stdout, /brokers/);
+    await sh(README_LINES.schema, clone);
+    const schema = JSON.parse(readFileSync(join(clone, "hookyard.schema.json"), "utf8")) as { $schema?: string };
+    assert.match(schema.$schema ?? "", /json-schema\.org/);
   });
 
   it("npm start runs the demo; npx hookyard send gets an event delivered; Ctrl-C stops it", async () => {

@@ -73,7 +73,7 @@ describe("loadConfig: a valid file", () => {
   it("round-trips into the typed config with defaults applied", async () => {
     const config = await loadConfigText(FULL, "hookyard.yaml", options);
     assert.deepEqual(config.server, { host: "0.0.0.0", port: 9090, shutdownGraceMs: 10_000 });
-    assert.deepEqual(config.log, { level: "debug", format: "json" });
+    assert.deepEqual(config.log, { level: "debug", format: "json", requests: "info" });
     assert.deepEqual(config.redis, {
       mode: "standalone",
       url: "redis://:hunter2-password@redis.internal:6379/0",
@@ -84,6 +84,7 @@ describe("loadConfig: a valid file", () => {
       apiKeys: ["ingest-key-0123456789"],
       maxBodyBytes: 2 * 1024 * 1024,
       maxBatchEvents: 100,
+      maxJsonDepth: 64,
     });
     assert.deepEqual(config.egress, {
       allowCidrs: ["10.0.0.0/8", "::1/128"],
@@ -139,7 +140,13 @@ describe("loadConfig: a valid file", () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
     assert.deepEqual(config.server, { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000 });
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
-    assert.deepEqual(config.ingest, { enabled: false, apiKeys: [], maxBodyBytes: 1_048_576, maxBatchEvents: 100 });
+    assert.deepEqual(config.ingest, {
+      enabled: false,
+      apiKeys: [],
+      maxBodyBytes: 1_048_576,
+      maxBatchEvents: 100,
+      maxJsonDepth: 64,
+    });
     assert.equal(config.egress.timeoutMs, DEFAULT_ENDPOINT_POLICY.timeoutMs);
     assert.deepEqual(config.sources, []);
   });
@@ -188,10 +195,8 @@ describe("loadConfig: a valid file", () => {
       endpoints: { secrets: unknown; headers: Record<string, string> }[];
       sources: { config: Record<string, unknown> }[];
     };
-    assert.deepEqual(redacted.endpoints[0]?.secrets, [
-      { secret: "[redacted]" },
-      { secret: "[redacted]", expiresAt: "[redacted]" },
-    ]);
+    // As the file writes them: a plain string, then an object with an expiry.
+    assert.deepEqual(redacted.endpoints[0]?.secrets, ["[redacted]", { secret: "[redacted]", expiresAt: "[redacted]" }]);
     assert.equal(redacted.endpoints[0]?.headers["x-tenant"], "acme", "ordinary values stay readable");
     assert.equal(redacted.endpoints[0]?.headers.authorization, "[redacted]");
     assert.equal(redacted.sources[0]?.config.topic, "orders");
@@ -295,7 +300,7 @@ const broken: [string, string, string[]][] = [
   [
     "a value for a group",
     "log: debug\n",
-    ['bad.yaml: log: expected an object with the keys level, format, found "debug"'],
+    ['bad.yaml: log: expected an object with the keys level, format, requests, found "debug"'],
   ],
   [
     "an object for a value",

@@ -37,7 +37,7 @@ export type LogFormat = "auto" | "json" | "pretty";
 /** The top level, without the lists (endpoints, subscriptions, sources, sinks), which have their own schemas. */
 export interface RuntimeSettings {
   server: { host: string; port: number; shutdownGrace: number };
-  log: { level: LogLevel; format: LogFormat };
+  log: { level: LogLevel; format: LogFormat; requests: LogLevel };
   redis: {
     url: string | null;
     cluster: string[];
@@ -46,7 +46,7 @@ export interface RuntimeSettings {
     tls: boolean;
     prefix: string;
   };
-  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
+  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number; maxJsonDepth: number };
   egress: {
     allowCidrs: string[];
     proxy: string | null;
@@ -82,7 +82,16 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   log: {
     level: { doc: "Log level.", format: [...LOG_LEVELS], default: "info" },
-    format: { doc: "auto: pretty on a terminal, JSON otherwise.", format: ["auto", "json", "pretty"], default: "auto" },
+    format: {
+      doc: 'auto: pretty on a terminal, JSON otherwise. A JSON line has `level` ("info"), `severity` ("INFO", for Google Cloud Logging), `time` (ISO 8601), `message` and context fields: Loki, Cloud Logging and Datadog read it as it is.',
+      format: ["auto", "json", "pretty"],
+      default: "auto",
+    },
+    requests: {
+      doc: "Level of the one line logged per HTTP request (ingest API, admin API, dashboard, inbound webhooks): method, path without the query string, status, duration, client address; never headers or bodies. silent turns it off. Health, readiness and metrics probes are logged at debug.",
+      format: [...LOG_LEVELS],
+      default: "info",
+    },
   },
   redis: {
     url: {
@@ -136,6 +145,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 1_048_576,
     },
     maxBatchEvents: { doc: "Most events in one batch request.", format: positiveIntegerFormat, default: 100 },
+    maxJsonDepth: {
+      doc: "Deepest nesting of arrays and objects accepted in a JSON body or JSON payload (400 above): deep documents cost stack and CPU wherever they are walked (filters, the dashboard).",
+      format: positiveIntegerFormat,
+      default: 64,
+    },
   },
   delivery: {
     concurrency: {
@@ -213,7 +227,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   ingress: {
     routes: {
-      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers). Not validated yet beyond being a list of objects with unique ids; see the ingress docs.",
+      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers), each validated strictly: every route key, its verifier (secrets included) and its rules, whose targets must name a sink or an endpoint. See docs/ingress.md.",
       format: Array,
       default: [],
     },

@@ -45,13 +45,15 @@ export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
   readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
-  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
   readonly ingest: {
     readonly enabled: boolean;
     readonly apiKeys: readonly string[];
     readonly maxBodyBytes: number;
     readonly maxBatchEvents: number;
+    readonly maxJsonDepth: number;
   };
   readonly egress: {
     readonly allowCidrs: readonly string[];
@@ -81,4 +83,9 @@ export interface HookyardConfig {
   readonly ingress: { readonly routes: readonly IngressRoute[] };
   /** Key paths (as in error messages) whose values are secrets; `redactConfig` hides them. */
   readonly sensitivePaths: readonly string[];
+  /**
+   * The config as validated, in the file's own keys with every default filled in and durations and sizes in
+   * written units: what `hookyard validate` prints (through `redactConfig`, which hides the secrets).
+   */
+  readonly shown: Readonly<Record<string, unknown>>;
 }
