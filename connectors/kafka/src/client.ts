@@ -48,8 +48,8 @@ export interface KafkaProducer {
 export interface KafkaGroupConsumer {
   /** Joins the group and starts fetching from the committed offsets (fallback: `fromBeginning`). */
   consume(): Promise<KafkaMessageStream>;
-  /** The group generation this member is in; records fetched in an older one are stale. */
-  readonly generationId: number;
+  /** Whether this member holds the partition now (a revoked partition's late commit would move its new owner back). */
+  isAssigned(topic: string, partition: number): boolean;
   /** Called after each (re)join with the assigned partitions. */
   onJoin(listener: (join: { memberId: string; generationId: number; assignment: unknown }) => void): void;
   /** Called when the group membership fails for good (the consumer must be recreated). */
@@ -189,8 +189,8 @@ export function createKafkaConsumer(config: KafkaSourceConfig, logger: Logger): 
         maxBytesPerPartition: 1024 * 1024,
         highWaterMark: Math.max(64, Math.min(config.maxInFlight, 1024)),
       }),
-    get generationId() {
-      return consumer.generationId;
+    isAssigned(topic, partition) {
+      return (consumer.assignments ?? []).some((a) => a.topic === topic && a.partitions.includes(partition));
     },
     onJoin(listener) {
       consumer.on("consumer:group:join", (event) =>

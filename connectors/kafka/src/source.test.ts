@@ -135,6 +135,53 @@ describe("kafka source", () => {
     }
   });
 
+  it("a second member joining mid-stream gets partitions; every message is delivered and committed", async () => {
+    const topic = await clients.createTopic("rebalance", 4);
+    const groupId = uniqueName("rebalance-group");
+    const tag = runTag();
+    const count = 400;
+    await clients.publish(
+      topic,
+      Array.from({ length: count }, (_, i) => conformanceMessage(tag, i, { key: `k${i % 16}` })),
+    );
+    // The first member holds its deliveries until the second has joined: a member with work in flight must not
+    // keep the group from rebalancing (the driver heartbeats in the background).
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = createRecordingDeliver(() => gate);
+    const second = createRecordingDeliver();
+    const a = createKafkaSource(testSourceConfig(topic, groupId, { maxInFlight: 8 }), createTestSourceContext());
+    const b = createKafkaSource(testSourceConfig(topic, groupId, { maxInFlight: 8 }), createTestSourceContext());
+    try {
+      await a.start(first.deliver);
+      await waitUntil("the first member to hold deliveries", () => (first.calls.length > 0 ? true : undefined));
+      await b.start(second.deliver);
+      release();
+      const delivered = () => new Set([...first.resolved, ...second.resolved].map((e) => e.id));
+      // The first member delivers what it fetched before the rebalance (nothing fetched is dropped); the second
+      // starts its partitions at their committed offsets (none: the first committed nothing while held).
+      await waitUntil("every message delivered, the second member consuming partitions of its own", () =>
+        delivered().size === count && second.resolved.length > 0 ? true : undefined,
+      );
+    } finally {
+      release();
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    try {
+      const committed = await committedOffsets(groupId, topic);
+      const total = Object.values(committed).reduce((sum, offset) => sum + Number(offset), 0);
+      assert.equal(
+        total,
+        await clients.recordCount(topic),
+        `every partition committed to its end: ${JSON.stringify(committed)}`,
+      );
+    } finally {
+      await clients.deleteTopic(topic);
+    }
+  });
+
   it("logs no warning or error on a normal start, consumption and stop", async () => {
     const topic = await clients.createTopic("quiet", 2);
     const groupId = uniqueName("quiet-group");

@@ -32,7 +32,12 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
 const UNCOMMITTED_PER_SLOT = 16;
 const REJOIN_IDS = ["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "NOT_COORDINATOR"];
 
-type Commit = () => unknown;
+interface Commit {
+  readonly topic: string;
+  readonly partition: number;
+  /** Commits the offset after this message (the driver's `message.commit`). */
+  readonly send: () => unknown;
+}
 
 type Prepared =
   | { readonly message: SourceMessage; readonly envelope: Envelope; readonly offset: bigint }
@@ -201,7 +206,11 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     const markDone = () => {
       if (from.partitions.get(partitionKey) !== offsets) return; // a newer fetch sequence commits for itself
       const before = offsets.pending;
-      const commit = offsets.complete(message.offset, message.commit);
+      const commit = offsets.complete(message.offset, {
+        topic: message.topic,
+        partition: message.partition,
+        send: message.commit,
+      });
       from.uncommitted -= before - offsets.pending;
       if (commit !== undefined) from.toCommit.set(partitionKey, commit);
     };
@@ -298,12 +307,13 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
   /** Sends the newest done prefix of each partition (the driver coalesces commits and keeps them monotonic). */
   async function flushCommits(from: Member): Promise<void> {
     if (from.toCommit.size === 0) return;
-    const commits = [...from.toCommit.values()];
+    // A partition revoked in a rebalance is not committed here any more: its new owner commits it.
+    const commits = [...from.toCommit.values()].filter((c) => from.consumer.isAssigned(c.topic, c.partition));
     from.toCommit.clear();
     await Promise.all(
       commits.map(async (commit) => {
         try {
-          await commit();
+          await commit.send();
         } catch (error) {
           const rejoin = REJOIN_IDS.some((id) => kafkaErrorIds(error).has(id));
           if (rejoin) logger.debug({ err: error }, "kafka offset commit refused during a rebalance");

@@ -100,6 +100,8 @@ export function createKafkaTestClients() {
     async publish(topic: string, messages: readonly TestMessage[]): Promise<void> {
       producer ??= new Producer({
         ...base,
+        // Idempotent: a produce retried under load must not write its records twice.
+        idempotent: true,
         partitioner: (message, key) => compatibilityPartitioner(message, key),
         serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
       });
