@@ -3,6 +3,12 @@ export { keyId } from "./auth/admin-keys.js";
 export type { PortalClaims, PortalTokens } from "./auth/portal-token.js";
 export { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
 export type { Principal } from "./auth/principal.js";
+export type { EventType, JsonSchema, PayloadValidation, StoredEventType } from "./catalogue/event-type.js";
+export { EVENT_TYPE_NAME, PAYLOAD_VALIDATIONS } from "./catalogue/event-type.js";
+export type { PayloadProblem, PayloadValidator } from "./catalogue/payload-validator.js";
+export { createPayloadValidator } from "./catalogue/payload-validator.js";
+export type { SchemaCompiler, SchemaProblem } from "./catalogue/schema-compiler.js";
+export { createSchemaCompiler, jsonPathOf } from "./catalogue/schema-compiler.js";
 export type { AdminDependencies, AdminLogger, AdminSettings } from "./deps.js";
 export { openApiDocument } from "./openapi.js";
 export type { AdminRoutes } from "./register-admin-routes.js";
@@ -13,6 +19,7 @@ export type {
   EndpointRegistry,
   EndpointRegistryOptions,
   ManagedEndpoint,
+  ManagedEventType,
   ManagedSubscription,
 } from "./state/endpoint-registry.js";
 export { createEndpointRegistry } from "./state/endpoint-registry.js";

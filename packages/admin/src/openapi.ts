@@ -200,6 +200,62 @@ export function openApiDocument(): Schema {
           endpointParam,
         ),
       },
+      "/event-types": {
+        get: op(
+          "The event-type catalogue (everyone may read it)",
+          "event types",
+          { "200": json(list(ref("EventType"))) },
+          {
+            parameters: [
+              queryParam("group", "Only this group"),
+              queryParam("includeDeprecated", "false hides deprecated types", {
+                type: "string",
+                enum: ["true", "false"],
+              }),
+            ],
+          },
+        ),
+        post: op(
+          "Add an event type (operators only); its schema must compile and its example match it",
+          "event types",
+          {
+            "201": json(ref("EventType"), "Created"),
+            "403": { $ref: "#/components/responses/Error" },
+            "409": { $ref: "#/components/responses/Error" },
+          },
+          { requestBody: body(ref("EventTypeInput")) },
+        ),
+      },
+      "/event-types/{name}": {
+        get: op(
+          "An event type with its schema and example",
+          "event types",
+          { "200": json(ref("EventType")) },
+          {
+            parameters: [pathId("name")],
+          },
+        ),
+        patch: op(
+          "Change an API-created event type (operators only; null clears a field)",
+          "event types",
+          {
+            "200": json(ref("EventType")),
+            "403": { $ref: "#/components/responses/Error" },
+            "409": { $ref: "#/components/responses/Error" },
+          },
+          { parameters: [pathId("name")], requestBody: body(ref("EventTypeInput")) },
+        ),
+        delete: op(
+          "Delete an API-created event type (operators only)",
+          "event types",
+          {
+            "204": { description: "Deleted" },
+            "403": { $ref: "#/components/responses/Error" },
+            "409": { $ref: "#/components/responses/Error" },
+          },
+          { parameters: [pathId("name")] },
+        ),
+      },
       "/deliveries": {
         get: op(
           "The delivery log, newest first; a page may be short and still have a nextCursor",
@@ -373,6 +429,34 @@ export function openApiDocument(): Schema {
             keyId: str(),
             owner: str(),
             expiresAt: time,
+          },
+        },
+        EventType: {
+          type: "object",
+          required: ["name", "description", "deprecated", "validation", "source"],
+          properties: {
+            name: str("The envelope type, exact"),
+            description: str(),
+            group: str(),
+            schema: { type: "object", description: "JSON Schema of the payload (2020-12, or draft-07 by $schema)" },
+            example: { description: "An example payload" },
+            deprecated: { type: "boolean" },
+            validation: { type: "string", enum: ["reject", "warn", "off"] },
+            source: { type: "string", enum: ["config", "api"] },
+            createdAt: time,
+            updatedAt: time,
+          },
+        },
+        EventTypeInput: {
+          type: "object",
+          properties: {
+            name: str("Required on create; letters, digits and . _ : -"),
+            description: str(),
+            group: { type: ["string", "null"] },
+            schema: { type: ["object", "null"] },
+            example: {},
+            deprecated: { type: "boolean" },
+            validation: { type: "string", enum: ["reject", "warn", "off"] },
           },
         },
         Endpoint: {

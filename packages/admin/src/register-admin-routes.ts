@@ -11,6 +11,7 @@ import { createReplayJobs, type ReplayJobs } from "./replay/replay-jobs.js";
 import { createRouteContext } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/delivery-routes.js";
 import { registerEndpointRoutes } from "./routes/endpoint-routes.js";
+import { registerEventTypeRoutes } from "./routes/event-type-routes.js";
 import { registerOperatorRoutes } from "./routes/operator-routes.js";
 import { registerSubscriptionRoutes } from "./routes/subscription-routes.js";
 import { createAuditLog } from "./state/audit-log.js";
@@ -105,6 +106,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
 
       registerEndpointRoutes(scope, context);
       registerSubscriptionRoutes(scope, context);
+      registerEventTypeRoutes(scope, context);
       registerDeliveryRoutes(scope, context);
       registerOperatorRoutes(scope, context);
     },

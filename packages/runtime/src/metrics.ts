@@ -13,6 +13,8 @@ export interface Metrics {
   readonly attemptSeconds: Histogram<"endpoint">;
   /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
   readonly ingressRequests: Counter<"route" | "outcome">;
+  /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
+  readonly payloadSchemaFailures: Counter<"source" | "type" | "mode">;
   /**
    * Reads queue depth, in-flight, dead letters and breaker states from the store when Prometheus scrapes, so
    * they cost nothing between scrapes and agree across instances sharing one Redis.
@@ -107,6 +109,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "hookyard_ingress_requests_total",
       help: "Inbound webhook requests by ingress route and outcome",
       labelNames: ["route", "outcome"],
+      registers,
+    }),
+    payloadSchemaFailures: new Counter({
+      name: "hookyard_payload_schema_failures_total",
+      help: "Payloads not matching their event type's JSON Schema, by source, type and validation mode",
+      labelNames: ["source", "type", "mode"],
       registers,
     }),
     attemptSeconds: new Histogram({

@@ -1,5 +1,6 @@
 import type { Endpoint } from "@hookyard/core";
 import type { SchedulerStore } from "@hookyard/scheduler";
+import type { EventType, StoredEventType } from "../catalogue/event-type.js";
 import type { AdminStorage } from "./admin-storage.js";
 import type { AdminSubscription, StoredEndpoint, StoredSubscription } from "./records.js";
 
@@ -18,16 +19,25 @@ export interface ManagedSubscription extends AdminSubscription {
   readonly source: "config" | "api" | "endpoint";
 }
 
+/** An event type of the catalogue: from the config file (read-only) or created through the API. */
+export interface ManagedEventType extends EventType {
+  readonly source: "config" | "api";
+  readonly createdAt?: number;
+  readonly updatedAt?: number;
+}
+
 export interface EndpointRegistryOptions {
   readonly configEndpoints: readonly Endpoint[];
   readonly configSubscriptions: readonly AdminSubscription[];
+  /** The config file's `eventTypes` (default none). */
+  readonly configEventTypes?: readonly EventType[];
   readonly storage: AdminStorage;
   /** API-created endpoints are synced into it (policies) whenever they change. */
   readonly store: Pick<SchedulerStore, "syncEndpoints">;
 }
 
 /**
- * Every endpoint and subscription, config and API-created alike, served synchronously from memory (the worker
+ * Every endpoint, subscription and catalogue event type, config and API-created alike, served synchronously from memory (the worker
  * looks endpoints up per delivery, the router per event) and reloaded from storage when its version changes:
  * at once after a local write, and by `watch` polling for writes of other instances.
  */
@@ -52,6 +62,12 @@ export interface EndpointRegistry {
   updateEndpoint(record: StoredEndpoint): Promise<boolean>;
   putSubscription(record: StoredSubscription, create: boolean): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
+  /** The event-type catalogue, sorted by name. */
+  eventTypes(): readonly ManagedEventType[];
+  eventType(name: string): ManagedEventType | undefined;
+  /** False when the name belongs to a config type, or (create) exists / (replace) does not exist. */
+  putEventType(record: StoredEventType, create: boolean): Promise<boolean>;
+  deleteEventType(name: string): Promise<boolean>;
   /** Called after every change, local or noticed by refresh (the runtime rebuilds its router). */
   onChange(listener: () => void): () => void;
 }
@@ -65,6 +81,10 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     ...s,
     source: "config",
   }));
+  const configTypes = new Map<string, ManagedEventType>(
+    (options.configEventTypes ?? []).map((type) => [type.name, { ...type, source: "config" }]),
+  );
+  let eventTypes = new Map<string, ManagedEventType>(configTypes);
   let managed = new Map<string, ManagedEndpoint>(fromConfig);
   let subscriptions: ManagedSubscription[] = [...configSubscriptions];
   let version: string | undefined;
@@ -72,7 +92,16 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
 
   async function reload(): Promise<void> {
     const seen = await storage.version();
-    const [stored, storedSubscriptions] = await Promise.all([storage.listEndpoints(), storage.listSubscriptions()]);
+    const [stored, storedSubscriptions, storedTypes] = await Promise.all([
+      storage.listEndpoints(),
+      storage.listSubscriptions(),
+      storage.listEventTypes(),
+    ]);
+    const nextTypes = new Map(configTypes);
+    for (const type of storedTypes) {
+      if (!nextTypes.has(type.name)) nextTypes.set(type.name, { ...type, source: "api" });
+    }
+    eventTypes = new Map([...nextTypes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
     const next = new Map(fromConfig);
     for (const record of stored) {
       // A config endpoint wins over an API one of the same id (the API refuses to create such ids).
@@ -151,6 +180,16 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     },
     async deleteSubscription(id) {
       return written(await storage.deleteSubscription(id));
+    },
+    eventTypes: () => [...eventTypes.values()],
+    eventType: (name) => eventTypes.get(name),
+    async putEventType(record, create) {
+      if (configTypes.has(record.name)) return false;
+      return written(await storage.putEventType(record, create));
+    },
+    async deleteEventType(name) {
+      if (configTypes.has(name)) return false;
+      return written(await storage.deleteEventType(name));
     },
     onChange(listener) {
       listeners.add(listener);

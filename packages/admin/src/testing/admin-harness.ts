@@ -3,6 +3,7 @@ import { DEFAULT_ENDPOINT_POLICY, type Endpoint, type EndpointPolicy } from "@ho
 import { createEmbeddedStore, createRedisStore, type DeliveryLogStore } from "@hookyard/scheduler";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { EventType } from "../catalogue/event-type.js";
 import type { AdminSettings } from "../deps.js";
 import { type AdminRoutes, registerAdminRoutes } from "../register-admin-routes.js";
 import type { AdminStorage } from "../state/admin-storage.js";
@@ -52,6 +53,7 @@ export async function openAdminHarness(
   options: {
     configEndpoints?: readonly Endpoint[];
     configSubscriptions?: readonly AdminSubscription[];
+    configEventTypes?: readonly EventType[];
     rejectedOrigins?: readonly string[];
     defaultPolicy?: EndpointPolicy;
   } = {},
@@ -72,6 +74,7 @@ export async function openAdminHarness(
   const registry = createEndpointRegistry({
     configEndpoints,
     configSubscriptions: options.configSubscriptions ?? [],
+    configEventTypes: options.configEventTypes ?? [],
     storage,
     store,
   });

@@ -21,6 +21,11 @@ export const idFormat = describedFormat("an id of letters, digits and . _ : - (u
   isString(value) ? ID.test(value) : false,
 );
 
+export const eventTypeNameFormat = describedFormat(
+  "an event type of letters, digits and . _ : - (up to 256 characters, no globs)",
+  (value) => isString(value) && /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,255}$/.test(value),
+);
+
 export const idListFormat = describedListFormat(
   "a non-empty list of ids",
   { expected: idFormat.expected, check: (item) => isString(item) && ID.test(item) },

@@ -1,3 +1,4 @@
+import { createSchemaCompiler, type EventType, type SchemaCompiler } from "@hookyard/admin";
 import {
   type ConnectorDefinition,
   compileEnvelopeMapping,
@@ -24,7 +25,9 @@ import { ConfigValidationError } from "./problems.js";
 import { type ParsedFile, parseConfigText, readConfigFile } from "./read-config-file.js";
 import {
   type ConnectorEntrySettings,
+  type EventTypeSettings,
   endpointSchema,
+  eventTypeSchema,
   LIST_KEYS,
   type RuntimeSettings,
   runtimeSchema,
@@ -96,6 +99,8 @@ async function validateConfig(
     buildEndpoint(item, index, settings, problems, sensitivePaths),
   );
   const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems));
+  const compiler = createSchemaCompiler();
+  const eventTypes = lists.eventTypes.map((item, index) => buildEventType(item, index, compiler, problems));
   const connectors = createConnectorCache(options.resolveConnector);
   const sources = await Promise.all(
     lists.sources.map((item, index) =>
@@ -106,7 +111,10 @@ async function validateConfig(
     lists.sinks.map((item, index) => buildConnectorEntry("sinks", item, index, connectors, problems, sensitivePaths)),
   );
 
-  for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
+  for (const list of LIST_KEYS) {
+    if (list !== "eventTypes") checkUniqueIds(list, lists[list], problems);
+  }
+  checkUniqueNames(lists.eventTypes, problems);
   checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
   checkLeaseCoversTimeouts(settings.delivery.lease, endpoints as Endpoint[], problems);
   checkTargetNamespaces(lists.sinks, lists.endpoints, problems);
@@ -139,6 +147,7 @@ async function validateConfig(
     delivery: { concurrency: settings.delivery.concurrency, leaseMs: settings.delivery.lease },
     endpoints: endpoints as Endpoint[],
     subscriptions: subscriptions as Subscription[],
+    eventTypes: eventTypes as EventType[],
     sources: sources as SourceEntry[],
     sinks: sinks as SinkEntry[],
     ingress: { routes },
@@ -290,6 +299,75 @@ function checkSpec(compile: () => unknown, segments: Segments, problems: Problem
     const path = separator === -1 ? pathText(segments) : error.message.slice(0, separator);
     problems.addWithPath(path, segments, expected ?? "a valid value", found ?? error.message);
     return false;
+  }
+}
+
+/**
+ * One catalogue entry. Its schema is compiled here (strictly) and the example checked against it, so a typo in
+ * a schema fails `hookyard validate` with the key path inside the schema instead of accepting every payload.
+ */
+function buildEventType(
+  item: unknown,
+  index: number,
+  compiler: SchemaCompiler,
+  problems: ProblemCollector,
+): EventType | undefined {
+  const at: Segments = ["eventTypes", index];
+  const { value, ok } = validateSection<EventTypeSettings>(eventTypeSchema, item, at, problems, ["schema", "example"]);
+  const raw = isPlainObject(item) ? item : {};
+  const schema = raw.schema ?? null;
+  const example = raw.example ?? null;
+  let schemaOk = true;
+  if (schema !== null) {
+    if (!isPlainObject(schema)) {
+      problems.add([...at, "schema"], "a JSON Schema object", describeValue(schema));
+      schemaOk = false;
+    } else {
+      const compiled = compiler.compile(schema);
+      if ("problem" in compiled) {
+        const inside = compiled.problem.path
+          .split("/")
+          .slice(1)
+          .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
+        problems.add([...at, "schema", ...inside], "a valid JSON Schema", compiled.problem.message);
+        schemaOk = false;
+      } else if (example !== null && !compiled.validate(example)) {
+        const error = compiled.validate.errors?.[0];
+        const inside = (error?.instancePath ?? "").split("/").slice(1);
+        problems.add(
+          [...at, "example", ...inside],
+          "an example that matches the schema",
+          `one that ${error?.message ?? "does not"}`,
+        );
+        schemaOk = false;
+      }
+    }
+  }
+  if (!ok || !schemaOk) return undefined;
+  return {
+    name: value.name,
+    description: value.description,
+    ...(value.group === null ? {} : { group: value.group }),
+    ...(schema === null ? {} : { schema: schema as Record<string, unknown> }),
+    ...(example === null ? {} : { example }),
+    deprecated: value.deprecated,
+    validation: value.validation,
+  };
+}
+
+function checkUniqueNames(items: readonly unknown[], problems: ProblemCollector): void {
+  const first = new Map<string, number>();
+  for (const [index, item] of items.entries()) {
+    const name = isPlainObject(item) && typeof item.name === "string" ? item.name : undefined;
+    if (name === undefined) continue;
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, index);
+    else
+      problems.add(
+        ["eventTypes", index, "name"],
+        "a unique name",
+        `${JSON.stringify(name)}, already used by eventTypes[${earlier}]`,
+      );
   }
 }
 

@@ -4,6 +4,7 @@ import {
   apiKeyListFormat,
   cidrListFormat,
   durationListFormat,
+  eventTypeNameFormat,
   fractionFormat,
   frameAncestorListFormat,
   hostPortListFormat,
@@ -64,7 +65,7 @@ export interface RuntimeSettings {
 }
 
 /** Keys of the file that hold lists validated item by item. */
-export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks"] as const;
+export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks", "eventTypes"] as const;
 
 export const runtimeSchema: Schema<RuntimeSettings> = {
   server: {
@@ -427,4 +428,55 @@ export const sinkEntrySchema: Schema<Omit<ConnectorEntrySettings, "mapping">> = 
   },
   enabled: { doc: "A disabled sink is not started.", format: Boolean, default: true },
   config: { doc: "The connector's own settings; see its section below.", format: Object, default: {} },
+};
+
+export interface EventTypeSettings {
+  name: string;
+  description: string;
+  group: string | null;
+  schema: unknown;
+  example: unknown;
+  deprecated: boolean;
+  validation: "reject" | "warn" | "off";
+}
+
+export const eventTypeSchema: Schema<EventTypeSettings> = {
+  name: {
+    doc: 'The event type, exactly as envelopes carry it (e.g. "invoice.paid"; letters, digits and . _ : -, no globs).',
+    format: eventTypeNameFormat,
+    default: null,
+  },
+  description: {
+    doc: "What the event means, shown in the customer portal (Markdown-free text).",
+    format: String,
+    default: "",
+  },
+  group: {
+    doc: 'Groups types in the portal, e.g. "Invoices".',
+    format: optionalStringFormat,
+    default: null,
+    nullable: true,
+  },
+  schema: {
+    doc: "JSON Schema of the payload (draft 2020-12, or draft-07 when its $schema says so). `hookyard validate` checks it (strictly: unknown keywords are errors) and that the example matches it.",
+    format: Object,
+    default: null,
+    nullable: true,
+  },
+  example: {
+    doc: "An example payload (any JSON), shown in the portal and sent by its test events.",
+    format: "*",
+    default: null,
+    nullable: true,
+  },
+  deprecated: {
+    doc: "Shown as deprecated in the portal; events of the type are still accepted.",
+    format: Boolean,
+    default: false,
+  },
+  validation: {
+    doc: "Payloads of this type checked against the schema at the ingest API and the sources: reject (422 at ingest naming the failing JSON path; a source keeps the message in the rejected log and acks it), warn (accepted, logged and counted in hookyard_payload_schema_failures_total) or off.",
+    format: ["reject", "warn", "off"],
+    default: "warn",
+  },
 };

@@ -1,3 +1,4 @@
+import type { EventType } from "@hookyard/admin";
 import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
@@ -75,6 +76,8 @@ export interface HookyardConfig {
   readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
   readonly endpoints: readonly Endpoint[];
   readonly subscriptions: readonly Subscription[];
+  /** The event-type catalogue from the file (schemas compiled and checked). */
+  readonly eventTypes: readonly EventType[];
   readonly sources: readonly SourceEntry[];
   readonly sinks: readonly SinkEntry[];
   /** Inbound webhook routes, compiled by @hookyard/ingress (verifiers ready, rules compiled). */

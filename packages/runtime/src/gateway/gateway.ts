@@ -29,6 +29,7 @@ import { type Accept, createAccept } from "./accept.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
+import { createPayloadCheck } from "./payload-check.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
 
@@ -116,6 +117,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       dedupTtlMs: DEDUP_TTL_MS,
       metrics,
     });
+    // Payloads are checked against the catalogue (config and admin API types) before they are accepted.
+    const checkPayload = createPayloadCheck({
+      eventType: (name) => registry.eventType(name),
+      metrics,
+      logger: logger.child({ component: "catalogue" }),
+    });
 
     // 5. The HTTP server: health, metrics, the ingest API, inbound webhooks, the admin API.
     const server = createHttpServer({ logger, metrics, checks: () => parts.checks, accepting: () => parts.accepting });
@@ -123,6 +130,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     await registerHttpApis(server, {
       config,
       accept,
+      checkPayload,
       store,
       registry,
       adminStorage,
@@ -134,7 +142,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
 
     // 6. Sources last: nothing is consumed before it can be stored.
     for (const entry of config.sources.filter((source) => source.enabled)) {
-      parts.sources.push(await startSource(entry, { ...connectors, accept, store, metrics }));
+      parts.sources.push(await startSource(entry, { ...connectors, accept, checkPayload, store, metrics }));
     }
     parts.accepting = true;
     return runningGateway(config, { parts, server, store, metrics, accept, logger });
@@ -165,6 +173,7 @@ async function openRegistry(
   const registry = createEndpointRegistry({
     configEndpoints: config.endpoints,
     configSubscriptions: config.subscriptions,
+    configEventTypes: config.eventTypes,
     storage,
     store,
   });

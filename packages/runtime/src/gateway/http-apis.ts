@@ -10,11 +10,13 @@ import { openIngressState } from "../ingress-wiring/open-ingress-state.js";
 import type { Metrics } from "../metrics.js";
 import { sinkEndpointId } from "../sinks/sink-endpoints.js";
 import type { Accept } from "./accept.js";
+import type { PayloadCheck } from "./payload-check.js";
 import type { Teardown } from "./teardown.js";
 
 export interface HttpApiWiring {
   readonly config: HookyardConfig;
   readonly accept: Accept;
+  readonly checkPayload: PayloadCheck;
   readonly store: DeliveryLogStore;
   readonly registry: EndpointRegistry;
   readonly adminStorage: AdminStorage;
@@ -32,6 +34,7 @@ export async function registerHttpApis(server: FastifyInstance, wiring: HttpApiW
       maxBodyBytes: config.ingest.maxBodyBytes,
       maxBatchEvents: config.ingest.maxBatchEvents,
       accept: wiring.accept,
+      checkPayload: wiring.checkPayload,
       metrics,
     });
   }
