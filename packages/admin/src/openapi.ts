@@ -96,6 +96,32 @@ export function openApiDocument(): Schema {
           },
           { ...endpointParam, requestBody: body(ref("EndpointPatch")) },
         ),
+        delete: op(
+          "Delete an API-created endpoint. Refused (409 ENDPOINT_BUSY) while deliveries are queued or in flight, unless force=true: then they are dead-lettered with reason `endpoint deleted`. The id is never reused.",
+          "endpoints",
+          {
+            "200": json({
+              type: "object",
+              required: ["id", "deletedAt", "deadLettered", "inFlight"],
+              properties: {
+                id: str(),
+                deletedAt: time,
+                deadLettered: { type: "integer", description: "Queued deliveries that will be dead-lettered" },
+                inFlight: { type: "integer", description: "Attempts under way; a retry of theirs is dead-lettered" },
+              },
+            }),
+            "409": { $ref: "#/components/responses/Error" },
+          },
+          {
+            parameters: [
+              pathId(),
+              queryParam("force", "true: dead-letter queued deliveries instead of refusing", {
+                type: "string",
+                enum: ["true", "false"],
+              }),
+            ],
+          },
+        ),
       },
       "/endpoints/{id}/enable": {
         post: op(
@@ -362,7 +388,16 @@ export function openApiDocument(): Schema {
           "portal",
           {
             "201": json(
-              { type: "object", properties: { token: str(), owner: str(), expiresAt: time, dashboardPath: str() } },
+              {
+                type: "object",
+                properties: {
+                  token: str(),
+                  owner: str(),
+                  scope: { type: "string", enum: ["read", "manage"] },
+                  expiresAt: time,
+                  dashboardPath: str(),
+                },
+              },
               "Issued",
             ),
             "403": { $ref: "#/components/responses/Error" },
@@ -371,7 +406,11 @@ export function openApiDocument(): Schema {
             requestBody: body({
               type: "object",
               required: ["owner"],
-              properties: { owner: str(), ttlSeconds: { type: "number" } },
+              properties: {
+                owner: str(),
+                ttlSeconds: { type: "number" },
+                scope: { type: "string", enum: ["read", "manage"], description: "Default manage" },
+              },
             }),
           },
         ),
@@ -428,6 +467,7 @@ export function openApiDocument(): Schema {
             kind: { type: "string", enum: ["admin", "portal"] },
             keyId: str(),
             owner: str(),
+            scope: { type: "string", enum: ["read", "manage"] },
             expiresAt: time,
           },
         },

@@ -14,6 +14,7 @@ import { registerEndpointRoutes } from "./routes/endpoint-routes.js";
 import { registerEventTypeRoutes } from "./routes/event-type-routes.js";
 import { registerOperatorRoutes } from "./routes/operator-routes.js";
 import { registerSubscriptionRoutes } from "./routes/subscription-routes.js";
+import { createUrlSafetyCheck } from "./routes/url-safety.js";
 import { createAuditLog } from "./state/audit-log.js";
 
 export interface AdminRoutes {
@@ -40,7 +41,18 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
   });
   const principals = new WeakMap<FastifyRequest, Principal>();
   const context = createRouteContext(
-    { deps, store: deps.store, now, audit: createAuditLog(deps.storage, now), jobs, tokens },
+    {
+      deps,
+      store: deps.store,
+      now,
+      audit: createAuditLog(deps.storage, now),
+      jobs,
+      tokens,
+      checkUrl: createUrlSafetyCheck({
+        ...(deps.settings.egressAllowCidrs === undefined ? {} : { allowCidrs: deps.settings.egressAllowCidrs }),
+        ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }),
+      }),
+    },
     principals,
   );
 
@@ -96,7 +108,16 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
             const message = claims.refused === "expired" ? "the portal token has expired" : "invalid portal token";
             return sendApiError(reply, 401, claims.refused === "expired" ? "TOKEN_EXPIRED" : "UNAUTHORIZED", message);
           }
-          principals.set(request, { kind: "portal", owner: claims.owner, expiresAt: claims.expiresAt });
+          // A read-only token changes nothing: refused here, once, for every route that would.
+          if (claims.scope === "read" && request.method !== "GET" && request.method !== "HEAD") {
+            return sendApiError(reply, 403, "FORBIDDEN", "this portal link is read-only");
+          }
+          principals.set(request, {
+            kind: "portal",
+            owner: claims.owner,
+            scope: claims.scope,
+            expiresAt: claims.expiresAt,
+          });
           return;
         }
         const keyId = adminKey(presented);

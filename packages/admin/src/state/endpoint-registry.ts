@@ -2,6 +2,7 @@ import type { Endpoint } from "@hookyard/core";
 import type { SchedulerStore } from "@hookyard/scheduler";
 import type { EventType, StoredEventType } from "../catalogue/event-type.js";
 import type { AdminStorage } from "./admin-storage.js";
+import { tombstoneOf } from "./deleted-endpoint.js";
 import type { AdminSubscription, StoredEndpoint, StoredSubscription } from "./records.js";
 
 /** An endpoint as the admin API sees it: from the config file (read-only) or created through the API. */
@@ -48,7 +49,10 @@ export interface EndpointRegistry {
   refresh(): Promise<boolean>;
   /** Polls `refresh` every `intervalMs`; returns the stop function. */
   watch(intervalMs: number): () => void;
+  /** What the worker sends to: a live endpoint, or a deleted one's tombstone (its deliveries are dead-lettered). */
   get(id: string): Endpoint | undefined;
+  /** True for an API endpoint deleted through the API (its tombstone). */
+  isDeleted(id: string): boolean;
   managed(id: string): ManagedEndpoint | undefined;
   list(): readonly ManagedEndpoint[];
   /** Every endpoint, for the router and `store.syncEndpoints`. */
@@ -60,6 +64,8 @@ export interface EndpointRegistry {
   owners(): string[];
   createEndpoint(record: StoredEndpoint): Promise<boolean>;
   updateEndpoint(record: StoredEndpoint): Promise<boolean>;
+  /** Turns an API endpoint into a tombstone (its subscriptions stop routing to it at once). */
+  deleteEndpoint(id: string, at: number): Promise<boolean>;
   putSubscription(record: StoredSubscription, create: boolean): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
   /** The event-type catalogue, sorted by name. */
@@ -86,6 +92,8 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
   );
   let eventTypes = new Map<string, ManagedEventType>(configTypes);
   let managed = new Map<string, ManagedEndpoint>(fromConfig);
+  let tombstones = new Map<string, Endpoint>();
+  let storedById = new Map<string, StoredEndpoint>();
   let subscriptions: ManagedSubscription[] = [...configSubscriptions];
   let version: string | undefined;
   const listeners = new Set<() => void>();
@@ -103,18 +111,32 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     }
     eventTypes = new Map([...nextTypes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
     const next = new Map(fromConfig);
+    const nextTombstones = new Map<string, Endpoint>();
     for (const record of stored) {
       // A config endpoint wins over an API one of the same id (the API refuses to create such ids).
-      if (!next.has(record.endpoint.id)) next.set(record.endpoint.id, { ...record, source: "api" });
+      if (next.has(record.endpoint.id)) continue;
+      if (record.deletedAt === undefined) next.set(record.endpoint.id, { ...record, source: "api" });
+      else nextTombstones.set(record.endpoint.id, tombstoneOf(record.endpoint));
     }
     const apiEndpoints = [...next.values()].filter((m) => m.source === "api");
-    if (apiEndpoints.length > 0) await store.syncEndpoints(apiEndpoints.map((m) => m.endpoint));
+    const synced = [...apiEndpoints.map((m) => m.endpoint), ...nextTombstones.values()];
+    if (synced.length > 0) await store.syncEndpoints(synced);
     managed = next;
+    tombstones = nextTombstones;
+    storedById = new Map(stored.map((record) => [record.endpoint.id, record]));
     subscriptions = [
       ...configSubscriptions,
       ...storedSubscriptions
         .filter((s) => !configSubscriptions.some((c) => c.id === s.id))
-        .map((s): ManagedSubscription => ({ ...pickSubscription(s), source: "api" })),
+        // A deleted endpoint leaves its subscriptions; one left with no endpoint routes nothing.
+        .map(
+          (s): ManagedSubscription => ({
+            ...pickSubscription(s),
+            endpoints: s.endpoints.filter((id) => !nextTombstones.has(id)),
+            source: "api",
+          }),
+        )
+        .filter((s) => s.endpoints.length > 0),
       ...apiEndpoints
         .filter((m) => m.eventTypes.length > 0)
         .map(
@@ -157,7 +179,8 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
       timer.unref();
       return () => clearInterval(timer);
     },
-    get: (id) => managed.get(id)?.endpoint,
+    get: (id) => managed.get(id)?.endpoint ?? tombstones.get(id),
+    isDeleted: (id) => tombstones.has(id),
     managed: (id) => managed.get(id),
     list: () => [...managed.values()],
     endpoints: () => [...managed.values()].map((m) => m.endpoint),
@@ -173,6 +196,11 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     async updateEndpoint(record) {
       if (fromConfig.has(record.endpoint.id)) return false;
       return written(await storage.putEndpoint(record, false));
+    },
+    async deleteEndpoint(id, at) {
+      const record = storedById.get(id);
+      if (fromConfig.has(id) || record === undefined || record.deletedAt !== undefined) return false;
+      return written(await storage.putEndpoint({ ...record, eventTypes: [], updatedAt: at, deletedAt: at }, false));
     },
     async putSubscription(record, create) {
       if (configSubscriptions.some((s) => s.id === record.id)) return false;

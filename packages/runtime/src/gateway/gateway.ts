@@ -5,6 +5,7 @@ import {
   createMemoryAdminStorage,
   createRedisAdminStorage,
   type EndpointRegistry,
+  endpointDeleted,
 } from "@hookyard/admin";
 import type { ConnectorDefinition, Endpoint, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
@@ -105,7 +106,17 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
-    parts.worker = await startDeliveryWorker(config, { store, clock, metrics, logger, endpointOf, connectors, parts });
+    const isDeleted = (id: string) => registry.isDeleted(id);
+    parts.worker = await startDeliveryWorker(config, {
+      store,
+      clock,
+      metrics,
+      logger,
+      endpointOf,
+      isDeleted,
+      connectors,
+      parts,
+    });
     scheduleIndexTrim(store, logger, parts.teardown);
 
     // 4. One accept path: routes by subscription (or by an ingress rule's targets) and makes the event durable.
@@ -191,6 +202,8 @@ async function startDeliveryWorker(
     metrics: Metrics;
     logger: Logger;
     endpointOf: (id: string) => Endpoint | undefined;
+    /** Deleted endpoints' deliveries are dead-lettered ("endpoint deleted") instead of sent. */
+    isDeleted: (id: string) => boolean;
     connectors: ConnectorWiring;
     parts: Parts;
   },
@@ -214,6 +227,7 @@ async function startDeliveryWorker(
     logger: wiring.logger.child({ component: "worker" }),
     endpoints: wiring.endpointOf,
     send: (claimed, endpoint, signal) => {
+      if (wiring.isDeleted(endpoint.id)) return Promise.resolve(endpointDeleted(wiring.clock.now()));
       const sinkId = sinkIdOf(endpoint.id);
       return sinkId === undefined
         ? delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal })

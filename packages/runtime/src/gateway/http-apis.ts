@@ -91,6 +91,7 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
       portalTokenTtlMs: config.admin.portal.tokenTtlMs,
       frameAncestors: config.admin.portal.frameAncestors,
       secretGraceMs: config.admin.secretGraceMs,
+      egressAllowCidrs: config.egress.allowCidrs,
       ...(config.admin.portal.signingKey === undefined ? {} : { portalSigningKey: config.admin.portal.signingKey }),
     },
     defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
