@@ -4,6 +4,7 @@ import { ApiError, sendApiError } from "./api-error.js";
 import { createAdminKeyCheck } from "./auth/admin-keys.js";
 import { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
 import type { Principal } from "./auth/principal.js";
+import { brandingView } from "./branding.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
@@ -94,9 +95,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
       );
 
       scope.get("/openapi.json", async () => openApiDocument());
+      // Public: the portal shows the operator's brand before (and after) a token is checked; nothing secret.
+      scope.get("/branding", async () => brandingView(deps.settings));
 
       scope.addHook("onRequest", async (request, reply) => {
-        if (request.url.startsWith("/admin/v1/openapi.json")) return;
+        const path = request.url.split("?")[0];
+        if (path === "/admin/v1/openapi.json" || path === "/admin/v1/branding") return;
         const presented = presentedApiKey(request.headers);
         if (presented === undefined) {
           return sendApiError(reply, 401, "UNAUTHORIZED", "an admin API key or a portal token is required");

@@ -51,7 +51,7 @@ for (const kind of ["redis", "embedded"] as StoreKind[]) {
       const audit = (await h.request("GET", "/admin/v1/audit?limit=5")).body.data ?? [];
       const entry = audit.find((e) => e.action === "endpoint.delete");
       assert.deepEqual(entry?.actor, { kind: "portal", id: "acme" });
-      assert.deepEqual((entry?.after as { force: boolean; deadLettered: number }).deadLettered, 1);
+      assert.deepEqual(entry?.after, { ...(deleted.body as object), force: true });
     });
 
     it("deletes an idle endpoint without force; config endpoints are read-only; others' are invisible", async () => {
