@@ -50,6 +50,7 @@ const OPERATION_IDS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   "/endpoints/{id}/disable": { post: "disableEndpoint" },
   "/endpoints/{id}/rotate-secret": { post: "rotateEndpointSecret" },
   "/endpoints/{id}/test": { post: "sendTestEvent" },
+  "/endpoints/{id}/secret": { get: "revealEndpointSecret" },
   "/endpoints/{id}/health": { get: "getEndpointHealth" },
   "/endpoints/{id}/dead-letters": { get: "listDeadLetters" },
   "/endpoints/{id}/dead-letters/replay": { post: "replayDeadLetters" },
@@ -252,6 +253,30 @@ function adminOperations(): Record<string, Record<string, Schema>> {
             content: { "application/json": { schema: { type: "object", properties: { type: str(), data: {} } } } },
           },
         },
+      ),
+    },
+    "/endpoints/{id}/secret": {
+      get: op(
+        "The active signing secrets (manage-level credentials only; audited)",
+        "endpoints",
+        {
+          "200": json({
+            type: "object",
+            required: ["secrets"],
+            properties: {
+              secrets: {
+                type: "array",
+                items: {
+                  type: "object",
+                  required: ["secret"],
+                  properties: { secret: str("whsec_… or whsk_…"), expiresAt: time },
+                },
+              },
+            },
+          }),
+          "403": { $ref: "#/components/responses/Error" },
+        },
+        endpointParam,
       ),
     },
     "/endpoints/{id}/health": {

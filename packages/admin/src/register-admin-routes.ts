@@ -4,7 +4,7 @@ import { ApiError, sendApiError } from "./api-error.js";
 import { createAdminKeyCheck } from "./auth/admin-keys.js";
 import { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
 import type { Principal } from "./auth/principal.js";
-import { brandingView } from "./branding.js";
+import { brandingView, logoOrigin } from "./branding.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
@@ -137,6 +137,10 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
     },
     { prefix: "/admin/v1" },
   );
-  await registerDashboardRoutes(app, { frameAncestors: deps.settings.frameAncestors });
+  const logo = logoOrigin(deps.settings.branding);
+  await registerDashboardRoutes(app, {
+    frameAncestors: deps.settings.frameAncestors,
+    ...(logo === undefined ? {} : { logoOrigin: logo }),
+  });
   return { jobs };
 }

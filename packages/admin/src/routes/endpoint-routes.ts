@@ -142,6 +142,24 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
     return { endpoint: view, secret, previousSecretsExpireAt: expiresAt };
   });
 
+  /** The current signing secrets, for a customer setting up verification. Manage-level only, and audited. */
+  app.get("/endpoints/:id/secret", async (request) => {
+    const managed = ctx.endpointFor(request, paramOf(request, "id"));
+    const who = ctx.principal(request);
+    if (who.kind === "portal" && who.scope !== "manage") {
+      throw new ApiError(403, "FORBIDDEN", "a read-only portal link cannot reveal signing secrets");
+    }
+    const at = ctx.now();
+    const active = managed.endpoint.secrets.filter((s) => s.expiresAt === undefined || Date.parse(s.expiresAt) > at);
+    await ctx.audit.record(who, "endpoint.reveal-secret", { kind: "endpoint", id: managed.endpoint.id });
+    return {
+      secrets: active.map((s) => ({
+        secret: s.secret,
+        ...(s.expiresAt === undefined ? {} : { expiresAt: s.expiresAt }),
+      })),
+    };
+  });
+
   app.post("/endpoints/:id/test", async (request, reply) => {
     const managed = ctx.endpointFor(request, paramOf(request, "id"));
     const body = bodyOf(request);

@@ -68,6 +68,8 @@ export async function openAdminHarness(
     configEventTypes?: readonly EventType[];
     rejectedOrigins?: readonly string[];
     defaultPolicy?: EndpointPolicy;
+    /** Settings over the defaults below (branding, frame ancestors, …). */
+    settings?: Partial<AdminSettings>;
   } = {},
 ): Promise<AdminHarness> {
   let store: DeliveryLogStore;
@@ -97,6 +99,7 @@ export async function openAdminHarness(
     portalTokenTtlMs: 3600_000,
     frameAncestors: ["https://app.example.com"],
     egressAllowCidrs: ["127.0.0.0/8"],
+    ...options.settings,
   };
   const app = Fastify();
   const routes = await registerAdminRoutes(app, {

@@ -1,4 +1,4 @@
-import { createSchemaCompiler, type EventType, type SchemaCompiler } from "@hookyard/admin";
+import { createSchemaCompiler, type EventType, type PortalBranding, type SchemaCompiler } from "@hookyard/admin";
 import {
   type ConnectorDefinition,
   compileEnvelopeMapping,
@@ -135,6 +135,7 @@ async function validateConfig(
         ...(settings.admin.portal.signingKey === null ? {} : { signingKey: settings.admin.portal.signingKey }),
         tokenTtlMs: settings.admin.portal.tokenTtl,
         frameAncestors: settings.admin.portal.frameAncestors,
+        branding: brandingOf(settings.admin.portal.branding),
       },
       secretGraceMs: settings.admin.secretRotationGrace,
     },
@@ -154,6 +155,16 @@ async function validateConfig(
     sensitivePaths,
   };
   return deepFreeze(config);
+}
+
+function brandingOf(branding: RuntimeSettings["admin"]["portal"]["branding"]): PortalBranding {
+  const colors = Object.fromEntries(Object.entries(branding.colors).filter(([, value]) => value !== null));
+  return {
+    ...(branding.name === null ? {} : { name: branding.name }),
+    ...(branding.logoUrl === null ? {} : { logoUrl: branding.logoUrl }),
+    ...(Object.keys(colors).length === 0 ? {} : { colors }),
+    theme: branding.theme,
+  };
 }
 
 function listAt(input: Record<string, unknown>, key: string, problems: ProblemCollector): readonly unknown[] {

@@ -3,6 +3,7 @@ import type { Schema } from "convict";
 import {
   apiKeyListFormat,
   cidrListFormat,
+  cssColorFormat,
   durationListFormat,
   eventTypeNameFormat,
   fractionFormat,
@@ -12,6 +13,7 @@ import {
   idFormat,
   idListFormat,
   keyPrefixFormat,
+  logoUrlFormat,
   nonEmptyStringFormat,
   optionalDurationFormat,
   optionalHttpUrlFormat,
@@ -59,7 +61,17 @@ export interface RuntimeSettings {
   admin: {
     enabled: boolean;
     apiKeys: string[];
-    portal: { signingKey: string | null; tokenTtl: number; frameAncestors: string[] };
+    portal: {
+      signingKey: string | null;
+      tokenTtl: number;
+      frameAncestors: string[];
+      branding: {
+        name: string | null;
+        logoUrl: string | null;
+        colors: { accent: string | null; background: string | null; text: string | null };
+        theme: "light" | "dark" | "auto";
+      };
+    };
     secretRotationGrace: number;
   };
 }
@@ -204,6 +216,35 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
         doc: "Who may embed the dashboard in an iframe (CSP frame-ancestors), e.g. your product's origin. Empty: only Hookyard itself ('self').",
         format: frameAncestorListFormat,
         default: [],
+      },
+      branding: {
+        name: {
+          doc: 'The operator\'s name in the portal\'s header and title, e.g. "Acme Webhooks" (default "Hookyard").',
+          format: optionalStringFormat,
+          default: null,
+          nullable: true,
+        },
+        logoUrl: {
+          doc: "Logo shown in the portal's header: an https URL (its origin joins the dashboard's CSP img-src) or a data:image/… URL.",
+          format: logoUrlFormat,
+          default: null,
+          nullable: true,
+        },
+        colors: {
+          accent: {
+            doc: "Accent colour (buttons, links, focus): #rgb, #rrggbb, rgb()/hsl() or a CSS colour name.",
+            format: cssColorFormat,
+            default: null,
+            nullable: true,
+          },
+          background: { doc: "Page background colour.", format: cssColorFormat, default: null, nullable: true },
+          text: { doc: "Text colour.", format: cssColorFormat, default: null, nullable: true },
+        },
+        theme: {
+          doc: "light, dark, or auto (follows the viewer's system setting). Colours above apply on top of it.",
+          format: ["light", "dark", "auto"],
+          default: "auto",
+        },
       },
     },
     secretRotationGrace: {

@@ -1,4 +1,4 @@
-import type { EventType } from "@hookyard/admin";
+import type { EventType, PortalBranding } from "@hookyard/admin";
 import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
@@ -69,6 +69,7 @@ export interface HookyardConfig {
       readonly signingKey?: string;
       readonly tokenTtlMs: number;
       readonly frameAncestors: readonly string[];
+      readonly branding: PortalBranding;
     };
     readonly secretGraceMs: number;
   };

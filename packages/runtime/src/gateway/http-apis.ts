@@ -92,6 +92,7 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
       frameAncestors: config.admin.portal.frameAncestors,
       secretGraceMs: config.admin.secretGraceMs,
       egressAllowCidrs: config.egress.allowCidrs,
+      branding: config.admin.portal.branding,
       ...(config.admin.portal.signingKey === undefined ? {} : { portalSigningKey: config.admin.portal.signingKey }),
     },
     defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
