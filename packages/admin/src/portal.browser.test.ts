@@ -105,7 +105,7 @@ describe("customer portal in Chromium", () => {
       defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, retry: { ...DEFAULT_ENDPOINT_POLICY.retry, scheduleMs: [0] } },
       settings: {
         frameAncestors: [parentOrigin],
-        branding: { name: "Acme Webhooks", colors: { accent: "#5b21b6" }, theme: "light" },
+        branding: { name: "Acme Webhooks", colors: { accent: "#5b21b6" }, theme: "auto" },
       },
     });
     delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
@@ -208,6 +208,13 @@ describe("customer portal in Chromium", () => {
     await page.locator("#secret-panel pre").nth(1).waitFor();
     await check(page, "5-secret-rotated");
 
+    await page.getByRole("link", { name: "Deliveries", exact: true }).first().click();
+    await page.getByRole("heading", { name: "Deliveries" }).waitFor();
+    await check(page, "6a-deliveries");
+    await page.locator("table a[href^='#/deliveries/']").first().click();
+    await page.getByRole("heading", { name: /Attempts/ }).waitFor();
+    await check(page, "6b-delivery");
+
     await page.getByRole("navigation").getByRole("link", { name: "Event types" }).click();
     await page.getByRole("heading", { name: "Event types" }).waitFor();
     await page.getByRole("heading", { name: "invoice.paid" }).waitFor();
@@ -273,6 +280,9 @@ describe("customer portal in Chromium", () => {
       assert.equal(await page.getByRole("button", { name }).count(), 0, `no ${name} button`);
     }
     await check(page, "7-read-only-endpoint");
+    // The same page in the dark theme (branding theme "auto" on a dark system), checked for contrast too.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await check(page, "7a-read-only-endpoint-dark");
     const statuses = await page.evaluate(async () => {
       const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } })
         .sessionStorage;

@@ -2,15 +2,16 @@ import type { Branding } from "./api.js";
 
 /**
  * The operator's look: name, logo, colours (as CSS custom properties, set through the CSSOM, which the strict CSP
- * allows) and theme (`data-theme` on <html>; "auto" follows prefers-color-scheme in app.css).
+ * allows; they style the light theme) and theme (`data-theme` on <html>; "auto" follows prefers-color-scheme).
  */
 export function applyBranding(branding: Branding): void {
   const root = document.documentElement;
   root.dataset.theme = branding.theme;
   const colors = branding.colors ?? {};
-  if (colors.accent) root.style.setProperty("--accent", colors.accent);
-  if (colors.background) root.style.setProperty("--bg", colors.background);
-  if (colors.text) root.style.setProperty("--fg", colors.text);
+  // Light-theme colours (app.css reads them); the dark palette stays readable whatever the brand's colours are.
+  if (colors.accent) root.style.setProperty("--brand-accent", colors.accent);
+  if (colors.background) root.style.setProperty("--brand-bg", colors.background);
+  if (colors.text) root.style.setProperty("--brand-fg", colors.text);
   const name = branding.name ?? "Hookyard";
   document.title = `${name} webhooks`;
   const brand = document.querySelector(".brand");

@@ -241,7 +241,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
           text: { doc: "Text colour.", format: cssColorFormat, default: null, nullable: true },
         },
         theme: {
-          doc: "light, dark, or auto (follows the viewer's system setting). Colours above apply on top of it.",
+          doc: "light, dark, or auto (follows the viewer's system setting). The colours above style the light theme; the dark one keeps its own contrast-checked palette.",
           format: ["light", "dark", "auto"],
           default: "auto",
         },
