@@ -10,11 +10,11 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createHttpDelivery, type HttpDelivery } from "@hookyard/delivery";
 import { createWorker, type Worker } from "@hookyard/scheduler";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { EventType } from "./catalogue/event-type.js";
 import { type AdminHarness, openAdminHarness } from "./testing/admin-harness.js";
+import { launchChromium } from "./testing/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/portal/", import.meta.url));
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -69,13 +69,10 @@ describe("customer portal in Chromium", () => {
   let delivery: HttpDelivery;
   let worker: Worker;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   const received: { path: string; body: string; signature: string }[] = [];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with \`sudo scripts/install-chromium.sh\``);
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     receiver = await listen((request, response) => {
       const chunks: Buffer[] = [];
@@ -116,18 +113,12 @@ describe("customer portal in Chromium", () => {
       maxIdleMs: 200,
     });
     worker.start();
-    profile = mkdtempSync(join(tmpdir(), "hookyard-portal-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await worker?.stop({ graceMs: 0 });
     await delivery?.close();
     await h?.close();
@@ -282,6 +273,11 @@ describe("customer portal in Chromium", () => {
     await check(page, "7-read-only-endpoint");
     // The same page in the dark theme (branding theme "auto" on a dark system), checked for contrast too.
     await page.emulateMedia({ colorScheme: "dark" });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document
+          .documentElement.dataset.theme === "dark",
+    );
     await check(page, "7a-read-only-endpoint-dark");
     const statuses = await page.evaluate(async () => {
       const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } })

@@ -2,11 +2,21 @@ import type { Branding } from "./api.js";
 
 /**
  * The operator's look: name, logo, colours (as CSS custom properties, set through the CSSOM, which the strict CSP
- * allows; they style the light theme) and theme (`data-theme` on <html>; "auto" follows prefers-color-scheme).
+ * allows; they style the light theme) and theme (`data-theme` light or dark on <html>; "auto" follows the system).
  */
 export function applyBranding(branding: Branding): void {
   const root = document.documentElement;
-  root.dataset.theme = branding.theme;
+  if (branding.theme === "auto") {
+    // "auto" follows the viewer's system setting, live: app.css only knows light and dark.
+    const dark = matchMedia("(prefers-color-scheme: dark)");
+    const follow = () => {
+      root.dataset.theme = dark.matches ? "dark" : "light";
+    };
+    dark.addEventListener("change", follow);
+    follow();
+  } else {
+    root.dataset.theme = branding.theme;
+  }
   const colors = branding.colors ?? {};
   // Light-theme colours (app.css reads them); the dark palette stays readable whatever the brand's colours are.
   if (colors.accent) root.style.setProperty("--brand-accent", colors.accent);
