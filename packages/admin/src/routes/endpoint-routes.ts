@@ -185,7 +185,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
 
   /**
    * Delete: refused (409 ENDPOINT_BUSY) while deliveries are queued or in flight, unless `?force=true`; then
-   * those deliveries are dead-lettered with reason "endpoint deleted" (replayable by an operator) as the worker
+   * those deliveries are dead-lettered with reason "endpoint deleted" (kept with their events) as the worker
    * reaches them, and the endpoint stays behind as a tombstone whose id is never reused.
    */
   app.delete("/endpoints/:id", async (request) => {

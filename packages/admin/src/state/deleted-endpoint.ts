@@ -4,7 +4,7 @@ import type { DeliveryOutcome, Endpoint } from "@hookyard/core";
  * A deleted endpoint stays behind as a tombstone: routed nothing, hidden from every list, its id never reused
  * (dead letters and history keep naming it). The worker still finds it, so deliveries that were queued or in
  * flight when it was deleted settle through the normal path: each next attempt is answered `endpointDeleted()`
- * and dead-lettered with reason "rejected: endpoint deleted" (replayable by an operator, never dropped).
+ * and dead-lettered with reason "rejected: endpoint deleted" (kept with their events for the dead-letter retention, never dropped).
  */
 export function tombstoneOf(endpoint: Endpoint): Endpoint {
   return {
