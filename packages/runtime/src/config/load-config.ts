@@ -336,19 +336,20 @@ function buildEventType(
     } else {
       const compiled = compiler.compile(schema);
       if ("problem" in compiled) {
-        const inside = compiled.problem.path
-          .split("/")
-          .slice(1)
-          .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
-        problems.add([...at, "schema", ...inside], "a valid JSON Schema", compiled.problem.message);
+        const inside = pointerSegments(compiled.problem.path);
+        problems.add(
+          [...at, "schema", ...inside],
+          "a valid JSON Schema",
+          foundAt(schema, inside, compiled.problem.message),
+        );
         schemaOk = false;
       } else if (example !== null && !compiled.validate(example)) {
         const error = compiled.validate.errors?.[0];
-        const inside = (error?.instancePath ?? "").split("/").slice(1);
+        const inside = pointerSegments(error?.instancePath ?? "");
         problems.add(
           [...at, "example", ...inside],
           "an example that matches the schema",
-          `one that ${error?.message ?? "does not"}`,
+          foundAt(example, inside, error?.message ?? "does not match"),
         );
         schemaOk = false;
       }
@@ -364,6 +365,23 @@ function buildEventType(
     deprecated: value.deprecated,
     validation: value.validation,
   };
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The value at the problem's place, then what is wrong with it: `"numbr", which must be equal to one of …`. */
+function foundAt(root: unknown, segments: readonly string[], message: string): string {
+  let value: unknown = root;
+  for (const segment of segments) {
+    value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  // At the root (an unknown keyword, a whole-schema problem) the message alone says it; the value would be noise.
+  return value === undefined || segments.length === 0 ? message : `${JSON.stringify(value)}, which ${message}`;
 }
 
 function checkUniqueNames(items: readonly unknown[], problems: ProblemCollector): void {
