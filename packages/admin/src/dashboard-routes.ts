@@ -15,7 +15,7 @@ const ASSETS: Readonly<Record<string, string>> = {
  */
 export async function registerDashboardRoutes(
   app: FastifyInstance,
-  options: { readonly frameAncestors: readonly string[] },
+  options: { readonly frameAncestors: readonly string[]; readonly logoOrigin?: string },
 ): Promise<void> {
   const files = new Map<string, Buffer>();
   for (const name of Object.keys(ASSETS)) {
@@ -27,7 +27,7 @@ export async function registerDashboardRoutes(
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${options.logoOrigin === undefined ? "" : ` ${options.logoOrigin}`}`,
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

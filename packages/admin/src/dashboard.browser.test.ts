@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createHttpDelivery, type HttpDelivery } from "@hookyard/delivery";
 import { createWorker, type Worker } from "@hookyard/scheduler";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { ADMIN_KEY, type AdminHarness, openAdminHarness } from "./testing/admin-harness.js";
+import { launchChromium } from "./testing/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/dashboard/", import.meta.url));
 
 /**
@@ -27,15 +26,10 @@ describe("dashboard in Chromium", () => {
   let delivery: HttpDelivery;
   let worker: Worker;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   const received: string[] = [];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install it with \`sudo scripts/install-chromium.sh\` (apt-get install chromium)`,
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     receiver = createServer((request, response) => {
       received.push(request.url ?? "");
@@ -57,27 +51,12 @@ describe("dashboard in Chromium", () => {
       maxIdleMs: 200,
     });
     worker.start();
-    profile = mkdtempSync(join(tmpdir(), "hookyard-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1280, height: 860 },
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await worker?.stop({ graceMs: 0 });
     await delivery?.close();
     await h?.close();

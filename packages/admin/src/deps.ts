@@ -1,4 +1,5 @@
 import type { EndpointPolicy } from "@hookyard/core";
+import type { ResolveHost } from "@hookyard/delivery";
 import type { DeliveryLogStore } from "@hookyard/scheduler";
 import type { AdminStorage } from "./state/admin-storage.js";
 import type { EndpointRegistry } from "./state/endpoint-registry.js";
@@ -15,6 +16,22 @@ export interface AdminSettings {
   readonly frameAncestors: readonly string[];
   /** Grace period of the old secret after a rotation, when the request names none. Default 24 h. */
   readonly secretGraceMs?: number;
+  /** `egress.allowCidrs`: endpoint URLs are checked against the SSRF policy before they are saved. */
+  readonly egressAllowCidrs?: readonly string[];
+  /** The portal's look: operator name, logo, colours, theme. */
+  readonly branding?: PortalBranding;
+}
+
+/** How the customer portal presents the operator (the `admin.portal.branding` config section). */
+export interface PortalBranding {
+  /** Shown in the header and the page title, e.g. "Acme Webhooks". */
+  readonly name?: string;
+  /** An https URL (or a data: URL) of the logo. */
+  readonly logoUrl?: string;
+  /** CSS colours: accent (buttons, links), and optionally the page background and text. */
+  readonly colors?: { readonly accent?: string; readonly background?: string; readonly text?: string };
+  /** light, dark, or auto (follows the viewer's system setting). */
+  readonly theme?: "light" | "dark" | "auto";
 }
 
 export interface AdminLogger {
@@ -35,6 +52,8 @@ export interface AdminDependencies {
   readonly defaultPolicy: EndpointPolicy;
   /** Origins whose rejected messages can be listed: "source:<id>", "ingress:<route id>". */
   readonly rejectedOrigins: () => readonly string[];
+  /** How endpoint URLs' hosts are resolved for the SSRF check (tests inject one). Default: the system resolver. */
+  readonly resolveHost?: ResolveHost;
   /** Store clock (ms). Default Date.now. */
   readonly now?: () => number;
   readonly logger?: AdminLogger;

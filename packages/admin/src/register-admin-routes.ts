@@ -4,6 +4,7 @@ import { ApiError, sendApiError } from "./api-error.js";
 import { createAdminKeyCheck } from "./auth/admin-keys.js";
 import { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
 import type { Principal } from "./auth/principal.js";
+import { brandingView, logoOrigin } from "./branding.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
@@ -11,8 +12,10 @@ import { createReplayJobs, type ReplayJobs } from "./replay/replay-jobs.js";
 import { createRouteContext } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/delivery-routes.js";
 import { registerEndpointRoutes } from "./routes/endpoint-routes.js";
+import { registerEventTypeRoutes } from "./routes/event-type-routes.js";
 import { registerOperatorRoutes } from "./routes/operator-routes.js";
 import { registerSubscriptionRoutes } from "./routes/subscription-routes.js";
+import { createUrlSafetyCheck } from "./routes/url-safety.js";
 import { createAuditLog } from "./state/audit-log.js";
 
 export interface AdminRoutes {
@@ -39,7 +42,18 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
   });
   const principals = new WeakMap<FastifyRequest, Principal>();
   const context = createRouteContext(
-    { deps, store: deps.store, now, audit: createAuditLog(deps.storage, now), jobs, tokens },
+    {
+      deps,
+      store: deps.store,
+      now,
+      audit: createAuditLog(deps.storage, now),
+      jobs,
+      tokens,
+      checkUrl: createUrlSafetyCheck({
+        ...(deps.settings.egressAllowCidrs === undefined ? {} : { allowCidrs: deps.settings.egressAllowCidrs }),
+        ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }),
+      }),
+    },
     principals,
   );
 
@@ -81,9 +95,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
       );
 
       scope.get("/openapi.json", async () => openApiDocument());
+      // Public: the portal shows the operator's brand before (and after) a token is checked; nothing secret.
+      scope.get("/branding", async () => brandingView(deps.settings));
 
       scope.addHook("onRequest", async (request, reply) => {
-        if (request.url.startsWith("/admin/v1/openapi.json")) return;
+        const path = request.url.split("?")[0];
+        if (path === "/admin/v1/openapi.json" || path === "/admin/v1/branding") return;
         const presented = presentedApiKey(request.headers);
         if (presented === undefined) {
           return sendApiError(reply, 401, "UNAUTHORIZED", "an admin API key or a portal token is required");
@@ -95,7 +112,16 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
             const message = claims.refused === "expired" ? "the portal token has expired" : "invalid portal token";
             return sendApiError(reply, 401, claims.refused === "expired" ? "TOKEN_EXPIRED" : "UNAUTHORIZED", message);
           }
-          principals.set(request, { kind: "portal", owner: claims.owner, expiresAt: claims.expiresAt });
+          // A read-only token changes nothing: refused here, once, for every route that would.
+          if (claims.scope === "read" && request.method !== "GET" && request.method !== "HEAD") {
+            return sendApiError(reply, 403, "FORBIDDEN", "this portal link is read-only");
+          }
+          principals.set(request, {
+            kind: "portal",
+            owner: claims.owner,
+            scope: claims.scope,
+            expiresAt: claims.expiresAt,
+          });
           return;
         }
         const keyId = adminKey(presented);
@@ -105,11 +131,16 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
 
       registerEndpointRoutes(scope, context);
       registerSubscriptionRoutes(scope, context);
+      registerEventTypeRoutes(scope, context);
       registerDeliveryRoutes(scope, context);
       registerOperatorRoutes(scope, context);
     },
     { prefix: "/admin/v1" },
   );
-  await registerDashboardRoutes(app, { frameAncestors: deps.settings.frameAncestors });
+  const logo = logoOrigin(deps.settings.branding);
+  await registerDashboardRoutes(app, {
+    frameAncestors: deps.settings.frameAncestors,
+    ...(logo === undefined ? {} : { logoOrigin: logo }),
+  });
   return { jobs };
 }

@@ -190,6 +190,13 @@ export const API_ERROR_CODES = {
     meaning: "An ingest API event is malformed; the message names the field (docs/ingest.md).",
     action: "Fix the event; do not retry unchanged.",
   },
+  PAYLOAD_INVALID: {
+    status: 422,
+    meaning:
+      "An ingest API event's payload does not match its event type's JSON Schema (the type is validated `reject`); the message names the type and the failing JSONPath.",
+    action:
+      "Fix the payload (GET /admin/v1/event-types/{name} shows the schema and an example); do not retry unchanged.",
+  },
   UNAUTHORIZED: {
     status: 401,
     meaning: "No valid API key or portal token (`Authorization: Bearer <key>` or `X-Api-Key`).",
@@ -217,13 +224,21 @@ export const API_ERROR_CODES = {
   },
   CONFLICT: {
     status: 409,
-    meaning: "An endpoint or subscription with this id exists already.",
+    meaning:
+      "An endpoint, subscription or event type with this id exists already (ids of deleted endpoints are not reused).",
     action: "Pick another id, or update the existing one.",
   },
   READ_ONLY: {
     status: 409,
-    meaning: "The endpoint or subscription comes from the config file and cannot be changed through the API.",
+    meaning:
+      "The endpoint, subscription or event type comes from the config file and cannot be changed through the API.",
     action: "Change the config file instead.",
+  },
+  ENDPOINT_BUSY: {
+    status: 409,
+    meaning: "The endpoint still has queued or in-flight deliveries, so it was not deleted; the details count them.",
+    action:
+      "Wait for them to be delivered, or delete with `?force=true` to dead-letter them with reason `endpoint deleted`.",
   },
   NOT_SETTLED: {
     status: 409,

@@ -15,6 +15,8 @@ export interface Metrics {
   readonly ingressRequests: Counter<"route" | "outcome">;
   /** 1 when a source's or sink's last health check passed, 0 when it failed (label: "source:<id>", "sink:<id>"). */
   readonly componentUp: Gauge<"component">;
+  /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
+  readonly payloadSchemaFailures: Counter<"source" | "type" | "mode">;
   /**
    * Queue depth, in-flight, dead letters and breaker states come from the store, which reads every endpoint for
    * them: a scrape serves the figures of the last read and starts a new read in the background once they are
@@ -117,6 +119,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "hookyard_ingress_requests_total",
       help: "Inbound webhook requests by ingress route and outcome",
       labelNames: ["route", "outcome"],
+      registers,
+    }),
+    payloadSchemaFailures: new Counter({
+      name: "hookyard_payload_schema_failures_total",
+      help: "Payloads not matching their event type's JSON Schema, by source, type and validation mode",
+      labelNames: ["source", "type", "mode"],
       registers,
     }),
     attemptSeconds: new Histogram({

@@ -81,11 +81,15 @@ describe("the hookyard CLI", () => {
         "--id",
         "evt-cli-1",
         "--data",
-        '{"n":1}',
+        '{"orderId":"o-1","amount":1}',
       ]);
       assert.equal(sent.code, 0, sent.stderr);
       assert.deepEqual(JSON.parse(sent.stdout), { id: "evt-cli-1", deliveries: 1, duplicate: false });
       await hookyard.waitForLine(/"webhookId":"evt-cli-1".*demo receiver got a webhook/);
+      // The example config's catalogue rejects an order.created payload without its required fields.
+      const invalid = await run(["send", "--url", url, "--api-key", "dev-ingest-key", "--type", "order.created"]);
+      assert.equal(invalid.code, 69);
+      assert.match(invalid.stderr, /422 .*PAYLOAD_INVALID.*must have required property 'orderId'/);
       const refused = await run(["send", "--url", url, "--api-key", "wrong-key-123", "--type", "t"]);
       assert.equal(refused.code, 69);
       assert.match(refused.stderr, /401/);

@@ -16,7 +16,8 @@ const README_LINES = {
   validate: "npx hookyard validate -c hookyard.yaml",
   start: "npx hookyard start -c hookyard.yaml",
   describe: "npx hookyard describe [CONNECTOR]",
-  send: `npx hookyard send --type order.created --data '{"id":1}' --api-key dev-ingest-key`,
+  // order.created is in the example config's catalogue (validation: reject): the payload must match its schema.
+  send: `npx hookyard send --type order.created --data '{"orderId":"o-1","amount":42}' --api-key dev-ingest-key`,
   help: "npx hookyard --help",
   schema: "npx hookyard schema > hookyard.schema.json",
 } as const;

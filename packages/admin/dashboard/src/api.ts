@@ -50,6 +50,31 @@ export interface Me {
   kind: "admin" | "portal";
   owner?: string;
   keyId?: string;
+  /** Portal tokens: read (see only) or manage. */
+  scope?: "read" | "manage";
+}
+
+/** Whether the credential may change things (operators always; portal tokens when manage-level). */
+export function canManage(me: Me): boolean {
+  return me.kind === "admin" || me.scope === "manage";
+}
+
+export interface EventType {
+  name: string;
+  description: string;
+  group?: string;
+  schema?: Record<string, unknown>;
+  example?: unknown;
+  deprecated: boolean;
+  validation: "reject" | "warn" | "off";
+}
+
+export interface Branding {
+  name?: string;
+  logoUrl?: string;
+  colors?: { accent?: string; background?: string; text?: string };
+  theme: "light" | "dark" | "auto";
+  frameAncestors: string[];
 }
 
 export interface Endpoint {

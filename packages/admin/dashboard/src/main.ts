@@ -1,9 +1,12 @@
-import { ApiFailure, api, credential, type Me, setCredential } from "./api.js";
+import { ApiFailure, api, type Branding, credential, type Me, setCredential } from "./api.js";
+import { applyBranding, startHeightSync } from "./branding.js";
 import { announce, h } from "./dom.js";
 import { deliveriesPage } from "./pages/deliveries.js";
 import { deliveryPage } from "./pages/delivery.js";
 import { endpointPage } from "./pages/endpoint.js";
 import { endpointsPage } from "./pages/endpoints.js";
+import { eventTypesPage } from "./pages/event-types.js";
+import { newEndpointPage } from "./pages/new-endpoint.js";
 
 /**
  * The dashboard: a hash router over four pages. Operator mode (admin API key) sees every owner; portal mode (a
@@ -57,7 +60,9 @@ async function render(): Promise<void> {
     return;
   }
   who.replaceChildren(
-    me.kind === "admin" ? `Operator (${me.keyId ?? ""})` : `Customer portal: ${me.owner ?? ""}`,
+    me.kind === "admin"
+      ? `Operator (${me.keyId ?? ""})`
+      : `Customer portal: ${me.owner ?? ""}${me.scope === "read" ? " (read-only)" : ""}`,
     " ",
     signOutButton(),
   );
@@ -69,7 +74,9 @@ async function render(): Promise<void> {
     let view: HTMLElement;
     if (page === "deliveries" && id) view = await deliveryPage(decodeURIComponent(id), rerender);
     else if (page === "deliveries") view = await deliveriesPage(new URLSearchParams(search));
-    else if (page === "endpoints" && id) view = await endpointPage(decodeURIComponent(id), rerender);
+    else if (page === "endpoints" && id === "new") view = await newEndpointPage(me);
+    else if (page === "endpoints" && id) view = await endpointPage(decodeURIComponent(id), me, rerender);
+    else if (page === "event-types") view = await eventTypesPage();
     else view = await endpointsPage(me);
     main.replaceChildren(view);
     for (const link of document.querySelectorAll("nav a")) {
@@ -95,7 +102,21 @@ function signOutButton(): HTMLElement {
   return button;
 }
 
+/** The operator's branding (public, so even the sign-in page wears it), and height sync when embedded. */
+async function brand(): Promise<void> {
+  try {
+    const response = await fetch("/admin/v1/branding");
+    if (!response.ok) return;
+    const branding = (await response.json()) as Branding;
+    applyBranding(branding);
+    startHeightSync(branding.frameAncestors);
+  } catch {
+    // Unbranded is fine: the portal works without it.
+  }
+}
+
 takeTokenFromFragment();
+void brand();
 window.addEventListener("hashchange", () => {
   announce(""); // a message belongs to the page it was said on
   void render();

@@ -1,21 +1,26 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
- * Portal tokens: `hyp1.<payload>.<signature>`, both base64url; the payload is JSON `{ own, iat, exp }` (owner,
- * issued and expiry times in ms) and the signature HMAC-SHA256 of `hyp1.<payload>` with the portal signing key.
+ * Portal tokens: `hyp1.<payload>.<signature>`, both base64url; the payload is JSON `{ own, iat, exp, scp }` (owner,
+ * issued and expiry times in ms, scope `read` | `manage`; tokens without `scp` predate scopes and are `manage`) and the signature HMAC-SHA256 of `hyp1.<payload>` with the portal signing key.
  * Compact and dependency-free; verified in constant time, refused once expired.
  */
 export const PORTAL_TOKEN_PREFIX = "hyp1.";
 const MAX_TOKEN_LENGTH = 2048;
 
+/** `read`: see only; `manage`: also create, change, delete, retry, replay, rotate. */
+export type PortalScope = "read" | "manage";
+export const PORTAL_SCOPES: readonly PortalScope[] = ["read", "manage"];
+
 export interface PortalClaims {
   readonly owner: string;
+  readonly scope: PortalScope;
   readonly issuedAt: number;
   readonly expiresAt: number;
 }
 
 export interface PortalTokens {
-  issue(owner: string, now: number, ttlMs: number): { token: string; expiresAt: number };
+  issue(owner: string, now: number, ttlMs: number, scope?: PortalScope): { token: string; expiresAt: number };
   /** The claims of a valid, unexpired token, else undefined (with why, for the error message). */
   verify(token: string, now: number): PortalClaims | { readonly refused: "invalid" | "expired" };
 }
@@ -23,9 +28,10 @@ export interface PortalTokens {
 export function createPortalTokens(signingKey: string): PortalTokens {
   const sign = (text: string) => createHmac("sha256", signingKey).update(text).digest();
   return {
-    issue(owner, now, ttlMs) {
+    issue(owner, now, ttlMs, scope = "manage") {
       const expiresAt = now + ttlMs;
-      const payload = Buffer.from(JSON.stringify({ own: owner, iat: now, exp: expiresAt })).toString("base64url");
+      const claims = { own: owner, iat: now, exp: expiresAt, scp: scope };
+      const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
       const signed = `${PORTAL_TOKEN_PREFIX}${payload}`;
       return { token: `${signed}.${sign(signed).toString("base64url")}`, expiresAt };
     },
@@ -44,10 +50,11 @@ export function createPortalTokens(signingKey: string): PortalTokens {
       } catch {
         return { refused: "invalid" };
       }
-      const { own, iat, exp } = (claims ?? {}) as { own?: unknown; iat?: unknown; exp?: unknown };
+      const { own, iat, exp, scp } = (claims ?? {}) as { own?: unknown; iat?: unknown; exp?: unknown; scp?: unknown };
       if (typeof own !== "string" || typeof iat !== "number" || typeof exp !== "number") return { refused: "invalid" };
+      if (scp !== undefined && !PORTAL_SCOPES.includes(scp as PortalScope)) return { refused: "invalid" };
       if (exp <= now) return { refused: "expired" };
-      return { owner: own, issuedAt: iat, expiresAt: exp };
+      return { owner: own, scope: (scp as PortalScope | undefined) ?? "manage", issuedAt: iat, expiresAt: exp };
     },
   };
 }

@@ -7,6 +7,7 @@ import type { AdminDependencies } from "../deps.js";
 import type { ReplayJobs } from "../replay/replay-jobs.js";
 import type { AuditLog } from "../state/audit-log.js";
 import type { ManagedEndpoint } from "../state/endpoint-registry.js";
+import type { UrlSafetyCheck } from "./url-safety.js";
 
 /** What every route file gets. */
 export interface RouteContext {
@@ -16,6 +17,8 @@ export interface RouteContext {
   readonly audit: AuditLog;
   readonly jobs: ReplayJobs;
   readonly tokens: PortalTokens | undefined;
+  /** Refuses (400) an endpoint URL the egress SSRF policy would refuse to connect to. */
+  readonly checkUrl: UrlSafetyCheck;
   principal(request: FastifyRequest): Principal;
   /** The endpoint if it exists and the principal may see it (else 404: a portal never learns others' ids). */
   endpointFor(request: FastifyRequest, id: string): ManagedEndpoint;

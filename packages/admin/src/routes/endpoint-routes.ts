@@ -43,6 +43,9 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
     }
     const id = checkId(optionalString(body, "id") ?? `ep_${randomBytes(8).toString("hex")}`, "id");
     if (registry.managed(id) !== undefined) throw new ApiError(409, "CONFLICT", `endpoint ${id} exists`);
+    if (registry.isDeleted(id)) {
+      throw new ApiError(409, "CONFLICT", `endpoint ${id} was deleted; ids are not reused (its dead letters keep it)`);
+    }
     const secret = generateSecret();
     const at = ctx.now();
     const endpoint: Endpoint = {
@@ -55,6 +58,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
       policy: policyOf(body, ctx.deps.defaultPolicy),
     };
     validateEndpoint(endpoint, at);
+    await ctx.checkUrl(endpoint.url);
     const description = optionalString(body, "description", 1024);
     const record: StoredEndpoint = {
       endpoint,
@@ -84,6 +88,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
       ...(body.policy === undefined ? {} : { policy: policyOf(body, managed.endpoint.policy) }),
     };
     validateEndpoint(endpoint, ctx.now());
+    if (url !== managed.endpoint.url) await ctx.checkUrl(url);
     return save(request, managed, endpoint, "endpoint.update", {
       ...(eventTypes === undefined ? {} : { eventTypes }),
       ...(description === undefined ? {} : { description }),
@@ -137,6 +142,24 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
     return { endpoint: view, secret, previousSecretsExpireAt: expiresAt };
   });
 
+  /** The current signing secrets, for a customer setting up verification. Manage-level only, and audited. */
+  app.get("/endpoints/:id/secret", async (request) => {
+    const managed = ctx.endpointFor(request, paramOf(request, "id"));
+    const who = ctx.principal(request);
+    if (who.kind === "portal" && who.scope !== "manage") {
+      throw new ApiError(403, "FORBIDDEN", "a read-only portal link cannot reveal signing secrets");
+    }
+    const at = ctx.now();
+    const active = managed.endpoint.secrets.filter((s) => s.expiresAt === undefined || Date.parse(s.expiresAt) > at);
+    await ctx.audit.record(who, "endpoint.reveal-secret", { kind: "endpoint", id: managed.endpoint.id });
+    return {
+      secrets: active.map((s) => ({
+        secret: s.secret,
+        ...(s.expiresAt === undefined ? {} : { expiresAt: s.expiresAt }),
+      })),
+    };
+  });
+
   app.post("/endpoints/:id/test", async (request, reply) => {
     const managed = ctx.endpointFor(request, paramOf(request, "id"));
     const body = bodyOf(request);
@@ -158,6 +181,47 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
       },
     );
     return reply.code(202).send({ eventId, deliveryId: result.deliveryIds[0] });
+  });
+
+  /**
+   * Delete: refused (409 ENDPOINT_BUSY) while deliveries are queued or in flight, unless `?force=true`; then
+   * those deliveries are dead-lettered with reason "endpoint deleted" (kept with their events) as the worker
+   * reaches them, and the endpoint stays behind as a tombstone whose id is never reused.
+   */
+  app.delete("/endpoints/:id", async (request) => {
+    const managed = apiEndpoint(ctx.endpointFor(request, paramOf(request, "id")));
+    const id = managed.endpoint.id;
+    const force = queryOf(request).force === "true";
+    const state = await ctx.store.getEndpointState(id, ctx.now());
+    const pending = { queued: state.queued, inFlight: state.inFlight };
+    if (!force && pending.queued + pending.inFlight > 0) {
+      throw new ApiError(
+        409,
+        "ENDPOINT_BUSY",
+        `endpoint ${id} has ${pending.queued} queued and ${pending.inFlight} in-flight deliveries; wait for them, or delete with ?force=true to dead-letter them`,
+        pending,
+      );
+    }
+    const at = ctx.now();
+    if (!(await registry.deleteEndpoint(id, at))) throw new ApiError(404, "NOT_FOUND", "endpoint not found");
+    // Parked deliveries (disabled endpoint, open breaker) must reach the worker to be dead-lettered.
+    if (pending.queued > 0) await ctx.store.setEndpointEnabled(id, true, at);
+    const result = {
+      id,
+      deletedAt: new Date(at).toISOString(),
+      deadLettered: pending.queued,
+      inFlight: pending.inFlight,
+    };
+    await ctx.audit.record(
+      ctx.principal(request),
+      "endpoint.delete",
+      { kind: "endpoint", id },
+      {
+        before: endpointView(managed),
+        after: { ...result, force },
+      },
+    );
+    return result;
   });
 
   app.get("/endpoints/:id/health", async (request) => {

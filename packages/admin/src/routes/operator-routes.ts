@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ApiError, invalid } from "../api-error.js";
+import { PORTAL_SCOPES, type PortalScope } from "../auth/portal-token.js";
 import type { RouteContext } from "./context.js";
 import { bodyOf, limitParam, optionalString, queryOf } from "./params.js";
 
@@ -11,7 +12,7 @@ export function registerOperatorRoutes(app: FastifyInstance, ctx: RouteContext):
     const who = ctx.principal(request);
     return who.kind === "admin"
       ? { kind: "admin", keyId: who.keyId }
-      : { kind: "portal", owner: who.owner, expiresAt: new Date(who.expiresAt).toISOString() };
+      : { kind: "portal", owner: who.owner, scope: who.scope, expiresAt: new Date(who.expiresAt).toISOString() };
   });
 
   app.get("/owners", async (request) => {
@@ -34,19 +35,22 @@ export function registerOperatorRoutes(app: FastifyInstance, ctx: RouteContext):
     ) {
       throw invalid("ttlSeconds must be a positive number of at most 30 days");
     }
+    const scope = body.scope ?? "manage";
+    if (!PORTAL_SCOPES.includes(scope as PortalScope)) throw invalid('scope must be "read" or "manage"');
     const ttlMs = ttlSeconds === undefined ? ctx.deps.settings.portalTokenTtlMs : ttlSeconds * 1000;
-    const { token, expiresAt } = ctx.tokens.issue(owner, Date.now(), ttlMs);
+    const { token, expiresAt } = ctx.tokens.issue(owner, Date.now(), ttlMs, scope as PortalScope);
     await ctx.audit.record(
       ctx.principal(request),
       "portal-token.create",
       { kind: "owner", id: owner },
       {
-        after: { expiresAt: new Date(expiresAt).toISOString() },
+        after: { scope, expiresAt: new Date(expiresAt).toISOString() },
       },
     );
     return reply.code(201).send({
       token,
       owner,
+      scope,
       expiresAt: new Date(expiresAt).toISOString(),
       // The token travels in the fragment: browsers never send it to a server or a referrer.
       dashboardPath: `/dashboard/#token=${token}`,

@@ -1,9 +1,10 @@
+import type { StoredEventType } from "../catalogue/event-type.js";
 import type { AuditEntry, ReplayJob, StoredEndpoint, StoredSubscription } from "./records.js";
 
 /**
- * Where the admin API keeps its own data: endpoints and subscriptions created through it, the audit log, replay
- * jobs. Two implementations: Redis (shared by every instance, under the scheduler's hash tag) and memory (for
- * the embedded store). `version` changes with every endpoint or subscription write, so instances notice changes
+ * Where the admin API keeps its own data: endpoints, subscriptions and event types created through it, the audit
+ * log, replay jobs. Two implementations: Redis (shared by every instance, under the scheduler's hash tag) and memory (for
+ * the embedded store). `version` changes with every endpoint, subscription or event-type write, so instances notice changes
  * made elsewhere with one cheap read.
  */
 export interface AdminStorage {
@@ -13,6 +14,9 @@ export interface AdminStorage {
   listSubscriptions(): Promise<StoredSubscription[]>;
   putSubscription(record: StoredSubscription, create: boolean): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
+  listEventTypes(): Promise<StoredEventType[]>;
+  putEventType(record: StoredEventType, create: boolean): Promise<boolean>;
+  deleteEventType(name: string): Promise<boolean>;
   version(): Promise<string>;
 
   appendAudit(entry: AuditEntry): Promise<void>;

@@ -1,3 +1,4 @@
+import type { StoredEventType } from "../catalogue/event-type.js";
 import type { AdminStorage } from "./admin-storage.js";
 import {
   AUDIT_KEPT,
@@ -12,6 +13,7 @@ import {
 export function createMemoryAdminStorage(): AdminStorage {
   const endpoints = new Map<string, StoredEndpoint>();
   const subscriptions = new Map<string, StoredSubscription>();
+  const eventTypes = new Map<string, StoredEventType>();
   const audit: AuditEntry[] = [];
   const jobs = new Map<string, ReplayJob>();
   let version = 0;
@@ -38,6 +40,17 @@ export function createMemoryAdminStorage(): AdminStorage {
     },
     async deleteSubscription(id) {
       const deleted = subscriptions.delete(id);
+      if (deleted) version += 1;
+      return deleted;
+    },
+    async listEventTypes() {
+      return [...eventTypes.values()];
+    },
+    async putEventType(record, create) {
+      return put(eventTypes, record.name, record, create);
+    },
+    async deleteEventType(name) {
+      const deleted = eventTypes.delete(name);
       if (deleted) version += 1;
       return deleted;
     },

@@ -8,6 +8,8 @@ export interface StoredEndpoint {
   readonly description?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** Set when deleted through the API: the record stays as a tombstone (see deleted-endpoint.ts). */
+  readonly deletedAt?: number;
 }
 
 /** A subscription: events of these types (and matching the filter) go to these endpoints. */

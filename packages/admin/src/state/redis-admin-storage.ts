@@ -1,4 +1,5 @@
 import type { RedisClient } from "@hookyard/scheduler";
+import type { StoredEventType } from "../catalogue/event-type.js";
 import type { AdminStorage } from "./admin-storage.js";
 import {
   AUDIT_KEPT,
@@ -21,7 +22,8 @@ export interface RedisAdminStorageOptions {
  * Admin data in Redis, every key under the scheduler's hash tag (one slot, Cluster-safe):
  * - `{hy}:admin:endpoints`      hash  endpoint id → StoredEndpoint JSON (secrets included: it signs with them)
  * - `{hy}:admin:subscriptions`  hash  subscription id → StoredSubscription JSON
- * - `{hy}:admin:version`        counter, INCR with every endpoint/subscription write (instances poll it)
+ * - `{hy}:admin:event-types`    hash  event type name → StoredEventType JSON
+ * - `{hy}:admin:version`        counter, INCR with every endpoint/subscription/event-type write (instances poll it)
  * - `{hy}:admin:audit`          list  AuditEntry JSON, newest first, capped (LPUSH + LTRIM)
  * - `{hy}:admin:job:<id>`       string ReplayJob JSON, PX a week
  * - `{hy}:admin:jobs`           list  job ids, newest first, capped
@@ -33,6 +35,7 @@ export function createRedisAdminStorage(options: RedisAdminStorageOptions): Admi
   const key = (name: string) => `${options.base}admin:${name}`;
   const endpointsKey = key("endpoints");
   const subscriptionsKey = key("subscriptions");
+  const eventTypesKey = key("event-types");
   const versionKey = key("version");
   const auditKey = key("audit");
   const jobsKey = key("jobs");
@@ -51,6 +54,12 @@ export function createRedisAdminStorage(options: RedisAdminStorageOptions): Admi
       };
       client.once("ready", onReady);
     });
+  }
+
+  async function remove(hash: string, id: string): Promise<boolean> {
+    await ready();
+    const [[, deleted] = []] = (await client.multi().hdel(hash, id).incr(versionKey).exec()) ?? [];
+    return deleted === 1;
   }
 
   async function put(hash: string, id: string, json: string, create: boolean): Promise<boolean> {
@@ -81,10 +90,18 @@ export function createRedisAdminStorage(options: RedisAdminStorageOptions): Admi
     putSubscription(record, create) {
       return put(subscriptionsKey, record.id, JSON.stringify(record), create);
     },
-    async deleteSubscription(id) {
+    deleteSubscription(id) {
+      return remove(subscriptionsKey, id);
+    },
+    async listEventTypes() {
       await ready();
-      const [[, deleted] = []] = (await client.multi().hdel(subscriptionsKey, id).incr(versionKey).exec()) ?? [];
-      return deleted === 1;
+      return Object.values(await client.hgetall(eventTypesKey)).map((json) => JSON.parse(json) as StoredEventType);
+    },
+    putEventType(record, create) {
+      return put(eventTypesKey, record.name, JSON.stringify(record), create);
+    },
+    deleteEventType(name) {
+      return remove(eventTypesKey, name);
     },
     async version() {
       await ready();

@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { DEFAULT_ENDPOINT_POLICY, type Endpoint, type EndpointPolicy } from "@hookyard/core";
+import type { ResolveHost } from "@hookyard/delivery";
 import { createEmbeddedStore, createRedisStore, type DeliveryLogStore } from "@hookyard/scheduler";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { EventType } from "../catalogue/event-type.js";
 import type { AdminSettings } from "../deps.js";
 import { type AdminRoutes, registerAdminRoutes } from "../register-admin-routes.js";
 import type { AdminStorage } from "../state/admin-storage.js";
@@ -47,13 +49,27 @@ export function testEndpoint(id: string, owner: string, url = `http://127.0.0.1:
   };
 }
 
+/**
+ * DNS for the tests' made-up hosts (no network needed): `*.internal.example` answers a private address (the SSRF
+ * check refuses it), other `.example`/`.example.com` names a public one; anything else does not resolve.
+ */
+export const testResolver: ResolveHost = async (hostname) => {
+  if (hostname.endsWith(".internal.example")) return [{ address: "10.0.0.5", family: 4 }];
+  if (hostname.endsWith(".example") || hostname.endsWith(".example.com"))
+    return [{ address: "93.184.215.14", family: 4 }];
+  throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+};
+
 export async function openAdminHarness(
   kind: StoreKind,
   options: {
     configEndpoints?: readonly Endpoint[];
     configSubscriptions?: readonly AdminSubscription[];
+    configEventTypes?: readonly EventType[];
     rejectedOrigins?: readonly string[];
     defaultPolicy?: EndpointPolicy;
+    /** Settings over the defaults below (branding, frame ancestors, …). */
+    settings?: Partial<AdminSettings>;
   } = {},
 ): Promise<AdminHarness> {
   let store: DeliveryLogStore;
@@ -72,6 +88,7 @@ export async function openAdminHarness(
   const registry = createEndpointRegistry({
     configEndpoints,
     configSubscriptions: options.configSubscriptions ?? [],
+    configEventTypes: options.configEventTypes ?? [],
     storage,
     store,
   });
@@ -81,6 +98,8 @@ export async function openAdminHarness(
     portalSigningKey: PORTAL_SIGNING_KEY,
     portalTokenTtlMs: 3600_000,
     frameAncestors: ["https://app.example.com"],
+    egressAllowCidrs: ["127.0.0.0/8"],
+    ...options.settings,
   };
   const app = Fastify();
   const routes = await registerAdminRoutes(app, {
@@ -90,6 +109,7 @@ export async function openAdminHarness(
     settings,
     defaultPolicy: options.defaultPolicy ?? DEFAULT_ENDPOINT_POLICY,
     rejectedOrigins: () => options.rejectedOrigins ?? [],
+    resolveHost: testResolver,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -21,6 +21,28 @@ export const idFormat = describedFormat("an id of letters, digits and . _ : - (u
   isString(value) ? ID.test(value) : false,
 );
 
+export const eventTypeNameFormat = describedFormat(
+  "an event type of letters, digits and . _ : - (up to 256 characters, no globs)",
+  (value) => isString(value) && /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,255}$/.test(value),
+);
+
+/** Colours end up in CSS custom properties: a strict shape keeps anything but a colour out of the stylesheet. */
+export const cssColorFormat = describedFormat(
+  "a CSS colour: #rgb, #rrggbb(aa), rgb()/hsl() with numbers, or a colour name",
+  (value) =>
+    value === null ||
+    (isString(value) && /^(#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([0-9., %/-]{1,60}\)|[a-zA-Z]{3,30})$/.test(value)),
+);
+
+export const logoUrlFormat = describedFormat(
+  "an https URL or a data:image/(png|jpeg|gif|webp|svg+xml);base64 URL",
+  (value) =>
+    value === null ||
+    (isString(value) &&
+      (isUrlWith(value, ["https:"]) ||
+        /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(value))),
+);
+
 export const idListFormat = describedListFormat(
   "a non-empty list of ids",
   { expected: idFormat.expected, check: (item) => isString(item) && ID.test(item) },

@@ -1,3 +1,4 @@
+import { createSchemaCompiler, type EventType, type PortalBranding, type SchemaCompiler } from "@hookyard/admin";
 import {
   type ConnectorDefinition,
   compileEnvelopeMapping,
@@ -24,7 +25,9 @@ import { ConfigValidationError } from "./problems.js";
 import { type ParsedFile, parseConfigText, readConfigFile } from "./read-config-file.js";
 import {
   type ConnectorEntrySettings,
+  type EventTypeSettings,
   endpointSchema,
+  eventTypeSchema,
   LIST_KEYS,
   type RuntimeSettings,
   runtimeSchema,
@@ -99,6 +102,8 @@ async function validateConfig(
     buildEndpoint(item, index, settings, { problems, sensitivePaths, shown }),
   );
   const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems, shown));
+  const compiler = createSchemaCompiler();
+  const eventTypes = lists.eventTypes.map((item, index) => buildEventType(item, index, compiler, problems));
   const connectors = createConnectorCache(options.resolveConnector);
   const sources = await Promise.all(
     lists.sources.map((item, index) =>
@@ -111,7 +116,10 @@ async function validateConfig(
     ),
   );
 
-  for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
+  for (const list of LIST_KEYS) {
+    if (list !== "eventTypes") checkUniqueIds(list, lists[list], problems);
+  }
+  checkUniqueNames(lists.eventTypes, problems);
   checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
   checkLeaseCoversTimeouts(settings.delivery.lease, endpoints as Endpoint[], problems);
   checkTargetNamespaces(lists.sinks, lists.endpoints, problems);
@@ -136,6 +144,7 @@ async function validateConfig(
         ...(settings.admin.portal.signingKey === null ? {} : { signingKey: settings.admin.portal.signingKey }),
         tokenTtlMs: settings.admin.portal.tokenTtl,
         frameAncestors: settings.admin.portal.frameAncestors,
+        branding: brandingOf(settings.admin.portal.branding),
       },
       secretGraceMs: settings.admin.secretRotationGrace,
     },
@@ -148,6 +157,7 @@ async function validateConfig(
     delivery: { concurrency: settings.delivery.concurrency, leaseMs: settings.delivery.lease },
     endpoints: endpoints as Endpoint[],
     subscriptions: subscriptions as Subscription[],
+    eventTypes: eventTypes as EventType[],
     sources: sources as SourceEntry[],
     sinks: sinks as SinkEntry[],
     ingress: { routes },
@@ -155,6 +165,16 @@ async function validateConfig(
     shown: shownConfig(shown, routeItems),
   };
   return deepFreeze(config);
+}
+
+function brandingOf(branding: RuntimeSettings["admin"]["portal"]["branding"]): PortalBranding {
+  const colors = Object.fromEntries(Object.entries(branding.colors).filter(([, value]) => value !== null));
+  return {
+    ...(branding.name === null ? {} : { name: branding.name }),
+    ...(branding.logoUrl === null ? {} : { logoUrl: branding.logoUrl }),
+    ...(Object.keys(colors).length === 0 ? {} : { colors }),
+    theme: branding.theme,
+  };
 }
 
 function listAt(input: Record<string, unknown>, key: string, problems: ProblemCollector): readonly unknown[] {
@@ -328,6 +348,93 @@ function checkSpec(compile: () => unknown, segments: Segments, problems: Problem
     const path = separator === -1 ? pathText(segments) : error.message.slice(0, separator);
     problems.addWithPath(path, segments, expected ?? "a valid value", found ?? error.message);
     return false;
+  }
+}
+
+/**
+ * One catalogue entry. Its schema is compiled here (strictly) and the example checked against it, so a typo in
+ * a schema fails `hookyard validate` with the key path inside the schema instead of accepting every payload.
+ */
+function buildEventType(
+  item: unknown,
+  index: number,
+  compiler: SchemaCompiler,
+  problems: ProblemCollector,
+): EventType | undefined {
+  const at: Segments = ["eventTypes", index];
+  const { value, ok } = validateSection<EventTypeSettings>(eventTypeSchema, item, at, problems, ["schema", "example"]);
+  const raw = isPlainObject(item) ? item : {};
+  const schema = raw.schema ?? null;
+  const example = raw.example ?? null;
+  let schemaOk = true;
+  if (schema !== null) {
+    if (!isPlainObject(schema)) {
+      problems.add([...at, "schema"], "a JSON Schema object", describeValue(schema));
+      schemaOk = false;
+    } else {
+      const compiled = compiler.compile(schema);
+      if ("problem" in compiled) {
+        const inside = pointerSegments(compiled.problem.path);
+        problems.add(
+          [...at, "schema", ...inside],
+          "a valid JSON Schema",
+          foundAt(schema, inside, compiled.problem.message),
+        );
+        schemaOk = false;
+      } else if (example !== null && !compiled.validate(example)) {
+        const error = compiled.validate.errors?.[0];
+        const inside = pointerSegments(error?.instancePath ?? "");
+        problems.add(
+          [...at, "example", ...inside],
+          "an example that matches the schema",
+          foundAt(example, inside, error?.message ?? "does not match"),
+        );
+        schemaOk = false;
+      }
+    }
+  }
+  if (!ok || !schemaOk) return undefined;
+  return {
+    name: value.name,
+    description: value.description,
+    ...(value.group === null ? {} : { group: value.group }),
+    ...(schema === null ? {} : { schema: schema as Record<string, unknown> }),
+    ...(example === null ? {} : { example }),
+    deprecated: value.deprecated,
+    validation: value.validation,
+  };
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The value at the problem's place, then what is wrong with it: `"numbr", which must be equal to one of …`. */
+function foundAt(root: unknown, segments: readonly string[], message: string): string {
+  let value: unknown = root;
+  for (const segment of segments) {
+    value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  // At the root (an unknown keyword, a whole-schema problem) the message alone says it; the value would be noise.
+  return value === undefined || segments.length === 0 ? message : `${JSON.stringify(value)}, which ${message}`;
+}
+
+function checkUniqueNames(items: readonly unknown[], problems: ProblemCollector): void {
+  const first = new Map<string, number>();
+  for (const [index, item] of items.entries()) {
+    const name = isPlainObject(item) && typeof item.name === "string" ? item.name : undefined;
+    if (name === undefined) continue;
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, index);
+    else
+      problems.add(
+        ["eventTypes", index, "name"],
+        "a unique name",
+        `${JSON.stringify(name)}, already used by eventTypes[${earlier}]`,
+      );
   }
 }
 

@@ -3,7 +3,14 @@ import type { Schema } from "convict";
 import { describeFormat } from "./describe-format.js";
 import { durationListFormat, optionalDurationFormat } from "./formats.js";
 import { REFERENCE_INTRO } from "./reference-intro.js";
-import { endpointSchema, runtimeSchema, sinkEntrySchema, sourceEntrySchema, subscriptionSchema } from "./schema.js";
+import {
+  endpointSchema,
+  eventTypeSchema,
+  runtimeSchema,
+  sinkEntrySchema,
+  sourceEntrySchema,
+  subscriptionSchema,
+} from "./schema.js";
 import { type SchemaLeaf, schemaLeaves } from "./schema-walk.js";
 
 /**
@@ -19,12 +26,16 @@ export function renderConfigReference(connectors: readonly ConnectorDefinition[]
     "| `subscriptions` | a list | `[]` |  | Which events go to which endpoints; see [subscriptions](#subscriptions). |",
     "| `sources` | a list | `[]` |  | Source connectors; see [sources](#sources). |",
     "| `sinks` | a list | `[]` |  | Sink connectors; see [sinks](#sinks). |",
+    "| `eventTypes` | a list | `[]` |  | The event-type catalogue (docs, schemas, payload validation); see [eventTypes](#eventtypes). |",
     "",
     "## endpoints\n\nEach item of `endpoints`:\n",
     table(endpointSchema, "endpoints[]."),
     "",
     "## subscriptions\n\nEach item of `subscriptions`:\n",
     table(subscriptionSchema, "subscriptions[]."),
+    "",
+    "## eventTypes\n\nEach item of `eventTypes` (the catalogue customers pick from in the portal; the admin API adds more):\n",
+    table(eventTypeSchema, "eventTypes[]."),
     "",
     "## sources\n\nEach item of `sources`; its `config` follows the connector's source schema below:\n",
     table(sourceEntrySchema, "sources[]."),

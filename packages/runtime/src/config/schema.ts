@@ -3,7 +3,9 @@ import type { Schema } from "convict";
 import {
   apiKeyListFormat,
   cidrListFormat,
+  cssColorFormat,
   durationListFormat,
+  eventTypeNameFormat,
   fractionFormat,
   frameAncestorListFormat,
   hostPortListFormat,
@@ -11,6 +13,7 @@ import {
   idFormat,
   idListFormat,
   keyPrefixFormat,
+  logoUrlFormat,
   nonEmptyStringFormat,
   optionalDurationFormat,
   optionalHttpUrlFormat,
@@ -64,13 +67,23 @@ export interface RuntimeSettings {
   admin: {
     enabled: boolean;
     apiKeys: string[];
-    portal: { signingKey: string | null; tokenTtl: number; frameAncestors: string[] };
+    portal: {
+      signingKey: string | null;
+      tokenTtl: number;
+      frameAncestors: string[];
+      branding: {
+        name: string | null;
+        logoUrl: string | null;
+        colors: { accent: string | null; background: string | null; text: string | null };
+        theme: "light" | "dark" | "auto";
+      };
+    };
     secretRotationGrace: number;
   };
 }
 
 /** Keys of the file that hold lists validated item by item. */
-export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks"] as const;
+export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks", "eventTypes"] as const;
 
 export const runtimeSchema: Schema<RuntimeSettings> = {
   server: {
@@ -241,6 +254,35 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
         doc: "Who may embed the dashboard in an iframe (CSP frame-ancestors), e.g. your product's origin. Empty: only Hookyard itself ('self').",
         format: frameAncestorListFormat,
         default: [],
+      },
+      branding: {
+        name: {
+          doc: 'The operator\'s name in the portal\'s header and title, e.g. "Acme Webhooks" (default "Hookyard").',
+          format: optionalStringFormat,
+          default: null,
+          nullable: true,
+        },
+        logoUrl: {
+          doc: "Logo shown in the portal's header: an https URL (its origin joins the dashboard's CSP img-src) or a data:image/… URL.",
+          format: logoUrlFormat,
+          default: null,
+          nullable: true,
+        },
+        colors: {
+          accent: {
+            doc: "Accent colour (buttons, links, focus): #rgb, #rrggbb, rgb()/hsl() or a CSS colour name.",
+            format: cssColorFormat,
+            default: null,
+            nullable: true,
+          },
+          background: { doc: "Page background colour.", format: cssColorFormat, default: null, nullable: true },
+          text: { doc: "Text colour.", format: cssColorFormat, default: null, nullable: true },
+        },
+        theme: {
+          doc: "light, dark, or auto (follows the viewer's system setting). The colours above style the light theme; the dark one keeps its own contrast-checked palette.",
+          format: ["light", "dark", "auto"],
+          default: "auto",
+        },
       },
     },
     secretRotationGrace: {
@@ -465,4 +507,55 @@ export const sinkEntrySchema: Schema<Omit<ConnectorEntrySettings, "mapping">> = 
   },
   enabled: { doc: "A disabled sink is not started.", format: Boolean, default: true },
   config: { doc: "The connector's own settings; see its section below.", format: Object, default: {} },
+};
+
+export interface EventTypeSettings {
+  name: string;
+  description: string;
+  group: string | null;
+  schema: unknown;
+  example: unknown;
+  deprecated: boolean;
+  validation: "reject" | "warn" | "off";
+}
+
+export const eventTypeSchema: Schema<EventTypeSettings> = {
+  name: {
+    doc: 'The event type, exactly as envelopes carry it (e.g. "invoice.paid"; letters, digits and . _ : -, no globs).',
+    format: eventTypeNameFormat,
+    default: null,
+  },
+  description: {
+    doc: "What the event means, shown in the customer portal (Markdown-free text).",
+    format: String,
+    default: "",
+  },
+  group: {
+    doc: 'Groups types in the portal, e.g. "Invoices".',
+    format: optionalStringFormat,
+    default: null,
+    nullable: true,
+  },
+  schema: {
+    doc: "JSON Schema of the payload (draft 2020-12, or draft-07 when its $schema says so). `hookyard validate` checks it (strictly: unknown keywords are errors) and that the example matches it.",
+    format: Object,
+    default: null,
+    nullable: true,
+  },
+  example: {
+    doc: "An example payload (any JSON), shown in the portal and sent by its test events.",
+    format: "*",
+    default: null,
+    nullable: true,
+  },
+  deprecated: {
+    doc: "Shown as deprecated in the portal; events of the type are still accepted.",
+    format: Boolean,
+    default: false,
+  },
+  validation: {
+    doc: "Payloads of this type checked against the schema at the ingest API and the sources: reject (422 at ingest naming the failing JSON path; a source keeps the message in the rejected log and acks it), warn (accepted, logged and counted in hookyard_payload_schema_failures_total) or off.",
+    format: ["reject", "warn", "off"],
+    default: "warn",
+  },
 };

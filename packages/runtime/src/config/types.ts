@@ -1,3 +1,4 @@
+import type { EventType, PortalBranding } from "@hookyard/admin";
 import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
@@ -77,6 +78,7 @@ export interface HookyardConfig {
       readonly signingKey?: string;
       readonly tokenTtlMs: number;
       readonly frameAncestors: readonly string[];
+      readonly branding: PortalBranding;
     };
     readonly secretGraceMs: number;
   };
@@ -84,6 +86,8 @@ export interface HookyardConfig {
   readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
   readonly endpoints: readonly Endpoint[];
   readonly subscriptions: readonly Subscription[];
+  /** The event-type catalogue from the file (schemas compiled and checked). */
+  readonly eventTypes: readonly EventType[];
   readonly sources: readonly SourceEntry[];
   readonly sinks: readonly SinkEntry[];
   /** Inbound webhook routes, compiled by @hookyard/ingress (verifiers ready, rules compiled). */

@@ -5,6 +5,7 @@ import {
   createMemoryAdminStorage,
   createRedisAdminStorage,
   type EndpointRegistry,
+  endpointDeleted,
 } from "@hookyard/admin";
 import type { ConnectorDefinition, Endpoint, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
@@ -30,6 +31,7 @@ import { type ComponentHealth, createComponentHealth } from "./component-health.
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
+import { createPayloadCheck } from "./payload-check.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
 
@@ -114,7 +116,17 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
-    parts.worker = await startDeliveryWorker(config, { store, clock, metrics, logger, endpointOf, connectors, parts });
+    const isDeleted = (id: string) => registry.isDeleted(id);
+    parts.worker = await startDeliveryWorker(config, {
+      store,
+      clock,
+      metrics,
+      logger,
+      endpointOf,
+      isDeleted,
+      connectors,
+      parts,
+    });
     scheduleIndexTrim(store, logger, parts.teardown);
 
     // 4. One accept path: routes by subscription (or by an ingress rule's targets) and makes the event durable.
@@ -126,6 +138,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       dedupTtlMs: DEDUP_TTL_MS,
       metrics,
     });
+    // Payloads are checked against the catalogue (config and admin API types) before they are accepted.
+    const checkPayload = createPayloadCheck({
+      eventType: (name) => registry.eventType(name),
+      metrics,
+      logger: logger.child({ component: "catalogue" }),
+    });
 
     // 5. The HTTP listeners: health everywhere; the ingest API and inbound webhooks on the public one; the admin
     // API, dashboard and metrics on the internal one (or on the only one).
@@ -133,12 +151,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       logger,
       metrics,
       store: storePing(opened),
-      wiring: { config, accept, store, registry, adminStorage, metrics, logger, teardown: parts.teardown },
+      wiring: { config, accept, checkPayload, store, registry, adminStorage, metrics, logger, teardown: parts.teardown },
     });
 
     // 6. Sources last: nothing is consumed before it can be stored.
     for (const entry of config.sources.filter((source) => source.enabled)) {
-      parts.sources.push(await startSource(entry, { ...connectors, accept, store, metrics }));
+      parts.sources.push(await startSource(entry, { ...connectors, accept, checkPayload, store, metrics }));
     }
     parts.accepting = true;
     return runningGateway(config, { parts, servers, store, metrics, accept, logger });
@@ -212,6 +230,7 @@ async function openRegistry(
   const registry = createEndpointRegistry({
     configEndpoints: config.endpoints,
     configSubscriptions: config.subscriptions,
+    configEventTypes: config.eventTypes,
     storage,
     store,
   });
@@ -229,6 +248,8 @@ async function startDeliveryWorker(
     metrics: Metrics;
     logger: Logger;
     endpointOf: (id: string) => Endpoint | undefined;
+    /** Deleted endpoints' deliveries are dead-lettered ("endpoint deleted") instead of sent. */
+    isDeleted: (id: string) => boolean;
     connectors: ConnectorWiring;
     parts: Parts;
   },
@@ -252,6 +273,7 @@ async function startDeliveryWorker(
     logger: wiring.logger.child({ component: "worker" }),
     endpoints: wiring.endpointOf,
     send: (claimed, endpoint, signal) => {
+      if (wiring.isDeleted(endpoint.id)) return Promise.resolve(endpointDeleted(wiring.clock.now()));
       const sinkId = sinkIdOf(endpoint.id);
       return sinkId === undefined
         ? delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal })

@@ -10,11 +10,13 @@ import { openIngressState } from "../ingress-wiring/open-ingress-state.js";
 import type { Metrics } from "../metrics.js";
 import { sinkEndpointId } from "../sinks/sink-endpoints.js";
 import type { Accept } from "./accept.js";
+import type { PayloadCheck } from "./payload-check.js";
 import type { Teardown } from "./teardown.js";
 
 export interface HttpApiWiring {
   readonly config: HookyardConfig;
   readonly accept: Accept;
+  readonly checkPayload: PayloadCheck;
   readonly store: DeliveryLogStore;
   readonly registry: EndpointRegistry;
   readonly adminStorage: AdminStorage;
@@ -40,6 +42,7 @@ export async function registerHttpApis(
       maxBatchEvents: config.ingest.maxBatchEvents,
       maxJsonDepth: config.ingest.maxJsonDepth,
       accept: wiring.accept,
+      checkPayload: wiring.checkPayload,
       metrics,
     });
   }
@@ -96,6 +99,8 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
       portalTokenTtlMs: config.admin.portal.tokenTtlMs,
       frameAncestors: config.admin.portal.frameAncestors,
       secretGraceMs: config.admin.secretGraceMs,
+      egressAllowCidrs: config.egress.allowCidrs,
+      branding: config.admin.portal.branding,
       ...(config.admin.portal.signingKey === undefined ? {} : { portalSigningKey: config.admin.portal.signingKey }),
     },
     defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },

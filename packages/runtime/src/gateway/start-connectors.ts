@@ -13,6 +13,7 @@ import type { SinkEntry, SourceEntry } from "../config/types.js";
 import type { Metrics } from "../metrics.js";
 import type { Accept } from "./accept.js";
 import type { ComponentHealth } from "./component-health.js";
+import type { PayloadCheck } from "./payload-check.js";
 
 /** What starting a connector needs from the gateway. */
 export interface ConnectorWiring {
@@ -51,7 +52,12 @@ export async function startSinks(entries: readonly SinkEntry[], wiring: Connecto
  */
 export async function startSource(
   entry: SourceEntry,
-  wiring: ConnectorWiring & { readonly accept: Accept; readonly store: SchedulerStore; readonly metrics: Metrics },
+  wiring: ConnectorWiring & {
+    readonly accept: Accept;
+    readonly checkPayload: PayloadCheck;
+    readonly store: SchedulerStore;
+    readonly metrics: Metrics;
+  },
 ): Promise<Source> {
   const side = (await wiring.resolveConnector(entry.type)).source;
   if (!side) throw noSide("sources", entry.type, "source");
@@ -82,7 +88,21 @@ export async function startSource(
   const check = side.check;
   if (check) wiring.health.add({ name: origin, run: () => check(config, { logger, signal: wiring.signal }) });
   await source.start(async (envelope) => {
-    await wiring.accept(envelope);
+    const problem = wiring.checkPayload(envelope, origin);
+    if (problem === undefined) {
+      await wiring.accept(envelope);
+      return;
+    }
+    // A `reject` type's bad payload: kept (durably) in the rejected log before the source acks it, never dropped.
+    await wiring.store.keepRejected({
+      origin,
+      reason: `schema: event type ${JSON.stringify(problem.type)}: ${problem.message}`,
+      at: Date.now(),
+      headers: { ...envelope.headers, "x-hookyard-event-id": envelope.id, "x-hookyard-event-type": envelope.type },
+      data: envelope.data,
+      ...(envelope.idempotencyKey === undefined ? {} : { idempotencyKey: envelope.idempotencyKey }),
+    });
+    wiring.metrics.eventsRejected.inc({ source: origin, reason: "schema" });
   });
   logger.info({ type: entry.type }, "source started");
   return source;

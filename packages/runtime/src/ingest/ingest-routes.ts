@@ -1,6 +1,8 @@
+import type { PayloadProblem } from "@hookyard/admin";
 import { createSecretCheck, type Envelope, HookyardError, presentedApiKey } from "@hookyard/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Accept, AcceptResult } from "../gateway/accept.js";
+import type { PayloadCheck } from "../gateway/payload-check.js";
 import { sendApiError } from "../http/api-error.js";
 import type { Metrics } from "../metrics.js";
 import { fromStructured, parseIngestBatch, parseIngestEvent } from "./parse-event.js";
@@ -12,6 +14,8 @@ export interface IngestOptions {
   readonly maxJsonDepth: number;
   readonly accept: Accept;
   readonly metrics: Metrics;
+  /** Payloads against the event-type catalogue (a failing `reject` type answers 422 PAYLOAD_INVALID). */
+  readonly checkPayload?: PayloadCheck;
 }
 
 /**
@@ -45,6 +49,8 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
+      const problem = options.checkPayload?.(envelope, "http");
+      if (problem !== undefined) return rejectPayload(reply, problem, undefined, options.metrics);
       const result = await acceptOrUnavailable(reply, () => options.accept(envelope));
       if (result) return reply.code(202).header("idempotent-replayed", String(result.duplicate)).send(result);
       return reply;
@@ -57,6 +63,10 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
         envelopes = events.map((event, index) => fromStructured(event, `events[${index}]`, options));
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
+      }
+      for (const [index, envelope] of envelopes.entries()) {
+        const problem = options.checkPayload?.(envelope, "http");
+        if (problem !== undefined) return rejectPayload(reply, problem, index, options.metrics);
       }
       // Validated as a whole first, so a bad event never leaves half a batch accepted.
       const results = await acceptOrUnavailable(reply, () => Promise.all(envelopes.map((e) => options.accept(e))));
@@ -76,6 +86,23 @@ function rejectInvalid(reply: FastifyReply, error: unknown, metrics: Metrics) {
     return sendApiError(reply, 400, error.code, error.message);
   }
   throw error;
+}
+
+function rejectPayload(reply: FastifyReply, problem: PayloadProblem, index: number | undefined, metrics: Metrics) {
+  metrics.eventsRejected.inc({ source: "http", reason: "schema" });
+  const where = index === undefined ? "" : `events[${index}]: `;
+  return sendApiError(
+    reply,
+    422,
+    "PAYLOAD_INVALID",
+    `${where}event type ${JSON.stringify(problem.type)}: ${problem.message}`,
+    {
+      type: problem.type,
+      path: problem.path,
+      pointer: problem.pointer,
+      ...(index === undefined ? {} : { index }),
+    },
+  );
 }
 
 async function acceptOrUnavailable<T extends AcceptResult | AcceptResult[]>(

@@ -1,16 +1,33 @@
-import { api, type Bucket, type Endpoint, type Health } from "../api.js";
+import {
+  ApiFailure,
+  api,
+  type Bucket,
+  canManage,
+  type Endpoint,
+  type EventType,
+  type Health,
+  type Me,
+} from "../api.js";
 import { deliveriesChart, latencyChart } from "../chart.js";
 import { announce, badge, confirmAction, h, time } from "../dom.js";
+import { selectedTypes, typePicker } from "../type-picker.js";
+import { testEventPanel } from "./test-event.js";
 
-/** One endpoint: health, charts, settings (URL, event types), enable/disable, rotate secret, test, replay. */
-export async function endpointPage(id: string, rerender: () => void): Promise<HTMLElement> {
+/**
+ * One endpoint: health, charts, settings (URL, description, event types from the catalogue), enable/disable,
+ * delete, test event (watched until it arrives), signing secret (reveal, rotate), replay. Read-only credentials
+ * see the same page without the controls that change things.
+ */
+export async function endpointPage(id: string, me: Me, rerender: () => void): Promise<HTMLElement> {
   const path = `/endpoints/${encodeURIComponent(id)}`;
-  const [endpoint, health, stats] = await Promise.all([
+  const [endpoint, health, stats, catalogue] = await Promise.all([
     api<Endpoint>(path),
     api<Health>(`${path}/health`),
     api<{ buckets: Bucket[] }>(`/stats/deliveries?buckets=24&endpointId=${encodeURIComponent(id)}`),
+    api<{ data: EventType[] }>("/event-types").then((r) => r.data),
   ]);
-  const editable = endpoint.source === "api";
+  const manage = canManage(me);
+  const editable = endpoint.source === "api" && manage;
 
   const act = (label: string, run: () => Promise<string>, question?: string) => {
     const button = h("button", { type: "button", class: "secondary" }, label);
@@ -39,22 +56,37 @@ export async function endpointPage(id: string, rerender: () => void): Promise<HT
     h(
       "label",
       {},
-      "Event types (comma separated; globs like invoice.*)",
-      h("input", { name: "eventTypes", value: endpoint.eventTypes.join(", "), disabled: !editable }),
+      "Description",
+      h("input", { name: "description", value: endpoint.description ?? "", disabled: !editable, maxlength: 1024 }),
     ),
     editable
+      ? typePicker(catalogue, endpoint.eventTypes)
+      : h(
+          "p",
+          {},
+          "Event types: ",
+          endpoint.eventTypes.length === 0 ? "—" : h("code", {}, endpoint.eventTypes.join(", ")),
+        ),
+    editable
       ? h("button", { type: "submit" }, "Save settings")
-      : h("p", { class: "hint" }, "This endpoint comes from the config file: change it there."),
+      : h(
+          "p",
+          { class: "hint" },
+          endpoint.source === "config"
+            ? "This endpoint comes from the config file: change it there."
+            : "Read-only access.",
+        ),
   );
   settings.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(settings);
-    const eventTypes = String(data.get("eventTypes") ?? "")
-      .split(",")
-      .map((t) => t.trim())
-      .filter(Boolean);
+    const body = {
+      url: String(data.get("url") ?? ""),
+      description: String(data.get("description") ?? ""),
+      eventTypes: selectedTypes(settings),
+    };
     try {
-      await api(path, { method: "PATCH", body: { url: String(data.get("url") ?? ""), eventTypes } });
+      await api(path, { method: "PATCH", body });
       announce("Settings saved");
       rerender();
     } catch (error) {
@@ -158,35 +190,84 @@ export async function endpointPage(id: string, rerender: () => void): Promise<HT
       "div",
       { class: "actions" },
       h("a", { class: "button", href: `#/deliveries?endpointId=${encodeURIComponent(id)}` }, "Deliveries"),
-      health.enabled
-        ? act(
-            "Disable",
-            async () => {
-              await api(`${path}/disable`, { method: "POST" });
-              return "Endpoint disabled";
-            },
-            `Disable ${id}? Its deliveries stay queued.`,
-          )
-        : act("Enable", async () => {
-            await api(`${path}/enable`, { method: "POST" });
-            return "Endpoint enabled";
-          }),
-      act("Send test event", async () => {
-        await api(`${path}/test`, { method: "POST", body: {} });
-        return "Test event queued";
-      }),
+      !manage
+        ? null
+        : health.enabled
+          ? act(
+              "Disable",
+              async () => {
+                await api(`${path}/disable`, { method: "POST" });
+                return "Endpoint disabled";
+              },
+              `Disable ${id}? Its deliveries stay queued.`,
+            )
+          : act("Enable", async () => {
+              await api(`${path}/enable`, { method: "POST" });
+              return "Endpoint enabled";
+            }),
+      manage ? revealButton(path) : null,
       editable
         ? act(
             "Rotate secret",
             async () => {
               const result = await api<{ secret: string }>(`${path}/rotate-secret`, { method: "POST", body: {} });
-              return `New secret (shown once): ${result.secret}`;
+              return `New secret: ${result.secret}`;
             },
             `Rotate the signing secret of ${id}? The old one keeps working for 24 hours.`,
           )
         : null,
+      editable ? deleteButton(id, path) : null,
     ),
+    h("div", { id: "secret-panel", "aria-live": "polite" }),
+    manage ? testEventPanel(path, endpoint, catalogue) : null,
     h("div", { class: "charts" }, deliveriesChart(stats.buckets), latencyChart(stats.buckets)),
-    h("div", { class: "columns" }, settings, replay),
+    h("div", { class: "columns" }, settings, manage ? replay : null),
   );
+}
+
+function revealButton(path: string): HTMLElement {
+  const button = h("button", { type: "button", class: "secondary" }, "Reveal secret");
+  button.addEventListener("click", async () => {
+    try {
+      const { secrets } = await api<{ secrets: { secret: string; expiresAt?: string }[] }>(`${path}/secret`);
+      document
+        .getElementById("secret-panel")
+        ?.replaceChildren(
+          h("h2", {}, "Signing secret"),
+          ...secrets.map((s) =>
+            h("pre", { class: "secret" }, s.secret, s.expiresAt ? `  (expires ${time(s.expiresAt)})` : ""),
+          ),
+        );
+    } catch (error) {
+      announce((error as Error).message, "error");
+    }
+  });
+  return button;
+}
+
+/** Deletes after a confirmation; while deliveries are queued, a second one offers to dead-letter them. */
+function deleteButton(id: string, path: string): HTMLElement {
+  const button = h("button", { type: "button", class: "danger" }, "Delete endpoint");
+  button.addEventListener("click", async () => {
+    if (!(await confirmAction(`Delete ${id}? This cannot be undone.`, "Delete"))) return;
+    try {
+      await api(path, { method: "DELETE" });
+    } catch (error) {
+      if (!(error instanceof ApiFailure) || error.code !== "ENDPOINT_BUSY") {
+        announce((error as Error).message, "error");
+        return;
+      }
+      const question = `${error.message}. Delete anyway and dead-letter them?`;
+      if (!(await confirmAction(question, "Delete anyway"))) return;
+      try {
+        await api(`${path}?force=true`, { method: "DELETE" });
+      } catch (again) {
+        announce((again as Error).message, "error");
+        return;
+      }
+    }
+    announce(`Endpoint ${id} deleted`);
+    location.hash = "#/endpoints";
+  });
+  return button;
 }

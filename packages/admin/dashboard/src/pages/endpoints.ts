@@ -1,4 +1,4 @@
-import { api, type Bucket, type Endpoint, type Health, type Me } from "../api.js";
+import { api, type Bucket, canManage, type Endpoint, type Health, type Me } from "../api.js";
 import { deliveriesChart, latencyChart } from "../chart.js";
 import { badge, h, time } from "../dom.js";
 
@@ -42,7 +42,8 @@ export async function endpointsPage(me: Me): Promise<HTMLElement> {
   return h(
     "section",
     { "aria-labelledby": "page-title" },
-    h("h1", { id: "page-title" }, "Endpoints"),
+    h("h1", { id: "page-title", tabindex: "-1" }, "Endpoints"),
+    canManage(me) ? h("p", {}, h("a", { class: "button", href: "#/endpoints/new" }, "New endpoint")) : null,
     h("div", { class: "charts" }, deliveriesChart(stats.buckets), latencyChart(stats.buckets)),
     endpoints.length === 0
       ? h("p", {}, "No endpoints yet.")
