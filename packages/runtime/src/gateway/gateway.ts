@@ -151,7 +151,17 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       logger,
       metrics,
       store: storePing(opened),
-      wiring: { config, accept, checkPayload, store, registry, adminStorage, metrics, logger, teardown: parts.teardown },
+      wiring: {
+        config,
+        accept,
+        checkPayload,
+        store,
+        registry,
+        adminStorage,
+        metrics,
+        logger,
+        teardown: parts.teardown,
+      },
     });
 
     // 6. Sources last: nothing is consumed before it can be stored.
