@@ -14,10 +14,12 @@ interface OpenApiDocument {
 /** Every admin route of the OpenAPI document, with its path parameters filled in, plus the dashboard's pages. */
 function adminRequests(document: OpenApiDocument): { method: string; path: string }[] {
   const methods = ["get", "post", "put", "patch", "delete"];
-  const fromDocument = Object.entries(document.paths).flatMap(([path, operations]) =>
+  // The document also names the ingest API (public listener): only its admin routes belong on the internal one.
+  const adminPaths = Object.entries(document.paths).filter(([path]) => path.startsWith("/admin/"));
+  const fromDocument = adminPaths.flatMap(([path, operations]) =>
     Object.keys(operations)
       .filter((method) => methods.includes(method))
-      .map((method) => ({ method: method.toUpperCase(), path: `/admin/v1${path.replace(/\{[^}]+\}/g, "x-1")}` })),
+      .map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, "x-1") })),
   );
   const pages = ["/dashboard", "/dashboard/", "/dashboard/index.html", "/dashboard/app.js", "/dashboard/app.css"];
   return [

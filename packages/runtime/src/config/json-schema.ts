@@ -1,7 +1,14 @@
 import type { ConnectorDefinition } from "@hookyard/core";
 import { routeSchema, ruleSchema, VERIFIERS } from "@hookyard/ingress";
 import type { Schema } from "convict";
-import { endpointSchema, runtimeSchema, sinkEntrySchema, sourceEntrySchema, subscriptionSchema } from "./schema.js";
+import {
+  endpointSchema,
+  eventTypeSchema,
+  runtimeSchema,
+  sinkEntrySchema,
+  sourceEntrySchema,
+  subscriptionSchema,
+} from "./schema.js";
 import { isGroup } from "./schema-walk.js";
 
 /** A JSON Schema (draft 2020-12) node. */
@@ -36,6 +43,8 @@ export function configJsonSchema(connectors: readonly ConnectorDefinition[]): Js
       subscriptions: listOf(convictToJsonSchema(subscriptionSchema as Schema<unknown>, { filter: anyObject() })),
       sources: listOf(connectorEntrySchema(sourceEntrySchema as Schema<unknown>, connectors, "source")),
       sinks: listOf(connectorEntrySchema(sinkEntrySchema as Schema<unknown>, connectors, "sink")),
+      // A type's payload schema and example are free-form JSON (the schema is checked as a JSON Schema itself).
+      eventTypes: listOf(convictToJsonSchema(eventTypeSchema as Schema<unknown>, { schema: anyObject(), example: {} })),
     },
   };
 }
