@@ -32,5 +32,9 @@ export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-env
 export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
+export type { BatchItem, PublishInBatchesOptions } from "./publish-in-batches.js";
+export { batchItems, chunksOf, publishInBatches } from "./publish-in-batches.js";
 export type { FailedSinkItem } from "./sink-failure.js";
-export { failedSinkItem, sinkPartialFailure } from "./sink-failure.js";
+export { failedSinkItem, messageTooLarge, sinkPartialFailure } from "./sink-failure.js";
+export type { SinkLimits } from "./sink-limits.js";
+export { payloadAndHeadersSize, sinkLimitsOf, sinkSizeOf, UNDECLARED_SINK_LIMITS } from "./sink-limits.js";
