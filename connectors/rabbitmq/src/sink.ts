@@ -1,10 +1,15 @@
 import {
+  type BatchItem,
+  batchItems,
   type Context,
   type Envelope,
   type FailedSinkItem,
   failedSinkItem,
   HookyardError,
+  messageTooLarge,
+  publishInBatches,
   type Sink,
+  type SinkLimits,
   sinkPartialFailure,
   withTimeout,
 } from "@hookyard/core";
@@ -13,6 +18,16 @@ import { connectRecovering } from "./client.js";
 import type { AmqpSinkConfig } from "./config.js";
 import { translateAmqpError } from "./errors.js";
 import { compileRoutingKeyTemplate } from "./routing-key-template.js";
+
+/**
+ * Publishes awaiting their confirms together (one "request"): RabbitMQ has no request size of its own, these bound
+ * what one send keeps in flight on the channel.
+ */
+const PUBLISHES_PER_REQUEST = 128;
+const BYTES_PER_REQUEST = 32 * 1024 * 1024;
+
+/** RabbitMQ counts a message's body against max_message_size. */
+const sizeOf = (envelope: Envelope): number => envelope.data.byteLength;
 
 /** One publish waiting for its confirm; `returned` is set when the broker could not route it (mandatory). */
 interface PendingPublish {
@@ -112,63 +127,91 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
     });
   }
 
+  /** Learned from a refusal ("message size N is larger than configured max size M"): the broker's max_message_size. */
+  let brokerMaxMessageBytes: number | undefined;
+  const limits = (): SinkLimits => ({
+    maxMessageBytes: Math.min(config.maxMessageBytes, brokerMaxMessageBytes ?? Number.POSITIVE_INFINITY),
+    maxBatchMessages: PUBLISHES_PER_REQUEST,
+    maxBatchBytes: BYTES_PER_REQUEST,
+  });
+  const limitName = () =>
+    brokerMaxMessageBytes !== undefined && brokerMaxMessageBytes < config.maxMessageBytes
+      ? "broker's max_message_size"
+      : "maxMessageBytes";
+
+  /** One request: publishes awaiting their confirms together on the confirm channel. */
+  async function publishRequest(items: readonly BatchItem[]): Promise<FailedSinkItem[]> {
+    const ch = await withTimeout(
+      confirmChannel(),
+      config.sendTimeout,
+      () => new Error("no connection to RabbitMQ in time"),
+    );
+    const results = await Promise.allSettled(
+      // async: a routing-key template that throws fails its own event only.
+      items.map(async (item) =>
+        withTimeout(
+          publishOne(ch, routingKeyOf(item.envelope), item.envelope),
+          config.sendTimeout,
+          () =>
+            new HookyardError("SINK_TIMEOUT", `rabbitmq did not confirm within ${config.sendTimeout} ms`, {
+              retryable: true,
+            }),
+        ),
+      ),
+    );
+    const failures: FailedSinkItem[] = [];
+    for (const [i, result] of results.entries()) {
+      const item = items[i];
+      if (item === undefined || result.status !== "rejected") continue;
+      failures.push(failedSinkItem(item.index, item.envelope.id, publishFailure(item, result.reason)));
+    }
+    return failures;
+  }
+
+  /**
+   * A refused publish. A message over the broker's max_message_size closes the channel, failing every publish
+   * waiting on it: only the too-large one fails for good (naming its size and the broker's limit, which is learned
+   * for the next pre-check); the others are retryable.
+   */
+  function publishFailure(item: BatchItem, reason: unknown): HookyardError {
+    const refusal = sizeRefusal(reason);
+    if (refusal === undefined) return translateAmqpError(reason, "rabbitmq sink");
+    brokerMaxMessageBytes = Math.min(brokerMaxMessageBytes ?? refusal.limit, refusal.limit);
+    if (item.size > refusal.limit) {
+      return messageTooLarge(
+        `rabbitmq sink to exchange ${JSON.stringify(config.exchange)}`,
+        { id: item.envelope.id, size: item.size },
+        { bytes: refusal.limit, name: "broker's max_message_size" },
+      );
+    }
+    return new HookyardError(
+      "CONNECTION_FAILED",
+      `rabbitmq closed the channel because another message of ${refusal.size} bytes was over its max_message_size (${refusal.limit}); event ${item.envelope.id} is sent again`,
+      { retryable: true },
+    );
+  }
+
   return {
     async send(batch) {
       if (stopped !== undefined)
         throw new HookyardError("SINK_STOPPED", "rabbitmq sink is stopped", { retryable: true });
       if (batch.length === 0) return;
-      const failures: FailedSinkItem[] = [];
-      const ready: { index: number; routingKey: string; envelope: Envelope }[] = [];
-      for (const [index, envelope] of batch.entries()) {
-        try {
-          if (envelope.data.byteLength > config.maxMessageBytes) {
-            throw new HookyardError(
-              "MESSAGE_TOO_LARGE",
-              `event ${envelope.id} has ${envelope.data.byteLength} bytes, over maxMessageBytes (${config.maxMessageBytes})`,
-            );
-          }
-          ready.push({ index, routingKey: routingKeyOf(envelope), envelope });
-        } catch (error) {
-          failures.push(failedSinkItem(index, envelope.id, translateAmqpError(error, "rabbitmq sink")));
-        }
-      }
-      if (ready.length > 0) {
-        let ch: ConfirmChannel | undefined;
-        try {
-          ch = await withTimeout(
-            confirmChannel(),
-            config.sendTimeout,
-            () => new Error("no connection to RabbitMQ in time"),
-          );
-        } catch (error) {
-          const translated = translateAmqpError(error, "rabbitmq sink");
-          for (const item of ready) failures.push(failedSinkItem(item.index, item.envelope.id, translated));
-        }
-        if (ch !== undefined) {
-          const open = ch;
-          const results = await Promise.allSettled(
-            ready.map((item) =>
-              withTimeout(
-                publishOne(open, item.routingKey, item.envelope),
-                config.sendTimeout,
-                () =>
-                  new HookyardError("SINK_TIMEOUT", `rabbitmq did not confirm within ${config.sendTimeout} ms`, {
-                    retryable: true,
-                  }),
-              ),
-            ),
-          );
-          for (const [i, result] of results.entries()) {
-            const item = ready[i];
-            if (item === undefined || result.status !== "rejected") continue;
-            failures.push(
-              failedSinkItem(item.index, item.envelope.id, translateAmqpError(result.reason, "rabbitmq sink")),
-            );
-          }
-        }
-      }
+      const failures = await publishInBatches(batchItems(batch, sizeOf), {
+        where: `rabbitmq sink to exchange ${JSON.stringify(config.exchange)}`,
+        limits: limits(),
+        limitName: limitName(),
+        publish: publishRequest,
+        // RabbitMQ refuses messages one by one (see publishFailure), never a request as a whole for its size.
+        isTooLarge: () => false,
+        translate: (error) => translateAmqpError(error, "rabbitmq sink"),
+        // One request's confirms at a time: bounds the bytes in flight, and keeps the batch's order.
+        sequential: true,
+      });
       if (failures.length > 0) throw sinkPartialFailure("rabbitmq sink", batch.length, failures);
     },
+
+    limits,
+    sizeOf,
 
     stop() {
       stopped ??= (async () => {
@@ -209,4 +252,12 @@ export function publishOptions(envelope: Envelope, persistent: boolean): Options
       ...(envelope.key === undefined ? {} : { "ce-partitionkey": envelope.key }),
     },
   };
+}
+
+/** "PRECONDITION_FAILED - message size 200 is larger than configured max size 100" (rabbit_channel:check_msg_size). */
+export function sizeRefusal(error: unknown): { size: number; limit: number } | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /message size (\d+) is larger than (?:configured )?max size (\d+)/.exec(message);
+  if (match === null) return undefined;
+  return { size: Number(match[1]), limit: Number(match[2]) };
 }
