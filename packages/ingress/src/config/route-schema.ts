@@ -122,7 +122,7 @@ export const routeSchema: Schema<RouteSettings> = {
       nullable: true,
     },
     concurrency: {
-      doc: "Requests in progress at once on this route in this instance (503 with Retry-After above); unset = unlimited.",
+      doc: "Requests in progress at once on this route in this instance; above it 503 OVER_CAPACITY with Retry-After: 1 (providers retry). Each request in progress holds up to maxBodyBytes in memory, so the default 100 bounds a route at 100 × maxBodyBytes and sheds a flood early instead of slowing every request; null = unlimited (not recommended).",
       format: optionalPositiveIntegerFormat,
       default: DEFAULT_CONCURRENCY,
       nullable: true,
