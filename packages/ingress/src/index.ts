@@ -21,6 +21,13 @@ export {
 export type { AddressCheck } from "./pipeline/cidr-check.js";
 export { createAddressCheck } from "./pipeline/cidr-check.js";
 export type {
+  ClientOrigin,
+  ClientOriginResolver,
+  ForwardedHeader,
+  TrustProxyOptions,
+} from "./pipeline/client-address.js";
+export { createClientOriginResolver } from "./pipeline/client-address.js";
+export type {
   DedupClaim,
   DedupStore,
   IngressAccept,
@@ -40,7 +47,7 @@ export type { MemoryDedupOptions } from "./pipeline/memory-dedup.js";
 export { createMemoryDedup } from "./pipeline/memory-dedup.js";
 export { createMemoryLimiter } from "./pipeline/memory-limiter.js";
 export { redactHeaders } from "./pipeline/redact-headers.js";
-export type { IngressRoutesOptions } from "./pipeline/register-ingress-routes.js";
+export type { IngressRoutesOptions, TargetSizeCheck } from "./pipeline/register-ingress-routes.js";
 export { registerIngressRoutes } from "./pipeline/register-ingress-routes.js";
 export type { RingRejectedLog } from "./pipeline/rejected-log.js";
 export { createRejectedLog } from "./pipeline/rejected-log.js";
