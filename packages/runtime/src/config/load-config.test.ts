@@ -72,7 +72,14 @@ ingress:
 describe("loadConfig: a valid file", () => {
   it("round-trips into the typed config with defaults applied", async () => {
     const config = await loadConfigText(FULL, "hookyard.yaml", options);
-    assert.deepEqual(config.server, { host: "0.0.0.0", port: 9090, shutdownGraceMs: 10_000 });
+    assert.deepEqual(config.server, {
+      host: "0.0.0.0",
+      port: 9090,
+      shutdownGraceMs: 10_000,
+      trustProxy: [],
+      forwardedHeader: "x-forwarded-for",
+      storeTimeoutMs: 1000,
+    });
     assert.deepEqual(config.log, { level: "debug", format: "json" });
     assert.deepEqual(config.redis, {
       mode: "standalone",
@@ -137,7 +144,14 @@ describe("loadConfig: a valid file", () => {
 
   it("applies every default to a minimal file", async () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
-    assert.deepEqual(config.server, { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000 });
+    assert.deepEqual(config.server, {
+      host: "127.0.0.1",
+      port: 8080,
+      shutdownGraceMs: 30_000,
+      trustProxy: [],
+      forwardedHeader: "x-forwarded-for",
+      storeTimeoutMs: 1000,
+    });
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
     assert.deepEqual(config.ingest, { enabled: false, apiKeys: [], maxBodyBytes: 1_048_576, maxBatchEvents: 100 });
     assert.equal(config.egress.timeoutMs, DEFAULT_ENDPOINT_POLICY.timeoutMs);
@@ -262,7 +276,7 @@ const broken: [string, string, string[]][] = [
     "an unknown key",
     "server: { prot: 80 }\n",
     [
-      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, found the unknown key "prot" (did you mean "port"?) (line 1)',
+      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, trustProxy, forwardedHeader, storeTimeout, found the unknown key "prot" (did you mean "port"?) (line 1)',
     ],
   ],
   [

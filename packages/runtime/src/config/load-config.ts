@@ -115,7 +115,14 @@ async function validateConfig(
 
   const config: HookyardConfig = {
     file,
-    server: { host: settings.server.host, port: settings.server.port, shutdownGraceMs: settings.server.shutdownGrace },
+    server: {
+      host: settings.server.host,
+      port: settings.server.port,
+      shutdownGraceMs: settings.server.shutdownGrace,
+      trustProxy: settings.server.trustProxy,
+      forwardedHeader: settings.server.forwardedHeader,
+      storeTimeoutMs: settings.server.storeTimeout,
+    },
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
     ingest: { ...settings.ingest },

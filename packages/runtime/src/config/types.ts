@@ -44,7 +44,16 @@ export interface SinkEntry {
 export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
-  readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly shutdownGraceMs: number;
+    /** CIDRs of trusted proxies (empty: trust none). */
+    readonly trustProxy: readonly string[];
+    readonly forwardedHeader: "x-forwarded-for" | "forwarded";
+    /** Longest an ingest/ingress request waits on the store before 503. */
+    readonly storeTimeoutMs: number;
+  };
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
   readonly redis: RedisSettings;
   readonly ingest: {

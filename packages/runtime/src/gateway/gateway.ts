@@ -15,9 +15,12 @@ import {
   type Sink,
   type Source,
   type SourceMessage,
+  sinkLimitsOf,
+  sinkSizeOf,
 } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
 import {
+  createClientOriginResolver,
   createMemoryDedup,
   createMemoryLimiter,
   type DedupStore,
@@ -177,6 +180,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         maxBatchEvents: config.ingest.maxBatchEvents,
         accept,
         metrics,
+        storeTimeoutMs: config.server.storeTimeoutMs,
       });
     }
     if (config.ingress.routes.length > 0) {
@@ -199,6 +203,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         },
         dedup: ingressState.dedup,
         limiter: ingressState.limiter,
+        clientOrigin: createClientOriginResolver({
+          trustedCidrs: config.server.trustProxy,
+          header: config.server.forwardedHeader,
+        }),
+        storeTimeoutMs: config.server.storeTimeoutMs,
+        targetRefuses: (envelope, target) => sinkRefuses(sinks.get(target), envelope),
         logger: logger.child({ component: "ingress" }),
         metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },
         rejected: {
@@ -388,6 +398,14 @@ async function startSinks(
     throw error;
   }
   return sinks;
+}
+
+/** An event a sink can never publish (over its maxMessageBytes): its size and the limit; else undefined. */
+function sinkRefuses(sink: Sink | undefined, envelope: Envelope): { size: number; limit: number } | undefined {
+  if (sink === undefined) return undefined; // an HTTP endpoint, or not a sink: no size limit of its own
+  const limit = sinkLimitsOf(sink).maxMessageBytes;
+  const size = sinkSizeOf(sink, envelope);
+  return size > limit ? { size, limit } : undefined;
 }
 
 async function stopAll(stoppables: Iterable<{ stop(): Promise<void> }>): Promise<void> {

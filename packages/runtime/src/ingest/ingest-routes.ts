@@ -1,4 +1,4 @@
-import { type Envelope, HookyardError } from "@hookyard/core";
+import { type Envelope, HookyardError, withTimeout } from "@hookyard/core";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Accept, AcceptResult } from "../gateway/accept.js";
 import { sendApiError } from "../http/api-error.js";
@@ -12,6 +12,8 @@ export interface IngestOptions {
   readonly maxBatchEvents: number;
   readonly accept: Accept;
   readonly metrics: Metrics;
+  /** Longest a request waits for its events to become durable before 503 with Retry-After. Default 1000 ms. */
+  readonly storeTimeoutMs?: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface IngestOptions {
  */
 export async function registerIngestRoutes(app: FastifyInstance, options: IngestOptions): Promise<void> {
   const authorized = createApiKeyCheck(options.apiKeys);
+  const storeTimeoutMs = options.storeTimeoutMs ?? 1000;
   await app.register(async (scope) => {
     // The body is read as raw bytes: binary-mode payloads must stay byte-exact, and JSON is parsed here so
     // its errors are ours to word.
@@ -41,7 +44,7 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
-      const result = await acceptOrUnavailable(reply, () => options.accept(envelope));
+      const result = await acceptOrUnavailable(reply, storeTimeoutMs, () => options.accept(envelope));
       if (result) return reply.code(202).header("idempotent-replayed", String(result.duplicate)).send(result);
       return reply;
     });
@@ -55,7 +58,9 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
         return rejectInvalid(reply, error, options.metrics);
       }
       // Validated as a whole first, so a bad event never leaves half a batch accepted.
-      const results = await acceptOrUnavailable(reply, () => Promise.all(envelopes.map((e) => options.accept(e))));
+      const results = await acceptOrUnavailable(reply, storeTimeoutMs, () =>
+        Promise.all(envelopes.map((e) => options.accept(e))),
+      );
       if (results) return reply.code(202).send({ events: results });
       return reply;
     });
@@ -76,10 +81,18 @@ function rejectInvalid(reply: FastifyReply, error: unknown, metrics: Metrics) {
 
 async function acceptOrUnavailable<T extends AcceptResult | AcceptResult[]>(
   reply: FastifyReply,
+  storeTimeoutMs: number,
   run: () => Promise<T>,
 ): Promise<T | undefined> {
   try {
-    return await run();
+    // A hung Redis must not hold the client: past the budget it is told 503 and retries (a late write is
+    // de-duplicated by the event id).
+    return await withTimeout(
+      run(),
+      storeTimeoutMs,
+      () =>
+        new HookyardError("STORE_TIMEOUT", `the store did not answer within ${storeTimeoutMs} ms`, { retryable: true }),
+    );
   } catch (error) {
     if (error instanceof HookyardError && !error.retryable) {
       await sendApiError(reply, 422, error.code, error.message);
