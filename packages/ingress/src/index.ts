@@ -7,6 +7,7 @@ export type {
 } from "./config/compile-routes.js";
 export { compileRoutes } from "./config/compile-routes.js";
 export { createConvictValidation } from "./config/convict-validation.js";
+export { PROVIDER_EXAMPLES } from "./config/provider-examples.js";
 export type { CompiledRule, IngressRoute, ValueSource } from "./config/route.js";
 export type { RouteSettings, RuleSettings, ValueSourceSettings } from "./config/route-schema.js";
 export {
