@@ -49,7 +49,7 @@ async function timed(request: Promise<Response>): Promise<{ status: number; retr
 
 async function startOn(redis: PrivateRedis): Promise<Gateway> {
   return startTestGateway({
-    server: { host: "127.0.0.1", port: 0 },
+    server: { host: "127.0.0.1", port: 0, storeTimeout: "1s" },
     redis: { url: redis.url, prefix: uniqueName("hy-outage") },
     ingest: { enabled: true, apiKeys: [INGEST_KEY] },
     endpoints: [
