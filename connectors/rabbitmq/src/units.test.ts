@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEnvelope } from "@hookyard/core";
+import { publishOptions } from "./confirm-publisher.js";
 import { translateAmqpError } from "./errors.js";
 import { compileRoutingKeyTemplate } from "./routing-key-template.js";
-import { publishOptions, sizeRefusal } from "./sink.js";
+import { sizeRefusal } from "./sink.js";
 import { headersToStrings } from "./to-source-message.js";
 
 describe("rabbitmq helpers", () => {
