@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
 import { pubsubClientOptions } from "./client.js";
 import { pubsubSinkSchema, pubsubSourceSchema } from "./config.js";
+import { requestSizeRefusal } from "./sink.js";
 import { sinkConfig, sourceConfig } from "./test-harness.js";
 
 type Node = Record<string, unknown>;
@@ -75,5 +76,21 @@ describe("pubsub config", () => {
         error.code === "CONFIG_INVALID" &&
         !error.message.includes("secret-private-key"),
     );
+  });
+});
+
+describe("pubsub size refusals", () => {
+  it("reads the byte limit from the service's and from a gRPC server's refusal", () => {
+    assert.equal(
+      requestSizeRefusal(new Error("3 INVALID_ARGUMENT: Request payload size exceeds the limit: 10485760 bytes.")),
+      10_485_760,
+    );
+    assert.equal(
+      requestSizeRefusal(
+        new Error("8 RESOURCE_EXHAUSTED: grpc: received message larger than max (6291600 vs. 4194304)"),
+      ),
+      4_194_304,
+    );
+    assert.equal(requestSizeRefusal(new Error("8 RESOURCE_EXHAUSTED: quota exceeded")), undefined);
   });
 });

@@ -143,14 +143,18 @@ export const pubsubSinkSchema: Schema<PubSubSinkConfig> = {
     default: true,
   },
   maxMessageBytes: {
-    doc: "Envelopes with a larger payload fail (non-retryable) without being sent. Pub/Sub's own limit is 10 MB per message.",
+    doc: "Events whose message (data + attributes + ordering key) is larger fail for good (MESSAGE_TOO_LARGE, naming both sizes) without being sent, and an ingress route whose only targets cannot take an event answers 413. Pub/Sub's own limit is 10 MB per message and per Publish request; a lower limit it states when refusing a request (an emulator's gRPC limit) is learned.",
     format: "size",
     default: 10 * 1024 * 1024 - 64 * 1024,
   },
   batching: {
     maxMessages: { doc: "Most messages per Publish request.", format: integerBetween(1, 1000), default: 100 },
     maxDelay: { doc: "Longest a message waits for its Publish request to fill.", format: "duration", default: 10 },
-    maxBytes: { doc: "Most bytes per Publish request.", format: "size", default: 1024 * 1024 },
+    maxBytes: {
+      doc: "Most bytes per Publish request (the client library caps it at 9 MiB). A request Pub/Sub refuses for its size is sent again in smaller ones.",
+      format: "size",
+      default: 1024 * 1024,
+    },
   },
   publishTimeout: {
     doc: "Deadline of one Publish request (the client retries transient failures within it).",

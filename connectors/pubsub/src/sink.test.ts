@@ -52,6 +52,43 @@ describe("pubsub sink", () => {
     assert.equal(received[0]?.headers["ce-specversion"], "1.0");
   });
 
+  it("learns the broker's request limit from a refusal, resends the refused events, fails only one too large alone", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    // Requests up to 8 MiB, over the emulator's 4 MiB gRPC receive limit: the first requests are refused.
+    const sink = createPubSubSink(
+      sinkConfig(broker, {
+        topic: place.topic,
+        maxMessageBytes: "8mb",
+        batching: { maxBytes: "8mb", maxMessages: 100 },
+        publishTimeout: "3s",
+      }),
+      createTestContext(),
+    );
+    after(() => sink.stop());
+    const tag = runTag();
+    const events = Array.from({ length: 30 }, (_, i) => envelope(`${tag}-${i}`, "p".repeat(200 * 1024)));
+    const oversized = envelope(`${tag}-big`, "q".repeat(5 * 1024 * 1024));
+    const error = await sink.send([...events.slice(0, 10), oversized, ...events.slice(10)]).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const failed = failedItems(error);
+    assert.deepEqual(
+      failed.map(({ index, code }) => ({ index, code })),
+      [{ index: 10, code: "MESSAGE_TOO_LARGE" }],
+    );
+    const reason = (failed[0] as unknown as { message: string }).message;
+    const limits = sink.limits?.();
+    assert.equal(limits?.maxMessageBytes, 4 * 1024 * 1024 - 64 * 1024, "the emulator's limit, less framing");
+    assert.match(reason, new RegExp(`${sink.sizeOf?.(oversized)} bytes`), "names the event's size");
+    assert.match(reason, new RegExp(`${limits?.maxMessageBytes} bytes`), "names the limit");
+    const received = await place.read(30, 20_000);
+    const ids = received.map((m) => m.headers["ce-id"]);
+    assert.equal(new Set(ids).size, 30, "each event once");
+    assert.deepEqual([...ids].sort(), events.map((e) => e.id).sort());
+  });
+
   it("a failed ordering key does not block later sends of that key (resumePublishing)", async () => {
     const topic = uniqueName("late-topic");
     const client = adminClient(broker);

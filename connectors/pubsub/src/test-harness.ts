@@ -137,6 +137,12 @@ export async function sinkHarness(broker: PubSubTestBroker): Promise<SinkHarness
   return {
     createSink: (context) => createPubSubSink(sinkConfig(broker, { topic: place.topic }), context),
     readBack: (count, timeoutMs) => place.read(count, timeoutMs),
+    // Nothing listens on port 1; the client retries until the publish deadline, then gives up.
+    createUnreachableSink: (context) =>
+      createPubSubSink(
+        sinkConfig(broker, { topic: place.topic, emulatorHost: "127.0.0.1:1", publishTimeout: "3s" }),
+        context,
+      ),
     cleanup: () => place.cleanup(),
   };
 }

@@ -153,7 +153,7 @@ export const amqpSinkSchema: Schema<AmqpSinkConfig> = {
   },
   persistent: { doc: "Publish persistent messages (delivery mode 2).", format: Boolean, default: true },
   maxMessageBytes: {
-    doc: "Events with a larger payload fail (non-retryable) instead of being published.",
+    doc: "Events with a larger payload fail for good (MESSAGE_TOO_LARGE, naming both sizes) instead of being published, and an ingress route whose only targets cannot take an event answers 413. RabbitMQ's own max_message_size, once it refuses a message, lowers this.",
     format: "size",
     default: 16777216,
   },

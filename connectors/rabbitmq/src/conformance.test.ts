@@ -33,6 +33,12 @@ describeSinkConformance({
       // The default exchange routes by queue name: the routing key is the queue itself.
       createSink: (ctx) => createAmqpSink(sinkConfig({ exchange: "", routingKey: queue }), ctx),
       readBack: (count, timeoutMs) => clients.readBack(queue, count, timeoutMs),
+      // Nothing listens on port 1: the connection is refused at once.
+      createUnreachableSink: (ctx) =>
+        createAmqpSink(
+          sinkConfig({ url: "amqp://127.0.0.1:1", exchange: "", routingKey: queue, sendTimeout: 3000 }),
+          ctx,
+        ),
       cleanup: () => clients.deleteQueue(queue),
     };
   },

@@ -9,8 +9,9 @@ export { checkAmqpSink, checkAmqpSource } from "./check.js";
 export { connectOnce, connectRecovering } from "./client.js";
 export type { AmqpConnectionConfig, AmqpSinkConfig, AmqpSourceConfig } from "./config.js";
 export { amqpSinkSchema, amqpSourceSchema } from "./config.js";
+export { publishOptions } from "./confirm-publisher.js";
 export { translateAmqpError } from "./errors.js";
-export { createAmqpSink, publishOptions } from "./sink.js";
+export { createAmqpSink } from "./sink.js";
 export { createAmqpSource } from "./source.js";
 
 /** Hookyard's RabbitMQ connector: `type: rabbitmq` in the config. */

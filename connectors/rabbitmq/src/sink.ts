@@ -1,40 +1,58 @@
 import {
+  type BatchItem,
+  batchItems,
   type Context,
   type Envelope,
   type FailedSinkItem,
   failedSinkItem,
   HookyardError,
+  messageTooLarge,
+  publishInBatches,
   type Sink,
+  type SinkLimits,
   sinkPartialFailure,
   withTimeout,
 } from "@hookyard/core";
-import type { ConfirmChannel, Message, Options, RecoveringChannelModel } from "amqplib";
+import type { RecoveringChannelModel } from "amqplib";
 import { connectRecovering } from "./client.js";
 import type { AmqpSinkConfig } from "./config.js";
+import { createConfirmPublisher } from "./confirm-publisher.js";
 import { translateAmqpError } from "./errors.js";
 import { compileRoutingKeyTemplate } from "./routing-key-template.js";
 
-/** One publish waiting for its confirm; `returned` is set when the broker could not route it (mandatory). */
-interface PendingPublish {
-  readonly id: string;
-  returned: boolean;
-}
+/**
+ * Publishes awaiting their confirms together (one "request"): RabbitMQ has no request size of its own, these bound
+ * what one send keeps in flight on the channel.
+ */
+const PUBLISHES_PER_REQUEST = 128;
+const BYTES_PER_REQUEST = 32 * 1024 * 1024;
+
+/** RabbitMQ counts a message's body against max_message_size. */
+const sizeOf = (envelope: Envelope): number => envelope.data.byteLength;
 
 /**
- * Publishes envelopes on a ConfirmChannel with `mandatory`: `send` resolves once the broker confirmed every
- * message. A message the broker returns (no queue bound for its routing key) is a failure, not a silent drop;
- * failures are reported together as SINK_PARTIAL_FAILURE naming the failed items. The body is the envelope's bytes;
- * CloudEvents binary-mode headers (ce-*) and the envelope's headers are AMQP headers; the AMQP message id is the
- * envelope id, so a Hookyard source reading the queue de-duplicates by it.
+ * Messages up to this size are assumed to be within any broker's max_message_size; a larger one than any the
+ * broker has confirmed so far goes alone on a channel of its own first (see `createAmqpSink`).
+ */
+const PROBE_FLOOR_BYTES = 64 * 1024;
+
+/**
+ * Publishes envelopes with publisher confirms and `mandatory`: `send` resolves once the broker confirmed every
+ * message; failures are reported together as SINK_PARTIAL_FAILURE naming the failed items. The body is the
+ * envelope's bytes; CloudEvents binary-mode headers (ce-*) and the envelope's headers are AMQP headers; the AMQP
+ * message id is the envelope id, so a Hookyard source reading the queue de-duplicates by it.
+ *
+ * Size: RabbitMQ refuses a message over its max_message_size by closing the channel, which fails every publish
+ * waiting on it (some of which it had already routed: sending those again would duplicate them). So while the
+ * broker's limit is unknown, a message larger than any it has confirmed (and than 64 KiB) is a probe: it goes alone,
+ * one at a time, on a second channel. Refused, it alone fails (naming its size and the limit, which is learned and
+ * checked before publishing from then on); confirmed, its size is known to be fine.
  */
 export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
   const routingKeyOf = compileRoutingKeyTemplate(config.routingKey, "sink.routingKey");
   const logger = ctx.logger;
+  const where = `rabbitmq sink to exchange ${JSON.stringify(config.exchange)}`;
   let model: Promise<RecoveringChannelModel> | undefined;
-  let channel: Promise<ConfirmChannel> | undefined;
-  let openChannel: ConfirmChannel | undefined;
-  let pending: PendingPublish[] = [];
-  let channelError: Error | undefined;
   let stopped: Promise<void> | undefined;
 
   function connection(): Promise<RecoveringChannelModel> {
@@ -44,72 +62,79 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
     });
     return model;
   }
+  const main = createConfirmPublisher(connection, config, logger);
+  const probes = createConfirmPublisher(connection, config, logger);
+  /** Probes go one at a time. */
+  let probing: Promise<unknown> = Promise.resolve();
 
-  /** The confirm channel, opened again after it (or its connection) closed. */
-  function confirmChannel(): Promise<ConfirmChannel> {
-    channel ??= (async () => {
-      const opened = await (await connection()).createConfirmChannel();
-      openChannel = opened;
-      const waiting: PendingPublish[] = [];
-      pending = waiting;
-      channelError = undefined;
-      opened.on("return", (message: Message) => {
-        // Returns arrive before the confirm of the same message, in publish order: the first unconfirmed
-        // publish with this id is the one returned.
-        const entry = waiting.find((p) => p.id === message.properties.messageId && !p.returned);
-        if (entry) entry.returned = true;
+  /** Learned from a refusal ("message size N is larger than configured max size M"): the broker's max_message_size. */
+  let brokerMaxMessageBytes: number | undefined;
+  /** The largest message the broker has confirmed. */
+  let largestConfirmed = 0;
+  const limits = (): SinkLimits => ({
+    maxMessageBytes: Math.min(config.maxMessageBytes, brokerMaxMessageBytes ?? Number.POSITIVE_INFINITY),
+    maxBatchMessages: PUBLISHES_PER_REQUEST,
+    maxBatchBytes: BYTES_PER_REQUEST,
+  });
+  const limitName = () =>
+    brokerMaxMessageBytes !== undefined && brokerMaxMessageBytes < config.maxMessageBytes
+      ? "broker's max_message_size"
+      : "maxMessageBytes";
+  const isProbe = (size: number) =>
+    brokerMaxMessageBytes === undefined && size > PROBE_FLOOR_BYTES && size > largestConfirmed;
+
+  async function publishItem(item: BatchItem): Promise<void> {
+    const routingKey = routingKeyOf(item.envelope);
+    if (isProbe(item.size)) {
+      const turn = probing.then(async () => {
+        // Checked again in turn: an earlier probe may have shown this size is fine, or learned the limit.
+        if (brokerMaxMessageBytes !== undefined && item.size > brokerMaxMessageBytes) throw tooLarge(item);
+        if (isProbe(item.size)) await probes.publish(routingKey, item.envelope);
+        else await main.publish(routingKey, item.envelope);
       });
-      opened.on("error", (error: Error) => {
-        channelError = error;
-        logger.warn({ err: error }, "rabbitmq sink channel error");
-      });
-      opened.on("close", () => {
-        if (openChannel !== opened) return;
-        openChannel = undefined;
-        channel = undefined;
-      });
-      return opened;
-    })().catch((error: unknown) => {
-      channel = undefined;
-      throw error;
-    });
-    return channel;
+      probing = turn.catch(() => undefined);
+      await turn;
+    } else {
+      await main.publish(routingKey, item.envelope);
+    }
+    largestConfirmed = Math.max(largestConfirmed, item.size);
   }
 
-  async function publishOne(ch: ConfirmChannel, routingKey: string, envelope: Envelope): Promise<void> {
-    const entry: PendingPublish = { id: envelope.id, returned: false };
-    pending.push(entry);
-    const waiting = pending;
-    const done = () => {
-      const i = waiting.indexOf(entry);
-      if (i >= 0) waiting.splice(i, 1);
-    };
-    await new Promise<void>((resolve, reject) => {
-      const content = Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength);
-      try {
-        ch.publish(
-          config.exchange,
-          routingKey,
-          content,
-          publishOptions(envelope, config.persistent),
-          (error: unknown) => {
-            done();
-            if (error) reject(channelError ?? error);
-            else if (entry.returned) {
-              reject(
-                new HookyardError(
-                  "UNROUTABLE",
-                  `rabbitmq returned event ${envelope.id}: no queue is bound to exchange ${JSON.stringify(config.exchange)} with routing key ${JSON.stringify(routingKey)}`,
-                ),
-              );
-            } else resolve();
-          },
-        );
-      } catch (error) {
-        done();
-        reject(error);
-      }
-    });
+  /** One request: publishes awaiting their confirms together. */
+  async function publishRequest(items: readonly BatchItem[]): Promise<FailedSinkItem[]> {
+    // async: a routing-key template that throws fails its own event only.
+    const results = await Promise.allSettled(items.map(async (item) => publishItem(item)));
+    const failures: FailedSinkItem[] = [];
+    for (const [i, result] of results.entries()) {
+      const item = items[i];
+      if (item === undefined || result.status !== "rejected") continue;
+      failures.push(failedSinkItem(item.index, item.envelope.id, publishFailure(item, result.reason)));
+    }
+    return failures;
+  }
+
+  function tooLarge(item: BatchItem): HookyardError {
+    return messageTooLarge(
+      where,
+      { id: item.envelope.id, size: item.size },
+      { bytes: limits().maxMessageBytes, name: limitName() },
+    );
+  }
+
+  /**
+   * A refused publish. Over the broker's max_message_size: the limit is learned, and the message fails for good
+   * naming both sizes; a message on the same (closed) channel that is within the limit is retryable.
+   */
+  function publishFailure(item: BatchItem, reason: unknown): HookyardError {
+    const refusal = sizeRefusal(reason);
+    if (refusal === undefined) return translateAmqpError(reason, "rabbitmq sink");
+    brokerMaxMessageBytes = Math.min(brokerMaxMessageBytes ?? refusal.limit, refusal.limit);
+    if (item.size > refusal.limit) return tooLarge(item);
+    return new HookyardError(
+      "CONNECTION_FAILED",
+      `rabbitmq closed the channel because another message of ${refusal.size} bytes was over its max_message_size (${refusal.limit}); event ${item.envelope.id} is sent again`,
+      { retryable: true },
+    );
   }
 
   return {
@@ -117,65 +142,29 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
       if (stopped !== undefined)
         throw new HookyardError("SINK_STOPPED", "rabbitmq sink is stopped", { retryable: true });
       if (batch.length === 0) return;
-      const failures: FailedSinkItem[] = [];
-      const ready: { index: number; routingKey: string; envelope: Envelope }[] = [];
-      for (const [index, envelope] of batch.entries()) {
-        try {
-          if (envelope.data.byteLength > config.maxMessageBytes) {
-            throw new HookyardError(
-              "MESSAGE_TOO_LARGE",
-              `event ${envelope.id} has ${envelope.data.byteLength} bytes, over maxMessageBytes (${config.maxMessageBytes})`,
-            );
-          }
-          ready.push({ index, routingKey: routingKeyOf(envelope), envelope });
-        } catch (error) {
-          failures.push(failedSinkItem(index, envelope.id, translateAmqpError(error, "rabbitmq sink")));
-        }
-      }
-      if (ready.length > 0) {
-        let ch: ConfirmChannel | undefined;
-        try {
-          ch = await withTimeout(
-            confirmChannel(),
-            config.sendTimeout,
-            () => new Error("no connection to RabbitMQ in time"),
-          );
-        } catch (error) {
-          const translated = translateAmqpError(error, "rabbitmq sink");
-          for (const item of ready) failures.push(failedSinkItem(item.index, item.envelope.id, translated));
-        }
-        if (ch !== undefined) {
-          const open = ch;
-          const results = await Promise.allSettled(
-            ready.map((item) =>
-              withTimeout(
-                publishOne(open, item.routingKey, item.envelope),
-                config.sendTimeout,
-                () =>
-                  new HookyardError("SINK_TIMEOUT", `rabbitmq did not confirm within ${config.sendTimeout} ms`, {
-                    retryable: true,
-                  }),
-              ),
-            ),
-          );
-          for (const [i, result] of results.entries()) {
-            const item = ready[i];
-            if (item === undefined || result.status !== "rejected") continue;
-            failures.push(
-              failedSinkItem(item.index, item.envelope.id, translateAmqpError(result.reason, "rabbitmq sink")),
-            );
-          }
-        }
-      }
+      const failures = await publishInBatches(batchItems(batch, sizeOf), {
+        where,
+        limits: limits(),
+        limitName: limitName(),
+        publish: publishRequest,
+        // RabbitMQ refuses messages one by one (see publishFailure), never a request as a whole for its size.
+        isTooLarge: () => false,
+        translate: (error) => translateAmqpError(error, "rabbitmq sink"),
+        // One request's confirms at a time: bounds the bytes in flight, and keeps the batch's order.
+        sequential: true,
+      });
       if (failures.length > 0) throw sinkPartialFailure("rabbitmq sink", batch.length, failures);
     },
+
+    limits,
+    sizeOf,
 
     stop() {
       stopped ??= (async () => {
         const open = model;
         model = undefined;
-        channel = undefined;
-        openChannel = undefined;
+        main.reset();
+        probes.reset();
         if (open === undefined) return;
         const connected = await open.catch(() => undefined);
         if (connected === undefined) return;
@@ -188,25 +177,10 @@ export function createAmqpSink(config: AmqpSinkConfig, ctx: Context): Sink {
   };
 }
 
-/** AMQP properties of one envelope: CloudEvents binary-mode headers, message id, type, timestamp, content type. */
-export function publishOptions(envelope: Envelope, persistent: boolean): Options.Publish {
-  const time = Date.parse(envelope.time);
-  return {
-    mandatory: true,
-    persistent,
-    messageId: envelope.id,
-    type: envelope.type,
-    contentType: envelope.contentType,
-    ...(Number.isNaN(time) ? {} : { timestamp: Math.floor(time / 1000) }),
-    headers: {
-      ...envelope.headers,
-      "ce-specversion": "1.0",
-      "ce-id": envelope.id,
-      "ce-type": envelope.type,
-      "ce-source": envelope.source,
-      "ce-time": envelope.time,
-      ...(envelope.subject === undefined ? {} : { "ce-subject": envelope.subject }),
-      ...(envelope.key === undefined ? {} : { "ce-partitionkey": envelope.key }),
-    },
-  };
+/** "PRECONDITION_FAILED - message size 200 is larger than configured max size 100" (rabbit_channel:check_msg_size). */
+export function sizeRefusal(error: unknown): { size: number; limit: number } | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /message size (\d+) is larger than (?:configured )?max size (\d+)/.exec(message);
+  if (match === null) return undefined;
+  return { size: Number(match[1]), limit: Number(match[2]) };
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEnvelope } from "@hookyard/core";
+import { publishOptions } from "./confirm-publisher.js";
 import { translateAmqpError } from "./errors.js";
 import { compileRoutingKeyTemplate } from "./routing-key-template.js";
-import { publishOptions } from "./sink.js";
+import { sizeRefusal } from "./sink.js";
 import { headersToStrings } from "./to-source-message.js";
 
 describe("rabbitmq helpers", () => {
@@ -15,6 +16,14 @@ describe("rabbitmq helpers", () => {
     data: "{}",
     key: "cus_1",
     headers: { "x-a": "1" },
+  });
+
+  it("reads the size and the limit from RabbitMQ's refusal of a message over max_message_size", () => {
+    const closed = new Error(
+      'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - message size 2000 is larger than configured max size 1024"',
+    );
+    assert.deepEqual(sizeRefusal(closed), { size: 2000, limit: 1024 });
+    assert.equal(sizeRefusal(new Error("channel closed")), undefined);
   });
 
   it("renders routing keys and refuses unknown placeholders", () => {

@@ -29,7 +29,8 @@ export interface SqsSourceConfig extends SqsConnectionConfig {
 
 export interface SqsSinkConfig extends SqsConnectionConfig {
   defaultGroupId: string;
-  maxMessageBytes: number;
+  maxMessageBytes: number | null;
+  maxBatchBytes: number | null;
 }
 
 const connectionSchema: Schema<SqsConnectionConfig> = {
@@ -148,8 +149,15 @@ export const sqsSinkSchema: Schema<SqsSinkConfig> = {
     default: "hookyard",
   },
   maxMessageBytes: {
-    doc: "Envelopes whose SQS message (body after encoding + attributes) is larger fail without being sent. SQS's limit is 256 KiB per message and per batch.",
+    doc: "Largest SQS message (body after encoding + attributes); a larger event fails for good (MESSAGE_TOO_LARGE) without being sent, and an ingress route whose only targets cannot take it answers 413. Unset: the queue's MaximumMessageSize, or 256 KiB when the queue does not say (SQS-compatible servers). A queue limit lower than this wins.",
     format: "size",
-    default: 256 * 1024,
+    default: null,
+    nullable: true,
+  },
+  maxBatchBytes: {
+    doc: "Most bytes in one SendMessageBatch (at most 10 messages). Unset: the message limit above (SQS counts a batch's total against it). A batch SQS still refuses as too long is split and sent again.",
+    format: "size",
+    default: null,
+    nullable: true,
   },
 };

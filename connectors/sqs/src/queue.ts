@@ -9,6 +9,8 @@ export interface QueueInfo {
   readonly name: string;
   readonly fifo: boolean;
   readonly hasRedrivePolicy: boolean;
+  /** The queue's MaximumMessageSize in bytes, when SQS says (SQS-compatible servers may not). */
+  readonly maxMessageBytes?: number;
 }
 
 export function queueNameOf(config: SqsConnectionConfig): string {
@@ -37,13 +39,18 @@ export async function resolveQueue(client: SQSClient, config: SqsConnectionConfi
     }
     if (url === null) throw configError(`sqs ${what}: no queue URL`);
     const { Attributes: attributes = {} } = await client.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["FifoQueue", "RedrivePolicy"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ["FifoQueue", "RedrivePolicy", "MaximumMessageSize"],
+      }),
     );
+    const maxMessageBytes = Number(attributes.MaximumMessageSize);
     return {
       url,
       name,
       fifo: attributes.FifoQueue === "true" || name.endsWith(".fifo"),
       hasRedrivePolicy: typeof attributes.RedrivePolicy === "string" && attributes.RedrivePolicy.length > 0,
+      ...(Number.isInteger(maxMessageBytes) && maxMessageBytes > 0 ? { maxMessageBytes } : {}),
     };
   } catch (error) {
     if (isQueueMissing(error)) {

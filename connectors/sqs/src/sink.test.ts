@@ -93,6 +93,48 @@ describe("sqs sink", () => {
     assert.equal(new Set(received.map((m) => m.headers["ce-id"])).size, 23);
   });
 
+  it("splits a batch SQS refuses as too long; only an event too long on its own fails, naming its size", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    // Limits above ElasticMQ's own (1 MiB per message and per batch), as a config ahead of its queue would be:
+    // SQS refuses the requests, and the sink must split them rather than fail their events.
+    const sink = createSqsSink(
+      sinkConfig(broker, { queueUrl: place.url, maxMessageBytes: "2mb", maxBatchBytes: "4mb" }),
+      createTestContext(),
+    );
+    after(() => sink.stop());
+    const tag = runTag();
+    const envelopes = Array.from({ length: 30 }, (_, i) => envelope(`${tag}-${i}`, "w".repeat(120 * 1024)));
+    const oversized = envelope(`${tag}-big`, "v".repeat(1100 * 1024));
+    const error = await failureOf(sink.send([...envelopes.slice(0, 15), oversized, ...envelopes.slice(15)]));
+    assert.equal(error.retryable, false);
+    const failed = failedOf(error);
+    assert.deepEqual(
+      failed.map(({ index, code }) => ({ index, code })),
+      [{ index: 15, code: "MESSAGE_TOO_LARGE" }],
+    );
+    assert.match(failed[0]?.message ?? "", new RegExp(`${sink.sizeOf?.(oversized)} bytes`));
+    const received = await place.read(30, 20_000);
+    const ids = received.map((m) => m.headers["ce-id"]);
+    assert.equal(new Set(ids).size, 30, "each event once");
+    assert.deepEqual([...ids].sort(), envelopes.map((e) => e.id).sort());
+  });
+
+  it("takes its limits from the queue's MaximumMessageSize, else 256 KiB", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    const sink = createSqsSink(sinkConfig(broker, { queueUrl: place.url }), createTestContext());
+    after(() => sink.stop());
+    // ElasticMQ does not report MaximumMessageSize: the documented default applies.
+    assert.deepEqual(sink.limits?.(), { maxMessageBytes: 262_144, maxBatchMessages: 10, maxBatchBytes: 262_144 });
+    const base64 = createSqsSink(
+      sinkConfig(broker, { queueUrl: place.url, bodyEncoding: "base64" }),
+      createTestContext(),
+    );
+    const event = envelope("sized", new Uint8Array(300));
+    assert.ok((base64.sizeOf?.(event) ?? 0) >= 400, "base64 bodies count their encoded length");
+  });
+
   it("FIFO: group id from the key (default group otherwise), deduplication id from the envelope id", async () => {
     const place = await createPlace(broker, { fifo: true });
     after(() => place.cleanup());

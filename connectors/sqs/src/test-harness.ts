@@ -190,6 +190,12 @@ export async function sinkHarness(broker: SqsTestBroker, fifo: boolean): Promise
     createSink: (context) =>
       createSqsSink(sinkConfig(broker, { queueUrl: place.url, bodyEncoding: "base64" }), context),
     readBack: (count, timeoutMs) => place.read(count, timeoutMs, "base64"),
+    // Nothing listens on port 1: every request is refused at once.
+    createUnreachableSink: (context) =>
+      createSqsSink(
+        sinkConfig(broker, { endpoint: "http://127.0.0.1:1", queueUrl: place.url, requestTimeout: "2s" }),
+        context,
+      ),
     cleanup: () => place.cleanup(),
   };
 }

@@ -15,6 +15,7 @@ export interface RedisStreamsSinkConfig {
   url: string;
   stream: string;
   maxLength: number;
+  maxMessageBytes: number;
 }
 
 const url = {
@@ -54,5 +55,10 @@ export const sinkSchema: Schema<RedisStreamsSinkConfig> = {
     doc: "Approximate cap on the stream length (XADD MAXLEN ~); 0 keeps everything.",
     format: "nat",
     default: 0,
+  },
+  maxMessageBytes: {
+    doc: "Largest payload appended (bytes); a larger event fails for good, and an ingress route whose only targets cannot take it answers 413.",
+    format: "nat",
+    default: 1048576,
   },
 };

@@ -2,6 +2,7 @@ import type { Schema } from "convict";
 import type { Logger } from "pino";
 import type { Envelope } from "./envelope.js";
 import type { SourceMessage } from "./mapping/value-source.js";
+import type { SinkLimits } from "./sink-limits.js";
 
 /**
  * Hands one event to the gateway. Resolved: the event and all its deliveries are durable, so the source may
@@ -16,10 +17,29 @@ export interface Source {
   stop(): Promise<void>;
 }
 
-/** Publishes events onto a broker. `send` resolves only when the broker confirmed every message. */
+/**
+ * Publishes events onto a broker. `send` resolves only when the broker confirmed every message; otherwise it throws
+ * SINK_PARTIAL_FAILURE naming each failed item (see `sinkPartialFailure`). The runtime retries retryable items and
+ * dead-letters the others, so a sink must never punish an event for its neighbours (`publishInBatches` does this):
+ * - a batch whose events are each acceptable but together too large for one broker request is split, and every
+ *   event is published;
+ * - only an event that alone exceeds `limits().maxMessageBytes` (or that the broker refuses on its own) fails
+ *   permanently, with code MESSAGE_TOO_LARGE and a message naming its size and the limit (`messageTooLarge`);
+ * - a failure of the batch as a whole that may pass later (broker down, timeout, throttling) is retryable for every
+ *   event, never a permanent failure of them all.
+ * The conformance kit (`@hookyard/core/testing`) holds every sink to this.
+ */
 export interface Sink {
   send(batch: readonly Envelope[]): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * What the sink can publish now: its config's values, replaced by the broker's own once the sink has read them
+   * (e.g. Kafka's max.message.bytes of the topic, an SQS queue's MaximumMessageSize). Optional for compatibility;
+   * a sink without it gets UNDECLARED_SINK_LIMITS and fails the kit's limits check.
+   */
+  limits?(): SinkLimits;
+  /** The bytes `envelope` counts against those limits (payload plus headers/attributes as the broker counts them). */
+  sizeOf?(envelope: Envelope): number;
 }
 
 /** What a connector gets from the runtime. */

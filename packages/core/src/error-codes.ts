@@ -105,6 +105,12 @@ export const ERROR_CODES = {
     meaning: "Redis cannot be reached or is still loading; nothing was written.",
     action: "Events are not acknowledged (sources redeliver, the ingest API answers 503); check Redis.",
   },
+  STORE_TIMEOUT: {
+    retryable: true,
+    meaning:
+      "An ingest or ingress request's store work (rate limit, de-duplication, enqueue) did not finish within server.storeTimeout; answered 503 with Retry-After.",
+    action: "The sender retries (a late write is de-duplicated by the event id); check that Redis answers.",
+  },
   REDIS_ERROR: {
     retryable: "varies",
     meaning: "Redis answered a command with an error (e.g. OOM at maxmemory, a cluster redirection).",

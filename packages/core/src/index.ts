@@ -50,9 +50,13 @@ export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-env
 export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
+export type { BatchItem, PublishInBatchesOptions } from "./publish-in-batches.js";
+export { batchItems, chunksOf, publishInBatches } from "./publish-in-batches.js";
 export { isSafeHeaderValue } from "./security/header-value.js";
 export type { RedactOptions } from "./security/redact-headers.js";
 export { isCredentialHeader, REDACTED, redactHeaders } from "./security/redact-headers.js";
 export { createSecretCheck, presentedApiKey, secretDigest } from "./security/secret-check.js";
 export type { FailedSinkItem } from "./sink-failure.js";
-export { failedSinkItem, sinkPartialFailure } from "./sink-failure.js";
+export { failedSinkItem, messageTooLarge, sinkPartialFailure } from "./sink-failure.js";
+export type { SinkLimits } from "./sink-limits.js";
+export { payloadAndHeadersSize, sinkLimitsOf, sinkSizeOf, UNDECLARED_SINK_LIMITS } from "./sink-limits.js";

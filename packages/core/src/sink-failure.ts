@@ -33,3 +33,25 @@ export function sinkPartialFailure(where: string, total: number, failed: readonl
     },
   );
 }
+
+/**
+ * The permanent failure of an event that alone is larger than a sink can publish: code MESSAGE_TOO_LARGE, never
+ * retryable, naming the event's size and the limit (`details.size`, `details.limit` in bytes). `brokerSaid` is the
+ * broker's own refusal when the event was under the limit the sink knew (the broker's limit is lower).
+ */
+export function messageTooLarge(
+  where: string,
+  event: { readonly id: string; readonly size: number },
+  limit: { readonly bytes: number; readonly name: string },
+  brokerSaid?: string,
+): HookyardError {
+  const message =
+    brokerSaid === undefined
+      ? `${where}: event ${event.id} is ${event.size} bytes, over the ${limit.name} of ${limit.bytes} bytes`
+      : `${where}: event ${event.id} is ${event.size} bytes and the broker refused it as too large although the ` +
+        `${limit.name} is ${limit.bytes} bytes (the broker's own limit is lower; lower ${limit.name}): ${brokerSaid}`;
+  return new HookyardError("MESSAGE_TOO_LARGE", message, {
+    retryable: false,
+    details: { size: event.size, limit: limit.bytes, limitName: limit.name },
+  });
+}

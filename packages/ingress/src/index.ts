@@ -7,6 +7,7 @@ export type {
 } from "./config/compile-routes.js";
 export { compileRoutes } from "./config/compile-routes.js";
 export { createConvictValidation } from "./config/convict-validation.js";
+export { PROVIDER_EXAMPLES } from "./config/provider-examples.js";
 export type { CompiledRule, IngressRoute, ValueSource } from "./config/route.js";
 export type { RouteSettings, RuleSettings, ValueSourceSettings } from "./config/route-schema.js";
 export {
@@ -20,6 +21,13 @@ export {
 } from "./config/route-schema.js";
 export type { AddressCheck } from "./pipeline/cidr-check.js";
 export { createAddressCheck } from "./pipeline/cidr-check.js";
+export type {
+  ClientOrigin,
+  ClientOriginResolver,
+  ForwardedHeader,
+  TrustProxyOptions,
+} from "./pipeline/client-address.js";
+export { createClientOriginResolver } from "./pipeline/client-address.js";
 export type {
   DedupClaim,
   DedupStore,
@@ -39,7 +47,7 @@ export type { RuleDocument } from "./pipeline/event-fields.js";
 export type { MemoryDedupOptions } from "./pipeline/memory-dedup.js";
 export { createMemoryDedup } from "./pipeline/memory-dedup.js";
 export { createMemoryLimiter } from "./pipeline/memory-limiter.js";
-export type { IngressRoutesOptions } from "./pipeline/register-ingress-routes.js";
+export type { IngressRoutesOptions, TargetSizeCheck } from "./pipeline/register-ingress-routes.js";
 export { registerIngressRoutes } from "./pipeline/register-ingress-routes.js";
 export type { RingRejectedLog } from "./pipeline/rejected-log.js";
 export { createRejectedLog } from "./pipeline/rejected-log.js";

@@ -1,6 +1,7 @@
 export type { BrokerAddresses, BrokerName } from "./env.js";
 export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
+export { type PrivateRabbitMq, privateRabbitMq } from "./private-rabbitmq.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

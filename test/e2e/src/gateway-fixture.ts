@@ -11,10 +11,17 @@ import { stringify } from "yaml";
 export const TEST_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 export const INGEST_KEY = "test-ingest-key-1";
 
-/** Starts a gateway in-process from a config object (written as YAML, loaded like a user's file). */
+/**
+ * Starts a gateway in-process from a config object (written as YAML, loaded like a user's file). Unless the test
+ * sets `server.storeTimeout`, it is 10 s here: the 1 s default answers 503 once Redis calls take longer, which on a
+ * CI machine shared by many suites (load average ~28 on 2 vCPUs was seen) happens to requests that test something
+ * else. The Redis outage suite sets it explicitly.
+ */
 export async function startTestGateway(config: Record<string, unknown>): Promise<Gateway> {
   const registry = createConnectorRegistry(builtInConnectors);
-  const loaded = await loadConfigText(stringify(config), "test.yaml", {
+  const server = (config.server ?? {}) as Record<string, unknown>;
+  const withBudget = { ...config, server: { storeTimeout: "10s", ...server } };
+  const loaded = await loadConfigText(stringify(withBudget), "test.yaml", {
     env: {},
     resolveConnector: (type) => registry.resolve(type),
   });

@@ -11,6 +11,10 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** SIGKILL: what a crash looks like. Data written with appendfsync always survives. */
   kill(): Promise<void>;
+  /** SIGSTOP: a hung Redis: connections stay open, nothing is answered. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 export function privateRedis(port: number): PrivateRedis {
@@ -54,10 +58,17 @@ export function privateRedis(port: number): PrivateRedis {
         }
       });
     },
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async kill() {
       const running = child;
       if (!running || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGCONT"); // a paused process exits on SIGKILL too, but do not leave it stopped if it does not
       running.kill("SIGKILL");
       await exited;
     },

@@ -47,7 +47,7 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(
   secret: string,
-  options: { status?: (path: string) => number } = {},
+  options: { status?: (path: string) => number; onRequest?: (request: ReceivedRequest) => void } = {},
 ): Promise<WebhookReceiver> {
   const verifier = new Webhook(secret);
   const received: ReceivedRequest[] = [];
@@ -70,7 +70,9 @@ export async function startWebhookReceiver(
       }
       const path = request.url ?? "/";
       const rawVerified = verifyRawSignature(secret, headers, body);
-      received.push({ path, headers, body, verified, rawVerified });
+      const entry = { path, headers, body, verified, rawVerified };
+      received.push(entry);
+      options.onRequest?.(entry);
       response.writeHead(options.status?.(path) ?? 200).end();
       for (const waiter of waiters) waiter();
     });

@@ -77,6 +77,12 @@ export interface SinkHarness {
    * (lower-case names; `content-type` included from wherever the connector put it), key where the broker has one.
    */
   readBack(count: number, timeoutMs: number): Promise<TestMessage[]>;
+  /**
+   * A sink whose broker cannot be reached (e.g. an address where nothing listens), configured to give up within a
+   * few seconds: the kit checks that such a batch-level failure is retryable for every event. Omit the
+   * "transient-batch-error" check (with the reason) when a sink cannot be built that way.
+   */
+  createUnreachableSink?(context: Context): Sink;
   cleanup(): Promise<void>;
 }
 
@@ -87,7 +93,15 @@ export interface SinkCapabilities {
   readonly binaryPayloads?: boolean;
 }
 
-export type SinkCheck = "round-trip" | "empty-batch" | "large-batch" | "stop-idempotent";
+export type SinkCheck =
+  | "round-trip"
+  | "empty-batch"
+  | "large-batch"
+  | "stop-idempotent"
+  | "limits"
+  | "batch-over-limits"
+  | "oversize-event"
+  | "transient-batch-error";
 
 export interface SinkConformanceOptions {
   readonly broker: string;

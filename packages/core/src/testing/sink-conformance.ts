@@ -3,19 +3,22 @@ import { describe, it } from "node:test";
 import type { Sink } from "../connector.js";
 import { createEnvelope, type Envelope } from "../envelope.js";
 import type { SinkCheck, SinkConformanceOptions, SinkHarness, TestMessage } from "./harness.js";
+import { describeSinkLimitChecks } from "./sink-limit-checks.js";
 import { createTestContext } from "./test-context.js";
 import { ALL_BYTES, CONFORMANCE_TYPE, hex, NON_UTF8_BYTES, runTag } from "./test-messages.js";
 
 /**
  * The shared sink conformance suite (node:test): envelopes round-trip byte-identical with CloudEvents binary-mode
- * headers/attributes and their own headers, empty and large batches, stop() idempotent.
+ * headers/attributes and their own headers, empty and large batches, stop() idempotent; and the batching contract
+ * (sink-limit-checks.ts): declared limits, a batch over them split and delivered whole, only an event over the
+ * limit failing (permanently, naming its size and the limit), a batch-level transient failure retryable.
  */
 export function describeSinkConformance(options: SinkConformanceOptions): void {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const keyPreserved = options.capabilities?.keyPreserved ?? false;
   const binaryPayloads = options.capabilities?.binaryPayloads ?? true;
 
-  const check = (name: SinkCheck, title: string, body: (harness: SinkHarness, sink: Sink) => Promise<void>) => {
+  const check: SinkCheckRunner = (name, title, body) => {
     if (options.omit?.[name] !== undefined) return;
     it(`${title} [${name}]`, { timeout: timeoutMs * 3 }, async () => {
       const harness = await options.setup();
@@ -106,6 +109,8 @@ export function describeSinkConformance(options: SinkConformanceOptions): void {
       for (const envelope of envelopes) assert.ok(ids.has(envelope.id), `envelope ${envelope.id} arrived`);
     });
 
+    describeSinkLimitChecks(check, timeoutMs);
+
     check("stop-idempotent", "stop() is idempotent, also on a sink that never sent", async (harness, sink) => {
       await Promise.all([sink.stop(), sink.stop()]);
       await sink.stop();
@@ -115,3 +120,10 @@ export function describeSinkConformance(options: SinkConformanceOptions): void {
     });
   });
 }
+
+/** Registers one check (unless omitted): a fresh harness and sink per check, both cleaned up after it. */
+export type SinkCheckRunner = (
+  name: SinkCheck,
+  title: string,
+  body: (harness: SinkHarness, sink: Sink) => Promise<void>,
+) => void;

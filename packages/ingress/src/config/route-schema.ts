@@ -93,7 +93,7 @@ export const routeSchema: Schema<RouteSettings> = {
   },
   enabled: { doc: "A disabled route answers 404.", format: Boolean, default: true },
   publicUrl: {
-    doc: 'The origin the provider calls, e.g. "https://hooks.example.com", for verifiers that sign the URL (Twilio, hmac with {url}) when Hookyard runs behind a proxy or on another port. Unset: the URL is rebuilt from the request (forwarded headers only when the server trusts its proxy).',
+    doc: 'The origin the provider calls, e.g. "https://hooks.example.com", for verifiers that sign the URL (Twilio, hmac with {url}) when Hookyard runs behind a proxy or on another port. Unset: the URL is rebuilt from the request (X-Forwarded-Proto/-Host or Forwarded only from proxies listed in server.trustProxy).',
     format: optionalPublicUrlFormat,
     default: null,
     nullable: true,
@@ -105,7 +105,7 @@ export const routeSchema: Schema<RouteSettings> = {
   },
   limits: {
     maxBodyBytes: {
-      doc: "Largest body accepted (413 above, also for chunked bodies without Content-Length).",
+      doc: "Largest body accepted (413 above, also for chunked bodies without Content-Length). An event larger than every one of its targets' sinks can publish (their maxMessageBytes) is answered 413 too, before any 2xx.",
       format: "size",
       default: DEFAULT_MAX_BODY_BYTES,
     },
@@ -122,7 +122,7 @@ export const routeSchema: Schema<RouteSettings> = {
       nullable: true,
     },
     concurrency: {
-      doc: "Requests in progress at once on this route in this instance (503 with Retry-After above); unset = unlimited.",
+      doc: "Requests in progress at once on this route in this instance; above it 503 OVER_CAPACITY with Retry-After: 1 (providers retry). Each request in progress holds up to maxBodyBytes in memory, so the default 100 bounds a route at 100 × maxBodyBytes and sheds a flood early instead of slowing every request; null = unlimited (not recommended).",
       format: optionalPositiveIntegerFormat,
       default: DEFAULT_CONCURRENCY,
       nullable: true,

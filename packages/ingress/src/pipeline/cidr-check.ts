@@ -20,6 +20,20 @@ export function createAddressCheck(allowCidrs: readonly string[], denyCidrs: rea
   };
 }
 
+/** Whether an address lies in one of `cidrs` (never for an empty list or something that is not an address). */
+export function createRangeCheck(cidrs: readonly string[]): AddressCheck {
+  if (cidrs.length === 0) return () => false;
+  const list = blockListOf(cidrs);
+  return (raw) => {
+    const address = unmapped(raw);
+    try {
+      return list.check(address, isIPv4(address) ? "ipv4" : "ipv6");
+    } catch {
+      return false;
+    }
+  };
+}
+
 function blockListOf(cidrs: readonly string[]): BlockList {
   const list = new BlockList();
   for (const cidr of cidrs) {

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
 import { createAddressCheck } from "./cidr-check.js";
+import type { ClientOrigin, ClientOriginResolver } from "./client-address.js";
 import type {
   DedupStore,
   IngressAccept,
@@ -13,6 +14,7 @@ import type {
   RejectedLog,
 } from "./collaborators.js";
 import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
+import { createStoreBudget, type StoreBudget } from "./store-budget.js";
 
 export interface IngressRoutesOptions {
   readonly routes: readonly IngressRoute[];
@@ -28,21 +30,66 @@ export interface IngressRoutesOptions {
   readonly dedupLeaseMs?: number;
   /** Retry-After (seconds) sent with 503 answers. Default 5. */
   readonly retryAfterSeconds?: number;
+  /**
+   * The client behind trusted proxies (server.trustProxy): its address for CIDR lists and logs, and the scheme and
+   * host it called for URL-signing verifiers. Default: the socket's address, the request's own Host.
+   */
+  readonly clientOrigin?: ClientOriginResolver;
+  /**
+   * Whether a target can ever take an event: undefined when it can (or has no limit), else the event's size as that
+   * target counts it and the target's limit. An event no target of its route can take is answered 413 before any
+   * 2xx (a provider retry with a clear error beats a silent dead letter).
+   */
+  readonly targetRefuses?: TargetSizeCheck;
+  /**
+   * Longest one request waits on the store in all (rate limit, dedup, accept) before it is answered 503 with
+   * Retry-After. Default 1000 ms.
+   */
+  readonly storeTimeoutMs?: number;
 }
 
+/** See IngressRoutesOptions.targetRefuses. */
+export type TargetSizeCheck = (
+  envelope: Envelope,
+  target: string,
+) => { readonly size: number; readonly limit: number } | undefined;
+
 const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_STORE_TIMEOUT_MS = 1000;
 
 /**
- * Serves every enabled route as `POST <path>`. Order: CIDR allow/deny (403) → concurrency (503) → rate limit
- * (429) → body size (413, chunked bodies included) → verify (401) → handshake answer (Slack) → rules (no match:
- * 200, unroutable) → dedup (repeat: 200, nothing published) → accept → 200. The 2xx of a routable event is sent
- * only after `accept` resolved: when it rejects, the answer is 503 with Retry-After and the provider retries.
+ * Serves every enabled route as `POST <path>`. Order: CIDR allow/deny (403, on the client address behind trusted
+ * proxies) → concurrency (503) → rate limit (429) → body size (413, chunked bodies included) → verify (401) →
+ * handshake answer (Slack) → rules (no match: 200, unroutable) → targets' size (413 when no target can ever take
+ * the event) → dedup (repeat: 200, nothing published) → accept → 200. The 2xx of a routable event is sent only
+ * after `accept` resolved: when it rejects, or the store does not answer within `storeTimeoutMs`, the answer is 503
+ * with Retry-After and the provider retries.
  */
 export async function registerIngressRoutes(app: FastifyInstance, options: IngressRoutesOptions): Promise<void> {
   const now = options.now ?? Date.now;
   const leaseMs = options.dedupLeaseMs ?? DEFAULT_LEASE_MS;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const inFlight = new Map<string, number>();
+  const resolveOrigin = options.clientOrigin ?? ((address: string) => ({ address }));
+  const origins = new WeakMap<FastifyRequest, ClientOrigin>();
+  const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const budgets = new WeakMap<FastifyRequest, StoreBudget>();
+  const budgetOf = (request: FastifyRequest): StoreBudget => {
+    let budget = budgets.get(request);
+    if (budget === undefined) {
+      budget = createStoreBudget(storeTimeoutMs);
+      budgets.set(request, budget);
+    }
+    return budget;
+  };
+  const originOf = (request: FastifyRequest): ClientOrigin => {
+    let origin = origins.get(request);
+    if (origin === undefined) {
+      origin = resolveOrigin(request.socket.remoteAddress ?? request.ip, request.headers);
+      origins.set(request, origin);
+    }
+    return origin;
+  };
 
   const finish = (
     route: IngressRoute,
@@ -64,10 +111,10 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
       reason,
       headers,
       size,
-      remoteAddress: request.ip,
+      remoteAddress: originOf(request).address,
       at: new Date(now()).toISOString(),
     });
-    const log = { route: route.id, outcome, reason, remoteAddress: request.ip, size };
+    const log = { route: route.id, outcome, reason, remoteAddress: originOf(request).address, size };
     if (outcome === "unverified" || outcome === "forbidden_ip") options.logger.info(log, "ingress request rejected");
     else options.logger.debug(log, "ingress request rejected");
   };
@@ -102,7 +149,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
       const restricted = route.limits.allowCidrs.length > 0 || route.limits.denyCidrs.length > 0;
 
       const gate = async (request: FastifyRequest, reply: FastifyReply) => {
-        if (restricted && !allowed(request.ip)) {
+        if (restricted && !allowed(originOf(request).address)) {
           finish(route, request, "forbidden_ip", "client address not allowed", 0);
           return sendError(reply, 403, "FORBIDDEN", "this address may not call this route");
         }
@@ -121,7 +168,9 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
         if (route.limits.ratePerSecond !== undefined) {
           let decision: { ok: boolean; retryAfterMs: number };
           try {
-            decision = await options.limiter.take(route.id, route.limits.ratePerSecond, route.limits.burst ?? 1);
+            decision = await budgetOf(request).within(
+              options.limiter.take(route.id, route.limits.ratePerSecond, route.limits.burst ?? 1),
+            );
           } catch (error) {
             options.logger.warn({ route: route.id, err: error }, "ingress rate limiter failed");
             finish(route, request, "unavailable", "rate limiter unavailable", 0);
@@ -144,7 +193,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
           const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
           const inbound: InboundRequest = {
             method: request.method,
-            url: externalUrl(request, route),
+            url: externalUrl(request, route, originOf(request)),
             headers: flatHeaders(request),
             rawBody,
             query: (request.query ?? {}) as Record<string, string | string[]>,
@@ -175,11 +224,39 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
             headers: keptHeadersOf(route, inbound),
             idempotencyKey: `ingress:${route.id}:${id}`,
           });
+          const refusal = refusedByEveryTarget(envelope, targets);
+          if (refusal !== undefined) {
+            finish(route, request, "too_large", refusal.reason, rawBody.length);
+            return sendError(reply, 413, "PAYLOAD_TOO_LARGE", refusal.answer);
+          }
           return acceptOnce(route, request, reply, envelope, targets);
         },
       );
     }
   });
+
+  /** When no target can ever take the event: why (for the log) and what the provider is told. */
+  function refusedByEveryTarget(
+    envelope: Envelope,
+    targets: readonly string[],
+  ): { reason: string; answer: string } | undefined {
+    const check = options.targetRefuses;
+    if (check === undefined) return undefined;
+    const refusals: string[] = [];
+    let size = 0;
+    let largest = 0;
+    for (const target of targets) {
+      const refused = check(envelope, target);
+      if (refused === undefined) return undefined;
+      refusals.push(`${target}: ${refused.size} bytes over its limit of ${refused.limit}`);
+      size = Math.max(size, refused.size);
+      largest = Math.max(largest, refused.limit);
+    }
+    return {
+      reason: `event larger than every target accepts (${refusals.join("; ")})`,
+      answer: `the event is ${size} bytes; this route's targets accept at most ${largest} bytes`,
+    };
+  }
 
   async function acceptOnce(
     route: IngressRoute,
@@ -193,7 +270,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
     if (route.dedup.enabled) {
       let claim: Awaited<ReturnType<DedupStore["claim"]>>;
       try {
-        claim = await options.dedup.claim(key, leaseMs);
+        claim = await budgetOf(request).within(options.dedup.claim(key, leaseMs));
       } catch (error) {
         options.logger.warn({ route: route.id, err: error }, "ingress dedup store failed");
         finish(route, request, "unavailable", "dedup store unavailable", size);
@@ -211,23 +288,27 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
       }
     }
     try {
-      await options.accept(envelope, targets);
+      await budgetOf(request).within(options.accept(envelope, targets));
     } catch (error) {
       options.logger.warn({ route: route.id, id: envelope.id, err: error }, "ingress event not accepted");
       if (route.dedup.enabled) {
-        await options.dedup.release(key).catch((releaseError: unknown) => {
-          // The claim then expires after its lease; until then retries answer 409, never a false 2xx.
-          options.logger.warn({ route: route.id, err: releaseError }, "ingress dedup release failed");
-        });
+        await budgetOf(request)
+          .within(options.dedup.release(key))
+          .catch((releaseError: unknown) => {
+            // The claim then expires after its lease; until then retries answer 409, never a false 2xx.
+            options.logger.warn({ route: route.id, err: releaseError }, "ingress dedup release failed");
+          });
       }
       finish(route, request, "unavailable", "event could not be made durable", size);
       return unavailable(reply);
     }
     if (route.dedup.enabled) {
-      await options.dedup.complete(key, route.dedup.ttlMs).catch((completeError: unknown) => {
-        // Durable already: answer 2xx. A retry after the lease is caught by the accept's idempotency key.
-        options.logger.warn({ route: route.id, err: completeError }, "ingress dedup complete failed");
-      });
+      await budgetOf(request)
+        .within(options.dedup.complete(key, route.dedup.ttlMs))
+        .catch((completeError: unknown) => {
+          // Durable already: answer 2xx. A retry after the lease is caught by the accept's idempotency key.
+          options.logger.warn({ route: route.id, err: completeError }, "ingress dedup complete failed");
+        });
     }
     finish(route, request, "accepted", undefined, size);
     options.logger.debug({ route: route.id, id: envelope.id, type: envelope.type, targets }, "ingress event accepted");
@@ -241,11 +322,14 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
   }
 }
 
-/** The URL as the provider called it: the route's publicUrl origin, else the request's (proxy-aware per trustProxy). */
-function externalUrl(request: FastifyRequest, route: IngressRoute): string {
+/**
+ * The URL as the provider called it: the route's publicUrl origin, else the scheme and host a trusted proxy said
+ * (server.trustProxy), else the request's own.
+ */
+function externalUrl(request: FastifyRequest, route: IngressRoute, origin: ClientOrigin): string {
   const pathAndQuery = request.raw.url ?? request.url;
   if (route.publicUrl !== undefined) return route.publicUrl + pathAndQuery;
-  return `${request.protocol}://${request.host}${pathAndQuery}`;
+  return `${origin.protocol ?? request.protocol}://${origin.host ?? request.host}${pathAndQuery}`;
 }
 
 function flatHeaders(request: FastifyRequest): Record<string, string> {

@@ -78,6 +78,9 @@ describe("loadConfig: a valid file", () => {
       shutdownGraceMs: 10_000,
       connectorCheckIntervalMs: 30_000,
       internal: { host: "0.0.0.0", port: 9091 },
+      trustProxy: [],
+      forwardedHeader: "x-forwarded-for",
+      storeTimeoutMs: 1000,
     });
     assert.deepEqual(config.log, { level: "debug", format: "json", requests: "info" });
     assert.deepEqual(config.redis, {
@@ -146,7 +149,15 @@ describe("loadConfig: a valid file", () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
     assert.deepEqual(
       config.server,
-      { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000, connectorCheckIntervalMs: 10_000 },
+      {
+        host: "127.0.0.1",
+        port: 8080,
+        shutdownGraceMs: 30_000,
+        connectorCheckIntervalMs: 10_000,
+        trustProxy: [],
+        forwardedHeader: "x-forwarded-for",
+        storeTimeoutMs: 1000,
+      },
       "no internal listener unless its port is set",
     );
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
@@ -277,7 +288,7 @@ const broken: [string, string, string[]][] = [
     "an unknown key",
     "server: { prot: 80 }\n",
     [
-      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, connectorCheckInterval, internal, found the unknown key "prot" (did you mean "port"?) (line 1)',
+      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, connectorCheckInterval, internal, trustProxy, forwardedHeader, storeTimeout, found the unknown key "prot" (did you mean "port"?) (line 1)',
     ],
   ],
   [

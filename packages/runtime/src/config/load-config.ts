@@ -216,6 +216,9 @@ function serverSettings(server: RuntimeSettings["server"]): HookyardConfig["serv
     port,
     shutdownGraceMs: shutdownGrace,
     connectorCheckIntervalMs: server.connectorCheckInterval,
+    trustProxy: server.trustProxy,
+    forwardedHeader: server.forwardedHeader,
+    storeTimeoutMs: server.storeTimeout,
     ...(internal.port === null ? {} : { internal: { host: internal.host, port: internal.port } }),
   };
 }

@@ -66,7 +66,7 @@ sources:
     config: { … }                               # the connector's own keys, see Connectors below
 
 sinks: []                                       # broker targets of ingress routes
-ingress: { routes: [] }                         # inbound webhooks, validated strictly (docs/ingress.md)
+ingress: { routes: [] }                         # inbound webhooks, see ingress.routes below
 \`\`\`
 
 ## Rules that apply everywhere

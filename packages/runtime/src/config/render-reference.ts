@@ -1,4 +1,5 @@
 import { type ConnectorDefinition, formatDuration, formatSize } from "@hookyard/core";
+import { PROVIDER_EXAMPLES, routeSchema, ruleSchema, VERIFIERS } from "@hookyard/ingress";
 import type { Schema } from "convict";
 import { describeFormat } from "./describe-format.js";
 import { durationListFormat, optionalDurationFormat } from "./formats.js";
@@ -43,12 +44,42 @@ export function renderConfigReference(connectors: readonly ConnectorDefinition[]
     "## sinks\n\nEach item of `sinks`; its `config` follows the connector's sink schema below:\n",
     table(sinkEntrySchema, "sinks[]."),
     "",
+    renderIngressReference(),
     "## Connectors\n",
   ];
   const sorted = [...connectors].sort((a, b) => a.type.localeCompare(b.type));
   if (sorted.length === 0) parts.push("No built-in connectors are registered yet.\n");
   for (const connector of sorted) parts.push(renderConnectorReference(connector));
   return `${parts.join("\n").trimEnd()}\n`;
+}
+
+/** `ingress.routes`: every route key with its default, the rule keys, and each verifier's keys with an example. */
+function renderIngressReference(): string {
+  const parts = [
+    "## ingress.routes\n",
+    "Each item of `ingress.routes` is one inbound webhook route (`POST <path>`): its verifier, limits, de-duplication " +
+      "and rules. What each step answers, and why, is in [ingress.md](ingress.md); each provider has its page in " +
+      "[ingress/](ingress/).\n",
+    table(routeSchema as Schema<unknown>, "ingress.routes[]."),
+    "",
+    "### rules\n\nEach item of `ingress.routes[].rules`:\n",
+    table(ruleSchema as Schema<unknown>, "ingress.routes[].rules[]."),
+    "",
+    "### Verifiers\n",
+    "`ingress.routes[].verifier.type` picks one of these; its other keys are the type's own.\n",
+  ];
+  for (const [type, definition] of Object.entries(VERIFIERS)) {
+    parts.push(`#### ${type}\n`, table(definition.schema as Schema<unknown>, "ingress.routes[].verifier."), "");
+    const example = PROVIDER_EXAMPLES[type];
+    if (example !== undefined) {
+      const indented = example
+        .split("\n")
+        .map((line) => `    ${line}`)
+        .join("\n");
+      parts.push("```yaml", "ingress:", "  routes:", indented, "```", "");
+    }
+  }
+  return parts.join("\n");
 }
 
 /** One connector's section: its source and sink `config` keys (what `hookyard describe <type>` prints). */

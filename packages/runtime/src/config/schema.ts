@@ -45,6 +45,9 @@ export interface RuntimeSettings {
     shutdownGrace: number;
     internal: { host: string; port: number | null };
     connectorCheckInterval: number;
+    trustProxy: string[];
+    forwardedHeader: "x-forwarded-for" | "forwarded";
+    storeTimeout: number;
   };
   log: { level: LogLevel; format: LogFormat; requests: LogLevel };
   redis: {
@@ -115,6 +118,21 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
         default: null,
         nullable: true,
       },
+    },
+    trustProxy: {
+      doc: "CIDRs of the load balancers and reverse proxies in front of Hookyard. Only a request whose socket is in them has its client address taken from forwardedHeader (walked right to left, skipping these hops) for ingress CIDR lists and logs, and its scheme and host from X-Forwarded-Proto/-Host (or Forwarded). Empty: every client is the socket's address and forwarded headers are ignored. See docs/ingress.md.",
+      format: cidrListFormat,
+      default: [],
+    },
+    forwardedHeader: {
+      doc: "The header the trusted proxies append the client address to: x-forwarded-for (cloud load balancers, nginx, Envoy) or forwarded (RFC 7239). Only this one is read, so a client cannot slip the other past proxies that do not rewrite it.",
+      format: ["x-forwarded-for", "forwarded"],
+      default: "x-forwarded-for",
+    },
+    storeTimeout: {
+      doc: "Longest an ingest or ingress request waits on the store (Redis: rate limit, de-duplication, enqueue) before it is answered 503 with Retry-After, so a hung or unreachable Redis never holds a provider's connection. A write that lands later is de-duplicated when the sender retries.",
+      format: "duration",
+      default: 1000,
     },
   },
   log: {
@@ -293,7 +311,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   ingress: {
     routes: {
-      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers), each validated strictly: every route key, its verifier (secrets included) and its rules, whose targets must name a sink or an endpoint. See docs/ingress.md.",
+      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers or internal HTTP services); every key is validated, see [ingress.routes](#ingressroutes).",
       format: Array,
       default: [],
     },

@@ -52,6 +52,11 @@ export interface HookyardConfig {
     readonly connectorCheckIntervalMs: number;
     /** The internal listener (admin API, dashboard, /metrics); absent: they share the public one. */
     readonly internal?: { readonly host: string; readonly port: number };
+    /** CIDRs of trusted proxies (empty: trust none). */
+    readonly trustProxy: readonly string[];
+    readonly forwardedHeader: "x-forwarded-for" | "forwarded";
+    /** Longest an ingest/ingress request waits on the store before 503. */
+    readonly storeTimeoutMs: number;
   };
   /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
   readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };

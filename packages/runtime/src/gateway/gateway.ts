@@ -7,7 +7,7 @@ import {
   type EndpointRegistry,
   endpointDeleted,
 } from "@hookyard/admin";
-import type { ConnectorDefinition, Endpoint, Source } from "@hookyard/core";
+import type { ConnectorDefinition, Endpoint, Sink, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
 import {
   type Clock,
@@ -70,6 +70,8 @@ interface Parts {
   readonly health: ComponentHealth;
   readonly sources: Source[];
   readonly servers: FastifyInstance[];
+  /** The started sinks by id: the worker publishes through them, ingress asks them what size they accept. */
+  readonly sinks: Map<string, Sink>;
   worker?: Worker;
   accepting: boolean;
 }
@@ -93,6 +95,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     }),
     sources: [],
     servers: [],
+    sinks: new Map(),
     accepting: false,
   };
   const connectors: ConnectorWiring = {
@@ -161,6 +164,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         metrics,
         logger,
         teardown: parts.teardown,
+        sinks: parts.sinks,
       },
     });
 
@@ -276,6 +280,7 @@ async function startDeliveryWorker(
     wiring.connectors,
   );
   parts.teardown.add(() => stopAll(sinks.values()));
+  for (const [id, sink] of sinks) parts.sinks.set(id, sink);
   const sinkDispatcher = createSinkDispatcher(sinks);
   const worker = createWorker({
     store: wiring.store,

@@ -1,6 +1,6 @@
 import { type AdminStorage, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
-import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
-import { registerIngressRoutes } from "@hookyard/ingress";
+import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSizeOf } from "@hookyard/core";
+import { createClientOriginResolver, registerIngressRoutes } from "@hookyard/ingress";
 import type { DeliveryLogStore } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -23,6 +23,8 @@ export interface HttpApiWiring {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly teardown: Teardown;
+  /** The started sinks by id, so an ingress route can refuse (413) an event none of its targets can ever take. */
+  readonly sinks: ReadonlyMap<string, Sink>;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function registerHttpApis(
       accept: wiring.accept,
       checkPayload: wiring.checkPayload,
       metrics,
+      storeTimeoutMs: config.server.storeTimeoutMs,
     });
   }
   if (config.ingress.routes.length > 0) await registerIngress(server, wiring);
@@ -66,6 +69,12 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
     },
     dedup: state.dedup,
     limiter: state.limiter,
+    clientOrigin: createClientOriginResolver({
+      trustedCidrs: config.server.trustProxy,
+      header: config.server.forwardedHeader,
+    }),
+    storeTimeoutMs: config.server.storeTimeoutMs,
+    targetRefuses: (envelope, target) => sinkRefuses(wiring.sinks.get(target), envelope),
     logger: logger.child({ component: "ingress" }),
     metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },
     rejected: {
@@ -111,4 +120,12 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
     logger: wiring.logger.child({ component: "admin" }),
   });
   wiring.teardown.add(() => admin.jobs.idle());
+}
+
+/** An event a sink can never publish (over its maxMessageBytes): its size and the limit; else undefined. */
+function sinkRefuses(sink: Sink | undefined, envelope: Envelope): { size: number; limit: number } | undefined {
+  if (sink === undefined) return undefined; // an HTTP endpoint, or not a sink: no size limit of its own
+  const limit = sinkLimitsOf(sink).maxMessageBytes;
+  const size = sinkSizeOf(sink, envelope);
+  return size > limit ? { size, limit } : undefined;
 }

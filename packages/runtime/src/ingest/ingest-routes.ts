@@ -1,5 +1,5 @@
 import type { PayloadProblem } from "@hookyard/admin";
-import { createSecretCheck, type Envelope, HookyardError, presentedApiKey } from "@hookyard/core";
+import { createSecretCheck, type Envelope, HookyardError, presentedApiKey, withTimeout } from "@hookyard/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Accept, AcceptResult } from "../gateway/accept.js";
 import type { PayloadCheck } from "../gateway/payload-check.js";
@@ -16,6 +16,8 @@ export interface IngestOptions {
   readonly metrics: Metrics;
   /** Payloads against the event-type catalogue (a failing `reject` type answers 422 PAYLOAD_INVALID). */
   readonly checkPayload?: PayloadCheck;
+  /** Longest a request waits for its events to become durable before 503 with Retry-After. Default 1000 ms. */
+  readonly storeTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
     const key = presentedApiKey(request.headers);
     return key !== undefined && keyIndex(key) !== -1;
   };
+  const storeTimeoutMs = options.storeTimeoutMs ?? 1000;
   await app.register(async (scope) => {
     // The body is read as raw bytes: binary-mode payloads must stay byte-exact, and JSON is parsed here so
     // its errors are ours to word.
@@ -51,7 +54,7 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
       }
       const problem = options.checkPayload?.(envelope, "http");
       if (problem !== undefined) return rejectPayload(reply, problem, undefined, options.metrics);
-      const result = await acceptOrUnavailable(reply, () => options.accept(envelope));
+      const result = await acceptOrUnavailable(reply, storeTimeoutMs, () => options.accept(envelope));
       if (result) return reply.code(202).header("idempotent-replayed", String(result.duplicate)).send(result);
       return reply;
     });
@@ -69,7 +72,9 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
         if (problem !== undefined) return rejectPayload(reply, problem, index, options.metrics);
       }
       // Validated as a whole first, so a bad event never leaves half a batch accepted.
-      const results = await acceptOrUnavailable(reply, () => Promise.all(envelopes.map((e) => options.accept(e))));
+      const results = await acceptOrUnavailable(reply, storeTimeoutMs, () =>
+        Promise.all(envelopes.map((e) => options.accept(e))),
+      );
       if (results) return reply.code(202).send({ events: results });
       return reply;
     });
@@ -107,10 +112,18 @@ function rejectPayload(reply: FastifyReply, problem: PayloadProblem, index: numb
 
 async function acceptOrUnavailable<T extends AcceptResult | AcceptResult[]>(
   reply: FastifyReply,
+  storeTimeoutMs: number,
   run: () => Promise<T>,
 ): Promise<T | undefined> {
   try {
-    return await run();
+    // A hung Redis must not hold the client: past the budget it is told 503 and retries (a late write is
+    // de-duplicated by the event id).
+    return await withTimeout(
+      run(),
+      storeTimeoutMs,
+      () =>
+        new HookyardError("STORE_TIMEOUT", `the store did not answer within ${storeTimeoutMs} ms`, { retryable: true }),
+    );
   } catch (error) {
     if (error instanceof HookyardError && !error.retryable) {
       await sendApiError(reply, 422, error.code, error.message);

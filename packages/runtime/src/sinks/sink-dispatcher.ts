@@ -21,7 +21,20 @@ interface Pending {
   resolve(outcome: DeliveryOutcome): void;
 }
 
+/** Why one event was not published. */
+interface Failure {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/** Events handed to one `send` at most; the sink splits them further under its own limits. */
 const MAX_BATCH = 100;
+/**
+ * Verdicts an event earns on its own, whatever its neighbours: too large for the sink, or a sink whose config is
+ * wrong. Any other permanent failure inside a batch is checked by sending the event alone once.
+ */
+const OWN_VERDICTS: ReadonlySet<string> = new Set(["MESSAGE_TOO_LARGE", "CONFIG_INVALID"]);
 
 export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>): SinkDispatcher {
   const queues = new Map<string, Pending[]>();
@@ -30,22 +43,36 @@ export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>): SinkDisp
     const batch = queues.get(sinkId) ?? [];
     queues.delete(sinkId);
     for (let start = 0; start < batch.length; start += MAX_BATCH) {
-      const chunk = batch.slice(start, start + MAX_BATCH);
-      try {
-        await sink.send(chunk.map((item) => item.envelope));
-        for (const item of chunk) item.resolve({ kind: "delivered", attempt: attempt(item) });
-      } catch (error) {
-        const failedIndexes = failedItems(error);
-        for (const [index, item] of chunk.entries()) {
-          if (failedIndexes && !failedIndexes.has(index)) {
-            item.resolve({ kind: "delivered", attempt: attempt(item) });
-            continue;
-          }
-          const failure = failedIndexes?.get(index) ?? describe(error);
-          const record = attempt(item, failure.message);
-          item.resolve(failure.retryable ? { kind: "retry", attempt: record } : { kind: "rejected", attempt: record });
-        }
+      await sendChunk(sink, batch.slice(start, start + MAX_BATCH));
+    }
+  }
+
+  /**
+   * Sends a chunk and settles each of its deliveries. An event is never punished for its neighbours: one that
+   * failed for good in a batch (except for its own size or the sink's config) is sent once more alone, and that
+   * verdict is the one kept. Conforming sinks already do this (publishInBatches); this covers the others.
+   */
+  async function sendChunk(sink: Sink, chunk: readonly Pending[]): Promise<void> {
+    const failures = await attemptSend(sink, chunk);
+    if (chunk.length > 1) {
+      const doubtful = [...failures].filter(([, failure]) => !failure.retryable && !OWN_VERDICTS.has(failure.code));
+      await Promise.all(
+        doubtful.map(async ([index]) => {
+          const item = chunk[index] as Pending;
+          const alone = (await attemptSend(sink, [item])).get(0);
+          if (alone === undefined) failures.delete(index);
+          else failures.set(index, alone);
+        }),
+      );
+    }
+    for (const [index, item] of chunk.entries()) {
+      const failure = failures.get(index);
+      if (failure === undefined) {
+        item.resolve({ kind: "delivered", attempt: attempt(item) });
+        continue;
       }
+      const record = attempt(item, failure.message);
+      item.resolve(failure.retryable ? { kind: "retry", attempt: record } : { kind: "rejected", attempt: record });
     }
   }
 
@@ -67,6 +94,19 @@ export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>): SinkDisp
   };
 }
 
+/** The failures of one `send`, by position in `items` (empty: all published). */
+async function attemptSend(sink: Sink, items: readonly Pending[]): Promise<Map<number, Failure>> {
+  try {
+    await sink.send(items.map((item) => item.envelope));
+    return new Map();
+  } catch (error) {
+    const named = failedItems(error);
+    if (named !== undefined) return named;
+    const failure = describe(error);
+    return new Map(items.map((_, index) => [index, failure]));
+  }
+}
+
 function attempt(item: Pending, errorMessage?: string): AttemptRecord {
   return {
     startedAt: new Date(item.startedAt).toISOString(),
@@ -75,19 +115,24 @@ function attempt(item: Pending, errorMessage?: string): AttemptRecord {
   };
 }
 
-function describe(error: unknown): { message: string; retryable: boolean } {
-  return { message: error instanceof Error ? error.message : String(error), retryable: isRetryable(error) };
+function describe(error: unknown): Failure {
+  return {
+    code: error instanceof HookyardError ? error.code : "SINK_FAILED",
+    message: error instanceof Error ? error.message : String(error),
+    retryable: isRetryable(error),
+  };
 }
 
 /** For SINK_PARTIAL_FAILURE: the failed items by batch index; undefined when the whole batch failed. */
-function failedItems(error: unknown): Map<number, { message: string; retryable: boolean }> | undefined {
+function failedItems(error: unknown): Map<number, Failure> | undefined {
   if (!(error instanceof HookyardError) || error.code !== "SINK_PARTIAL_FAILURE") return undefined;
   const failed = error.details.failed;
   if (!Array.isArray(failed)) return undefined;
-  const byIndex = new Map<number, { message: string; retryable: boolean }>();
-  for (const item of failed as { index?: unknown; message?: unknown; retryable?: unknown }[]) {
+  const byIndex = new Map<number, Failure>();
+  for (const item of failed as { index?: unknown; code?: unknown; message?: unknown; retryable?: unknown }[]) {
     if (typeof item.index !== "number") continue;
     byIndex.set(item.index, {
+      code: typeof item.code === "string" ? item.code : "SINK_FAILED",
       message: typeof item.message === "string" ? item.message : "publish failed",
       retryable: item.retryable === undefined ? error.retryable : item.retryable === true,
     });
