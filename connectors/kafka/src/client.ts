@@ -50,6 +50,8 @@ export interface KafkaGroupConsumer {
   consume(): Promise<KafkaMessageStream>;
   /** Whether this member holds the partition now (a revoked partition's late commit would move its new owner back). */
   isAssigned(topic: string, partition: number): boolean;
+  /** Whether the consumer is a settled group member now (not mid-rejoin): only then can it commit. */
+  isActive(): boolean;
   /** Called after each (re)join with the assigned partitions. */
   onJoin(listener: (join: { memberId: string; generationId: number; assignment: unknown }) => void): void;
   /** Called when the group membership fails for good (the consumer must be recreated). */
@@ -192,6 +194,7 @@ export function createKafkaConsumer(config: KafkaSourceConfig, logger: Logger): 
     isAssigned(topic, partition) {
       return (consumer.assignments ?? []).some((a) => a.topic === topic && a.partitions.includes(partition));
     },
+    isActive: () => consumer.isActive(),
     onJoin(listener) {
       consumer.on("consumer:group:join", (event) =>
         listener({ memberId: event.memberId, generationId: event.generationId ?? 0, assignment: event.assignments }),

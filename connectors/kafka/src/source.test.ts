@@ -11,6 +11,7 @@ import {
   waitUntil,
 } from "@hookyard/core/testing";
 import { uniqueName } from "@hookyard/test-brokers";
+import { Consumer } from "@platformatic/kafka";
 import { checkKafkaSource } from "./check.js";
 import { createKafkaSource } from "./source.js";
 import { createKafkaTestClients, testSourceConfig } from "./test-kafka.fixture.js";
@@ -177,6 +178,58 @@ describe("kafka source", () => {
         await clients.recordCount(topic),
         `every partition committed to its end: ${JSON.stringify(committed)}`,
       );
+    } finally {
+      await clients.deleteTopic(topic);
+    }
+  });
+
+  it("a stream the driver ends for a rebalance resumes on the same member, nothing lost", async () => {
+    const topic = await clients.createTopic("resume");
+    const groupId = uniqueName("resume-group");
+    const tag = runTag();
+    await clients.publish(
+      topic,
+      Array.from({ length: 300 }, (_, i) => conformanceMessage(tag, i)),
+    );
+    // The driver ends a stream whose commit meets a rebalance with this error; the test ends one the same way.
+    const streams: { destroy(error: Error): void }[] = [];
+    const consume = Consumer.prototype.consume;
+    Consumer.prototype.consume = function (this: Consumer, ...args: Parameters<Consumer["consume"]>) {
+      const stream = consume.apply(this, args);
+      void stream.then((s) => streams.push(s)).catch(() => undefined);
+      return stream;
+    } as Consumer["consume"];
+    after(() => {
+      Consumer.prototype.consume = consume;
+    });
+    const logs = captureLogs();
+    const recorder = createRecordingDeliver();
+    const source = createKafkaSource(testSourceConfig(topic, groupId, { maxInFlight: 8 }), {
+      ...createTestSourceContext(),
+      logger: logs.logger,
+    });
+    try {
+      await source.start(recorder.deliver);
+      await recorder.waitForResolved(60, 20_000);
+      streams[0]?.destroy(Object.assign(new Error("test: rebalance"), { apiId: "REBALANCE_IN_PROGRESS" }));
+      await clients.publish(
+        topic,
+        Array.from({ length: 100 }, (_, i) => conformanceMessage(tag, 300 + i)),
+      );
+      await waitUntil("every message delivered after the stream ended", () =>
+        new Set(recorder.resolved.map((e) => e.id)).size === 400 ? true : undefined,
+      );
+    } finally {
+      await source.stop();
+      Consumer.prototype.consume = consume;
+    }
+    try {
+      assert.equal(streams.length, 2, "one new stream, on the same consumer (no new consumer was started)");
+      const joins = logs.lines.filter((line) => line.msg === "kafka consumer joined its group") as unknown as {
+        memberId: string;
+      }[];
+      assert.ok(joins.length >= 1 && joins.every((join) => join.memberId === joins[0]?.memberId), "same member id");
+      assert.deepEqual(await committedOffsets(groupId, topic), { 0: "400" });
     } finally {
       await clients.deleteTopic(topic);
     }

@@ -80,14 +80,20 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
   let inFlight = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let restartAttempt = 0;
+  /** A consumer whose stream failed, waiting for its new stream (stop() closes it if it comes first). */
+  let resuming: KafkaGroupConsumer | undefined;
   let stopped: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
 
   const onContextAbort = () => stopController.abort();
   ctx.signal.addEventListener("abort", onContextAbort, { once: true });
 
-  async function startMember(): Promise<void> {
-    const consumer = createKafkaConsumer(config, logger);
+  /**
+   * Starts a member: a new consumer, or (after its stream failed for a rebalance) the same one, which keeps its
+   * member id, so the group need not wait for a departed member's session to expire before it settles again.
+   */
+  async function startMember(reuse?: KafkaGroupConsumer): Promise<void> {
+    const consumer = reuse ?? createKafkaConsumer(config, logger);
     const next: Member = {
       consumer,
       stream: undefined,
@@ -99,21 +105,26 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
       commitTimer: undefined,
     };
     member = next;
-    // A rejoin changes nothing here: what is in flight finishes (a revoked partition's messages too: their new owner
-    // may deliver them again, with the same dedup key), and a partition the stream rewinds to its committed offset
-    // starts a new fetch sequence in admit().
-    consumer.onJoin((join) => {
-      restartAttempt = 0;
-      logger.info({ groupId: config.groupId, ...join }, "kafka consumer joined its group");
-    });
-    consumer.onError((error) => crashed(next, error));
+    if (reuse === undefined) {
+      // A rejoin changes nothing here: what is in flight finishes (a revoked partition's messages too: their new
+      // owner may deliver them again, with the same dedup key), and a partition the stream rewinds to its committed
+      // offset starts a new fetch sequence in admit(). A consumer already replaced (a failed start) says nothing.
+      consumer.onJoin((join) => {
+        if (member?.consumer !== consumer) return;
+        restartAttempt = 0;
+        logger.info({ groupId: config.groupId, ...join }, "kafka consumer joined its group");
+      });
+      consumer.onError((error) => {
+        if (member?.consumer === consumer) crashed(member, error, false);
+      });
+    }
     try {
       const stream = await Promise.race([consumer.consume(), aborted(stopController.signal)]);
       next.stream = stream;
       // Paused mode: messages are read only while there is room, so the stream's buffer (highWaterMark) is the
       // back-pressure on fetching, with no pause/resume churn.
       stream.on("readable", () => pull(next));
-      stream.on("error", (error: unknown) => crashed(next, error));
+      stream.on("error", (error: unknown) => crashed(next, error, true));
       next.commitTimer = setInterval(() => void flushCommits(next), config.commitInterval);
     } catch (error) {
       await closeMember(next);
@@ -121,7 +132,13 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     }
   }
 
-  function crashed(which: Member, error: unknown): void {
+  /**
+   * A member failed. The driver ends a stream whose commit or fetch met a rebalance (the group moved on without it);
+   * its consumer then rejoins by itself, so only the stream is replaced, on the same consumer. A new consumer there
+   * would join as a new member, and the group would wait for the old one's session to expire: each commit in that
+   * rebalance ended the stream again, and consumption crawled from rejoin to rejoin, redelivering every time.
+   */
+  function crashed(which: Member, error: unknown, fromStream: boolean): void {
     if (which !== member || state !== "running") return;
     const translated = translateKafkaError(error, `kafka source ${ctx.sourceId}`);
     const rejoin = REJOIN_IDS.some((id) => kafkaErrorIds(error).has(id));
@@ -129,8 +146,29 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
     if (rejoin) logger.info({ err: translated, groupId: config.groupId }, "kafka consumer left its group, rejoining");
     else logger.error({ err: translated, groupId: config.groupId }, "kafka consumer crashed");
     member = undefined;
+    if (rejoin && fromStream) {
+      void closeStream(which);
+      reopen(which.consumer);
+      return;
+    }
     void closeMember(which);
     scheduleRestart(rejoin ? 0 : undefined);
+  }
+
+  /** A new stream on the same consumer; if that fails, a new consumer after a backoff. */
+  function reopen(consumer: KafkaGroupConsumer): void {
+    clearTimeout(restartTimer);
+    resuming = consumer;
+    restartTimer = setTimeout(async () => {
+      resuming = undefined;
+      if (state !== "running") return;
+      try {
+        await startMember(consumer);
+      } catch (error) {
+        logger.warn({ err: error }, "kafka consumer could not resume its stream, replacing it");
+        if (state === "running") scheduleRestart();
+      }
+    }, 0);
   }
 
   function scheduleRestart(waitMs?: number): void {
@@ -305,8 +343,10 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
   }
 
   /** Sends the newest done prefix of each partition (the driver coalesces commits and keeps them monotonic). */
-  async function flushCommits(from: Member): Promise<void> {
+  async function flushCommits(from: Member, last = false): Promise<void> {
     if (from.toCommit.size === 0) return;
+    // Mid-rejoin a commit is refused, and the driver ends the stream over it: keep the offsets for the next tick.
+    if (!last && !from.consumer.isActive()) return;
     // A partition revoked in a rebalance is not committed here any more: its new owner commits it.
     const commits = [...from.toCommit.values()].filter((c) => from.consumer.isAssigned(c.topic, c.partition));
     from.toCommit.clear();
@@ -325,13 +365,20 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
 
   /** Stops fetching, commits what is done, closes the stream and leaves the group (bounded in time). */
   async function closeMember(which: Member): Promise<void> {
+    await closeStream(which, async () => {
+      await which.consumer.close();
+    });
+  }
+
+  /** Stops fetching, commits what is done and closes the stream (bounded in time); `then` runs after, in the bound. */
+  async function closeStream(which: Member, then?: () => Promise<void>): Promise<void> {
     clearInterval(which.commitTimer);
     which.stream?.pause();
     which.closing.abort();
     const closing = (async () => {
-      await flushCommits(which);
+      await flushCommits(which, true);
       await which.stream?.close();
-      await which.consumer.close();
+      await then?.();
     })();
     await withTimeout(closing, DISCONNECT_TIMEOUT_MS, () => new Error("kafka disconnect timed out")).catch(
       (error: unknown) => logger.warn({ err: error }, "kafka consumer did not disconnect cleanly"),
@@ -363,6 +410,11 @@ export function createKafkaSource(config: KafkaSourceConfig, ctx: SourceContext)
         state = "stopping";
         stopController.abort();
         clearTimeout(restartTimer);
+        if (resuming !== undefined) {
+          await withTimeout(resuming.close(), DISCONNECT_TIMEOUT_MS, () => new Error("timed out")).catch(
+            () => undefined,
+          );
+        }
         // A start() in progress finishes (or fails) first, so its consumer is the one closed below.
         await starting?.catch(() => undefined);
         ctx.signal.removeEventListener("abort", onContextAbort);
