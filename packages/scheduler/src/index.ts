@@ -7,6 +7,7 @@ export { completionFor } from "./policy/completion-for.js";
 export type { RetryDecision } from "./policy/next-retry.js";
 export { nextRetry } from "./policy/next-retry.js";
 export type { RedisClient, RedisConnection } from "./redis/connection.js";
+export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";

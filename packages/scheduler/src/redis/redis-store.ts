@@ -1,4 +1,5 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
+import { Cluster } from "ioredis";
 import { queryBounds } from "../delivery-log.js";
 import { createIdFactory, idTimePrefix } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
@@ -26,9 +27,10 @@ import {
 } from "../store.js";
 import { createCallBatcher } from "./call-batcher.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
-import { checkDurability } from "./durability.js";
+import { type AckDurability, checkServer } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
+import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
 import { createWakeSubscriber } from "./wake-subscriber.js";
 
@@ -46,6 +48,10 @@ export interface RedisStoreOptions extends StoreRetentionOptions {
   readonly connectWaitMs?: number;
   /** Per-command timeout of a client the store creates. Default 10 000 ms. */
   readonly commandTimeoutMs?: number;
+  /** What an acknowledged enqueue promises (see `AckDurabilityMode`). Default `{ mode: "everysec" }`. */
+  readonly durability?: AckDurability;
+  /** `checkServer()` warns instead of refusing when a setting cannot be read (managed Redis). Default false. */
+  readonly unverifiedConfig?: boolean;
 }
 
 /** The Redis store: a `SchedulerStore` plus the start-up durability check. */
@@ -53,8 +59,12 @@ export interface RedisSchedulerStore extends DeliveryLogStore {
   readonly keys: RedisKeys;
   /** The client the store uses, for companions that keep their own keys under the same hash tag (admin). */
   readonly client: RedisClient;
-  /** A warning to log when Redis does not run with `appendonly yes` (or it cannot be checked); else undefined. */
-  checkDurability(): Promise<string | undefined>;
+  /**
+   * The start-up check of every master: throws `CONFIG_INVALID` naming the setting when Redis could lose
+   * acknowledged events (evicting `maxmemory-policy`, Redis < 7, `always` without `appendfsync always`, …);
+   * resolves with warnings to log for what is weaker than promised. Call it before accepting events.
+   */
+  checkServer(): Promise<readonly string[]>;
 }
 
 const MAX_CLAIM = 1000;
@@ -75,6 +85,20 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
   const runScript = defineScripts(client);
+  const durability = options.durability ?? { mode: "everysec" };
+  let waitAof = false;
+  // replicated: enqueues run on a connection of their own, followed by WAIT (which blocks that connection).
+  const intake = durability.mode === "replicated" && !(client instanceof Cluster) ? client.duplicate() : undefined;
+  if (intake) intake.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
+  const runIntakeScript = intake ? defineScripts(intake) : runScript;
+  const replication: ReplicationWaiter | undefined = intake
+    ? createReplicationWaiter({
+        connection: intake,
+        replicas: durability.replicas ?? 1,
+        timeoutMs: durability.timeoutMs ?? 1000,
+        waitAof: () => waitAof,
+      })
+    : undefined;
   const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
   const nextId = createIdFactory();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
@@ -95,6 +119,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     } catch (error) {
       throw translateRedisError(error);
     }
+  }
+
+  /** Runs a script whose effect is acknowledged to a producer: on the intake connection, then WAIT if replicated. */
+  async function runAcknowledged(
+    name: ScriptName,
+    scriptKeys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
+    if (!intake || !replication) return run(name, scriptKeys, args);
+    await ready();
+    await whenReady(intake, connectWaitMs);
+    let reply: unknown;
+    try {
+      reply = await runIntakeScript(name, scriptKeys, [keys.base, ...args]);
+    } catch (error) {
+      throw translateRedisError(error);
+    }
+    await replication.confirm();
+    return reply;
   }
 
   async function sync(endpoints: readonly Endpoint[]): Promise<void> {
@@ -202,7 +245,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(EnqueueResult | Error)[]> {
     const args: ScriptArg[] = [Math.max(retentionMs, deadLetterRetentionMs)];
     for (const entry of batch) args.push(...entry.args);
-    const replies = (await run("enqueue", [keys.schedule], args)) as string[][];
+    const replies = (await runAcknowledged("enqueue", [keys.schedule], args)) as string[][];
     return batch.map((entry, index): EnqueueResult | Error => {
       const [status, ...rest] = replies[index] ?? [];
       if (status === "ok") return entry.result;
@@ -354,7 +397,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
 
     async keepRejected(message) {
       const record = encodeRejected(message);
-      await run(
+      await runAcknowledged(
         "keepRejected",
         [keys.rejected(message.origin)],
         [record, REJECTED_KEPT_PER_ORIGIN, deadLetterRetentionMs],
@@ -431,15 +474,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       return wake.add(listener);
     },
 
-    async checkDurability() {
+    async checkServer() {
       await ready();
-      return checkDurability(client);
+      const report = await checkServer(client, { durability, unverifiedConfig: options.unverifiedConfig ?? false });
+      waitAof = report.waitAof;
+      return report.warnings;
     },
 
     async close() {
       if (closed) return;
       closed = true;
       await wake.close();
+      if (intake) await closeClient(intake);
       if (owned) await closeClient(client);
     },
   };
