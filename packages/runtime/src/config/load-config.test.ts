@@ -78,6 +78,8 @@ describe("loadConfig: a valid file", () => {
       mode: "standalone",
       url: "redis://:hunter2-password@redis.internal:6379/0",
       prefix: "hy-test",
+      ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
+      unverifiedConfig: false,
     });
     assert.deepEqual(config.ingest, {
       enabled: true,
@@ -159,7 +161,32 @@ describe("loadConfig: a valid file", () => {
       tls: true,
       prefix: "hookyard",
       password: "cluster-pass",
+      ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
+      unverifiedConfig: false,
     });
+  });
+
+  it("takes the acknowledgement durability, and refuses replicated on a Cluster", async () => {
+    const config = await loadConfigText(
+      "redis: { url: redis://127.0.0.1:6379, ackDurability: replicated, ackReplicas: 2, ackReplicaTimeout: 250ms, unverifiedConfig: true }\n",
+      "r.yaml",
+      options,
+    );
+    assert.deepEqual(config.redis, {
+      mode: "standalone",
+      url: "redis://127.0.0.1:6379",
+      prefix: "hookyard",
+      ack: { mode: "replicated", replicas: 2, timeoutMs: 250 },
+      unverifiedConfig: true,
+    });
+    await assert.rejects(
+      loadConfigText('redis: { cluster: ["10.0.0.1:6379"], ackDurability: replicated }\n', "c.yaml", options),
+      (error: unknown) => /redis\.ackDurability.*standalone redis\.url/s.test(String((error as Error).message)),
+    );
+    await assert.rejects(
+      loadConfigText("redis: { url: redis://127.0.0.1:6379, ackDurability: sometimes }\n", "c.yaml", options),
+      (error: unknown) => /redis\.ackDurability/.test(String((error as Error).message)),
+    );
   });
 
   it("is deeply frozen", async () => {

@@ -166,6 +166,13 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
   }
+  if (settings.redis.ackDurability === "replicated" && settings.redis.cluster.length > 0) {
+    problems.add(
+      ["redis", "ackDurability"],
+      "everysec or always on Redis Cluster (replicated needs a standalone redis.url)",
+      "replicated",
+    );
+  }
   if (settings.admin.enabled && settings.admin.apiKeys.length === 0) {
     problems.add(["admin", "apiKeys"], "at least one API key while admin.enabled is true", "an empty list");
   }
@@ -175,10 +182,15 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
 }
 
 function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {
-  if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix };
+  const safety = {
+    ack: { mode: redis.ackDurability, replicas: redis.ackReplicas, timeoutMs: redis.ackReplicaTimeout },
+    unverifiedConfig: redis.unverifiedConfig,
+  };
+  if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix, ...safety };
   if (redis.cluster.length > 0) {
     return {
       mode: "cluster",
+      ...safety,
       nodes: redis.cluster.map((node) => parseHostPort(node) as { host: string; port: number }),
       tls: redis.tls,
       prefix: redis.prefix,

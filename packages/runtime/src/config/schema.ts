@@ -45,6 +45,10 @@ export interface RuntimeSettings {
     password: string | null;
     tls: boolean;
     prefix: string;
+    ackDurability: "everysec" | "always" | "replicated";
+    ackReplicas: number;
+    ackReplicaTimeout: number;
+    unverifiedConfig: boolean;
   };
   ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
   egress: {
@@ -115,6 +119,26 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "Prefix of every Redis key Hookyard writes, so several deployments can share one Redis.",
       format: keyPrefixFormat,
       default: "hookyard",
+    },
+    ackDurability: {
+      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event (one WAIT per batch of events; WAITAOF on Redis 7.2+), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",
+      format: ["everysec", "always", "replicated"],
+      default: "everysec",
+    },
+    ackReplicas: {
+      doc: "ackDurability replicated: how many replicas must hold an event before it is acknowledged.",
+      format: positiveIntegerFormat,
+      default: 1,
+    },
+    ackReplicaTimeout: {
+      doc: "ackDurability replicated: how long to wait for the replicas before refusing the events (retryable: the producer sends them again).",
+      format: "duration",
+      default: 1000,
+    },
+    unverifiedConfig: {
+      doc: "At start-up Hookyard reads Redis's settings (INFO, and CONFIG GET where INFO does not say) and refuses to start (exit 78) on an evicting maxmemory-policy or one that does not match ackDurability. Managed Redis that hides CONFIG: set true to start with a warning when a setting cannot be read (make sure maxmemory-policy is noeviction). A setting that can be read and is unsafe is refused anyway.",
+      format: Boolean,
+      default: false,
     },
   },
   ingest: {

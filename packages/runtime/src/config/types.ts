@@ -2,18 +2,24 @@ import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
 
+/** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
+export interface RedisSafetySettings {
+  readonly ack: { readonly mode: "everysec" | "always" | "replicated"; readonly replicas: number; readonly timeoutMs: number };
+  readonly unverifiedConfig: boolean;
+}
+
 /** Where scheduler state lives. `embedded` is in-process and not durable: for trying Hookyard only. */
 export type RedisSettings =
   | { readonly mode: "embedded"; readonly prefix: string }
-  | { readonly mode: "standalone"; readonly url: string; readonly prefix: string }
-  | {
+  | ({ readonly mode: "standalone"; readonly url: string; readonly prefix: string } & RedisSafetySettings)
+  | ({
       readonly mode: "cluster";
       readonly nodes: readonly { readonly host: string; readonly port: number }[];
       readonly username?: string;
       readonly password?: string;
       readonly tls: boolean;
       readonly prefix: string;
-    };
+    } & RedisSafetySettings);
 
 /** Routes events to endpoints: by type (exact names or globs) and an optional filter. */
 export interface Subscription {
