@@ -19,3 +19,9 @@ export {
   DEFAULT_HISTORY_RETENTION_MS,
   MAX_HISTORY_PAGE,
 } from "./history-store.js";
+export type { MemoryHistoryOptions } from "./memory/memory-history-store.js";
+export {
+  createMemoryHistoryStore,
+  DEFAULT_MEMORY_MAX_DEAD_LETTERS,
+  DEFAULT_MEMORY_MAX_DELIVERED,
+} from "./memory/memory-history-store.js";
