@@ -7,6 +7,7 @@ export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
 export { appendIndex, appendKey } from "./config/key-path.js";
 export { formatDuration, formatSize, parseDuration, parseSize } from "./config/units.js";
 export type { ConnectorDefinition, Context, Deliver, Side, Sink, Source, SourceContext } from "./connector.js";
+export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary } from "./delivery-log.js";
 export type {
   BreakerPolicy,
   Endpoint,

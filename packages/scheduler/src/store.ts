@@ -1,4 +1,15 @@
-import type { AttemptRecord, Endpoint, Envelope } from "@hookyard/core";
+import type {
+  AttemptRecord,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatus,
+  DeliverySummary,
+  Endpoint,
+  Envelope,
+} from "@hookyard/core";
+
+// The delivery log's types live in core: the history store (@hookyard/history) answers the same queries.
+export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary };
 
 /**
  * The scheduler's storage, implemented by the Redis store (Lua scripts, durable) and the embedded store
@@ -137,48 +148,6 @@ export interface RejectedMessage {
   readonly idempotencyKey?: string;
 }
 
-/** Filters of the delivery log (`queryDeliveries`); they combine with AND. */
-export interface DeliveryQuery {
-  /** Only deliveries to these endpoints (one endpoint, or an owner's); absent or empty = every endpoint. */
-  readonly endpointIds?: readonly string[];
-  readonly status?: DeliveryStatus;
-  /** The envelope id (`webhook-id`). */
-  readonly eventId?: string;
-  /** The event type, exactly. */
-  readonly type?: string;
-  /** Created at or after (ms, store clock). */
-  readonly from?: number;
-  /** Created before (ms, store clock). */
-  readonly before?: number;
-  /** Page size, 1 to `MAX_DELIVERY_PAGE`. */
-  readonly limit: number;
-  /** `nextCursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-/** One delivery as the delivery log lists it (no payload). */
-export interface DeliverySummary {
-  readonly deliveryId: string;
-  readonly messageId: string;
-  readonly endpointId: string;
-  readonly status: DeliveryStatus;
-  readonly attempts: number;
-  readonly createdAt: number;
-  readonly eventId?: string;
-  readonly type?: string;
-  readonly deadReason?: string;
-  /** The latest attempt without headers and bodies (listAttempts has them). */
-  readonly lastAttempt?: AttemptRecord;
-}
-
-export interface DeliveryPage {
-  readonly deliveries: readonly DeliverySummary[];
-  /** Present when there may be more: pass it as `cursor`. A page may be short (even empty) and still have one. */
-  readonly nextCursor?: string;
-  /** Index entries examined for this page. */
-  readonly scanned: number;
-}
-
 /** Most index entries one `queryDeliveries` call examines. */
 export const DELIVERY_QUERY_SCAN_LIMIT = 5000;
 /** Largest page `queryDeliveries` returns. */
@@ -241,8 +210,6 @@ export type CompletionResult =
   | { readonly deliveryId: string; readonly kind: "gone"; readonly attempt: AttemptRecord }
   /** Given back without an attempt (shutdown, breaker opened meanwhile): queued again at `dueAt`, attempt not counted. */
   | { readonly deliveryId: string; readonly kind: "release"; readonly dueAt: number };
-
-export type DeliveryStatus = "queued" | "leased" | "delivered" | "dead";
 
 export interface DeliveryInfo {
   readonly deliveryId: string;

@@ -1,0 +1,27 @@
+export type {
+  DeliveryPage,
+  DeliverySummary,
+  HistoryAttempt,
+  HistoryBatch,
+  HistoryDelivery,
+  HistoryMaintenance,
+  HistoryPageRequest,
+  HistoryQuery,
+  HistoryRecordPage,
+  HistoryRetentionOptions,
+  HistoryStore,
+  JsonValue,
+  SettledDelivery,
+  SettledStatus,
+} from "./history-store.js";
+export {
+  DEFAULT_HISTORY_DEAD_LETTER_RETENTION_MS,
+  DEFAULT_HISTORY_RETENTION_MS,
+  MAX_HISTORY_PAGE,
+} from "./history-store.js";
+export type { MemoryHistoryOptions } from "./memory/memory-history-store.js";
+export {
+  createMemoryHistoryStore,
+  DEFAULT_MEMORY_MAX_DEAD_LETTERS,
+  DEFAULT_MEMORY_MAX_DELIVERED,
+} from "./memory/memory-history-store.js";
