@@ -23,7 +23,7 @@ export async function checkKafkaSink(config: KafkaSinkConfig, ctx: Context): Pro
     const topics = new Set(await admin.listTopics());
     const constant = !config.topic.includes("{");
     if (constant && !config.allowAutoTopicCreation && !topics.has(config.topic)) {
-      throw new HookyardError("TOPIC_NOT_FOUND", `kafka sink check: topic ${config.topic} does not exist`);
+      throw new HookyardError("RESOURCE_NOT_FOUND", `kafka sink check: topic ${config.topic} does not exist`);
     }
   } catch (error) {
     throw translateKafkaError(error, "kafka sink check");

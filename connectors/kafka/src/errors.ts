@@ -44,7 +44,7 @@ export function translateKafkaError(error: unknown, what: string): HookyardError
     return withCause(configError(`${what}: Kafka refused access (${type}): check the credentials and ACLs`), error);
   }
   if (type === "UNKNOWN_TOPIC_OR_PARTITION") {
-    return new HookyardError("TOPIC_NOT_FOUND", `${what}: the topic does not exist (${message})`, {
+    return new HookyardError("RESOURCE_NOT_FOUND", `${what}: the topic does not exist (${message})`, {
       retryable: true,
       cause: error,
     });

@@ -3,6 +3,7 @@ import { checkKafkaSink, checkKafkaSource } from "./check.js";
 import { type KafkaSinkConfig, type KafkaSourceConfig, kafkaSinkSchema, kafkaSourceSchema } from "./config.js";
 import { createKafkaSink } from "./sink.js";
 import { createKafkaSource } from "./source.js";
+import { validateKafkaSource } from "./validate-config.js";
 
 export { checkKafkaSink, checkKafkaSource } from "./check.js";
 export { createKafkaClient } from "./client.js";
@@ -15,6 +16,11 @@ export { createKafkaSource } from "./source.js";
 /** Hookyard's Kafka connector: `type: kafka` in the config. */
 export const connector: ConnectorDefinition<KafkaSourceConfig, KafkaSinkConfig> = {
   type: "kafka",
-  source: { schema: kafkaSourceSchema, check: checkKafkaSource, create: createKafkaSource },
+  source: {
+    schema: kafkaSourceSchema,
+    validate: validateKafkaSource,
+    check: checkKafkaSource,
+    create: createKafkaSource,
+  },
   sink: { schema: kafkaSinkSchema, check: checkKafkaSink, create: createKafkaSink },
 };

@@ -56,7 +56,7 @@ describe("kafka sink", () => {
 
   it("check() reports a missing constant topic; an unknown template placeholder is a config error", async () => {
     const topic = uniqueName("sink-missing");
-    await assert.rejects(checkKafkaSink(sinkConfig({ topic }), createTestContext()), { code: "TOPIC_NOT_FOUND" });
+    await assert.rejects(checkKafkaSink(sinkConfig({ topic }), createTestContext()), { code: "RESOURCE_NOT_FOUND" });
     assert.throws(() => createKafkaSink(sinkConfig({ topic: "x.{nope}" }), createTestContext()), {
       code: "CONFIG_INVALID",
     });

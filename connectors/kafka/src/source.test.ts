@@ -152,14 +152,14 @@ describe("kafka source", () => {
     const config = testSourceConfig(topic, uniqueName("g"));
     await assert.rejects(checkKafkaSource(config, createTestContext()), (error: unknown) => {
       assert.ok(error instanceof HookyardError);
-      assert.equal(error.code, "TOPIC_NOT_FOUND");
+      assert.equal(error.code, "RESOURCE_NOT_FOUND");
       assert.match(error.message, new RegExp(topic));
       return true;
     });
     const source = createKafkaSource(config, createTestSourceContext());
     await assert.rejects(
       source.start(async () => undefined),
-      { code: "TOPIC_NOT_FOUND" },
+      { code: "RESOURCE_NOT_FOUND" },
     );
     await source.stop();
   });

@@ -21,7 +21,7 @@ export async function ensureTopics(
     if (missing.length === 0) return;
     if (!config.createTopics.enabled) {
       throw new HookyardError(
-        "TOPIC_NOT_FOUND",
+        "RESOURCE_NOT_FOUND",
         `${what}: topic(s) ${missing.join(", ")} do not exist on the Kafka cluster ` +
           "(create them, or set createTopics.enabled to let Hookyard create them)",
       );

@@ -44,7 +44,7 @@ export async function assertSubscriptionExists(client: PubSub, name: string): Pr
     await subscription.getMetadata(ADMIN_TIMEOUT);
   } catch (error) {
     const translated = translatePubSubError(error, `subscription ${subscription.name}`);
-    if (translated.code === "PUBSUB_NOT_FOUND") {
+    if (translated.code === "RESOURCE_NOT_FOUND") {
       throw configError(
         `pubsub subscription ${subscription.name} does not exist: create it (with message ordering for per-key order) or set create.enabled and create.topic`,
         { subscription: subscription.name },
@@ -61,7 +61,7 @@ export async function assertTopicExists(client: PubSub, name: string): Promise<v
     await topic.getMetadata(ADMIN_TIMEOUT);
   } catch (error) {
     const translated = translatePubSubError(error, `topic ${topic.name}`);
-    if (translated.code === "PUBSUB_NOT_FOUND") {
+    if (translated.code === "RESOURCE_NOT_FOUND") {
       throw configError(`pubsub topic ${topic.name} does not exist: create it or set create: true`, {
         topic: topic.name,
       });

@@ -1,4 +1,4 @@
-import { HookyardError } from "@hookyard/core";
+import { HookyardError, resourceNotFound } from "@hookyard/core";
 
 /** gRPC status codes the Pub/Sub API answers with. */
 const GRPC = {
@@ -51,10 +51,13 @@ export function translatePubSubError(error: unknown, what: string): HookyardErro
   const detail = error instanceof Error ? error.message : String(error);
   const details = { grpcCode: code ?? null };
   if (code === GRPC.NOT_FOUND) {
-    return new HookyardError("PUBSUB_NOT_FOUND", `pubsub ${what} does not exist (${detail})`, {
-      cause: error,
-      details,
-    });
+    // `what` is "<kind> <name>", e.g. "subscription projects/p/subscriptions/s".
+    const [kind = "resource", ...name] = what.split(" ");
+    return resourceNotFound(
+      `pubsub ${what} does not exist (${detail})`,
+      { broker: "pubsub", kind, name: name.join(" ") },
+      { cause: error, details },
+    );
   }
   if (code === GRPC.PERMISSION_DENIED || code === GRPC.UNAUTHENTICATED) {
     return new HookyardError(

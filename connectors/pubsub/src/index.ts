@@ -4,6 +4,7 @@ import type { PubSubSinkConfig, PubSubSourceConfig } from "./config.js";
 import { pubsubSinkSchema, pubsubSourceSchema } from "./config.js";
 import { createPubSubSink } from "./sink.js";
 import { createPubSubSource } from "./source.js";
+import { validatePubSubSource } from "./validate-config.js";
 
 export { checkPubSubSink, checkPubSubSource } from "./check.js";
 export { createPubSubClient, pubsubClientOptions } from "./client.js";
@@ -20,6 +21,7 @@ export const connector: ConnectorDefinition<PubSubSourceConfig, PubSubSinkConfig
   type: "pubsub",
   source: {
     schema: pubsubSourceSchema,
+    validate: validatePubSubSource,
     check: checkPubSubSource,
     create: (config, ctx) => createPubSubSource(config, ctx),
   },

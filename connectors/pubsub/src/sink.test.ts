@@ -75,7 +75,7 @@ describe("pubsub sink", () => {
       failed.map((item) => item.index),
       [0, 1],
     );
-    assert.equal(failed[0]?.code, "PUBSUB_NOT_FOUND");
+    assert.equal(failed[0]?.code, "RESOURCE_NOT_FOUND");
 
     const [created] = await client.createTopic(topic);
     const subscription = uniqueName("late-sub");

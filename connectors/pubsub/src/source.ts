@@ -193,7 +193,7 @@ export function createPubSubSource(
 
   return {
     async start(handler) {
-      if (phase !== "idle") throw new HookyardError("SOURCE_STARTED", "pubsub source was already started");
+      if (phase !== "idle") throw new HookyardError("SOURCE_STATE", "pubsub source was already started");
       phase = "starting";
       client = options.client ?? createPubSubClient(config);
       try {

@@ -1,4 +1,4 @@
-import { configError, connectionError, HookyardError } from "@hookyard/core";
+import { configError, connectionError, HookyardError, resourceNotFound } from "@hookyard/core";
 
 interface AmqpErrorLike {
   readonly message?: string;
@@ -28,7 +28,11 @@ export function translateAmqpError(error: unknown, what: string): HookyardError 
     );
   }
   if (code === 404 || /NOT[-_]FOUND/.test(message)) {
-    return new HookyardError("NOT_FOUND", `${what}: ${message}`, { retryable: true, cause: error });
+    return resourceNotFound(
+      `${what}: ${message}`,
+      { broker: "rabbitmq", kind: "queue or exchange" },
+      { retryable: true, cause: error },
+    );
   }
   if (code === 406 || /PRECONDITION[-_]FAILED/.test(message)) {
     return withCause(

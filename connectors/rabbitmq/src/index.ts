@@ -3,6 +3,7 @@ import { checkAmqpSink, checkAmqpSource } from "./check.js";
 import { type AmqpSinkConfig, type AmqpSourceConfig, amqpSinkSchema, amqpSourceSchema } from "./config.js";
 import { createAmqpSink } from "./sink.js";
 import { createAmqpSource } from "./source.js";
+import { validateAmqpSink } from "./validate-config.js";
 
 export { checkAmqpSink, checkAmqpSource } from "./check.js";
 export { connectOnce, connectRecovering } from "./client.js";
@@ -16,5 +17,5 @@ export { createAmqpSource } from "./source.js";
 export const connector: ConnectorDefinition<AmqpSourceConfig, AmqpSinkConfig> = {
   type: "rabbitmq",
   source: { schema: amqpSourceSchema, check: checkAmqpSource, create: createAmqpSource },
-  sink: { schema: amqpSinkSchema, check: checkAmqpSink, create: createAmqpSink },
+  sink: { schema: amqpSinkSchema, validate: validateAmqpSink, check: checkAmqpSink, create: createAmqpSink },
 };

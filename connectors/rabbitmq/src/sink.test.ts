@@ -56,7 +56,7 @@ describe("rabbitmq sink", () => {
     const tag = runTag();
     const exchange = uniqueName("late-ex");
     const sink = createAmqpSink(sinkConfig({ exchange, routingKey: "k" }), createTestContext());
-    await assert.rejects(checkAmqpSink(sinkConfig({ exchange }), createTestContext()), { code: "NOT_FOUND" });
+    await assert.rejects(checkAmqpSink(sinkConfig({ exchange }), createTestContext()), { code: "RESOURCE_NOT_FOUND" });
     try {
       await assert.rejects(sink.send([event(`${tag}-0`, "t"), event(`${tag}-1`, "t")]), (error: unknown) => {
         assert.ok(error instanceof HookyardError);

@@ -167,14 +167,14 @@ describe("rabbitmq source", () => {
     const queue = uniqueName("missing");
     await assert.rejects(checkAmqpSource(sourceConfig(queue), createTestContext()), (error: unknown) => {
       assert.ok(error instanceof HookyardError);
-      assert.equal(error.code, "NOT_FOUND");
+      assert.equal(error.code, "RESOURCE_NOT_FOUND");
       assert.match(error.message, new RegExp(queue));
       return true;
     });
     const source = createAmqpSource(sourceConfig(queue), createTestSourceContext());
     await assert.rejects(
       source.start(async () => undefined),
-      { code: "NOT_FOUND" },
+      { code: "RESOURCE_NOT_FOUND" },
     );
     await source.stop();
   });

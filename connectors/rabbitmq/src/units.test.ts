@@ -52,7 +52,7 @@ describe("rabbitmq helpers", () => {
 
   it("classifies broker errors", () => {
     assert.equal(translateAmqpError({ code: 403, message: "ACCESS_REFUSED" }, "w").code, "CONFIG_INVALID");
-    assert.equal(translateAmqpError({ code: 404, message: "NOT_FOUND - no queue" }, "w").code, "NOT_FOUND");
+    assert.equal(translateAmqpError({ code: 404, message: "NOT_FOUND - no queue" }, "w").code, "RESOURCE_NOT_FOUND");
     assert.equal(translateAmqpError(new Error("connect ECONNREFUSED"), "w").retryable, true);
   });
 });

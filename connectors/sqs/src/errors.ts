@@ -1,4 +1,4 @@
-import { HookyardError } from "@hookyard/core";
+import { HookyardError, resourceNotFound } from "@hookyard/core";
 
 const MISSING_QUEUE = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NonExistentQueue"]);
 const AUTH = new Set([
@@ -43,10 +43,11 @@ export function translateSqsError(error: unknown, what: string): HookyardError {
   const detail = `${name}: ${e.message ?? String(error)}`;
   const details = { awsError: name, httpStatus: status ?? null };
   if (MISSING_QUEUE.has(name)) {
-    return new HookyardError("SQS_QUEUE_NOT_FOUND", `sqs ${what} does not exist (${detail})`, {
-      cause: error,
-      details,
-    });
+    return resourceNotFound(
+      `sqs ${what} does not exist (${detail})`,
+      { broker: "sqs", kind: "queue", name: what.replace(/^queue /, "") },
+      { cause: error, details },
+    );
   }
   if (AUTH.has(name) || status === 401 || status === 403) {
     return new HookyardError(

@@ -4,6 +4,7 @@ import type { SqsSinkConfig, SqsSourceConfig } from "./config.js";
 import { sqsSinkSchema, sqsSourceSchema } from "./config.js";
 import { createSqsSink } from "./sink.js";
 import { createSqsSource } from "./source.js";
+import { validateSqsQueue, validateSqsSource } from "./validate-config.js";
 
 export { PACKED_HEADERS } from "./attributes.js";
 export { decodeBody, encodeBody } from "./body-codec.js";
@@ -23,11 +24,13 @@ export const connector: ConnectorDefinition<SqsSourceConfig, SqsSinkConfig> = {
   type: "sqs",
   source: {
     schema: sqsSourceSchema,
+    validate: validateSqsSource,
     check: checkSqsQueue,
     create: (config, ctx) => createSqsSource(config, ctx),
   },
   sink: {
     schema: sqsSinkSchema,
+    validate: validateSqsQueue,
     check: checkSqsQueue,
     create: (config, ctx) => createSqsSink(config, ctx),
   },

@@ -27,6 +27,7 @@ import { translateSqsError } from "./errors.js";
 import { type QueueInfo, resolveQueue } from "./queue.js";
 import { createSlots } from "./slots.js";
 import { toSourceMessage } from "./source-message.js";
+import { MAX_VISIBILITY_S, validateSqsSource } from "./validate-config.js";
 import { createVisibilityKeeper, type VisibilityKeeper } from "./visibility-keeper.js";
 
 export interface SqsSourceOptions {
@@ -36,8 +37,6 @@ export interface SqsSourceOptions {
 
 const RECEIVE_ERROR_INITIAL_MS = 200;
 const RECEIVE_ERROR_MAX_MS = 30_000;
-/** SQS's longest visibility timeout. */
-const MAX_VISIBILITY_S = 12 * 60 * 60;
 
 type Phase = "idle" | "starting" | "running" | "stopping" | "stopped";
 type ReceiveHandler = ReturnType<ReceiveMessageCommand["resolveMiddleware"]>;
@@ -262,7 +261,7 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
 
   return {
     async start(handler) {
-      if (phase !== "idle") throw new HookyardError("SOURCE_STARTED", "sqs source was already started");
+      if (phase !== "idle") throw new HookyardError("SOURCE_STATE", "sqs source was already started");
       validate(config);
       phase = "starting";
       // Long polls hold a request open for waitTime: the request timeout must allow for it. The SDK's own MD5 check
@@ -317,12 +316,8 @@ export function createSqsSource(config: SqsSourceConfig, ctx: SourceContext, opt
 }
 
 function validate(config: SqsSourceConfig): void {
-  if (config.waitTime > 20_000) throw configError("sqs source: waitTime is at most 20s");
-  if (config.visibilityTimeout < 1000 || config.visibilityTimeout > MAX_VISIBILITY_S * 1000) {
-    throw configError("sqs source: visibilityTimeout must be from 1s to 12h");
-  }
-  if (config.retryBackoff.max > MAX_VISIBILITY_S * 1000)
-    throw configError("sqs source: retryBackoff.max is at most 12h");
+  const [problem] = validateSqsSource(config);
+  if (problem) throw configError(`sqs source: ${problem.key}: expected ${problem.expected}, found ${problem.found}`);
 }
 
 function md5Hex(text: string): string {

@@ -99,7 +99,7 @@ export function createRedisStreamsSource(config: RedisStreamsSourceConfig, ctx: 
 
   return {
     async start(deliver) {
-      if (running) throw new HookyardError("SOURCE_STARTED", "the source is already started");
+      if (running) throw new HookyardError("SOURCE_STATE", "the source is already started");
       redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: null });
       await redis.connect();
       if (config.createGroup) {

@@ -1,3 +1,4 @@
+import type { ApiErrorCode } from "@hookyard/core";
 import type { FastifyReply } from "fastify";
 
 /** The JSON error shape of every Hookyard HTTP API (the runtime's http/api-error.ts answers the same). */
@@ -5,7 +6,14 @@ export interface ApiErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
 }
 
-export function sendApiError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
+/** `code` is one of core's API_ERROR_CODES (docs/errors.md). */
+export function sendApiError(
+  reply: FastifyReply,
+  status: number,
+  code: ApiErrorCode,
+  message: string,
+  details?: unknown,
+) {
   const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   return reply.code(status).type("application/json").send(body);
 }
@@ -14,7 +22,7 @@ export function sendApiError(reply: FastifyReply, status: number, code: string, 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
   ) {

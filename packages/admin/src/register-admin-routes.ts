@@ -1,4 +1,4 @@
-import { HookyardError } from "@hookyard/core";
+import { HookyardError, presentedApiKey } from "@hookyard/core";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, sendApiError } from "./api-error.js";
 import { createAdminKeyCheck } from "./auth/admin-keys.js";
@@ -84,7 +84,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
 
       scope.addHook("onRequest", async (request, reply) => {
         if (request.url.startsWith("/admin/v1/openapi.json")) return;
-        const presented = presentedCredential(request);
+        const presented = presentedApiKey(request.headers);
         if (presented === undefined) {
           return sendApiError(reply, 401, "UNAUTHORIZED", "an admin API key or a portal token is required");
         }
@@ -112,14 +112,4 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
   );
   await registerDashboardRoutes(app, { frameAncestors: deps.settings.frameAncestors });
   return { jobs };
-}
-
-function presentedCredential(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
-  if (typeof authorization === "string") {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match?.[1]) return match[1];
-  }
-  const header = request.headers["x-api-key"];
-  return typeof header === "string" && header.length > 0 ? header : undefined;
 }

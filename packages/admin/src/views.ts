@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Envelope } from "@hookyard/core";
+import { type Envelope, redactHeaders } from "@hookyard/core";
 import type { ManagedEndpoint } from "./state/endpoint-registry.js";
 
 /** An endpoint as the API shows it: secrets reduced to a fingerprint and expiry, credential headers hidden. */
@@ -13,9 +13,7 @@ export function endpointView(managed: ManagedEndpoint) {
     source: managed.source,
     eventTypes: [...managed.eventTypes],
     ...(managed.description === undefined ? {} : { description: managed.description }),
-    headers: Object.fromEntries(
-      Object.entries(endpoint.headers).map(([name, value]) => [name, CREDENTIAL.test(name) ? "[redacted]" : value]),
-    ),
+    headers: redactHeaders(endpoint.headers),
     secrets: endpoint.secrets.map((secret) => ({
       fingerprint: fingerprint(secret.secret),
       ...(secret.expiresAt === undefined ? {} : { expiresAt: secret.expiresAt }),
@@ -31,8 +29,6 @@ export function endpointView(managed: ManagedEndpoint) {
     ...(managed.updatedAt === undefined ? {} : { updatedAt: new Date(managed.updatedAt).toISOString() }),
   };
 }
-
-const CREDENTIAL = /auth|cookie|token|secret|passw|api-?key|credential|session/i;
 
 /** Identifies a secret without revealing it. */
 export function fingerprint(secret: string): string {

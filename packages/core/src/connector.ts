@@ -44,10 +44,23 @@ export interface SourceContext extends Context {
   deadLetter(message: SourceMessage, reason: string): Promise<void>;
 }
 
+/** A problem in a connector's config that its schema cannot express; `key` is relative to the entry's `config`. */
+export interface ConnectorConfigProblem {
+  /** Dotted key path inside `config`, e.g. "topics" or "create.topic". */
+  readonly key: string;
+  readonly expected: string;
+  readonly found: string;
+}
+
 /** One side (source or sink) of a connector: a documented convict schema and a factory. */
 export interface Side<Config, T, Ctx extends Context = Context> {
   /** Every key documented; secrets marked `sensitive`. */
   readonly schema: Schema<Config>;
+  /**
+   * Checks that need no broker (keys that only work together, limits the schema cannot state), on a config that
+   * passed the schema. Run by `hookyard validate` and by `start` before anything starts: every problem at once.
+   */
+  validate?(config: Config): readonly ConnectorConfigProblem[];
   /** Health probe: is the broker reachable and does the configured topic/queue exist? */
   check?(config: Config, ctx: Context): Promise<void>;
   create(config: Config, ctx: Ctx): T;

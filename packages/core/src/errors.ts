@@ -1,22 +1,25 @@
+import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+
 /**
- * Hookyard's one error family. `code` is stable (scripts and tests match on it); `retryable` says whether the
- * same operation may succeed later (a broker that is down) or never will (a malformed message, a bad config).
- * Drivers' errors are translated into this family at each connector's edge.
+ * Hookyard's one error family. `code` is one of ERROR_CODES (scripts and tests match on it, docs/errors.md says
+ * what each means); `retryable` says whether the same operation may succeed later (a broker that is down) or
+ * never will (a malformed message, a bad config), by default the code's. Drivers' errors are translated into this
+ * family at each connector's edge.
  */
 export class HookyardError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "HookyardError";
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? ERROR_CODES[code]?.retryable === true;
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }
 }
@@ -34,6 +37,18 @@ export function connectionError(message: string, cause?: unknown): HookyardError
 /** A message that can never be processed (undecodable, too large, failing its mapping): dead-letter it. */
 export function permanentError(message: string, cause?: unknown): HookyardError {
   return new HookyardError("MESSAGE_REJECTED", message, { retryable: false, cause });
+}
+
+/** A broker resource the config names is missing; `details` says which, so one code covers every broker. */
+export function resourceNotFound(
+  message: string,
+  resource: { broker: string; kind: string; name?: string },
+  options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+): HookyardError {
+  return new HookyardError("RESOURCE_NOT_FOUND", message, {
+    ...options,
+    details: { ...options.details, ...resource },
+  });
 }
 
 /** Whether an unknown thrown value should be retried. Unknown errors are treated as transient. */

@@ -6,7 +6,16 @@ export type { ConfigFormatName } from "./config/formats.js";
 export { CONFIG_FORMATS, registerConfigFormats } from "./config/formats.js";
 export { appendIndex, appendKey } from "./config/key-path.js";
 export { formatDuration, formatSize, parseDuration, parseSize } from "./config/units.js";
-export type { ConnectorDefinition, Context, Deliver, Side, Sink, Source, SourceContext } from "./connector.js";
+export type {
+  ConnectorConfigProblem,
+  ConnectorDefinition,
+  Context,
+  Deliver,
+  Side,
+  Sink,
+  Source,
+  SourceContext,
+} from "./connector.js";
 export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary } from "./delivery-log.js";
 export type {
   BreakerPolicy,
@@ -20,7 +29,16 @@ export { DEFAULT_BREAKER_POLICY, DEFAULT_ENDPOINT_POLICY, DEFAULT_RETRY_POLICY }
 export type { Envelope, EnvelopeInput } from "./envelope.js";
 export { createEnvelope } from "./envelope.js";
 export { decodeEnvelope, encodeEnvelope } from "./envelope-codec.js";
-export { configError, connectionError, HookyardError, isRetryable, permanentError } from "./errors.js";
+export type { ApiErrorCode, ApiErrorCodeInfo, ErrorCode, ErrorCodeInfo } from "./error-codes.js";
+export { API_ERROR_CODES, ERROR_CODES } from "./error-codes.js";
+export {
+  configError,
+  connectionError,
+  HookyardError,
+  isRetryable,
+  permanentError,
+  resourceNotFound,
+} from "./errors.js";
 export type { Filter, FilterSpec } from "./filter/compile-filter.js";
 export { compileFilter } from "./filter/compile-filter.js";
 export type { TypePattern } from "./filter/glob.js";
@@ -33,5 +51,8 @@ export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-env
 export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
+export type { RedactOptions } from "./security/redact-headers.js";
+export { isCredentialHeader, REDACTED, redactHeaders } from "./security/redact-headers.js";
+export { createSecretCheck, presentedApiKey, secretDigest } from "./security/secret-check.js";
 export type { FailedSinkItem } from "./sink-failure.js";
 export { failedSinkItem, sinkPartialFailure } from "./sink-failure.js";

@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import { configError, type Endpoint, type HookyardError } from "@hookyard/core";
+import { configError, type Endpoint, type HookyardError, isCredentialHeader, REDACTED } from "@hookyard/core";
 import { isExpired } from "./signer.js";
 import { decodeSigningKey } from "./signing-keys.js";
 
@@ -31,8 +31,6 @@ const HOP_BY_HOP = new Set([
 ]);
 // Set by Hookyard itself for every request.
 const RESERVED = new Set(["content-type"]);
-const CREDENTIAL_NAME = /auth|cookie|token|secret|passw|api-?key|credential|session/i;
-export const REDACTED = "[redacted]";
 
 /**
  * Checks an endpoint the way the config loader and the admin API should before accepting it: a http(s) URL
@@ -109,7 +107,7 @@ function checkHeaders(
     if (RESERVED.has(lower)) throw fail(field, `header ${shown} is set by Hookyard from the event`);
     if (lower in customHeaders) throw fail(field, `header ${shown} is given twice (names are case-insensitive)`);
     customHeaders[lower] = value;
-    recordedCustomHeaders[lower] = CREDENTIAL_NAME.test(lower) ? REDACTED : value;
+    recordedCustomHeaders[lower] = isCredentialHeader(lower) ? REDACTED : value;
   }
   return { customHeaders: Object.freeze(customHeaders), recordedCustomHeaders: Object.freeze(recordedCustomHeaders) };
 }

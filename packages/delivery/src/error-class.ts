@@ -1,7 +1,7 @@
 import { type AttemptErrorClass, HookyardError } from "@hookyard/core";
 
 /** Code of the HookyardError raised when the SSRF guard refuses a destination. */
-export const SSRF_BLOCKED = "SSRF_BLOCKED";
+export const SSRF_BLOCKED = "SSRF_BLOCKED" as const;
 
 const TIMEOUT_CODES = new Set([
   "UND_ERR_CONNECT_TIMEOUT",

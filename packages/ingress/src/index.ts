@@ -39,7 +39,6 @@ export type { RuleDocument } from "./pipeline/event-fields.js";
 export type { MemoryDedupOptions } from "./pipeline/memory-dedup.js";
 export { createMemoryDedup } from "./pipeline/memory-dedup.js";
 export { createMemoryLimiter } from "./pipeline/memory-limiter.js";
-export { redactHeaders } from "./pipeline/redact-headers.js";
 export type { IngressRoutesOptions } from "./pipeline/register-ingress-routes.js";
 export { registerIngressRoutes } from "./pipeline/register-ingress-routes.js";
 export type { RingRejectedLog } from "./pipeline/rejected-log.js";

@@ -95,6 +95,11 @@ function parse(argv: readonly string[]) {
   });
 }
 
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+  throw error;
+}
+
 function version(): string {
   const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
     version: string;
@@ -104,6 +109,9 @@ function version(): string {
 
 // Run when executed directly (the `hookyard` bin, possibly through a symlink), not when imported by tests.
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // `hookyard validate -c f | head`: the reader leaving is not an error of ours. Output stops; the command still
+  // finishes and exits with its own code.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", ignoreClosedReader);
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

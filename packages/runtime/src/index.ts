@@ -3,7 +3,7 @@ export type { LoadConfigOptions, ResolveConnector } from "./config/load-config.j
 export { loadConfig, loadConfigText } from "./config/load-config.js";
 export type { ConfigProblem } from "./config/problems.js";
 export { ConfigValidationError } from "./config/problems.js";
-export { REDACTED, redactConfig } from "./config/redact-config.js";
+export { redactConfig } from "./config/redact-config.js";
 export { renderConfigReference, renderConnectorReference } from "./config/render-reference.js";
 export type { LogFormat, LogLevel } from "./config/schema.js";
 export type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./config/types.js";
@@ -12,6 +12,7 @@ export type { ConnectorRegistry } from "./connectors/connector-registry.js";
 export { checkConnectorDefinition, createConnectorRegistry } from "./connectors/connector-registry.js";
 export type { DemoReceiver, ReceivedWebhook } from "./demo/demo-receiver.js";
 export { startDemoReceiver } from "./demo/demo-receiver.js";
+export { renderErrorReference } from "./errors-reference.js";
 export type { Gateway, GatewayDependencies } from "./gateway/gateway.js";
 export { startGateway } from "./gateway/gateway.js";
 export { createLogger } from "./logger.js";

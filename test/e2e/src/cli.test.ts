@@ -56,8 +56,8 @@ describe("the hookyard CLI", () => {
     assert.match(result.stdout, /endpoints/);
     assert.match(result.stdout, /\| `server\.port` \|/);
     const unknown = await run(["describe", "no-such-connector-package-xyz"]);
-    assert.equal(unknown.code, 78);
-    assert.match(unknown.stderr, /CONNECTOR_NOT_FOUND/);
+    assert.equal(unknown.code, 64, "an unknown connector name is a usage error");
+    assert.match(unknown.stderr, /"no-such-connector-package-xyz" is not built in \(kafka, rabbitmq, pubsub, sqs\)/);
   });
 
   it("send publishes a test event through a running instance, and fails with 69 when none answers", async () => {

@@ -1,4 +1,4 @@
-import { createEnvelope, type Envelope } from "@hookyard/core";
+import { type ApiErrorCode, createEnvelope, type Envelope, redactHeaders } from "@hookyard/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
@@ -13,7 +13,6 @@ import type {
   RejectedLog,
 } from "./collaborators.js";
 import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
-import { redactHeaders } from "./redact-headers.js";
 
 export interface IngressRoutesOptions {
   readonly routes: readonly IngressRoute[];
@@ -54,7 +53,11 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
   ) => {
     options.metrics?.count(route.id, outcome);
     if (reason === undefined) return;
-    const headers = redactHeaders(flatHeaders(request), route.sensitiveHeaders);
+    const headers = redactHeaders(flatHeaders(request), {
+      sensitive: route.sensitiveHeaders,
+      maxValueLength: 256,
+      maxHeaders: 64,
+    });
     options.rejected?.record({
       routeId: route.id,
       outcome,
@@ -254,7 +257,7 @@ function flatHeaders(request: FastifyRequest): Record<string, string> {
   return headers;
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string) {
   return reply.code(status).type("application/json").send({ error: { code, message } });
 }
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 
 /**
  * True when `presented` equals `expected`, compared in constant time. A length mismatch returns false at once:
@@ -14,18 +14,5 @@ export function anyMacMatches(expected: readonly Buffer[], presented: readonly B
   for (const mac of expected) {
     for (const candidate of presented) match = macEquals(mac, candidate) || match;
   }
-  return match;
-}
-
-/** SHA-256 digest, so secrets of any length compare in constant time (API keys, basic-auth credentials). */
-export function digestOf(value: string | Buffer): Buffer {
-  return createHash("sha256").update(value).digest();
-}
-
-/** True when `presented` equals one of the known secrets' digests. Neither content nor length leaks. */
-export function secretMatches(knownDigests: readonly Buffer[], presented: string): boolean {
-  const candidate = digestOf(presented);
-  let match = false;
-  for (const known of knownDigests) match = timingSafeEqual(candidate, known) || match;
   return match;
 }

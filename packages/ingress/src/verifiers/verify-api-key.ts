@@ -1,6 +1,6 @@
+import { createSecretCheck } from "@hookyard/core";
 import { headerNameFormat, optionalStringFormat, secretListFormat } from "../config/formats.js";
 import { secretsKey, typeKey } from "./common-keys.js";
-import { digestOf, secretMatches } from "./constant-time.js";
 import { rejected, type VerifierDefinition } from "./verifier.js";
 
 export interface ApiKeyOptions {
@@ -51,7 +51,7 @@ export const apiKeyVerifier: VerifierDefinition<ApiKeyOptions> = {
   sensitiveHeaders: (options) => [options.header.toLowerCase()],
   keepHeaders: [],
   create(options) {
-    const digests = options.secrets.map(digestOf);
+    const matches = createSecretCheck(options.secrets);
     const header = options.header.toLowerCase();
     return {
       verify(request) {
@@ -62,7 +62,7 @@ export const apiKeyVerifier: VerifierDefinition<ApiKeyOptions> = {
           key = typeof fromQuery === "string" && fromQuery.length > 0 ? fromQuery : undefined;
         }
         if (key === undefined) return rejected("missing key");
-        return secretMatches(digests, key) ? { ok: true } : rejected("wrong key");
+        return matches(key) !== -1 ? { ok: true } : rejected("wrong key");
       },
     };
   },

@@ -1,6 +1,6 @@
+import { createSecretCheck } from "@hookyard/core";
 import { secretListFormat } from "../config/formats.js";
 import { secretsKey, typeKey } from "./common-keys.js";
-import { digestOf, secretMatches } from "./constant-time.js";
 import { rejected, type VerifierDefinition } from "./verifier.js";
 
 export interface BasicAuthOptions {
@@ -32,14 +32,14 @@ export const basicAuthVerifier: VerifierDefinition<BasicAuthOptions> = {
   sensitiveHeaders: () => ["authorization"],
   keepHeaders: [],
   create(options) {
-    const digests = options.secrets.map(digestOf);
+    const matches = createSecretCheck(options.secrets);
     return {
       verify(request) {
         const header = request.headers.authorization;
         if (header === undefined) return rejected("missing credentials");
         const credentials = parseBasicAuth(header);
         if (credentials === undefined) return rejected("malformed credentials");
-        return secretMatches(digests, credentials) ? { ok: true } : rejected("wrong credentials");
+        return matches(credentials) !== -1 ? { ok: true } : rejected("wrong credentials");
       },
     };
   },

@@ -11,7 +11,7 @@ export async function validateCommand(context: CommandContext): Promise<number> 
     env: context.env,
     resolveConnector: (type) => context.registry.resolve(type),
   });
-  const { file: _file, ...shown } = redactConfig(config);
+  const shown = redactConfig(config);
   context.stdout.write(`${file}: valid\n`);
   if (context.values.quiet !== true) context.stdout.write(stringify(shown));
   return EXIT.ok;

@@ -1,4 +1,4 @@
-import { describeValue } from "@hookyard/core";
+import { describeValue, isCredentialHeader } from "@hookyard/core";
 import type { ProblemCollector } from "./collect-problems.js";
 import type { Segments } from "./key-path.js";
 
@@ -26,12 +26,6 @@ const RESERVED = new Set([
   "trailer",
   "upgrade",
 ]);
-const CREDENTIAL_NAME = /auth|cookie|token|secret|passw|api-?key|credential|session/i;
-
-/** Header names whose values are treated as secrets (redacted in `validate` output). */
-export function isCredentialHeader(name: string): boolean {
-  return CREDENTIAL_NAME.test(name);
-}
 
 /** Checks an endpoint's `headers` map; returns it with lower-case names. Scalars are written as text. */
 export function checkHeaders(raw: unknown, segments: Segments, problems: ProblemCollector): Record<string, string> {

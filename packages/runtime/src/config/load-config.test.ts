@@ -215,10 +215,8 @@ describe("loadConfig: a valid file", () => {
       endpoints: { secrets: unknown; headers: Record<string, string> }[];
       sources: { config: Record<string, unknown> }[];
     };
-    assert.deepEqual(redacted.endpoints[0]?.secrets, [
-      { secret: "[redacted]" },
-      { secret: "[redacted]", expiresAt: "[redacted]" },
-    ]);
+    // As the file writes them: a plain string, then an object with an expiry.
+    assert.deepEqual(redacted.endpoints[0]?.secrets, ["[redacted]", { secret: "[redacted]", expiresAt: "[redacted]" }]);
     assert.equal(redacted.endpoints[0]?.headers["x-tenant"], "acme", "ordinary values stay readable");
     assert.equal(redacted.endpoints[0]?.headers.authorization, "[redacted]");
     assert.equal(redacted.sources[0]?.config.topic, "orders");

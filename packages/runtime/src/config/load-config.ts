@@ -9,6 +9,7 @@ import {
   type FilterSpec,
   formatDuration,
   HookyardError,
+  isCredentialHeader,
   parseDuration,
   registerConfigFormats,
 } from "@hookyard/core";
@@ -16,7 +17,7 @@ import { compileRoutes, type IngressRoute, type RouteValidation } from "@hookyar
 import type { Schema } from "convict";
 import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
 import { parseHostPort } from "./formats.js";
-import { checkHeaders, isCredentialHeader } from "./headers.js";
+import { checkHeaders } from "./headers.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { pathText, type Segments } from "./key-path.js";
 import { ConfigValidationError } from "./problems.js";
@@ -33,6 +34,7 @@ import {
   subscriptionSchema,
 } from "./schema.js";
 import { schemaLeaves } from "./schema-walk.js";
+import { createShownConfig, displaySection, type ShownConfig, shownConfig } from "./shown-config.js";
 import { suggest } from "./suggest.js";
 import type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./types.js";
 import { validateSection } from "./validate-section.js";
@@ -82,7 +84,9 @@ async function validateConfig(
   const input = interpolateEnv(raw, options.env, problems) as Record<string, unknown>;
   const sensitivePaths: string[] = [];
 
+  const shown = createShownConfig();
   const settings = validateSection(runtimeSchema, input, [], problems, LIST_KEYS).value;
+  shown.runtime = displaySection(runtimeSchema as Schema<unknown>, settings);
   sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
   checkRuntimeSettings(settings, problems);
 
@@ -92,24 +96,30 @@ async function validateConfig(
   >;
 
   const endpoints = lists.endpoints.map((item, index) =>
-    buildEndpoint(item, index, settings, problems, sensitivePaths),
+    buildEndpoint(item, index, settings, { problems, sensitivePaths, shown }),
   );
-  const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems));
+  const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems, shown));
   const connectors = createConnectorCache(options.resolveConnector);
   const sources = await Promise.all(
     lists.sources.map((item, index) =>
-      buildConnectorEntry("sources", item, index, connectors, problems, sensitivePaths),
+      buildConnectorEntry("sources", item, index, connectors, { problems, sensitivePaths, shown }),
     ),
   );
   const sinks = await Promise.all(
-    lists.sinks.map((item, index) => buildConnectorEntry("sinks", item, index, connectors, problems, sensitivePaths)),
+    lists.sinks.map((item, index) =>
+      buildConnectorEntry("sinks", item, index, connectors, { problems, sensitivePaths, shown }),
+    ),
   );
 
   for (const list of LIST_KEYS) checkUniqueIds(list, lists[list], problems);
   checkSubscriptionTargets(lists.subscriptions, lists.endpoints, problems);
   checkLeaseCoversTimeouts(settings.delivery.lease, endpoints as Endpoint[], problems);
   checkTargetNamespaces(lists.sinks, lists.endpoints, problems);
-  const routes = compileIngressRoutes(settings.ingress.routes, lists, problems, sensitivePaths);
+  // From the file itself, not the validated section: a problem elsewhere in the runtime keys (which replaces the
+  // section by its defaults) must not hide the routes' own problems until it is fixed.
+  const rawIngress = isPlainObject(input.ingress) ? input.ingress.routes : undefined;
+  const routeItems = Array.isArray(rawIngress) ? rawIngress : settings.ingress.routes;
+  const routes = compileIngressRoutes(routeItems, lists, problems, sensitivePaths);
 
   if (problems.list().length > 0) throw new ConfigValidationError(file, problems.list());
 
@@ -142,6 +152,7 @@ async function validateConfig(
     sinks: sinks as SinkEntry[],
     ingress: { routes },
     sensitivePaths,
+    shown: shownConfig(shown, routeItems),
   };
   return deepFreeze(config);
 }
@@ -201,12 +212,18 @@ function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {
   return { mode: "embedded", prefix: redis.prefix };
 }
 
+/** Where a section builder reports: problems, secret key paths, and the shown (printable) config. */
+interface Collectors {
+  readonly problems: ProblemCollector;
+  readonly sensitivePaths: string[];
+  readonly shown: ShownConfig;
+}
+
 function buildEndpoint(
   item: unknown,
   index: number,
   settings: RuntimeSettings,
-  problems: ProblemCollector,
-  sensitivePaths: string[],
+  { problems, sensitivePaths, shown }: Collectors,
 ): Endpoint | undefined {
   const at: Segments = ["endpoints", index];
   const { value, ok } = validateSection(endpointSchema, item, at, problems, ["headers"]);
@@ -216,6 +233,7 @@ function buildEndpoint(
   for (const name of Object.keys(headers)) {
     if (isCredentialHeader(name)) sensitivePaths.push(pathText([...at, "headers", name]));
   }
+  shown.endpoints[index] = { ...displaySection(endpointSchema as Schema<unknown>, value), headers };
   const { policy } = value;
   if (policy.rateLimit.burst !== null && policy.rateLimit.perSecond === null) {
     problems.add([...at, "policy", "rateLimit", "perSecond"], "a rate when burst is set", "nothing");
@@ -259,7 +277,12 @@ function buildEndpoint(
   };
 }
 
-function buildSubscription(item: unknown, index: number, problems: ProblemCollector): Subscription | undefined {
+function buildSubscription(
+  item: unknown,
+  index: number,
+  problems: ProblemCollector,
+  shown: ShownConfig,
+): Subscription | undefined {
   const at: Segments = ["subscriptions", index];
   const { value, ok } = validateSection<SubscriptionSettings>(subscriptionSchema, item, at, problems, ["filter"]);
   let typesOk = true;
@@ -279,6 +302,7 @@ function buildSubscription(item: unknown, index: number, problems: ProblemCollec
     filter === undefined ||
     filter === null ||
     checkSpec(() => compileFilter(filter, pathText([...at, "filter"])), [...at, "filter"], problems);
+  shown.subscriptions[index] = { ...value, ...(filter === undefined || filter === null ? {} : { filter }) };
   if (!ok || !typesOk || !filterOk) return undefined;
   return {
     id: value.id,
@@ -323,8 +347,7 @@ async function buildConnectorEntry(
   item: unknown,
   index: number,
   connectors: ConnectorCache,
-  problems: ProblemCollector,
-  sensitivePaths: string[],
+  { problems, sensitivePaths, shown }: Collectors,
 ): Promise<SourceEntry | SinkEntry | undefined> {
   const at: Segments = [list, index];
   const isSource = list === "sources";
@@ -365,7 +388,17 @@ async function buildConnectorEntry(
     problems,
   );
   sensitivePaths.push(...sensitiveLeafPaths(side.schema as Schema<unknown>, [...at, "config"]));
-  if (!ok || !mappingOk || !config.ok) return undefined;
+  // The connector's own checks beyond its schema: the ones `start` would otherwise be first to refuse.
+  const connectorProblems = config.ok && side.validate ? side.validate(config.value as never) : [];
+  for (const problem of connectorProblems) {
+    problems.add([...at, "config", ...problem.key.split(".")], problem.expected, problem.found);
+  }
+  (isSource ? shown.sources : shown.sinks)[index] = {
+    ...value,
+    ...(isSource ? { mapping } : {}),
+    config: displaySection(side.schema as Schema<unknown>, config.value),
+  };
+  if (!ok || !mappingOk || !config.ok || connectorProblems.length > 0) return undefined;
   const entry: SinkEntry = { id: value.id, type: value.type, enabled: value.enabled, config: config.value };
   return isSource ? { ...entry, mapping: mapping as EnvelopeMappingSpec } : entry;
 }

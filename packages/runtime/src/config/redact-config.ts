@@ -1,31 +1,14 @@
-import { appendIndex, appendKey } from "@hookyard/core";
+import { appendIndex, appendKey, REDACTED } from "@hookyard/core";
 import type { HookyardConfig } from "./types.js";
 
-export const REDACTED = "[redacted]";
-
 /**
- * A plain copy of the config with every secret replaced by "[redacted]" (lists of secrets item by item), for
- * `hookyard validate` and logs. Which keys are secrets comes from the schemas (`sensitive: true`) and from
- * credential-looking header names, recorded at load time in `config.sensitivePaths`; secrets keep their key
- * names in the typed config, so those paths apply to it directly.
+ * The config as the file's author knows it (`config.shown`: the file's own keys, defaults filled in) with every
+ * secret replaced by "[redacted]" (lists of secrets item by item), for `hookyard validate` and logs. Which keys are
+ * secrets comes from the schemas (`sensitive: true`), the verifiers and credential-looking header names, recorded
+ * at load time in `config.sensitivePaths` as the key paths error messages use, so they apply to it directly.
  */
 export function redactConfig(config: HookyardConfig): Record<string, unknown> {
-  const { sensitivePaths, ingress, ...rest } = config;
-  const shown = redact(rest, "", new Set(sensitivePaths)) as Record<string, unknown>;
-  // Compiled routes hold live verifiers (keys inside): shown as what they do, never as objects.
-  shown.ingress = {
-    routes: ingress.routes.map((route) => ({
-      id: route.id,
-      path: route.path,
-      enabled: route.enabled,
-      verifier: route.verifierType,
-      limits: route.limits,
-      dedup: route.dedup,
-      rules: route.rules.length,
-      defaultTargets: route.defaultTargets,
-    })),
-  };
-  return shown;
+  return redact(config.shown, "", new Set(config.sensitivePaths)) as Record<string, unknown>;
 }
 
 function redact(value: unknown, path: string, sensitive: ReadonlySet<string>): unknown {

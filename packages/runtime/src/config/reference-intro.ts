@@ -51,7 +51,7 @@ sources:
     config: { … }                               # the connector's own keys, see Connectors below
 
 sinks: []                                       # broker targets of ingress routes
-ingress: { routes: [] }                         # inbound webhooks; validated loosely for now
+ingress: { routes: [] }                         # inbound webhooks, validated strictly (docs/ingress.md)
 \`\`\`
 
 ## Rules that apply everywhere

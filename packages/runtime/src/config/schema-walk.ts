@@ -48,11 +48,13 @@ export function schemaNodeAt(schema: Schema<unknown> | SchemaNode, segments: rea
 }
 
 /** The kind of value a key holds, from its format or its default, for coercion and docs. */
-export function leafKind(spec: Readonly<Record<string, unknown>>): "boolean" | "number" | "other" {
+export function leafKind(spec: Readonly<Record<string, unknown>>): "boolean" | "number" | "list" | "other" {
   const format = spec.format;
+  if (format === Array || format === "Array" || Array.isArray(spec.default)) return "list";
   if (typeof format === "function") {
     const kind = (format as { kind?: unknown }).kind;
     if (kind === "number" || kind === "boolean") return kind;
+    if ((format as { item?: unknown }).item !== undefined) return "list";
   }
   if (format === Boolean || format === "Boolean") return "boolean";
   if (

@@ -237,7 +237,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   ingress: {
     routes: {
-      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers). Not validated yet beyond being a list of objects with unique ids; see the ingress docs.",
+      doc: "Inbound webhook routes (verified third-party webhooks onto the brokers), each validated strictly: every route key, its verifier (secrets included) and its rules, whose targets must name a sink or an endpoint. See docs/ingress.md.",
       format: Array,
       default: [],
     },

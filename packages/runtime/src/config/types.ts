@@ -87,4 +87,9 @@ export interface HookyardConfig {
   readonly ingress: { readonly routes: readonly IngressRoute[] };
   /** Key paths (as in error messages) whose values are secrets; `redactConfig` hides them. */
   readonly sensitivePaths: readonly string[];
+  /**
+   * The config as validated, in the file's own keys with every default filled in and durations and sizes in
+   * written units: what `hookyard validate` prints (through `redactConfig`, which hides the secrets).
+   */
+  readonly shown: Readonly<Record<string, unknown>>;
 }

@@ -83,7 +83,15 @@ function coerceScalars(
     const holder = parent as Record<string, unknown>;
     const raw = holder[key];
     if (typeof raw !== "string") continue;
-    if (kind === "boolean" && /^(true|false)$/i.test(raw)) {
+    if (kind === "list") {
+      // Convict would try the string as JSON and fail with a parse error that names no key.
+      problems.add(
+        [...segments, ...leaf.segments],
+        `a list, e.g. [${JSON.stringify(raw)}] (in brackets, or one "- item" per line)`,
+        describeValue(raw, { sensitive: leaf.sensitive }),
+      );
+      delete holder[key];
+    } else if (kind === "boolean" && /^(true|false)$/i.test(raw)) {
       holder[key] = raw.toLowerCase() === "true";
     } else if (kind === "number" && NUMBER.test(raw.trim())) {
       holder[key] = Number(raw.trim());

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ConnectorDefinition, HookyardError } from "@hookyard/core";
+import { suggest } from "../config/suggest.js";
 
 /**
  * Finds connector definitions by `type`: a built-in name first, otherwise an npm package name imported at
@@ -52,15 +53,28 @@ async function importConnector(type: string, searchFrom: string, builtins: strin
       const resolved = createRequire(join(searchFrom, "package.json")).resolve(type);
       module = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
     } catch {
-      throw new HookyardError(
-        "CONNECTOR_NOT_FOUND",
-        `connector type ${JSON.stringify(type)} is not built in (${builtins.join(", ") || "none"}) and the npm package ` +
-          `could not be loaded: ${describe(firstError)}. Install it with \`npm install ${type}\` next to Hookyard.`,
-        { cause: firstError },
-      );
+      throw notFound(type, builtins, firstError);
     }
   }
   return checkConnectorDefinition(module.connector, type);
+}
+
+/**
+ * Never suggests `npm install <type>`: a mistyped built-in name (`kafak`) may well be some unrelated package on
+ * the registry. A close built-in name is suggested instead.
+ */
+function notFound(type: string, builtins: readonly string[], error: unknown): HookyardError {
+  const hint = suggest(type, builtins);
+  const missing = (error as { code?: unknown } | null)?.code === "ERR_MODULE_NOT_FOUND";
+  const why = missing ? "no installed package of that name" : `its package could not be loaded (${describe(error)})`;
+  return new HookyardError(
+    "CONNECTOR_NOT_FOUND",
+    `connector type ${JSON.stringify(type)} is not built in (${builtins.join(", ") || "none"}) and ${why}` +
+      (hint === undefined
+        ? "; a custom connector is an npm package exporting `connector`, installed next to Hookyard"
+        : `; did you mean ${JSON.stringify(hint)}?`),
+    { cause: error },
+  );
 }
 
 /** Checks an imported value against the connector contract, naming the first thing that is wrong. */
@@ -88,6 +102,8 @@ function findProblem(value: unknown): string | undefined {
     if (typeof schema !== "object" || schema === null) return `\`${side}.schema\` must be a convict schema object`;
     if (typeof create !== "function") return `\`${side}.create\` must be a function`;
     if (check !== undefined && typeof check !== "function") return `\`${side}.check\` must be a function`;
+    const { validate } = candidate as Record<string, unknown>;
+    if (validate !== undefined && typeof validate !== "function") return `\`${side}.validate\` must be a function`;
   }
   return undefined;
 }

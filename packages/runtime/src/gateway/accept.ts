@@ -10,8 +10,12 @@ export interface AcceptResult {
   readonly duplicate: boolean;
 }
 
-/** Routes an event to its endpoints and makes it durable; resolving means it may be acked at the source. */
-export type Accept = (envelope: Envelope) => Promise<AcceptResult>;
+/**
+ * Makes an event durable for its endpoints; resolving means it may be acked at the source (or answered 2xx).
+ * The one way in for every event: broker sources and the ingest API let the subscriptions pick the endpoints;
+ * ingress routes name them (`endpointIds`, their rules' targets).
+ */
+export type Accept = (envelope: Envelope, endpointIds?: readonly string[]) => Promise<AcceptResult>;
 
 export interface AcceptDependencies {
   readonly route: (envelope: Envelope) => readonly string[];
@@ -24,8 +28,8 @@ export interface AcceptDependencies {
 export function createAccept({ route, store, now, dedupTtlMs, metrics }: AcceptDependencies): Accept {
   // Runs once per event: each source's counter child is kept, and the request is built without an object spread.
   const eventsIn = perLabel((source) => metrics.eventsIn.labels({ source }));
-  return async (envelope) => {
-    const endpointIds = route(envelope);
+  return async (envelope, named) => {
+    const endpointIds = named ?? route(envelope);
     if (endpointIds.length === 0) {
       eventsIn(envelope.source).inc();
       return { id: envelope.id, deliveries: 0, duplicate: false };

@@ -30,7 +30,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
-    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : (error.code ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"));
+    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status >= 500 ? "INTERNAL" : "BAD_REQUEST";
     const message = status >= 500 ? "internal error" : error.message;
     return sendApiError(reply, status, code, message);
   });

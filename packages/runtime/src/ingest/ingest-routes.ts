@@ -1,8 +1,7 @@
-import { type Envelope, HookyardError } from "@hookyard/core";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import { createSecretCheck, type Envelope, HookyardError, presentedApiKey } from "@hookyard/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Accept, AcceptResult } from "../gateway/accept.js";
 import { sendApiError } from "../http/api-error.js";
-import { createApiKeyCheck } from "../http/api-keys.js";
 import type { Metrics } from "../metrics.js";
 import { fromStructured, parseIngestBatch, parseIngestEvent } from "./parse-event.js";
 
@@ -19,7 +18,11 @@ export interface IngestOptions {
  * event is durable in the scheduler; a repeated event id answers with the first call's result.
  */
 export async function registerIngestRoutes(app: FastifyInstance, options: IngestOptions): Promise<void> {
-  const authorized = createApiKeyCheck(options.apiKeys);
+  const keyIndex = createSecretCheck(options.apiKeys);
+  const authorized = (request: FastifyRequest) => {
+    const key = presentedApiKey(request.headers);
+    return key !== undefined && keyIndex(key) !== -1;
+  };
   await app.register(async (scope) => {
     // The body is read as raw bytes: binary-mode payloads must stay byte-exact, and JSON is parsed here so
     // its errors are ours to word.

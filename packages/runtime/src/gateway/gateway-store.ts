@@ -1,0 +1,47 @@
+import type { Endpoint } from "@hookyard/core";
+import {
+  createEmbeddedStore,
+  createRedisStore,
+  type DeliveryLogStore,
+  type RedisSchedulerStore,
+} from "@hookyard/scheduler";
+import type { Logger } from "pino";
+import type { HookyardConfig } from "../config/types.js";
+
+/**
+ * The scheduler store a gateway runs on, tagged with its kind so companions (admin storage, ingress state, the
+ * durability check) pick their own implementation by name rather than by probing the store's fields.
+ */
+export type GatewayStore =
+  | { readonly kind: "memory"; readonly store: DeliveryLogStore }
+  | { readonly kind: "redis"; readonly store: RedisSchedulerStore };
+
+/** Opens the store the config names: Redis (standalone or cluster) or the embedded, in-process one. */
+export function openGatewayStore(config: HookyardConfig, logger: Logger): GatewayStore {
+  const settings = config.redis;
+  if (settings.mode === "embedded") {
+    logger.warn(
+      "EMBEDDED STORE: queued deliveries live in this process's memory and are LOST when it stops. " +
+        "For trying Hookyard only; set redis.url in the config for anything that matters.",
+    );
+    return { kind: "memory", store: createEmbeddedStore() };
+  }
+  const redis =
+    settings.mode === "standalone"
+      ? settings.url
+      : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
+  const store = createRedisStore({ redis, prefix: settings.prefix, logger: logger.child({ component: "store" }) });
+  return { kind: "redis", store };
+}
+
+/** Registers every endpoint the scheduler must know, and warns when Redis would lose acknowledged events. */
+export async function prepareGatewayStore(
+  opened: GatewayStore,
+  endpoints: readonly Endpoint[],
+  logger: Logger,
+): Promise<void> {
+  await opened.store.syncEndpoints(endpoints);
+  if (opened.kind !== "redis") return;
+  const warning = await opened.store.checkDurability();
+  if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
+}

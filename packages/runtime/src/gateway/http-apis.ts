@@ -1,0 +1,101 @@
+import { type AdminStorage, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
+import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import { registerIngressRoutes } from "@hookyard/ingress";
+import type { DeliveryLogStore } from "@hookyard/scheduler";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { HookyardConfig } from "../config/types.js";
+import { registerIngestRoutes } from "../ingest/ingest-routes.js";
+import { openIngressState } from "../ingress-wiring/open-ingress-state.js";
+import type { Metrics } from "../metrics.js";
+import { sinkEndpointId } from "../sinks/sink-endpoints.js";
+import type { Accept } from "./accept.js";
+import type { Teardown } from "./teardown.js";
+
+export interface HttpApiWiring {
+  readonly config: HookyardConfig;
+  readonly accept: Accept;
+  readonly store: DeliveryLogStore;
+  readonly registry: EndpointRegistry;
+  readonly adminStorage: AdminStorage;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly teardown: Teardown;
+}
+
+/** The ingest API (`/v1/events`), the inbound webhook routes and the admin API, each when the config enables it. */
+export async function registerHttpApis(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+  const { config, metrics } = wiring;
+  if (config.ingest.enabled) {
+    await registerIngestRoutes(server, {
+      apiKeys: config.ingest.apiKeys,
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      maxBatchEvents: config.ingest.maxBatchEvents,
+      accept: wiring.accept,
+      metrics,
+    });
+  }
+  if (config.ingress.routes.length > 0) await registerIngress(server, wiring);
+  if (config.admin.enabled) await registerAdmin(server, wiring);
+}
+
+/** Inbound webhooks: rules name sinks and endpoints; a sink is reached through its internal scheduler endpoint. */
+async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+  const { config, metrics, logger } = wiring;
+  const state = await openIngressState(config.redis);
+  wiring.teardown.add(() => state.close());
+  const sinkIds = new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id));
+  await registerIngressRoutes(server, {
+    routes: config.ingress.routes,
+    accept: async (envelope, targets) => {
+      await wiring.accept(
+        envelope,
+        targets.map((target) => (sinkIds.has(target) ? sinkEndpointId(target) : target)),
+      );
+    },
+    dedup: state.dedup,
+    limiter: state.limiter,
+    logger: logger.child({ component: "ingress" }),
+    metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },
+    rejected: {
+      record: (entry) => {
+        wiring.store
+          .keepRejected({
+            origin: `ingress:${entry.routeId}`,
+            reason: `${entry.outcome}: ${entry.reason}`,
+            at: Date.parse(entry.at) || Date.now(),
+            headers: {
+              ...entry.headers,
+              "x-hookyard-remote-address": entry.remoteAddress,
+              "x-hookyard-size": String(entry.size),
+            },
+            data: new Uint8Array(),
+          })
+          .catch((error: unknown) => logger.warn({ err: error }, "could not keep a rejected ingress request"));
+      },
+    },
+  });
+}
+
+async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+  const { config } = wiring;
+  const admin = await registerAdminRoutes(server, {
+    store: wiring.store,
+    registry: wiring.registry,
+    storage: wiring.adminStorage,
+    settings: {
+      apiKeys: config.admin.apiKeys,
+      portalTokenTtlMs: config.admin.portal.tokenTtlMs,
+      frameAncestors: config.admin.portal.frameAncestors,
+      secretGraceMs: config.admin.secretGraceMs,
+      ...(config.admin.portal.signingKey === undefined ? {} : { portalSigningKey: config.admin.portal.signingKey }),
+    },
+    defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
+    rejectedOrigins: () => [
+      ...config.sources.map((source) => `source:${source.id}`),
+      ...config.ingress.routes.map((route) => `ingress:${route.id}`),
+    ],
+    logger: wiring.logger.child({ component: "admin" }),
+  });
+  wiring.teardown.add(() => admin.jobs.idle());
+}
