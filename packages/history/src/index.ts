@@ -33,3 +33,4 @@ export {
   DEFAULT_HISTORY_POOL_SIZE,
   DEFAULT_HISTORY_SCHEMA,
 } from "./postgres/postgres-history-store.js";
+export { runHistoryMigrations } from "./postgres/run-migrations.js";
