@@ -1,12 +1,13 @@
--- Hookyard history tier, version 1: settled deliveries and their attempts.
+-- Hookyard history tier, version 1: settled deliveries with their attempts.
 --
--- Both tables are partitioned twice: by LIST (status), so delivered records and dead letters keep their own
+-- The table is partitioned twice: by LIST (status), so delivered records and dead letters keep their own
 -- retention, then by RANGE (settled_at), one partition per UTC day. Day partitions are created ahead and
 -- dropped when expired by the store (`maintain`), never by deleting rows. Partitions copy these definitions
 -- and inherit every index below.
 --
 -- A row is one settle of one delivery: (delivery_id, settled_at, status) is its identity, so writing the same
--- settle again is a no-op (ON CONFLICT DO NOTHING). Timestamps are UTC; ids and types sort bytewise (COLLATE "C")
+-- settle again is a no-op (ON CONFLICT DO NOTHING). Wide values are compressed with lz4 (cheap to write, and
+-- JSON shrinks to a half or a third) when a row exceeds PostgreSQL's TOAST threshold (~2 kB). Timestamps are UTC; ids and types sort bytewise (COLLATE "C")
 -- so keyset pages follow the same order in every database locale.
 
 CREATE TABLE deliveries (
@@ -26,10 +27,15 @@ CREATE TABLE deliveries (
   -- idempotencyKey. json (not jsonb) keeps the text exactly as written.
   envelope      json NOT NULL,
   -- The payload: a JSON document as exact text (searchable), or else the bytes. Exactly one is set.
-  payload_json  json,
-  payload_bytes bytea,
+  payload_json  json COMPRESSION lz4,
+  payload_bytes bytea COMPRESSION lz4,
   -- The latest attempt without headers and bodies, for lists.
   last_attempt  json,
+  -- This settle's attempts with headers and capped bodies, oldest first: [{ attemptId, attempt, startedAt,
+  -- durationMs, status, errorClass, errorMessage, requestHeaders, responseHeaders, responseBody,
+  -- responseBodyTruncated }]. Kept in the row, not in a table of their own: they are only ever read per
+  -- delivery, they share its retention, and one row per settle costs half the writes (and WAL) of two.
+  attempt_log   json COMPRESSION lz4 NOT NULL,
   PRIMARY KEY (delivery_id, settled_at, status),
   CHECK ((payload_json IS NULL) <> (payload_bytes IS NULL))
 ) PARTITION BY LIST (status);
@@ -48,27 +54,3 @@ CREATE INDEX deliveries_payload ON deliveries USING gin ((payload_json::jsonb) j
   WHERE payload_json IS NOT NULL;
 -- Dead letters of an endpoint, oldest death first.
 CREATE INDEX deliveries_dead_endpoint ON deliveries_dead (endpoint_id, settled_at, delivery_id) WHERE NOT replayed;
-
-CREATE TABLE attempts (
-  attempt_id       text COLLATE "C" NOT NULL,
-  delivery_id      text COLLATE "C" NOT NULL,
-  -- The settle that carried the attempt: its retention is the attempt's.
-  status           text NOT NULL CHECK (status IN ('delivered', 'dead')),
-  settled_at       timestamptz NOT NULL,
-  attempt          integer NOT NULL,
-  started_at       timestamptz NOT NULL,
-  duration_ms      integer NOT NULL,
-  response_status  integer,
-  error_class      text,
-  error_message    text,
-  request_headers  json,
-  response_headers json,
-  response_body    text,
-  response_body_truncated boolean,
-  PRIMARY KEY (attempt_id, settled_at, status)
-) PARTITION BY LIST (status);
-
-CREATE TABLE attempts_delivered PARTITION OF attempts FOR VALUES IN ('delivered') PARTITION BY RANGE (settled_at);
-CREATE TABLE attempts_dead PARTITION OF attempts FOR VALUES IN ('dead') PARTITION BY RANGE (settled_at);
-
-CREATE INDEX attempts_delivery ON attempts (delivery_id);

@@ -58,15 +58,7 @@ describe("history migrations", () => {
     );
     assert.deepEqual(
       rows.map((r) => `${r.relname}:${r.relkind}`),
-      [
-        "attempts:p",
-        "attempts_dead:p",
-        "attempts_delivered:p",
-        "deliveries:p",
-        "deliveries_dead:p",
-        "deliveries_delivered:p",
-        "hookyard_migrations:r",
-      ],
+      ["deliveries:p", "deliveries_dead:p", "deliveries_delivered:p", "hookyard_migrations:r"],
     );
   });
 

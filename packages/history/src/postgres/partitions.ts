@@ -4,12 +4,10 @@ import { quoteIdent } from "./sql.js";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** The partitioned tables by status: the day partitions hang below these. */
-export const PARENTS = ["deliveries_delivered", "deliveries_dead", "attempts_delivered", "attempts_dead"] as const;
+export const PARENTS = ["deliveries_delivered", "deliveries_dead"] as const;
 const STATUS_OF: Record<(typeof PARENTS)[number], SettledStatus> = {
   deliveries_delivered: "delivered",
   deliveries_dead: "dead",
-  attempts_delivered: "delivered",
-  attempts_dead: "dead",
 };
 const NAME = /_p(\d{4})(\d{2})(\d{2})$/;
 /** Day partitions created ahead of today, so the writes of the coming days never wait for one. */
@@ -30,7 +28,7 @@ export function dayExpired(day: number, retentionMs: number, now: number): boole
 }
 
 /**
- * Creates the day partition of `status` for both tables, unless it exists. The table is made standalone and
+ * Creates the day partition of `status`, unless it exists. The table is made standalone and
  * then attached, which takes only a SHARE UPDATE EXCLUSIVE lock on the parent (CREATE ... PARTITION OF would
  * take an ACCESS EXCLUSIVE one and stall the queries); `lock_timeout` bounds any wait. Concurrent creators are
  * serialized by a transaction advisory lock per schema.
@@ -50,7 +48,7 @@ export async function ensureDay(client: pg.ClientBase, schema: string, status: S
       const from = new Date(day).toISOString();
       const to = new Date(day + DAY_MS).toISOString();
       await client.query(
-        `CREATE TABLE ${quoteIdent(name)} (LIKE ${quoteIdent(parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+        `CREATE TABLE ${quoteIdent(name)} (LIKE ${quoteIdent(parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)`,
       );
       await client.query(
         `ALTER TABLE ${quoteIdent(parent)} ATTACH PARTITION ${quoteIdent(name)} FOR VALUES FROM ('${from}') TO ('${to}')`,

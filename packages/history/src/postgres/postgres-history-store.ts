@@ -4,6 +4,7 @@ import { checkPage, checkQuery, encodeCursor } from "../history-query.js";
 import {
   DEFAULT_HISTORY_DEAD_LETTER_RETENTION_MS,
   DEFAULT_HISTORY_RETENTION_MS,
+  type HistoryAttempt,
   type HistoryRetentionOptions,
   type HistoryStore,
   type SettledDelivery,
@@ -12,15 +13,7 @@ import {
 import { migrate } from "./migrate.js";
 import { DAY_MS, DAYS_AHEAD, dayExpired, dayOf, dropDay, ensureDay, listDays } from "./partitions.js";
 import { historyError } from "./pg-errors.js";
-import {
-  type AttemptRow,
-  attemptFromRow,
-  listStatement,
-  RECORD_COLUMNS,
-  type RecordRow,
-  recordFromRow,
-  summaryFromRow,
-} from "./read-queries.js";
+import { listStatement, RECORD_COLUMNS, type RecordRow, recordFromRow, summaryFromRow } from "./read-queries.js";
 import { quoteIdent, MS_TO_TIMESTAMPTZ as ts } from "./sql.js";
 import { WRITE_BATCH_SQL, writeBatchParams } from "./write-batch.js";
 
@@ -216,16 +209,17 @@ export async function createPostgresHistoryStore(options: PostgresHistoryOptions
 
     async listAttempts(deliveryId) {
       const { rows } = await run("read attempts", (client) =>
-        client.query<AttemptRow>(
-          `SELECT DISTINCT ON (attempt_id) attempt_id, attempt, started_at, duration_ms, response_status, error_class,
-                  error_message, request_headers, response_headers, response_body, response_body_truncated
-             FROM attempts WHERE delivery_id = $1 ORDER BY attempt_id, settled_at DESC`,
+        client.query<{ attempt_log: HistoryAttempt[] }>(
+          "SELECT attempt_log FROM deliveries WHERE delivery_id = $1 ORDER BY settled_at",
           [deliveryId],
         ),
       );
-      return rows
-        .map(attemptFromRow)
-        .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || (a.attemptId < b.attemptId ? -1 : 1));
+      // Every settle's log (a replayed delivery has several), each attempt once.
+      const byId = new Map<string, HistoryAttempt>();
+      for (const row of rows) for (const attempt of row.attempt_log) byId.set(attempt.attemptId, attempt);
+      return [...byId.values()].sort(
+        (a, b) => a.startedAt.localeCompare(b.startedAt) || (a.attemptId < b.attemptId ? -1 : 1),
+      );
     },
 
     async listDeadLetters(endpointId, pageRequest) {

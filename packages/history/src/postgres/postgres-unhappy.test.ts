@@ -92,7 +92,7 @@ describe("postgres history store: partitions and PostgreSQL down", () => {
       // A settle on a day without a partition yet (a backlog from days ago) gets one.
       const old = settled(t0 - DAY, { status: "dead" });
       await a.write({ deliveries: [old] });
-      assert.ok((await partitions()).includes("attempts_dead_p20300109"));
+      assert.ok((await partitions()).includes("deliveries_dead_p20300109"));
       assert.equal((await a.getDelivery(old.deliveryId))?.deliveryId, old.deliveryId);
       // Every index of the parent is on the partitions.
       const indexes = await admin.query<{ n: number }>(

@@ -1,6 +1,6 @@
 import type { AttemptRecord, DeliverySummary, Envelope } from "@hookyard/core";
 import type { CheckedQuery } from "../history-query.js";
-import type { HistoryAttempt, HistoryDelivery, HistoryQuery, SettledStatus } from "../history-store.js";
+import type { HistoryDelivery, HistoryQuery, SettledStatus } from "../history-store.js";
 import { TIMESTAMPTZ_TO_MS as ms, MS_TO_TIMESTAMPTZ as ts } from "./sql.js";
 
 /** A statement and its parameters, built up filter by filter. */
@@ -139,35 +139,5 @@ export function recordFromRow(row: RecordRow): HistoryDelivery {
     envelope: Object.freeze({ ...row.envelope, headers: Object.freeze({ ...row.envelope.headers }), data }),
     replayed: row.replayed,
     ...(row.last_attempt === null ? {} : { lastAttempt: row.last_attempt }),
-  };
-}
-
-export interface AttemptRow {
-  attempt_id: string;
-  attempt: number;
-  started_at: Date;
-  duration_ms: number;
-  response_status: number | null;
-  error_class: NonNullable<AttemptRecord["errorClass"]> | null;
-  error_message: string | null;
-  request_headers: Record<string, string> | null;
-  response_headers: Record<string, string> | null;
-  response_body: string | null;
-  response_body_truncated: boolean | null;
-}
-
-export function attemptFromRow(row: AttemptRow): HistoryAttempt {
-  return {
-    attemptId: row.attempt_id,
-    attempt: row.attempt,
-    startedAt: row.started_at.toISOString(),
-    durationMs: row.duration_ms,
-    ...(row.response_status === null ? {} : { status: row.response_status }),
-    ...(row.error_class === null ? {} : { errorClass: row.error_class }),
-    ...(row.error_message === null ? {} : { errorMessage: row.error_message }),
-    ...(row.request_headers === null ? {} : { requestHeaders: row.request_headers }),
-    ...(row.response_headers === null ? {} : { responseHeaders: row.response_headers }),
-    ...(row.response_body === null ? {} : { responseBody: row.response_body }),
-    ...(row.response_body_truncated === null ? {} : { responseBodyTruncated: row.response_body_truncated }),
   };
 }
