@@ -1,10 +1,11 @@
 import type { HookyardError } from "@hookyard/core";
 import pg from "pg";
-import { checkPage, checkQuery, encodeCursor } from "../history-query.js";
+import { type CheckedQuery, checkPage, checkQuery, encodeCursor } from "../history-query.js";
 import {
   DEFAULT_HISTORY_DEAD_LETTER_RETENTION_MS,
   DEFAULT_HISTORY_RETENTION_MS,
   type HistoryAttempt,
+  type HistoryQuery,
   type HistoryRetentionOptions,
   type HistoryStore,
   type SettledDelivery,
@@ -13,7 +14,18 @@ import {
 import { migrate } from "./migrate.js";
 import { DAY_MS, DAYS_AHEAD, dayExpired, dayOf, dropDay, ensureDay, listDays } from "./partitions.js";
 import { historyError } from "./pg-errors.js";
-import { listStatement, RECORD_COLUMNS, type RecordRow, recordFromRow, summaryFromRow } from "./read-queries.js";
+import {
+  listStatement,
+  PAYLOAD_PROBE_ROWS,
+  payloadIndexStatement,
+  payloadProbeStatement,
+  RECORD_COLUMNS,
+  type RecordRow,
+  recordFromRow,
+  type Statement,
+  type SummaryRow,
+  summaryFromRow,
+} from "./read-queries.js";
 import { quoteIdent, MS_TO_TIMESTAMPTZ as ts } from "./sql.js";
 import { WRITE_BATCH_SQL, writeBatchParams } from "./write-batch.js";
 
@@ -118,6 +130,31 @@ export async function createPostgresHistoryStore(options: PostgresHistoryOptions
     await client.query({ name: `hookyard-history-write`, text: WRITE_BATCH_SQL, values: writeBatchParams(deliveries) });
   }
 
+  async function select<Row extends pg.QueryResultRow>(action: string, statement: Statement): Promise<Row[]> {
+    const result = await run(action, (client) => client.query<Row>(statement.text, statement.values));
+    return result.rows;
+  }
+
+  /**
+   * Payload containment, newest first: the newest candidates row by row (a common value fills the page there),
+   * then the GIN index below them (a rare value: few matches to fetch and sort). Up to `limit + 1` rows.
+   */
+  async function payloadSearch(query: HistoryQuery, checked: CheckedQuery): Promise<SummaryRow[]> {
+    const probed = await select<SummaryRow & { edge: boolean; examined: number }>(
+      "search payloads",
+      payloadProbeStatement(query, checked),
+    );
+    const matches = probed.filter((row) => !row.edge);
+    const edge = probed.find((row) => row.edge);
+    if (matches.length > checked.limit || edge === undefined || edge.examined < PAYLOAD_PROBE_ROWS) return matches;
+    const below = {
+      ...checked,
+      after: { at: edge.created_ms, id: edge.delivery_id },
+      limit: checked.limit - matches.length,
+    };
+    return [...matches, ...(await select<SummaryRow>("search payloads", payloadIndexStatement(query, below)))];
+  }
+
   async function maintainLocked(client: pg.ClientBase, at: number) {
     const dropped = new Set<string>();
     for (const partition of await listDays(client, schema)) {
@@ -172,8 +209,10 @@ export async function createPostgresHistoryStore(options: PostgresHistoryOptions
       if (query.status !== undefined && query.status !== "delivered" && query.status !== "dead") {
         return { deliveries: [], scanned: 0 };
       }
-      const statement = listStatement(query, checked);
-      const { rows } = await run("list deliveries", (client) => client.query(statement.text, statement.values));
+      const rows =
+        query.payloadContains === undefined
+          ? await select<SummaryRow>("list deliveries", listStatement(query, checked))
+          : await payloadSearch(query, checked);
       const page = rows.slice(0, checked.limit).map(summaryFromRow);
       const last = page.at(-1);
       return {

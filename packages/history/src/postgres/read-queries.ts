@@ -9,32 +9,39 @@ export interface Statement {
   readonly values: unknown[];
 }
 
-const SUMMARY_COLUMNS = `delivery_id, message_id, endpoint_id, status, attempts, ${ms("created_at")} AS created_ms,
-  event_id, event_type, dead_reason, last_attempt`;
+// created_at itself too: merged LATERAL scans and the payload probe order by it.
+const SUMMARY_COLUMNS = `delivery_id, message_id, endpoint_id, status, attempts, created_at,
+  ${ms("created_at")} AS created_ms, event_id, event_type, dead_reason, last_attempt`;
+const SUMMARY_OUTPUT = `delivery_id, message_id, endpoint_id, status, attempts, created_ms, event_id, event_type,
+  dead_reason, last_attempt`;
 export const RECORD_COLUMNS = `delivery_id, message_id, endpoint_id, owner, status, attempts,
   ${ms("created_at")} AS created_ms, ${ms("settled_at")} AS settled_ms, dead_reason, replayed, envelope,
   payload_json::text AS payload_text, payload_bytes, last_attempt`;
 
-/**
- * The delivery log query: newest first by (created_at, delivery_id), keyset-paged, one more row than the page to
- * know whether another page follows. Every filter is an indexed column (see the migration) or, for globs and
- * payloads, a check on rows an index already narrowed.
- */
-export function listStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
+/** Most endpoints listed one by one (a LATERAL scan each); longer lists use one `= ANY` scan. */
+const LATERAL_ENDPOINTS = 100;
+/** Newest candidates a payload search examines row by row before it asks the GIN index instead. */
+export const PAYLOAD_PROBE_ROWS = 1000;
+
+/** Bind parameters of one statement, numbered as they are added. */
+function parameters() {
   const values: unknown[] = [];
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
+  return {
+    values,
+    add(value: unknown): string {
+      values.push(value);
+      return `$${values.length}`;
+    },
   };
+}
+
+/**
+ * The filters of a delivery log query except endpoints and payload, as SQL conditions. Every one is an indexed
+ * column (see the migration) or, for globs, a check on rows an index already narrowed.
+ */
+function conditions(query: HistoryQuery, checked: CheckedQuery, param: (value: unknown) => string): string[] {
   const where = ["NOT replayed"];
   if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
-  if (query.endpointIds !== undefined && query.endpointIds.length > 0) {
-    where.push(
-      query.endpointIds.length === 1
-        ? `endpoint_id = ${param(query.endpointIds[0])}`
-        : `endpoint_id = ANY(${param(query.endpointIds)}::text[])`,
-    );
-  }
   if (query.owner !== undefined) where.push(`owner = ${param(query.owner)}`);
   if (query.eventId !== undefined) where.push(`event_id = ${param(query.eventId)}`);
   const type = checked.type;
@@ -49,14 +56,81 @@ export function listStatement(query: HistoryQuery, checked: CheckedQuery): State
   if (checked.after !== undefined) {
     where.push(`(created_at, delivery_id) < (${ts(param(checked.after.at))}, ${param(checked.after.id)})`);
   }
-  if (query.payloadContains !== undefined) {
-    where.push(
-      `payload_json IS NOT NULL AND (payload_json::jsonb) @> ${param(JSON.stringify(query.payloadContains))}::jsonb`,
-    );
+  return where;
+}
+
+const NEWEST_FIRST = "ORDER BY created_at DESC, delivery_id DESC";
+
+/**
+ * `rows` newest first matching `where` (plus the endpoint filter). Several endpoints (an owner's) are read as one
+ * index scan each, merged (LATERAL): PostgreSQL cannot walk `endpoint_id = ANY(...)` in creation order, and
+ * would otherwise fetch and sort every delivery of those endpoints.
+ */
+function newestRows(
+  query: HistoryQuery,
+  where: readonly string[],
+  columns: string,
+  rows: string,
+  param: (value: unknown) => string,
+): string {
+  const ids = query.endpointIds ?? [];
+  if (ids.length === 1) {
+    return `SELECT ${columns} FROM deliveries WHERE endpoint_id = ${param(ids[0])} AND ${where.join(" AND ")}
+      ${NEWEST_FIRST} LIMIT ${rows}`;
   }
-  const text = `SELECT ${SUMMARY_COLUMNS} FROM deliveries WHERE ${where.join(" AND ")}
-    ORDER BY created_at DESC, delivery_id DESC LIMIT ${param(checked.limit + 1)}`;
+  if (ids.length > 1 && ids.length <= LATERAL_ENDPOINTS) {
+    return `SELECT d.* FROM unnest(${param(ids)}::text[]) AS e(id) CROSS JOIN LATERAL (
+        SELECT ${columns} FROM deliveries WHERE endpoint_id = e.id AND ${where.join(" AND ")} ${NEWEST_FIRST} LIMIT ${rows}
+      ) d ${NEWEST_FIRST} LIMIT ${rows}`;
+  }
+  const endpoints = ids.length === 0 ? [] : [`endpoint_id = ANY(${param(ids)}::text[])`];
+  return `SELECT ${columns} FROM deliveries WHERE ${[...endpoints, ...where].join(" AND ")} ${NEWEST_FIRST} LIMIT ${rows}`;
+}
+
+/**
+ * The delivery log query: newest first by (created_at, delivery_id), keyset-paged, one more row than the page
+ * to know whether another page follows. Payload searches are `payloadProbeStatement`/`payloadIndexStatement`.
+ */
+export function listStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
+  const { values, add } = parameters();
+  const where = conditions(query, checked, add);
+  return { text: newestRows(query, where, SUMMARY_COLUMNS, add(checked.limit + 1), add), values };
+}
+
+/**
+ * A payload search, step 1: the newest `PAYLOAD_PROBE_ROWS` candidates (every other filter applied, in index
+ * order) checked one by one. A common value fills the page here, where the GIN index would fetch and sort all of
+ * its matches. Returns the matches (edge false) and one more row (edge true): the oldest candidate examined,
+ * with the number examined, so that step 2 goes on below it.
+ */
+export function payloadProbeStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
+  const { values, add } = parameters();
+  const where = conditions(query, checked, add);
+  const contains = add(JSON.stringify(query.payloadContains));
+  const scanned = newestRows(query, where, `${SUMMARY_COLUMNS}, payload_json`, add(PAYLOAD_PROBE_ROWS), add);
+  const text = `WITH scanned AS MATERIALIZED (${scanned})
+    (SELECT ${SUMMARY_OUTPUT}, false AS edge, 0 AS examined FROM scanned
+      WHERE payload_json IS NOT NULL AND (payload_json::jsonb) @> ${contains}::jsonb
+      ${NEWEST_FIRST} LIMIT ${add(checked.limit + 1)})
+    UNION ALL
+    (SELECT ${SUMMARY_OUTPUT}, true AS edge, (SELECT count(*)::int FROM scanned) AS examined FROM scanned
+      ORDER BY created_at, delivery_id LIMIT 1)`;
   return { text, values };
+}
+
+/** A payload search, step 2: the GIN index (jsonb_path_ops) finds the rare matches below the probed rows. */
+export function payloadIndexStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
+  const { values, add } = parameters();
+  const where = [
+    ...conditions(query, checked, add),
+    `payload_json IS NOT NULL AND (payload_json::jsonb) @> ${add(JSON.stringify(query.payloadContains))}::jsonb`,
+  ];
+  const ids = query.endpointIds ?? [];
+  if (ids.length > 0) where.push(`endpoint_id = ANY(${add(ids)}::text[])`);
+  return {
+    text: `SELECT ${SUMMARY_COLUMNS} FROM deliveries WHERE ${where.join(" AND ")} ${NEWEST_FIRST} LIMIT ${add(checked.limit + 1)}`,
+    values,
+  };
 }
 
 /** The literal segments before the first wildcard, with the dot that follows them ("invoice." for invoice.*). */
@@ -86,7 +160,7 @@ function globRegex(pattern: string): string {
   return `^${source}$`;
 }
 
-interface SummaryRow {
+export interface SummaryRow {
   delivery_id: string;
   message_id: string;
   endpoint_id: string;
