@@ -14,15 +14,17 @@ import type { AttemptRecord, DeliveryPage, DeliveryQuery, DeliverySummary, Envel
  * 2. `write` resolves only once the whole batch is stored (durably, on PostgreSQL); a rejection is a
  *    `HookyardError` whose `retryable` says whether trying the same batch again may succeed (PostgreSQL down:
  *    retryable; a record the store can never take: not).
- * 3. A delivery settled again after a replay (same `deliveryId`, later `settledAt`) replaces the earlier settle in
- *    lists and in `getDelivery`; its attempts accumulate (all attempts of the delivery, across replays).
+ * 3. A delivery settled again after a replay is a new settle (same `deliveryId`, later `settledAt`):
+ *    `getDelivery` answers with the latest settle; the earlier one, marked by `markReplayed`, has left the lists.
+ *    Attempts accumulate (all attempts of the delivery, across replays).
  * 4. Lists are newest first by creation (`createdAt`, then `deliveryId`), paged by an opaque keyset cursor:
  *    no gaps or repeats while records are written concurrently.
  * 5. Retention: a delivered record is kept at least `retentionMs`, a dead letter at least
  *    `deadLetterRetentionMs`, counted from `settledAt`; expiry is by whole days (partitions) or by count (memory),
  *    never by scanning rows.
- * 6. `markReplayed` hides the given settles from lists and dead letters (the delivery is live again in the
- *    scheduler); `getDelivery` still answers with the record (flagged `replayed`), so its envelope stays available.
+ * 6. `markReplayed` hides the given deliveries' settles made at or before the replay from lists and dead
+ *    letters (the delivery is live again in the scheduler); `getDelivery` still answers with the record
+ *    (flagged `replayed`), so its envelope stays available.
  */
 export interface HistoryStore {
   /** Which implementation: the deployment mode is a named value, never guessed. */
@@ -48,8 +50,9 @@ export interface HistoryStore {
   listDeadLetters(endpointId: string, page: HistoryPageRequest): Promise<HistoryRecordPage>;
 
   /**
-   * Marks these deliveries' current settles as replayed (semantics 6): call it once the scheduler has queued them
-   * again. Unknown ids are ignored. Returns how many settles were marked.
+   * Marks these deliveries' settles made at or before `at` (the replay's time) as replayed (semantics 6): call it
+   * once the scheduler has queued them again, so a settle after the replay stays listed even if it is written
+   * first. Unknown ids are ignored. Returns how many settles were marked.
    */
   markReplayed(deliveryIds: readonly string[], at: number): Promise<number>;
 

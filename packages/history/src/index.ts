@@ -25,3 +25,12 @@ export {
   DEFAULT_MEMORY_MAX_DEAD_LETTERS,
   DEFAULT_MEMORY_MAX_DELIVERED,
 } from "./memory/memory-history-store.js";
+export type { MigrationReport } from "./postgres/migrate.js";
+export { migrate as migrateHistorySchema, shippedMigrations } from "./postgres/migrate.js";
+export type { PostgresHistoryOptions } from "./postgres/postgres-history-store.js";
+export {
+  createPostgresHistoryStore,
+  DEFAULT_HISTORY_POOL_SIZE,
+  DEFAULT_HISTORY_SCHEMA,
+} from "./postgres/postgres-history-store.js";
+export { runHistoryMigrations } from "./postgres/run-migrations.js";

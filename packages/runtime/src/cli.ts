@@ -6,6 +6,7 @@ import { HookyardError } from "@hookyard/core";
 import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { migrateCommand } from "./cli/migrate-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { USAGE } from "./cli/usage.js";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   validate: validateCommand,
   describe: describeCommand,
   send: sendCommand,
+  migrate: migrateCommand,
 };
 
 /** Runs the CLI and returns its exit code; never exits the process itself (tests call it in-process). */

@@ -45,8 +45,10 @@ export function describeLifecycleCases(withHistory: WithHistory, t0: number): vo
           settled(t0 + 2, { endpointId }),
         ];
         await store.write({ deliveries: [a, b, c] });
-        assert.equal(await store.markReplayed([a.deliveryId, c.deliveryId, uniqueId("nope")], t0 + 10), 2);
-        assert.equal(await store.markReplayed([a.deliveryId], t0 + 11), 0);
+        // Only settles made at or before the replay: b settled after it.
+        assert.equal(await store.markReplayed([b.deliveryId], t0 + 100), 0);
+        assert.equal(await store.markReplayed([a.deliveryId, c.deliveryId, uniqueId("nope")], t0 + 1_000), 2);
+        assert.equal(await store.markReplayed([a.deliveryId], t0 + 1_001), 0);
         assert.deepEqual(idsOf(await allPages(store, { endpointIds: [endpointId] })), [b.deliveryId]);
         assert.deepEqual(idsOf((await store.listDeadLetters(endpointId, { limit: 10 })).deliveries), [b.deliveryId]);
         const got = await store.getDelivery(a.deliveryId);

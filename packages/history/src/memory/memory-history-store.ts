@@ -149,11 +149,11 @@ export function createMemoryHistoryStore(options: MemoryHistoryOptions = {}): Hi
       };
     },
 
-    async markReplayed(deliveryIds) {
+    async markReplayed(deliveryIds, at) {
       let marked = 0;
       for (const id of deliveryIds) {
         const row = current(id);
-        if (row === undefined || row.record.replayed) continue;
+        if (row === undefined || row.record.replayed || row.record.settledAt > at) continue;
         rows[row.record.status].set(id, { ...row, record: { ...row.record, replayed: true } });
         marked++;
       }

@@ -294,7 +294,7 @@ const broken: [string, string, string[]][] = [
     "an unknown top-level key",
     "endpionts: []\n",
     [
-      'bad.yaml: endpionts: expected one of the keys server, log, redis, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, found the unknown key "endpionts" (did you mean "endpoints"?)',
+      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, found the unknown key "endpionts" (did you mean "endpoints"?)',
     ],
   ],
   [
@@ -461,6 +461,16 @@ const broken: [string, string, string[]][] = [
     "ingest on without keys",
     "ingest: { enabled: true }\n",
     ["bad.yaml: ingest.apiKeys: expected at least one API key while ingest.enabled is true, found an empty list"],
+  ],
+  [
+    "a history URL that is not PostgreSQL's",
+    'history: { postgres: { url: "mysql://db/h" } }\n',
+    ["bad.yaml: history.postgres.url: expected a postgres:// or postgresql:// URL, found a string (value hidden)"],
+  ],
+  [
+    "a history retention under an hour",
+    "history: { retention: 10m }\n",
+    ["bad.yaml: history.retention: expected a duration of at least 1h, found 600000 ms"],
   ],
   [
     "redis url and cluster",

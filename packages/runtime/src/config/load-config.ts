@@ -18,6 +18,7 @@ import type { Schema } from "convict";
 import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
 import { parseHostPort } from "./formats.js";
 import { checkHeaders } from "./headers.js";
+import { historySettings } from "./history-settings.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { pathText, type Segments } from "./key-path.js";
 import { ConfigValidationError } from "./problems.js";
@@ -89,6 +90,7 @@ async function validateConfig(
   shown.runtime = displaySection(runtimeSchema as Schema<unknown>, settings);
   sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
   checkRuntimeSettings(settings, problems);
+  const history = historySettings(settings.history, options.env, problems);
 
   const lists = Object.fromEntries(LIST_KEYS.map((key) => [key, listAt(input, key, problems)])) as Record<
     (typeof LIST_KEYS)[number],
@@ -128,6 +130,7 @@ async function validateConfig(
     server: { host: settings.server.host, port: settings.server.port, shutdownGraceMs: settings.server.shutdownGrace },
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
+    history,
     ingest: { ...settings.ingest },
     admin: {
       enabled: settings.admin.enabled,

@@ -18,7 +18,9 @@ import {
   optionalPositiveNumberFormat,
   optionalStringFormat,
   positiveIntegerFormat,
+  postgresUrlFormat,
   redisUrlFormat,
+  schemaNameFormat,
   secretListFormat,
   signingKeyFormat,
   typeListFormat,
@@ -49,6 +51,12 @@ export interface RuntimeSettings {
     ackReplicas: number;
     ackReplicaTimeout: number;
     unverifiedConfig: boolean;
+  };
+  history: {
+    postgres: { url: string | null; schema: string; poolSize: number; statementTimeout: number };
+    retention: number;
+    deadLetterRetention: number;
+    memory: { maxDelivered: number; maxDeadLetters: number };
   };
   ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
   egress: {
@@ -139,6 +147,54 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "At start-up Hookyard reads Redis's settings (INFO, and CONFIG GET where INFO does not say) and refuses to start (exit 78) on an evicting maxmemory-policy or one that does not match ackDurability. Managed Redis that hides CONFIG: set true to start with a warning when a setting cannot be read (make sure maxmemory-policy is noeviction). A setting that can be read and is unsafe is refused anyway.",
       format: Boolean,
       default: false,
+    },
+  },
+  history: {
+    postgres: {
+      url: {
+        doc: "postgres:// URL of the PostgreSQL database that keeps delivery history (settled deliveries, attempts, payloads for inspection and replay). Unset: taken from $HOOKYARD_HISTORY_POSTGRES_URL; unset there too: history is kept in memory, bounded by history.memory and NOT durable. TLS and other options as URL parameters (sslmode=verify-full).",
+        format: postgresUrlFormat,
+        default: null,
+        nullable: true,
+        sensitive: true,
+      },
+      schema: {
+        doc: "Schema of Hookyard's history tables, created by the migrations (applied at start-up and by `hookyard migrate`).",
+        format: schemaNameFormat,
+        default: "hookyard",
+      },
+      poolSize: {
+        doc: "Most PostgreSQL connections of each Hookyard process (history writes, admin queries, maintenance).",
+        format: positiveIntegerFormat,
+        default: 10,
+      },
+      statementTimeout: {
+        doc: "How long one history statement may run before PostgreSQL cancels it.",
+        format: "duration",
+        default: 30_000,
+      },
+    },
+    retention: {
+      doc: "How long a delivered delivery, its attempts and payload stay in history after delivery. Expired days are dropped whole (PostgreSQL partitions), so records live up to a day longer.",
+      format: "duration",
+      default: 3 * 24 * 60 * 60 * 1000,
+    },
+    deadLetterRetention: {
+      doc: "How long a dead letter, its attempts and payload stay in history (and can be replayed) after it died.",
+      format: "duration",
+      default: 30 * 24 * 60 * 60 * 1000,
+    },
+    memory: {
+      maxDelivered: {
+        doc: "Without PostgreSQL: most delivered records kept in memory (the oldest go first).",
+        format: positiveIntegerFormat,
+        default: 10_000,
+      },
+      maxDeadLetters: {
+        doc: "Without PostgreSQL: most dead letters kept in memory (the oldest go first).",
+        format: positiveIntegerFormat,
+        default: 10_000,
+      },
     },
   },
   ingest: {

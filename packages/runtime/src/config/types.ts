@@ -21,6 +21,31 @@ export type RedisSettings =
       readonly prefix: string;
     } & RedisSafetySettings);
 
+/**
+ * Where delivery history (settled deliveries, attempts, payloads) lives: PostgreSQL, or in process memory,
+ * bounded by count and not durable. Durations in ms.
+ */
+export type HistorySettings =
+  | {
+      readonly kind: "postgres";
+      /** Nested as in the file (history.postgres.url) so `redactConfig` finds the secret. */
+      readonly postgres: {
+        readonly url: string;
+        readonly schema: string;
+        readonly poolSize: number;
+        readonly statementTimeoutMs: number;
+      };
+      readonly retentionMs: number;
+      readonly deadLetterRetentionMs: number;
+    }
+  | {
+      readonly kind: "memory";
+      readonly maxDelivered: number;
+      readonly maxDeadLetters: number;
+      readonly retentionMs: number;
+      readonly deadLetterRetentionMs: number;
+    };
+
 /** Routes events to endpoints: by type (exact names or globs) and an optional filter. */
 export interface Subscription {
   readonly id: string;
@@ -53,6 +78,7 @@ export interface HookyardConfig {
   readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
   readonly redis: RedisSettings;
+  readonly history: HistorySettings;
   readonly ingest: {
     readonly enabled: boolean;
     readonly apiKeys: readonly string[];

@@ -30,18 +30,27 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
     settings.mode === "standalone"
       ? settings.url
       : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
-  const store = createRedisStore({ redis, prefix: settings.prefix, logger: logger.child({ component: "store" }) });
+  const store = createRedisStore({
+    redis,
+    prefix: settings.prefix,
+    logger: logger.child({ component: "store" }),
+    durability: settings.ack,
+    unverifiedConfig: settings.unverifiedConfig,
+  });
   return { kind: "redis", store };
 }
 
-/** Registers every endpoint the scheduler must know, and warns when Redis would lose acknowledged events. */
+/**
+ * Checks Redis before anything is accepted — refusing (CONFIG_INVALID, exit 78) settings that would lose
+ * acknowledged events, warning about weaker ones — then registers every endpoint the scheduler must know.
+ */
 export async function prepareGatewayStore(
   opened: GatewayStore,
   endpoints: readonly Endpoint[],
   logger: Logger,
 ): Promise<void> {
+  if (opened.kind === "redis") {
+    for (const warning of await opened.store.checkServer()) logger.warn({ warning }, "redis settings");
+  }
   await opened.store.syncEndpoints(endpoints);
-  if (opened.kind !== "redis") return;
-  const warning = await opened.store.checkDurability();
-  if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
 }
