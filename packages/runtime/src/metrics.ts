@@ -13,6 +13,10 @@ export interface Metrics {
   readonly attemptSeconds: Histogram<"endpoint">;
   /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
   readonly ingressRequests: Counter<"route" | "outcome">;
+  /** Settled records this instance handed off to the history store. */
+  readonly historyWritten: Counter;
+  /** Failed hand-off attempts (history store down or slow): records wait in the outbox meanwhile. */
+  readonly historyErrors: Counter;
   /**
    * Reads queue depth, in-flight, dead letters and breaker states from the store when Prometheus scrapes, so
    * they cost nothing between scrapes and agree across instances sharing one Redis.
@@ -48,7 +52,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers });
   const queueDepth = perEndpoint("hookyard_queue_depth", "Deliveries queued (due or scheduled) per endpoint");
   const inFlight = perEndpoint("hookyard_deliveries_in_flight", "Deliveries leased by workers per endpoint");
-  const deadLetters = perEndpoint("hookyard_dead_letters", "Deliveries in the dead-letter set per endpoint");
+  const deadLetters = perEndpoint(
+    "hookyard_dead_letters",
+    "Dead letters per endpoint still in the outbox, not yet in the history store (which lists them)",
+  );
+  const outboxRecords = new Gauge({
+    name: "hookyard_history_outbox_records",
+    help: "Settled deliveries waiting in the outbox for the history store (bounded by history.outboxMaxRecords)",
+    registers,
+  });
+  const outboxShed = new Gauge({
+    name: "hookyard_history_shed_records",
+    help: "Delivered records whose history was shed because the outbox was full (dead letters are never shed)",
+    registers,
+  });
   const endpointEnabled = perEndpoint("hookyard_endpoint_enabled", "1 when the endpoint is enabled, 0 when disabled");
   const breakerState = new Gauge<"endpoint" | "state">({
     name: "hookyard_breaker_state",
@@ -66,6 +83,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       try {
         const stats = await storeStats();
         for (const metric of [queueDepth, inFlight, deadLetters, endpointEnabled, breakerState]) metric.reset();
+        outboxRecords.set(stats.outbox.records);
+        outboxShed.set(stats.outbox.shed);
         for (const state of stats.endpoints) {
           const labels = { endpoint: state.endpointId };
           queueDepth.set(labels, state.queued);
@@ -114,6 +133,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Latency of delivery attempts",
       labelNames: ["endpoint"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    historyWritten: new Counter({
+      name: "hookyard_history_written_total",
+      help: "Settled deliveries this instance wrote to the history store",
+      registers,
+    }),
+    historyErrors: new Counter({
+      name: "hookyard_history_handoff_errors_total",
+      help: "Failed writes of settled deliveries to the history store (retried; records wait in the outbox)",
       registers,
     }),
     bindStore(stats) {

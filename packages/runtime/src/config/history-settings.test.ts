@@ -18,19 +18,21 @@ describe("config: history", () => {
       maxDeadLetters: 10_000,
       retentionMs: 3 * DAY,
       deadLetterRetentionMs: 30 * DAY,
+      outboxMaxRecords: 100_000,
     });
   });
 
   it("uses PostgreSQL when history.postgres.url is set, and redacts the URL", async () => {
     const url = "postgres://hy:s3cret-pw@db.internal:5432/hookyard?sslmode=verify-full";
     const config = await load(
-      `history: { postgres: { url: "${url}", schema: hy_prod, poolSize: 4, statementTimeout: 5s }, retention: 2d, deadLetterRetention: 14d }\n`,
+      `history: { postgres: { url: "${url}", schema: hy_prod, poolSize: 4, statementTimeout: 5s }, retention: 2d, deadLetterRetention: 14d, outboxMaxRecords: 5000 }\n`,
     );
     assert.deepEqual(config.history, {
       kind: "postgres",
       postgres: { url, schema: "hy_prod", poolSize: 4, statementTimeoutMs: 5_000 },
       retentionMs: 2 * DAY,
       deadLetterRetentionMs: 14 * DAY,
+      outboxMaxRecords: 5000,
     });
     assert.doesNotMatch(JSON.stringify(redactConfig(config)), /s3cret-pw/);
   });

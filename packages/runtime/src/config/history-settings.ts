@@ -19,7 +19,11 @@ export function historySettings(
   for (const key of ["retention", "deadLetterRetention"] as const) {
     if (history[key] < HOUR) problems.add(["history", key], "a duration of at least 1h", `${history[key]} ms`);
   }
-  const retention = { retentionMs: history.retention, deadLetterRetentionMs: history.deadLetterRetention };
+  const retention = {
+    retentionMs: history.retention,
+    deadLetterRetentionMs: history.deadLetterRetention,
+    outboxMaxRecords: history.outboxMaxRecords,
+  };
   let url = history.postgres.url;
   const fromEnv = env[HISTORY_POSTGRES_URL_ENV];
   if (url === null && fromEnv !== undefined && fromEnv !== "") {

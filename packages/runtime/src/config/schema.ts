@@ -57,6 +57,7 @@ export interface RuntimeSettings {
     retention: number;
     deadLetterRetention: number;
     memory: { maxDelivered: number; maxDeadLetters: number };
+    outboxMaxRecords: number;
   };
   ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
   egress: {
@@ -195,6 +196,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
         format: positiveIntegerFormat,
         default: 10_000,
       },
+    },
+    outboxMaxRecords: {
+      doc: "Settled deliveries leave Redis at once and wait in an outbox (in Redis, or in memory on the embedded store) until they are written to the history store, in batches, by any instance. While PostgreSQL is slow or down the outbox buffers up to this many records (a warning at 50 %, 80 % and full; metric hookyard_history_outbox_records); past it, delivered records' history is shed and counted (hookyard_history_shed_records), but a dead letter is never shed. Each record holds the event's envelope: size Redis for this many times the payload (docs/deployment.md, Sizing).",
+      format: positiveIntegerFormat,
+      default: 100_000,
     },
   },
   ingest: {

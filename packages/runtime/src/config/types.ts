@@ -4,7 +4,11 @@ import type { LogFormat, LogLevel } from "./schema.js";
 
 /** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
 export interface RedisSafetySettings {
-  readonly ack: { readonly mode: "everysec" | "always" | "replicated"; readonly replicas: number; readonly timeoutMs: number };
+  readonly ack: {
+    readonly mode: "everysec" | "always" | "replicated";
+    readonly replicas: number;
+    readonly timeoutMs: number;
+  };
   readonly unverifiedConfig: boolean;
 }
 
@@ -37,6 +41,8 @@ export type HistorySettings =
       };
       readonly retentionMs: number;
       readonly deadLetterRetentionMs: number;
+      /** Most settled records waiting in the scheduler's outbox before delivered ones are shed. */
+      readonly outboxMaxRecords: number;
     }
   | {
       readonly kind: "memory";
@@ -44,6 +50,7 @@ export type HistorySettings =
       readonly maxDeadLetters: number;
       readonly retentionMs: number;
       readonly deadLetterRetentionMs: number;
+      readonly outboxMaxRecords: number;
     };
 
 /** Routes events to endpoints: by type (exact names or globs) and an optional filter. */

@@ -2,8 +2,8 @@ import type { Endpoint } from "@hookyard/core";
 import {
   createEmbeddedStore,
   createRedisStore,
-  type DeliveryLogStore,
   type RedisSchedulerStore,
+  type SchedulerStore,
 } from "@hookyard/scheduler";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -13,7 +13,7 @@ import type { HookyardConfig } from "../config/types.js";
  * durability check) pick their own implementation by name rather than by probing the store's fields.
  */
 export type GatewayStore =
-  | { readonly kind: "memory"; readonly store: DeliveryLogStore }
+  | { readonly kind: "memory"; readonly store: SchedulerStore }
   | { readonly kind: "redis"; readonly store: RedisSchedulerStore };
 
 /** Opens the store the config names: Redis (standalone or cluster) or the embedded, in-process one. */
@@ -24,7 +24,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
       "EMBEDDED STORE: queued deliveries live in this process's memory and are LOST when it stops. " +
         "For trying Hookyard only; set redis.url in the config for anything that matters.",
     );
-    return { kind: "memory", store: createEmbeddedStore() };
+    return { kind: "memory", store: createEmbeddedStore({ outboxMaxRecords: config.history.outboxMaxRecords }) };
   }
   const redis =
     settings.mode === "standalone"
@@ -36,6 +36,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
     logger: logger.child({ component: "store" }),
     durability: settings.ack,
     unverifiedConfig: settings.unverifiedConfig,
+    outboxMaxRecords: config.history.outboxMaxRecords,
   });
   return { kind: "redis", store };
 }

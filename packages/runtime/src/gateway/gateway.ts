@@ -8,14 +8,7 @@ import {
 } from "@hookyard/admin";
 import type { ConnectorDefinition, Endpoint, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
-import {
-  type Clock,
-  createWorker,
-  type DeliveryLogStore,
-  type SchedulerStore,
-  systemClock,
-  type Worker,
-} from "@hookyard/scheduler";
+import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -26,6 +19,7 @@ import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
 import { type Accept, createAccept } from "./accept.js";
+import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
@@ -53,8 +47,6 @@ export interface Gateway {
 const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
-/** How often index entries of expired deliveries are trimmed from the delivery log. */
-const INDEX_TRIM_MS = 60_000;
 
 /** The parts of a gateway that stop in a fixed order; filled in as start-up goes. */
 interface Parts {
@@ -105,7 +97,19 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
     parts.worker = await startDeliveryWorker(config, { store, clock, metrics, logger, endpointOf, connectors, parts });
-    scheduleIndexTrim(store, logger, parts.teardown);
+
+    // 3b. The history tier: settled deliveries leave the scheduler through its outbox into the history store.
+    const history = await openGatewayHistory(config.history, logger);
+    parts.teardown.add(() => history.close());
+    startHistoryTier({
+      store,
+      history,
+      settings: config.history,
+      ownerOf: (id) => registry.get(id)?.owner ?? (sinkEndpoints.has(id) ? "hookyard" : undefined),
+      metrics,
+      logger,
+      teardown: parts.teardown,
+    });
 
     // 4. One accept path: routes by subscription (or by an ingress rule's targets) and makes the event durable.
     const router = followSubscriptions(registry, logger);
@@ -124,6 +128,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       config,
       accept,
       store,
+      history,
       registry,
       adminStorage,
       metrics,
@@ -216,15 +221,6 @@ async function startDeliveryWorker(
   });
   worker.start();
   return worker;
-}
-
-/** Keeps the delivery log's indexes from growing with expired deliveries. */
-function scheduleIndexTrim(store: DeliveryLogStore, logger: Logger, teardown: Teardown): void {
-  const timer = setInterval(() => {
-    store.trimDeliveryIndex(1000).catch((error: unknown) => logger.debug({ err: error }, "delivery index trim failed"));
-  }, INDEX_TRIM_MS);
-  timer.unref();
-  teardown.add(() => clearInterval(timer));
 }
 
 /** The router for the current subscriptions, recompiled when the admin API changes them. */

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
 import { uniqueName } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
-import { attemptAt, testEndpoint, uniqueId } from "../testing.js";
+import { attemptAt, takeAllSettled, testEndpoint, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisStoreOptions } from "./redis-store.js";
 import { createTestRedisServer, type TestRedisServer } from "./test-redis-server.js";
 
@@ -172,6 +172,12 @@ describe("redis at maxmemory (noeviction)", () => {
       }
       assert.deepEqual([...delivered].sort(), [...accepted].sort());
       for (const id of endpoints) assert.equal((await store.getEndpointState(id, 10_000)).queued, 0);
+      // Handed off to the history (the outbox emptied), the memory is free again and intake resumes by itself.
+      const handedOff = await takeAllSettled(store, 10_001);
+      assert.equal(handedOff.length, accepted.size);
+      const envelope = createEnvelope({ id: uniqueId("evt"), source: "t", type: "full.test", data: payload });
+      const again = await store.enqueue({ envelope, endpointIds: [endpoints[0] ?? ""], now: 10_002 });
+      assert.equal(again.deliveryIds.length, 1);
     } finally {
       await store.close();
       await server.destroy();

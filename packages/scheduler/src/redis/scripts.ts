@@ -6,8 +6,9 @@ import { LUA_KEY_FUNCTIONS } from "./keys.js";
  * One Lua file per operation (src/lua, copied to dist/lua by the build), how many KEYS it declares, and its Redis 7
  * script flags. Every script carries a `#!lua` shebang, so at maxmemory (`noeviction`) Redis refuses a script
  * without `allow-oom` before it runs (atomically, nothing half-written) instead of failing at its first write:
- * intake (enqueue, keep-rejected, replays) backs off, while the scripts that lease, settle and trim — which free
- * memory or must keep the queue moving — carry `allow-oom`, so a full Redis drains instead of freezing.
+ * intake (enqueue, keep-rejected, requeue) backs off, while the scripts that lease, settle and hand settled records
+ * to the history store — which free memory or must keep the queue moving — carry `allow-oom`, so a full Redis
+ * drains instead of freezing. The reads are `no-writes` (allowed at maxmemory too).
  */
 const SCRIPT_FILES = {
   enqueue: { file: "enqueue.lua", keys: 1, flags: "" },
@@ -16,15 +17,12 @@ const SCRIPT_FILES = {
   extendLeases: { file: "extend-leases.lua", keys: 1, flags: "allow-oom" },
   syncEndpoints: { file: "sync-endpoints.lua", keys: 1, flags: "allow-oom" },
   setEndpointEnabled: { file: "set-endpoint-enabled.lua", keys: 1, flags: "allow-oom" },
-  replayDelivery: { file: "replay-delivery.lua", keys: 1, flags: "" },
-  replayDeadLetters: { file: "replay-dead-letters.lua", keys: 1, flags: "" },
-  replaySince: { file: "replay-since.lua", keys: 1, flags: "" },
-  getDeliveries: { file: "get-deliveries.lua", keys: 1, flags: "allow-oom" },
-  endpointStates: { file: "endpoint-states.lua", keys: 1, flags: "allow-oom" },
+  requeue: { file: "requeue.lua", keys: 1, flags: "" },
+  getDeliveries: { file: "get-deliveries.lua", keys: 1, flags: "no-writes" },
+  endpointStates: { file: "endpoint-states.lua", keys: 1, flags: "no-writes" },
   keepRejected: { file: "keep-rejected.lua", keys: 1, flags: "" },
-  queryDeliveries: { file: "query-deliveries.lua", keys: 1, flags: "allow-oom" },
-  replayDeliveries: { file: "replay-deliveries.lua", keys: 1, flags: "" },
-  trimDeliveryIndex: { file: "trim-delivery-index.lua", keys: 1, flags: "allow-oom" },
+  takeOutbox: { file: "take-outbox.lua", keys: 1, flags: "allow-oom" },
+  ackOutbox: { file: "ack-outbox.lua", keys: 1, flags: "allow-oom" },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
