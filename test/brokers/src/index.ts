@@ -1,5 +1,6 @@
 export type { BrokerAddresses, BrokerName } from "./env.js";
 export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
+export { type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
