@@ -40,9 +40,9 @@ end
 -- Delivered or dead: the record goes to the outbox (see outbox_add), the delivery and its attempt list leave Redis.
 local function settle(did, v, kind, attempt, reason, has_log, inline)
   local mid = v[4]
-  local env = inline and v[11] or redis.call("HGET", K.message(mid), "env") or ""
+  local env = inline and v[10] or redis.call("HGET", K.message(mid), "env") or ""
   local fields = {
-    "d", did, "m", mid, "ep", v[1], "st", kind, "a", v[5], "c", v[10], "s", now,
+    "d", did, "m", mid, "ep", v[1], "st", kind, "a", v[5], "c", v[9], "s", now,
     "env", env, "log", attempt_log_json(did, attempt, has_log),
   }
   if kind == "dead" then
@@ -57,10 +57,10 @@ end
 for i = 6, #ARGV, 5 do
   local did, kind, due_at, attempt, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "x", "lg", "c", "env")
+  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "lg", "c", "env")
   local ep_id, status, owner, mid, attempts, key, probe = v[1], v[2], v[3], v[4], v[5], v[6], v[7] == "1"
-  local inline = v[8] == "1" -- the envelope lives (and expires) with the delivery
-  local has_log = v[9] == "1"
+  local inline = v[10] ~= false -- the envelope lives in the delivery's hash (a message with one delivery)
+  local has_log = v[8] == "1"
   if status == "leased" and owner == worker then
     local ep = endpoints[ep_id]
     if ep == nil then

@@ -83,21 +83,20 @@ while i <= #ARGV do
     table.insert(unknown, 1, "unknown")
     replies[#replies + 1] = unknown
   else
-    -- One delivery (the common case): the envelope lives in the delivery hash ("x" = inline) and shares its
+    -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
     -- lifetime. Fan-out: one message hash, reference-counted by the deliveries not yet settled.
     local inline = n == 1
     if not inline then redis.call("HSET", K.message(mid), "env", envelope, "refs", n) end
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
-      local fields = { "m", mid, "ep", ep.id, "st", "queued", "a", 0, "c", now }
+      -- No "a" (attempts) until the first claim: an absent field reads as 0, and each field costs bytes.
+      local fields = { "m", mid, "ep", ep.id, "st", "queued", "c", now }
       if ordered then
         fields[#fields + 1] = "k"
         fields[#fields + 1] = order_key
       end
       if inline then
-        fields[#fields + 1] = "x"
-        fields[#fields + 1] = "1"
         fields[#fields + 1] = "env"
         fields[#fields + 1] = envelope
       end

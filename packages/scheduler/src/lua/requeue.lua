@@ -27,7 +27,7 @@ for i = 3, #ARGV, 6 do
   local dk = K.delivery(did)
   if ep and redis.call("EXISTS", dk) == 0 then
     local ordered = ep.ord and key ~= ""
-    local fields = { "m", mid, "ep", ep_id, "st", "queued", "a", 0, "c", created, "x", "1", "env", envelope }
+    local fields = { "m", mid, "ep", ep_id, "st", "queued", "c", created, "env", envelope }
     if ordered then
       fields[#fields + 1] = "k"
       fields[#fields + 1] = key
