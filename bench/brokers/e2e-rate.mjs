@@ -13,13 +13,14 @@
 // Build first: npx turbo run build (runtime, connectors and @hookyard/test-e2e, whose fixtures publish).
 import { execFileSync, fork, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { freePort, startPrivateRedis } from "../private-redis.mjs";
 import { BROKERS, createFixture, installSynthetic, median, PAYLOAD } from "./broker-fixtures.mjs";
+import { brokerPid, cpuSeconds } from "./process-cpu.mjs";
 import { summariseProfile } from "./profile-summary.mjs";
 
 const { values: args } = parseArgs({
@@ -63,46 +64,6 @@ async function startReceiver() {
     reset: () => request("reset", "ok"),
     stop: () => child.send({ type: "exit" }),
   };
-}
-
-// CPU time (user + system, seconds) of a process and its descendants, from /proc.
-function cpuSeconds(pid) {
-  if (!pid) return 0;
-  const stats = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {}
-  }
-  let ticks = 0;
-  const wanted = new Set([pid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [id, stat] of stats) {
-      if (!wanted.has(id) && wanted.has(stat.ppid)) {
-        wanted.add(id);
-        grew = true;
-      }
-    }
-  }
-  for (const id of wanted) ticks += stats.get(id)?.ticks ?? 0;
-  return ticks / 100;
-}
-
-function brokerPid(broker) {
-  if (broker === "synthetic") return 0; // no broker process
-  let status;
-  try {
-    status = execFileSync(join(root, "test/brokers/brokers"), ["status"], { encoding: "utf8" });
-  } catch (error) {
-    status = String(error.stdout ?? ""); // exits 1 when any broker is down; the others' lines are still there
-  }
-  const line = status.split("\n").find((l) => l.startsWith(`${broker} `));
-  return Number(/pid (\d+)/.exec(line ?? "")?.[1] ?? 0);
 }
 
 function configFor(redis, receiver, fixture, prefix, metricsPort) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The broker consumption rate alone: a built-in source connector, in this process, with a `deliver` that resolves
 // at once (no Redis, no HTTP). N events of 1 KiB are published first, then the clock runs from start() until the
-// source handed over the last one (and every delivery resolved). Prints the median of --runs.
+// source handed over the last one (and every delivery resolved). Prints the median of --runs, and the CPU per event
+// of this process (the connector and its client; deliver costs nothing) and of the broker over the same interval.
 // Usage: node bench/brokers/source-rate.mjs [--brokers kafka,rabbitmq,pubsub,sqs] [--events 20000] [--runs 3]
 //        [--deliver-ms N]   (deliver takes N ms instead of resolving at once). For CPU per event, SQS requests per
 //        event and a profile of the SQS source alone, see sqs-source-cpu.mjs.
@@ -15,6 +16,7 @@ import { compileEnvelopeMapping, registerConfigFormats } from "@hookyard/core";
 import convict from "convict";
 import { pino } from "pino";
 import { BROKERS, createFixture, events, median } from "./broker-fixtures.mjs";
+import { brokerPid, cpuSeconds, ownCpuSeconds } from "./process-cpu.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -60,6 +62,8 @@ async function run(broker, runIndex) {
     const finished = new Promise((resolve) => {
       done = resolve;
     });
+    const brokerProcess = brokerPid(broker);
+    const cpuBefore = { own: ownCpuSeconds(), broker: cpuSeconds(brokerProcess) };
     const started = performance.now();
     await source.start(async (envelope) => {
       if (DELIVER_MS > 0) await sleep(DELIVER_MS);
@@ -67,19 +71,27 @@ async function run(broker, runIndex) {
       if (seen.size === EVENTS) done(performance.now());
     });
     const ended = await finished;
+    const cpu = { own: ownCpuSeconds() - cpuBefore.own, broker: cpuSeconds(brokerProcess) - cpuBefore.broker };
     await source.stop();
-    return EVENTS / ((ended - started) / 1000);
+    return {
+      rate: EVENTS / ((ended - started) / 1000),
+      ownUs: (cpu.own / EVENTS) * 1e6,
+      brokerUs: (cpu.broker / EVENTS) * 1e6,
+    };
   } finally {
     await fixture.cleanup();
   }
 }
 
 for (const broker of args.brokers.split(",")) {
-  const rates = [];
-  for (let i = 0; i < Number(args.runs); i++) rates.push(await run(broker, i));
+  const results = [];
+  for (let i = 0; i < Number(args.runs); i++) results.push(await run(broker, i));
+  const rates = results.map((r) => r.rate);
   console.log(
     `${broker.padEnd(9)} source alone: median ${Math.round(median(rates))} events/s ` +
       `(runs: ${rates.map((r) => Math.round(r)).join(", ")}; ${EVENTS} events of 1 KiB` +
-      `${DELIVER_MS > 0 ? `; deliver takes ${DELIVER_MS} ms` : ""})`,
+      `${DELIVER_MS > 0 ? `; deliver takes ${DELIVER_MS} ms` : ""}); CPU per event: ` +
+      `source process ${median(results.map((r) => r.ownUs)).toFixed(1)} µs, ` +
+      `broker ${median(results.map((r) => r.brokerUs)).toFixed(1)} µs (medians)`,
   );
 }

@@ -1,33 +1,35 @@
-// The smoke test's Kafka client, run on the host with kafkajs from the repository's node_modules:
+// The smoke test's Kafka client, run on the host with @platformatic/kafka from the repository's node_modules:
 //   node kafka.mjs produce BROKERS TOPIC ID TYPE JSON_BODY   one CloudEvents binary-mode message (ce-* headers)
 //   node kafka.mjs delete BROKERS TOPIC                       removes the test topic
-import { createRequire } from "node:module";
-
-const require = createRequire(new URL("../../package.json", import.meta.url));
-const { Kafka, logLevel } = require("kafkajs");
+import { Admin, Producer, stringSerializer } from "@platformatic/kafka";
 
 const [command, brokers, topic, id, type, body] = process.argv.slice(2);
 if (!brokers || !topic || (command === "produce" ? !body : command !== "delete")) {
   console.error("usage: kafka.mjs produce BROKERS TOPIC ID TYPE JSON_BODY | delete BROKERS TOPIC");
   process.exit(2);
 }
-const kafka = new Kafka({ clientId: "hookyard-docker-smoke", brokers: brokers.split(","), logLevel: logLevel.ERROR });
+const base = { clientId: "hookyard-docker-smoke", bootstrapBrokers: brokers.split(",") };
+const admin = new Admin(base);
 
 if (command === "produce") {
   // The source creates its topic at start-up (createTopics.enabled); creating it here too makes the order of the
   // two irrelevant.
-  const admin = kafka.admin();
-  await admin.connect();
   if (!(await admin.listTopics()).includes(topic)) {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => undefined);
+    await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 }).catch(() => undefined);
   }
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
+  await admin.close();
+  const serializers = {
+    key: stringSerializer,
+    value: stringSerializer,
+    headerKey: stringSerializer,
+    headerValue: stringSerializer,
+  };
+  const producer = new Producer({ ...base, idempotent: true, serializers });
   await producer.send({
-    topic,
+    acks: -1,
     messages: [
       {
+        topic,
         key: id,
         value: body,
         headers: {
@@ -40,10 +42,8 @@ if (command === "produce") {
       },
     ],
   });
-  await producer.disconnect();
+  await producer.close();
 } else {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic], timeout: 10000 }).catch(() => undefined);
-  await admin.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.close();
 }

@@ -1,25 +1,22 @@
 import { type Context, HookyardError } from "@hookyard/core";
-import { createKafkaClient } from "./client.js";
+import { createKafkaAdmin } from "./client.js";
 import type { KafkaSinkConfig, KafkaSourceConfig } from "./config.js";
 import { translateKafkaError } from "./errors.js";
 import { ensureTopics } from "./topics.js";
 
 /** Health probe of a source: the cluster answers and every topic exists (never creates anything). */
 export async function checkKafkaSource(config: KafkaSourceConfig, ctx: Context): Promise<void> {
-  const kafka = createKafkaClient(config, ctx.logger);
   await ensureTopics(
-    kafka,
-    { topics: config.topics, createTopics: { ...config.createTopics, enabled: false } },
+    createKafkaAdmin(config, ctx.logger),
+    { ...config, createTopics: { ...config.createTopics, enabled: false } },
     "kafka source check",
   );
 }
 
 /** Health probe of a sink: the cluster answers, and a constant topic exists unless auto-creation is allowed. */
 export async function checkKafkaSink(config: KafkaSinkConfig, ctx: Context): Promise<void> {
-  const kafka = createKafkaClient(config, ctx.logger);
-  const admin = kafka.admin();
+  const admin = createKafkaAdmin(config, ctx.logger);
   try {
-    await admin.connect();
     const topics = new Set(await admin.listTopics());
     const constant = !config.topic.includes("{");
     if (constant && !config.allowAutoTopicCreation && !topics.has(config.topic)) {
@@ -28,6 +25,6 @@ export async function checkKafkaSink(config: KafkaSinkConfig, ctx: Context): Pro
   } catch (error) {
     throw translateKafkaError(error, "kafka sink check");
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }

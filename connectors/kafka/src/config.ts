@@ -40,6 +40,7 @@ export interface KafkaSinkConfig extends KafkaConnectionConfig {
   topic: string;
   allowAutoTopicCreation: boolean;
   maxMessageBytes: number;
+  maxBatchMessages: number;
   compression: "none" | "gzip";
   sendTimeout: number;
   retries: number;
@@ -117,7 +118,9 @@ export const kafkaSourceSchema: Schema<KafkaSourceConfig> = {
     default: 1048576,
   },
   partitionsConsumedConcurrently: {
-    doc: "Partitions processed at the same time by one instance (messages within a partition are concurrent too).",
+    doc:
+      "Deprecated, has no effect: every assigned partition is fetched and processed at the same time, bounded by " +
+      "maxInFlight (the key stays accepted so existing configs keep validating).",
     format: "nat",
     default: 8,
   },
@@ -160,9 +163,18 @@ export const kafkaSinkSchema: Schema<KafkaSinkConfig> = {
     default: false,
   },
   maxMessageBytes: {
-    doc: "Events with a larger payload fail (non-retryable) instead of being sent.",
+    doc:
+      "Largest record batch sent, in bytes (an event's payload, headers and key plus Kafka's framing). The topic's " +
+      "own max.message.bytes, read from the broker, applies when it is smaller; this value stands in when the broker " +
+      "does not say (describe-configs refused). Batches are kept under it; an event over it on its own fails " +
+      "permanently with its size and the limit named. The default is Kafka's default limit.",
     format: "size",
     default: 1048576,
+  },
+  maxBatchMessages: {
+    doc: "Most events sent in one batch (one produce request) to a topic.",
+    format: "nat",
+    default: 500,
   },
   compression: { doc: "Compression of produced batches: none or gzip.", format: ["none", "gzip"], default: "none" },
   sendTimeout: {
@@ -170,5 +182,9 @@ export const kafkaSinkSchema: Schema<KafkaSinkConfig> = {
     format: "duration",
     default: 30000,
   },
-  retries: { doc: "Producer retries of a failed request before the send fails.", format: "nat", default: 5 },
+  retries: {
+    doc: "Producer retries of a failed request before the send fails (at least 2: smaller values count as 2).",
+    format: "nat",
+    default: 5,
+  },
 };

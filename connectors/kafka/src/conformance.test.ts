@@ -1,4 +1,5 @@
 import { after } from "node:test";
+import type { Context } from "@hookyard/core";
 import { describeSinkConformance, describeSourceConformance } from "@hookyard/core/testing";
 import { uniqueName } from "@hookyard/test-brokers";
 import { createKafkaSink } from "./sink.js";
@@ -29,10 +30,17 @@ describeSinkConformance({
   timeoutMs: 20_000,
   async setup() {
     const topic = await clients.createTopic("conf-sink");
-    return {
-      createSink: (ctx) => createKafkaSink(sinkConfig({ topic }), ctx),
-      readBack: (count, timeoutMs) => clients.readBack(topic, count, timeoutMs),
+    const harness = {
+      createSink: (ctx: Context) => createKafkaSink(sinkConfig({ topic }), ctx),
+      // For the kit's transient-batch-error check (sink-limits contract): nothing listens on port 1.
+      createUnreachableSink: (ctx: Context) =>
+        createKafkaSink(
+          { ...sinkConfig({ topic, brokers: ["127.0.0.1:1"], connectionTimeout: 200 }), requestTimeout: 500 },
+          ctx,
+        ),
+      readBack: (count: number, timeoutMs: number) => clients.readBack(topic, count, timeoutMs),
       cleanup: () => clients.deleteTopic(topic),
     };
+    return harness;
   },
 });

@@ -6,11 +6,10 @@ import { createKafkaSource } from "./source.js";
 import { validateKafkaSource } from "./validate-config.js";
 
 export { checkKafkaSink, checkKafkaSource } from "./check.js";
-export { createKafkaClient } from "./client.js";
 export type { KafkaConnectionConfig, KafkaSinkConfig, KafkaSourceConfig } from "./config.js";
 export { kafkaSinkSchema, kafkaSourceSchema } from "./config.js";
 export { translateKafkaError } from "./errors.js";
-export { createKafkaSink, toKafkaMessage } from "./sink.js";
+export { createKafkaSink, type KafkaSink, toKafkaRecord } from "./sink.js";
 export { createKafkaSource } from "./source.js";
 
 /** Hookyard's Kafka connector: `type: kafka` in the config. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { connectionError, HookyardError } from "@hookyard/core";
 import {
+  captureLogs,
   conformanceMessage,
   createRecordingDeliver,
   createTestContext,
@@ -17,11 +18,7 @@ import { createKafkaTestClients, testSourceConfig } from "./test-kafka.fixture.j
 const clients = createKafkaTestClients();
 after(() => clients.close());
 
-async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
-  const admin = await clients.admin();
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-}
+const committedOffsets = (groupId: string, topic: string) => clients.committedOffsets(groupId, topic);
 
 describe("kafka source", () => {
   it("a message that fails while 100 later ones succeed is never skipped across a restart", async () => {
@@ -52,17 +49,24 @@ describe("kafka source", () => {
     const second = createKafkaSource(testSourceConfig(topic, groupId), createTestSourceContext());
     const again = createRecordingDeliver();
     try {
-      await second.start(again.deliver);
-      await again.waitForResolvedId(failing, 20_000);
-      assert.equal(again.calls[0]?.envelope.id, failing, "the new instance starts at the failed message");
-      assert.equal(again.calls[0]?.envelope.idempotencyKey, `kafka:${groupId}:${topic}:0:10`);
-      // The ones after it are delivered again (at-least-once); their dedup keys are the same as before.
-      await again.waitForResolved(101, 20_000);
+      try {
+        await second.start(again.deliver);
+        await again.waitForResolvedId(failing, 20_000);
+        assert.equal(again.calls[0]?.envelope.id, failing, "the new instance starts at the failed message");
+        assert.equal(again.calls[0]?.envelope.idempotencyKey, `kafka:${groupId}:${topic}:0:10`);
+        // The ones after it are delivered again (at-least-once); their dedup keys are the same as before.
+        await again.waitForResolved(101, 20_000);
+        const first = recorder.calls.find((call) => call.envelope.id === `${tag}-50`)?.envelope.idempotencyKey;
+        const redelivered = again.calls.find((call) => call.envelope.id === `${tag}-50`)?.envelope.idempotencyKey;
+        assert.equal(redelivered, first, "a redelivered message keeps its dedup key");
+      } finally {
+        await second.stop();
+      }
+      // Read while the topic still exists: stop() committed everything the second instance made durable.
+      assert.deepEqual(await committedOffsets(groupId, topic), { 0: "111" });
     } finally {
-      await second.stop();
       await clients.deleteTopic(topic);
     }
-    assert.equal((await committedOffsets(groupId, topic).catch(() => ({ 0: "111" })))[0], "111");
   });
 
   it("commits only contiguous offsets when later messages finish first", async () => {
@@ -131,6 +135,85 @@ describe("kafka source", () => {
     }
   });
 
+  it("a second member joining mid-stream gets partitions; every message is delivered and committed", async () => {
+    const topic = await clients.createTopic("rebalance", 4);
+    const groupId = uniqueName("rebalance-group");
+    const tag = runTag();
+    const count = 400;
+    await clients.publish(
+      topic,
+      Array.from({ length: count }, (_, i) => conformanceMessage(tag, i, { key: `k${i % 16}` })),
+    );
+    // The first member holds its deliveries until the second has joined: a member with work in flight must not
+    // keep the group from rebalancing (the driver heartbeats in the background).
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = createRecordingDeliver(() => gate);
+    const second = createRecordingDeliver();
+    const a = createKafkaSource(testSourceConfig(topic, groupId, { maxInFlight: 8 }), createTestSourceContext());
+    const b = createKafkaSource(testSourceConfig(topic, groupId, { maxInFlight: 8 }), createTestSourceContext());
+    try {
+      await a.start(first.deliver);
+      await waitUntil("the first member to hold deliveries", () => (first.calls.length > 0 ? true : undefined));
+      await b.start(second.deliver);
+      release();
+      const delivered = () => new Set([...first.resolved, ...second.resolved].map((e) => e.id));
+      // The first member delivers what it fetched before the rebalance (nothing fetched is dropped); the second
+      // starts its partitions at their committed offsets (none: the first committed nothing while held).
+      await waitUntil("every message delivered, the second member consuming partitions of its own", () =>
+        delivered().size === count && second.resolved.length > 0 ? true : undefined,
+      );
+    } finally {
+      release();
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    try {
+      const committed = await committedOffsets(groupId, topic);
+      const total = Object.values(committed).reduce((sum, offset) => sum + Number(offset), 0);
+      assert.equal(
+        total,
+        await clients.recordCount(topic),
+        `every partition committed to its end: ${JSON.stringify(committed)}`,
+      );
+    } finally {
+      await clients.deleteTopic(topic);
+    }
+  });
+
+  it("logs no warning or error on a normal start, consumption and stop", async () => {
+    const topic = await clients.createTopic("quiet", 2);
+    const groupId = uniqueName("quiet-group");
+    const tag = runTag();
+    await clients.publish(
+      topic,
+      Array.from({ length: 20 }, (_, i) => conformanceMessage(tag, i)),
+    );
+    const logs = captureLogs();
+    const recorder = createRecordingDeliver();
+    const source = createKafkaSource(testSourceConfig(topic, groupId), {
+      ...createTestSourceContext(),
+      logger: logs.logger,
+    });
+    try {
+      await source.start(recorder.deliver);
+      await recorder.waitForResolved(20, 20_000);
+    } finally {
+      await source.stop();
+      await clients.deleteTopic(topic);
+    }
+    assert.ok(
+      logs.lines.some((line) => line.msg === "kafka consumer joined its group"),
+      "the join is logged",
+    );
+    assert.deepEqual(
+      logs.lines.filter((line) => line.level >= 40),
+      [],
+      "no warn (40) or error (50) lines",
+    );
+  });
+
   it("stop() during start() leaves nothing running", async () => {
     const topic = await clients.createTopic("early-stop");
     const recorder = createRecordingDeliver();
@@ -174,8 +257,7 @@ describe("kafka source", () => {
     const recorder = createRecordingDeliver();
     try {
       await source.start(recorder.deliver);
-      const metadata = await (await clients.admin()).fetchTopicMetadata({ topics: [topic] });
-      assert.equal(metadata.topics[0]?.partitions.length, 2);
+      assert.equal(await clients.partitionCount(topic), 2);
       await checkKafkaSource(testSourceConfig(topic, groupId), createTestContext());
     } finally {
       await source.stop();

@@ -44,4 +44,24 @@ describe("envelope", () => {
     );
     assert.throws(() => createEnvelope({ id: "a", source: "s", type: "t", data: "{}", time: "yesterday" }), /RFC 3339/);
   });
+
+  it("refuses control characters in the fields that become header values (id, source, type, content type)", () => {
+    const base = { id: "a", source: "s", type: "t", data: "{}" };
+    for (const [field, value] of [
+      ["id", "evt\r\nx-injected: 1"],
+      ["source", "kafka:\u0000"],
+      ["type", "order.created\n"],
+      ["contentType", "application/json\r\n"],
+    ] as const) {
+      assert.throws(
+        () => createEnvelope({ ...base, [field]: value }),
+        new RegExp(`envelope ${field} contains a control character`),
+        field,
+      );
+    }
+    assert.equal(
+      createEnvelope({ ...base, contentType: "text/plain; charset=utf-8" }).contentType,
+      "text/plain; charset=utf-8",
+    );
+  });
 });

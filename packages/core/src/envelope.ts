@@ -1,4 +1,5 @@
 import { HookyardError } from "./errors.js";
+import { isSafeHeaderValue } from "./security/header-value.js";
 
 /**
  * One event, transport-neutral and CloudEvents-shaped. `data` is kept byte-exact because webhook signatures are
@@ -47,6 +48,10 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
   requireText("id", input.id, MAX_ID_LENGTH);
   requireText("source", input.source, 256);
   requireText("type", input.type, 256);
+  // Fields that travel as HTTP header values (webhook-id, content-type, …): CR/LF would split a header.
+  if (input.contentType !== undefined && !isSafeHeaderValue(input.contentType)) {
+    throw new HookyardError("ENVELOPE_INVALID", "envelope contentType contains a control character (CR, LF, NUL, …)");
+  }
   const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
   if (Number.isNaN(Date.parse(time))) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope time is not an RFC 3339 timestamp: ${JSON.stringify(time)}`);
@@ -80,5 +85,8 @@ function requireText(field: string, value: unknown, maxLength: number): void {
   }
   if (value.length > maxLength) {
     throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} is longer than ${maxLength} characters`);
+  }
+  if (!isSafeHeaderValue(value)) {
+    throw new HookyardError("ENVELOPE_INVALID", `envelope ${field} contains a control character (CR, LF, NUL, …)`);
   }
 }

@@ -51,6 +51,7 @@ export type { EnvelopeMapping, EnvelopeMappingSpec } from "./mapping/compile-env
 export { compileEnvelopeMapping } from "./mapping/compile-envelope-mapping.js";
 export type { BrokerValue, SourceMessage, ValueSource, ValueSpec } from "./mapping/value-source.js";
 export type { AttemptErrorClass, AttemptRecord, DeliveryOutcome } from "./outcome.js";
+export { isSafeHeaderValue } from "./security/header-value.js";
 export type { RedactOptions } from "./security/redact-headers.js";
 export { isCredentialHeader, REDACTED, redactHeaders } from "./security/redact-headers.js";
 export { createSecretCheck, presentedApiKey, secretDigest } from "./security/secret-check.js";

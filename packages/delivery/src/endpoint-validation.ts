@@ -1,6 +1,13 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import { configError, type Endpoint, type HookyardError, isCredentialHeader, REDACTED } from "@hookyard/core";
+import {
+  configError,
+  type Endpoint,
+  type HookyardError,
+  isCredentialHeader,
+  isSafeHeaderValue,
+  REDACTED,
+} from "@hookyard/core";
 import { isExpired } from "./signer.js";
 import { decodeSigningKey } from "./signing-keys.js";
 
@@ -94,7 +101,7 @@ function checkHeaders(
     if (/[\r\n\0]/.test(name)) throw fail(field, `header name ${shown} contains CR, LF or NUL`);
     if (!TOKEN.test(name)) throw fail(field, `header name ${shown} is not a valid HTTP token`);
     if (typeof value !== "string") throw fail(field, `header ${shown} must have a string value`);
-    if (hasControlCharacter(value)) {
+    if (!isSafeHeaderValue(value)) {
       throw fail(field, `header ${shown} value contains CR, LF, NUL or another control character`);
     }
     const lower = name.toLowerCase();
@@ -168,18 +175,4 @@ function checkCertificates(pem: string, field: string, fail: Fail): void {
       throw fail(field, `${field} holds a PEM certificate that does not parse`);
     }
   }
-}
-
-/** Whether a string may be sent as a header value (used for values that come from the event). */
-export function isSafeHeaderValue(value: string): boolean {
-  return !hasControlCharacter(value);
-}
-
-/** Only HTAB, visible ASCII, space and obs-text may appear in a header value; CR, LF and NUL enable injection. */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
-  }
-  return false;
 }

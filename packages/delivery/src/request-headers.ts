@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
-import { type Endpoint, type Envelope, HookyardError } from "@hookyard/core";
-import { isSafeHeaderValue, type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
+import { type Endpoint, type Envelope, HookyardError, isSafeHeaderValue } from "@hookyard/core";
+import { type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
 import { createSigner, type Signer } from "./signer.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };

@@ -7,6 +7,8 @@ import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { migrateCommand } from "./cli/migrate-command.js";
+import { schemaCommand } from "./cli/schema-command.js";
+import { secretCommand } from "./cli/secret-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { USAGE } from "./cli/usage.js";
@@ -19,8 +21,10 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   start: startCommand,
   validate: validateCommand,
   describe: describeCommand,
+  schema: schemaCommand,
   send: sendCommand,
   migrate: migrateCommand,
+  secret: secretCommand,
 };
 
 /** Runs the CLI and returns its exit code; never exits the process itself (tests call it in-process). */
@@ -109,8 +113,8 @@ function version(): string {
   return `hookyard ${packageJson.version}`;
 }
 
-// Run when executed directly (the `hookyard` bin, possibly through a symlink), not when imported by tests.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Runs the CLI on this process's arguments and streams, and ends the process with its exit code. */
+export async function main(): Promise<void> {
   // `hookyard validate -c f | head`: the reader leaving is not an error of ours. Output stops; the command still
   // finishes and exits with its own code.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", ignoreClosedReader);
@@ -122,4 +126,9 @@ if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLTo
   process.exitCode = code;
   // Open handles (a dying connection) must not keep a finished CLI alive.
   setTimeout(() => process.exit(code), 200).unref();
+}
+
+// Run when executed directly (`node dist/cli.js`), not when imported by tests or by the `hookyard` bin (bin/).
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
 }

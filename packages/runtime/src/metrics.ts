@@ -17,12 +17,19 @@ export interface Metrics {
   readonly historyWritten: Counter;
   /** Failed hand-off attempts (history store down or slow): records wait in the outbox meanwhile. */
   readonly historyErrors: Counter;
+  /** 1 when a source's or sink's last health check passed, 0 when it failed (label: "source:<id>", "sink:<id>"). */
+  readonly componentUp: Gauge<"component">;
   /**
-   * Reads queue depth, in-flight, dead letters and breaker states from the store when Prometheus scrapes, so
-   * they cost nothing between scrapes and agree across instances sharing one Redis.
+   * Queue depth, in-flight, dead letters and breaker states come from the store, which reads every endpoint for
+   * them: a scrape serves the figures of the last read and starts a new read in the background once they are
+   * older than `refreshMs`, so scrapes (many instances, several Prometheus) never each cost a scan and never wait
+   * on one, except the very first. `hookyard_store_stats_age_seconds` says how old the figures are.
    */
-  bindStore(stats: StoreStatsSource): void;
+  bindStore(stats: StoreStatsSource, options?: { readonly refreshMs?: number }): void;
 }
+
+/** How old the store-derived gauges may be before a scrape refreshes them (in the background). */
+export const STORE_STATS_REFRESH_MS = 15_000;
 
 const BREAKER_STATES = ["closed", "open", "half-open"] as const;
 
@@ -47,9 +54,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "hookyard_" });
   const registers = [registry];
   let storeStats: StoreStatsSource | undefined;
+  // Every store-derived gauge waits for the same read (the first one, or none when the figures are fresh), so a
+  // scrape shows one consistent set of figures.
+  const serveStore = async () => void (await cache.serve());
 
   const perEndpoint = (name: string, help: string) =>
-    new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers });
+    new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers, collect: serveStore });
   const queueDepth = perEndpoint("hookyard_queue_depth", "Deliveries queued (due or scheduled) per endpoint");
   const inFlight = perEndpoint("hookyard_deliveries_in_flight", "Deliveries leased by workers per endpoint");
   const deadLetters = perEndpoint(
@@ -60,11 +70,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     name: "hookyard_history_outbox_records",
     help: "Settled deliveries waiting in the outbox for the history store (bounded by history.outboxMaxRecords)",
     registers,
+    collect: serveStore,
   });
   const outboxShed = new Gauge({
     name: "hookyard_history_shed_records",
     help: "Delivered records whose history was shed because the outbox was full (dead letters are never shed)",
     registers,
+    collect: serveStore,
   });
   const endpointEnabled = perEndpoint("hookyard_endpoint_enabled", "1 when the endpoint is enabled, 0 when disabled");
   const breakerState = new Gauge<"endpoint" | "state">({
@@ -72,33 +84,33 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     help: "Circuit breaker state per endpoint (1 for the current state)",
     labelNames: ["endpoint", "state"],
     registers,
+    collect: serveStore,
   });
-  // One gauge's collect refreshes every store-derived gauge: one store read per scrape.
+  const cache = createStatsCache(() => storeStats, {
+    queueDepth,
+    inFlight,
+    deadLetters,
+    endpointEnabled,
+    breakerState,
+    outboxRecords,
+    outboxShed,
+  });
   new Gauge({
     name: "hookyard_store_up",
-    help: "1 when the scheduler store answered the last scrape",
+    help: "1 when the scheduler store answered the last read of its figures",
     registers,
     async collect() {
-      if (!storeStats) return;
-      try {
-        const stats = await storeStats();
-        for (const metric of [queueDepth, inFlight, deadLetters, endpointEnabled, breakerState]) metric.reset();
-        outboxRecords.set(stats.outbox.records);
-        outboxShed.set(stats.outbox.shed);
-        for (const state of stats.endpoints) {
-          const labels = { endpoint: state.endpointId };
-          queueDepth.set(labels, state.queued);
-          inFlight.set(labels, state.inFlight);
-          deadLetters.set(labels, state.dead);
-          endpointEnabled.set(labels, state.enabled ? 1 : 0);
-          for (const breaker of BREAKER_STATES) {
-            breakerState.set({ endpoint: state.endpointId, state: breaker }, state.breaker === breaker ? 1 : 0);
-          }
-        }
-        this.set(1);
-      } catch {
-        this.set(0);
-      }
+      const up = await cache.serve();
+      if (up !== undefined) this.set(up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "hookyard_store_stats_age_seconds",
+    help: "Age of the store-derived figures (queue depth, in flight, dead letters, breakers) this scrape serves",
+    registers,
+    collect() {
+      const age = cache.ageMs();
+      if (age !== undefined) this.set(age / 1000);
     },
   });
 
@@ -145,8 +157,79 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Failed writes of settled deliveries to the history store (retried; records wait in the outbox)",
       registers,
     }),
-    bindStore(stats) {
+    componentUp: new Gauge({
+      name: "hookyard_component_up",
+      help: "1 when a source's or sink's last health check passed, 0 when it failed",
+      labelNames: ["component"],
+      registers,
+    }),
+    bindStore(stats, bindOptions) {
       storeStats = stats;
+      cache.refreshMs = bindOptions?.refreshMs ?? STORE_STATS_REFRESH_MS;
     },
   };
+}
+
+interface StoreGauges {
+  readonly queueDepth: Gauge<"endpoint">;
+  readonly inFlight: Gauge<"endpoint">;
+  readonly deadLetters: Gauge<"endpoint">;
+  readonly endpointEnabled: Gauge<"endpoint">;
+  readonly breakerState: Gauge<"endpoint" | "state">;
+  readonly outboxRecords: Gauge;
+  readonly outboxShed: Gauge;
+}
+
+/** The last store figures and when they were read; at most one read in flight. */
+function createStatsCache(source: () => StoreStatsSource | undefined, gauges: StoreGauges) {
+  let readAt: number | undefined;
+  let up: boolean | undefined;
+  let reading: Promise<void> | undefined;
+  const read = (stats: StoreStatsSource) => {
+    reading ??= stats()
+      .then(
+        (figures) => {
+          setStoreGauges(gauges, figures);
+          up = true;
+        },
+        () => {
+          up = false;
+        },
+      )
+      .finally(() => {
+        readAt = Date.now();
+        reading = undefined;
+      });
+    return reading;
+  };
+  const cache = {
+    refreshMs: STORE_STATS_REFRESH_MS,
+    /** The figures to serve now: read them the first time, refresh in the background when stale. */
+    async serve(): Promise<boolean | undefined> {
+      const stats = source();
+      if (stats === undefined) return undefined;
+      if (readAt === undefined) await read(stats);
+      else if (Date.now() - readAt >= cache.refreshMs) void read(stats);
+      return up;
+    },
+    ageMs: () => (readAt === undefined ? undefined : Date.now() - readAt),
+  };
+  return cache;
+}
+
+/** Replaces every store-derived figure (an endpoint gone from the store disappears from the metrics). */
+function setStoreGauges(gauges: StoreGauges, stats: SchedulerStats): void {
+  for (const gauge of Object.values(gauges)) gauge.reset();
+  gauges.outboxRecords.set(stats.outbox.records);
+  gauges.outboxShed.set(stats.outbox.shed);
+  for (const state of stats.endpoints) {
+    const labels = { endpoint: state.endpointId };
+    gauges.queueDepth.set(labels, state.queued);
+    gauges.inFlight.set(labels, state.inFlight);
+    gauges.deadLetters.set(labels, state.dead);
+    gauges.endpointEnabled.set(labels, state.enabled ? 1 : 0);
+    for (const breaker of BREAKER_STATES) {
+      gauges.breakerState.set({ endpoint: state.endpointId, state: breaker }, state.breaker === breaker ? 1 : 0);
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createEnvelope } from "@hookyard/core";
 import { createMemoryHistoryStore } from "@hookyard/history";
-import { requireBrokers, uniqueName, waitFor, withDeadline } from "@hookyard/test-brokers";
+import { requireBrokers, seededRandom, uniqueName, waitFor, withDeadline } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { createHistoryHandoff } from "./handoff/history-handoff.js";
 import { createRedisStore } from "./redis/redis-store.js";
@@ -23,7 +23,11 @@ const ENDPOINTS = 20;
 const FANNED_MESSAGES = 50; // × 20 endpoints: envelope stored once, shared by 20 deliveries
 const SINGLE_MESSAGES = 1000; // one endpoint each: envelope inline in the delivery
 const TOTAL = FANNED_MESSAGES * ENDPOINTS + SINGLE_MESSAGES;
-const KILL_AFTER = 600; // distinct deliveries seen before the receiver stops answering
+// Distinct deliveries seen before the receiver stops answering and the child is killed: drawn from a seed each run
+// (HOOKYARD_TEST_SEED replays one), between 200 and 1,400 of the 2,000.
+const { seed: SEED, random } = seededRandom("worker crash test");
+const KILL_AFTER = 200 + Math.floor(random() * 1200);
+console.log(`worker crash test: SIGKILL after ${KILL_AFTER} of ${TOTAL} deliveries (seed ${SEED})`);
 const HELD_BEFORE_KILL = 20; // requests left unanswered (leased, sent, not acked) when the child dies
 const LEASE_MS = 1000;
 
@@ -145,7 +149,7 @@ test("a worker killed (SIGKILL) mid-batch loses nothing; duplicates keep their w
 
   // Kill once the receiver has seen some deliveries but not all, with sends of the child still unanswered.
   await withDeadline(
-    `the child worker to send ${KILL_AFTER} deliveries (child stderr: ${childStderr})`,
+    `the child worker to send ${KILL_AFTER} deliveries (seed ${SEED}; child stderr: ${childStderr})`,
     receiver.until(KILL_AFTER, HELD_BEFORE_KILL),
     30_000,
   );

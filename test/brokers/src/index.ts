@@ -2,6 +2,7 @@ export type { BrokerAddresses, BrokerName } from "./env.js";
 export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
 export { type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
+export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { uniqueName, waitFor, withDeadline } from "./wait.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -114,5 +114,31 @@ ${VALID}`,
     assert.equal(result.code, 64, result.stderr);
     assert.match(result.stderr, /did you mean "kafka"\?/);
     assert.doesNotMatch(result.stderr, /npm install/);
+  });
+
+  it("schema prints the config's JSON Schema, the one committed as docs/config.schema.json", async () => {
+    const result = await run(["schema"]);
+    assert.equal(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, unknown> };
+    assert.equal(printed.$schema, "https://json-schema.org/draft/2020-12/schema");
+    assert.deepEqual(printed, JSON.parse(readFileSync(join(repoRoot, "docs/config.schema.json"), "utf8")));
+  });
+
+  it("a YAML alias bomb is a config problem (78) with a clear message, not a stack trace", async () => {
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let level = 1; level <= 12; level++) {
+      levels.push(
+        `l${level}: &l${level} [${Array(9)
+          .fill(`*${level === 1 ? "a" : `l${level - 1}`}`)
+          .join(", ")}]`,
+      );
+    }
+    const result = await run(["validate", "-c", configFile("bomb.yaml", `${levels.join("\n")}\n`)]);
+    assert.equal(result.code, 78, result.stderr);
+    assert.match(
+      result.stderr,
+      /bomb\.yaml: expected YAML aliases .* found aliases that expand without bound \(an alias bomb\)/,
+    );
+    assert.doesNotMatch(result.stderr, /ReferenceError|\n\s+at /);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
+import { requireBrokers, seededRandom, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { type BrokerFixture, jsonEvent } from "./broker-fixture.js";
 import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
@@ -34,6 +34,9 @@ export interface CrashTestReport {
   readonly received: number;
   readonly duplicates: number;
   readonly elapsedMs: number;
+  /** The seed the kill points were drawn from (HOOKYARD_TEST_SEED replays them) and the points themselves. */
+  readonly seed: number;
+  readonly killAfter: readonly number[];
 }
 
 /**
@@ -45,9 +48,9 @@ export interface CrashTestReport {
  */
 export async function runCrashTest(
   broker: CrashTestBroker,
-  options: { events: number; kills: number; random?: () => number },
+  options: { events: number; kills: number },
 ): Promise<CrashTestReport> {
-  const random = options.random ?? Math.random;
+  const { seed, random } = seededRandom(`crash test ${broker.name}`);
   const { redisUrl, postgresUrl } = requireBrokers("redis", "postgres");
   const historySchema = uniqueName("hy_crash")
     .toLowerCase()
@@ -80,10 +83,14 @@ export async function runCrashTest(
     await broker.publish(ids);
     // Kill points: distinct random fractions of the stream, in order.
     const points = Array.from({ length: options.kills }, () => 0.1 + random() * 0.8).sort((a, b) => a - b);
-    for (const point of points) {
+    const killAfter = points.map((point) => Math.max(1, Math.floor(point * options.events)));
+    console.log(
+      `crash test ${broker.name}: SIGKILL after ${killAfter.join(", ")} of ${options.events} events (seed ${seed})`,
+    );
+    for (const count of killAfter) {
       hookyard = runHookyard(["start", "-c", file]);
       await hookyard.waitForLine(/hookyard started/);
-      await receiver.waitFor(Math.max(1, Math.floor(point * options.events)), 60_000);
+      await receiver.waitFor(count, 60_000);
       hookyard.kill("SIGKILL");
       await hookyard.exited;
     }
@@ -96,7 +103,8 @@ export async function runCrashTest(
     while (missing().length > 0) {
       await receiver.waitFor(receiver.received.length + 1, 60_000).catch((error: Error) => {
         throw new Error(
-          `${error.message}; ${missing().length} events never arrived, e.g. ${missing().slice(0, 3).join(", ")}`,
+          `${error.message}; ${missing().length} events never arrived, e.g. ${missing().slice(0, 3).join(", ")} ` +
+            `(kills after ${killAfter.join(", ")} events; seed ${seed})`,
         );
       });
     }
@@ -134,6 +142,8 @@ export async function runCrashTest(
       received: receiver.received.length,
       duplicates: receiver.received.length - perId.size,
       elapsedMs: Date.now() - started,
+      seed,
+      killAfter,
     };
   } finally {
     hookyard?.kill("SIGKILL");

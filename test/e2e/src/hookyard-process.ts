@@ -21,10 +21,23 @@ export interface HookyardProcess {
 }
 
 export function runHookyard(args: readonly string[], env: Record<string, string> = {}): HookyardProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
+  return runWatched(process.execPath, [cliPath, ...args], { cwd: repoRoot, env });
+}
+
+/**
+ * Any command (`npm start`, `npx hookyard …`) as a watched child process. With `group`, the child leads a process
+ * group of its own and `kill` signals the whole group, as a terminal's Ctrl-C does (npm runs scripts under `sh`).
+ */
+export function runWatched(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; group?: boolean },
+): HookyardProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   let out = "";
   let err = "";
@@ -38,7 +51,9 @@ export function runHookyard(args: readonly string[], env: Record<string, string>
     for (const listener of listeners) listener();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on("exit", (code, signal) => {
+    // A group's leader (sh, npm) may exit before the Hookyard it started has drained: "close" waits until every
+    // process holding the output pipes is gone.
+    child.on(options.group === true ? "close" : "exit", (code, signal) => {
       for (const listener of listeners) listener();
       resolve({ code, signal });
     });
@@ -52,11 +67,14 @@ export function runHookyard(args: readonly string[], env: Record<string, string>
     stdout: () => out,
     stderr: () => err,
     exited,
-    kill: (signal = "SIGTERM") => child.kill(signal),
-    waitForLine(pattern, timeoutMs = 20_000) {
+    kill: (signal = "SIGTERM") => {
+      if (options.group === true && child.pid !== undefined && !done) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    },
+    waitForLine(pattern, timeoutMs = 60_000) {
       return waitForLineFrom(pattern, timeoutMs, 0, 0);
     },
-    waitForNewLine(pattern, timeoutMs = 20_000) {
+    waitForNewLine(pattern, timeoutMs = 60_000) {
       // From the last complete line on, so a line being written right now still counts.
       return waitForLineFrom(pattern, timeoutMs, out.lastIndexOf("\n") + 1, err.lastIndexOf("\n") + 1);
     },

@@ -125,6 +125,71 @@ describe("HTTP ingest API", () => {
     }
   });
 
+  it("refuses control characters in ids, types and content types, and too-deep JSON, with 400 naming the field", async () => {
+    const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const cases: [string, string, Record<string, string>, string, RegExp][] = [
+      [
+        "CR/LF in an id",
+        "/v1/events",
+        json,
+        JSON.stringify({ id: "a\r\nx-evil: 1", type: "t" }),
+        /event\.id contains a control character/,
+      ],
+      [
+        "LF in a type",
+        "/v1/events",
+        json,
+        JSON.stringify({ type: "order.created\n" }),
+        /event\.type contains a control character/,
+      ],
+      [
+        "CR/LF in a content type",
+        "/v1/events",
+        json,
+        JSON.stringify({ type: "t", contentType: "text/plain\r\nx: y", dataBase64: "" }),
+        /event\.contentType contains a control character/,
+      ],
+      [
+        "NUL in a batch item's id",
+        "/v1/events/batch",
+        json,
+        JSON.stringify({ events: [{ type: "t" }, { id: "a\u0000b", type: "t" }] }),
+        /events\[1\]\.id contains a control character/,
+      ],
+      [
+        "a deeply nested body",
+        "/v1/events",
+        json,
+        `{"type":"t","data":${deep(10_000)}}`,
+        /the body nests arrays\/objects deeper than 64 levels/,
+      ],
+      [
+        "a deeply nested batch",
+        "/v1/events/batch",
+        json,
+        `{"events":[{"type":"t","data":${deep(65)}}]}`,
+        /deeper than 64 levels/,
+      ],
+      [
+        "a deeply nested binary-mode JSON payload",
+        "/v1/events",
+        { ...auth, "ce-type": "t", "content-type": "application/json" },
+        deep(5000),
+        /the body nests/,
+      ],
+    ];
+    for (const [name, path, headers, body, message] of cases) {
+      const response = await post(path, { headers, body });
+      assert.equal(response.status, 400, name);
+      const error = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(error.error.code, "INGEST_INVALID", name);
+      assert.match(error.error.message, message, name);
+    }
+    // 64 levels is still fine.
+    const ok = await post("/v1/events", { headers: json, body: `{"type":"t","data":${deep(63)}}` });
+    assert.equal(ok.status, 202);
+  });
+
   it("refuses a body over the limit with 413, also when chunked without a content-length", async () => {
     const big = JSON.stringify({ type: "t", data: "x".repeat(70 * 1024) });
     const response = await post("/v1/events", { headers: json, body: big });

@@ -1,47 +1,33 @@
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
-import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { type BrokerFixture, inChunks } from "./broker-fixture.js";
+import { kafkaTestClient } from "./kafka-client.js";
 
 /**
- * A topic of its own on Kafka (the shared broker unless `brokers` names another), published to with kafkajs
- * (acks = -1). Events are spread over the partitions by their id (the message key).
+ * A topic of its own on Kafka (the shared broker unless `brokers` names another), published to with the suites'
+ * own client (idempotent, acks = -1). Events are spread over the partitions by their id (the message key).
  */
 export async function kafkaFixture(
   options: { partitions?: number; brokers?: readonly string[]; source?: Record<string, unknown> } = {},
 ): Promise<BrokerFixture & { readonly topic: string }> {
   const brokers = [...(options.brokers ?? requireBrokers("kafka").kafkaBrokers)];
-  const kafka = new Kafka({
-    brokers,
-    clientId: "hookyard-e2e",
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
+  const client = kafkaTestClient(brokers);
   const topic = uniqueName("e2e-kafka");
   const groupId = uniqueName("e2e-group");
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: options.partitions ?? 1 }] });
-  let producer: Producer | undefined;
+  await client.createTopic(topic, options.partitions ?? 1);
   return {
     name: "kafka",
     topic,
     async publish(events) {
-      if (producer === undefined) {
-        producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
-        await producer.connect();
-      }
-      const connected = producer;
-      await inChunks(events, 500, 1, async (chunk) => {
-        await connected.send({
+      await inChunks(events, 500, 1, (chunk) =>
+        client.publish(
           topic,
-          acks: -1,
-          messages: chunk.map((event) => ({
+          chunk.map((event) => ({
             key: event.id,
             value: Buffer.from(event.data),
             headers: { "ce-id": event.id, "ce-type": event.type, ...event.headers },
           })),
-        });
-      });
+        ),
+      );
     },
     source: (id = "kafka") => ({
       id,
@@ -63,10 +49,9 @@ export async function kafkaFixture(
       },
     }),
     async cleanup() {
-      await producer?.disconnect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
+      await client.deleteTopic(topic).catch(() => undefined);
+      await client.deleteGroup(groupId).catch(() => undefined);
+      await client.close();
     },
   };
 }

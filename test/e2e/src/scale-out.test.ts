@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
-import { Kafka, logLevel } from "kafkajs";
 import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
 import { freePort, type HookyardProcess, runHookyard } from "./hookyard-process.js";
+import { kafkaTestClient } from "./kafka-client.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
 const EVENTS = 3000;
@@ -18,11 +18,9 @@ async function eventsIn(port: number): Promise<number> {
 describe("scaling out: two instances on one Redis and one Kafka consumer group", () => {
   it("split the partitions, and when one is SIGKILLed the other finishes with nothing lost", async () => {
     const { redisUrl, kafkaBrokers } = requireBrokers("redis", "kafka");
-    const kafka = new Kafka({ brokers: [...kafkaBrokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
+    const kafka = kafkaTestClient(kafkaBrokers);
     const topic = uniqueName("e2e-scale");
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+    await kafka.createTopic(topic, 4);
     const receiver = await startWebhookReceiver(TEST_SECRET, {});
     const file = writeConfigFile({
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} the config loader interpolates per instance
@@ -52,20 +50,17 @@ describe("scaling out: two instances on one Redis and one Kafka consumer group",
     );
     try {
       await Promise.all(instances.map((instance) => instance.waitForLine(/source started/)));
-      const producer = kafka.producer();
-      await producer.connect();
       const ids = Array.from({ length: EVENTS }, (_, i) => `${topic}-${i}`);
       for (let i = 0; i < ids.length; i += 500) {
-        await producer.send({
+        await kafka.publish(
           topic,
-          messages: ids.slice(i, i + 500).map((id, n) => ({
+          ids.slice(i, i + 500).map((id, n) => ({
             key: `customer-${(i + n) % 16}`,
             value: JSON.stringify({ id }),
             headers: { "ce-id": id, "ce-type": "order.created" },
           })),
-        });
+        );
       }
-      await producer.disconnect();
 
       // Both instances take part: each has made events durable from its share of the partitions.
       await waitFor(
@@ -90,8 +85,8 @@ describe("scaling out: two instances on one Redis and one Kafka consumer group",
       for (const instance of instances) instance.kill("SIGKILL");
       await Promise.all(instances.map((instance) => instance.exited));
       await receiver.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await kafka.deleteTopic(topic).catch(() => undefined);
+      await kafka.close();
     }
   });
 });

@@ -26,7 +26,9 @@ export const basicAuthVerifier: VerifierDefinition<BasicAuthOptions> = {
     type: typeKey("basic-auth"),
     secrets: secretsKey(
       'Accepted credentials, each "user:password".',
-      secretListFormat('"user:password"', (secret) => /^[^:]+:.{8,}$/s.test(secret)),
+      secretListFormat('"user:password" with a password of at least 8 characters', (secret) =>
+        /^[^:]+:.{8,}$/s.test(secret),
+      ),
     ),
   },
   sensitiveHeaders: () => ["authorization"],

@@ -6,6 +6,7 @@ import { type Gateway, startGateway } from "../gateway/gateway.js";
 import { createLogger } from "../logger.js";
 import { type CommandContext, configPath } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
+import { startBanner } from "./start-banner.js";
 
 /**
  * `hookyard start -c FILE`: runs until SIGTERM/SIGINT, then shuts down gracefully (sources drained, in-flight
@@ -27,8 +28,16 @@ export async function startCommand(context: CommandContext): Promise<number> {
     await demo?.close();
     throw error;
   }
-  logger.info({ url: gateway.url, store: config.redis.mode }, "hookyard started");
-  if (demo) context.stderr.write(demoBanner(config, gateway.url, demo.url));
+  logger.info(
+    {
+      url: gateway.url,
+      ...(config.server.internal ? { internalUrl: gateway.internalUrl } : {}),
+      store: config.redis.mode,
+    },
+    "hookyard started",
+  );
+  if (context.values.quiet !== true) context.stderr.write(startBanner(config, gateway));
+  if (demo) context.stderr.write(demoBanner(config, gateway, demo.url));
 
   return new Promise<number>((resolve) => {
     let signals = 0;
@@ -78,23 +87,19 @@ async function startDemo(config: HookyardConfig, logger: Logger): Promise<DemoRe
   });
 }
 
-function demoBanner(config: HookyardConfig, gatewayUrl: string, receiverUrl: string): string {
+function demoBanner(config: HookyardConfig, gateway: Gateway, receiverUrl: string): string {
+  const gatewayUrl = gateway.url;
   const apiKey = config.ingest.apiKeys[0] ?? "<an ingest api key>";
   const body = JSON.stringify({ type: "order.created", data: { orderId: "o-1", amount: 42 } });
   return [
     "",
-    `Hookyard is running at ${gatewayUrl} on the ${config.redis.mode === "embedded" ? "embedded store (in memory, NOT durable)" : "Redis store"}.`,
     "Send it an event:",
     "",
     `  curl -X POST ${gatewayUrl}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '${body}'`,
     "",
     `It arrives, signed, at the demo receiver ${receiverUrl}: watch for "demo receiver got a webhook" in the log`,
     `(verified: true means the Standard Webhooks signature checked out), or list what arrived: curl ${receiverUrl}`,
-    ...(config.admin.enabled
-      ? [
-          `Every delivery and its attempts are in the dashboard: ${gatewayUrl}/dashboard/ (sign in with an admin API key).`,
-        ]
-      : []),
+    ...(config.admin.enabled ? ["Every delivery and its attempts are in the dashboard (above)."] : []),
     "",
   ].join("\n");
 }

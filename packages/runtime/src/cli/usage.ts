@@ -5,9 +5,13 @@ Usage:
   hookyard validate -c FILE           check FILE (every problem at once); prints it with secrets redacted
   hookyard migrate -c FILE            apply the history schema migrations to history.postgres.url
   hookyard describe [CONNECTOR]       print the config reference (the runtime's keys, or one connector's)
+  hookyard schema                     print the config file's JSON Schema (for editors: yaml-language-server)
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
                 [--url URL] [--api-key KEY]
                                       publish a test event through a running instance's ingest API
+  hookyard secret [whsec | ed25519 | key]
+                                      print a new signing secret (whsec_, default), an ed25519 key pair
+                                      (whsk_ secret, whpk_ public key) or a random API key
   hookyard --version | --help
 
 Options:

@@ -1,16 +1,8 @@
-import { describeValue, isCredentialHeader } from "@hookyard/core";
+import { describeValue, isCredentialHeader, isSafeHeaderValue } from "@hookyard/core";
 import type { ProblemCollector } from "./collect-problems.js";
 import type { Segments } from "./key-path.js";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// CR, LF, NUL and other controls would allow header injection.
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
-  }
-  return false;
-}
 /** Set by Hookyard itself on every delivery, or by the HTTP layer. */
 const RESERVED = new Set([
   "webhook-id",
@@ -45,7 +37,7 @@ export function checkHeaders(raw: unknown, segments: Segments, problems: Problem
       problems.add(at, "a header Hookyard does not set itself", JSON.stringify(name));
     } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       problems.add(at, "a header value (text)", describeValue(value, { sensitive }));
-    } else if (hasControlCharacter(String(value))) {
+    } else if (!isSafeHeaderValue(String(value))) {
       problems.add(
         at,
         "a header value without control characters (CR, LF, NUL)",

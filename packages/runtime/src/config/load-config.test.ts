@@ -18,7 +18,7 @@ const options = {
 };
 
 const FULL = `
-server: { host: 0.0.0.0, port: 9090, shutdownGrace: 10s }
+server: { host: 0.0.0.0, port: 9090, shutdownGrace: 10s, internal: { host: 0.0.0.0, port: 9091 }, connectorCheckInterval: 30s }
 log: { level: debug, format: json }
 redis: { url: "redis://:hunter2-password@redis.internal:6379/0", prefix: hy-test }
 ingest:
@@ -72,8 +72,14 @@ ingress:
 describe("loadConfig: a valid file", () => {
   it("round-trips into the typed config with defaults applied", async () => {
     const config = await loadConfigText(FULL, "hookyard.yaml", options);
-    assert.deepEqual(config.server, { host: "0.0.0.0", port: 9090, shutdownGraceMs: 10_000 });
-    assert.deepEqual(config.log, { level: "debug", format: "json" });
+    assert.deepEqual(config.server, {
+      host: "0.0.0.0",
+      port: 9090,
+      shutdownGraceMs: 10_000,
+      connectorCheckIntervalMs: 30_000,
+      internal: { host: "0.0.0.0", port: 9091 },
+    });
+    assert.deepEqual(config.log, { level: "debug", format: "json", requests: "info" });
     assert.deepEqual(config.redis, {
       mode: "standalone",
       url: "redis://:hunter2-password@redis.internal:6379/0",
@@ -86,6 +92,7 @@ describe("loadConfig: a valid file", () => {
       apiKeys: ["ingest-key-0123456789"],
       maxBodyBytes: 2 * 1024 * 1024,
       maxBatchEvents: 100,
+      maxJsonDepth: 64,
     });
     assert.deepEqual(config.egress, {
       allowCidrs: ["10.0.0.0/8", "::1/128"],
@@ -139,9 +146,19 @@ describe("loadConfig: a valid file", () => {
 
   it("applies every default to a minimal file", async () => {
     const config = await loadConfigText("endpoints: []\n", "min.yaml", options);
-    assert.deepEqual(config.server, { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000 });
+    assert.deepEqual(
+      config.server,
+      { host: "127.0.0.1", port: 8080, shutdownGraceMs: 30_000, connectorCheckIntervalMs: 10_000 },
+      "no internal listener unless its port is set",
+    );
     assert.deepEqual(config.redis, { mode: "embedded", prefix: "hookyard" });
-    assert.deepEqual(config.ingest, { enabled: false, apiKeys: [], maxBodyBytes: 1_048_576, maxBatchEvents: 100 });
+    assert.deepEqual(config.ingest, {
+      enabled: false,
+      apiKeys: [],
+      maxBodyBytes: 1_048_576,
+      maxBatchEvents: 100,
+      maxJsonDepth: 64,
+    });
     assert.equal(config.egress.timeoutMs, DEFAULT_ENDPOINT_POLICY.timeoutMs);
     assert.deepEqual(config.sources, []);
   });
@@ -287,7 +304,7 @@ const broken: [string, string, string[]][] = [
     "an unknown key",
     "server: { prot: 80 }\n",
     [
-      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, found the unknown key "prot" (did you mean "port"?) (line 1)',
+      'bad.yaml: server.prot: expected one of the keys host, port, shutdownGrace, connectorCheckInterval, internal, found the unknown key "prot" (did you mean "port"?) (line 1)',
     ],
   ],
   [
@@ -308,6 +325,16 @@ const broken: [string, string, string[]][] = [
     ["bad.yaml: server.port: expected a port number (0-65535), found 99999"],
   ],
   [
+    "the internal listener on the public port",
+    "server: { port: 8080, internal: { port: 8080 } }\n",
+    ["bad.yaml: server.internal.port: expected a port other than server.port, found 8080"],
+  ],
+  [
+    "a bad internal port",
+    "server: { internal: { port: -1 } }\n",
+    ["bad.yaml: server.internal.port: expected a port number (0-65535), found -1"],
+  ],
+  [
     "a string for a number",
     'server: { port: "80x" }\n',
     ['bad.yaml: server.port: expected a port number (0-65535), found "80x"'],
@@ -320,7 +347,7 @@ const broken: [string, string, string[]][] = [
   [
     "a value for a group",
     "log: debug\n",
-    ['bad.yaml: log: expected an object with the keys level, format, found "debug"'],
+    ['bad.yaml: log: expected an object with the keys level, format, requests, found "debug"'],
   ],
   [
     "an object for a value",

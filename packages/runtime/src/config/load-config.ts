@@ -127,7 +127,7 @@ async function validateConfig(
 
   const config: HookyardConfig = {
     file,
-    server: { host: settings.server.host, port: settings.server.port, shutdownGraceMs: settings.server.shutdownGrace },
+    server: serverSettings(settings.server),
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
     history,
@@ -187,12 +187,27 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
       "replicated",
     );
   }
+  const { internal } = settings.server;
+  if (internal.port !== null && internal.port !== 0 && internal.port === settings.server.port) {
+    problems.add(["server", "internal", "port"], "a port other than server.port", String(internal.port));
+  }
   if (settings.admin.enabled && settings.admin.apiKeys.length === 0) {
     problems.add(["admin", "apiKeys"], "at least one API key while admin.enabled is true", "an empty list");
   }
   if (settings.ingest.enabled && settings.ingest.apiKeys.length === 0) {
     problems.add(["ingest", "apiKeys"], "at least one API key while ingest.enabled is true", "an empty list");
   }
+}
+
+function serverSettings(server: RuntimeSettings["server"]): HookyardConfig["server"] {
+  const { host, port, shutdownGrace, internal } = server;
+  return {
+    host,
+    port,
+    shutdownGraceMs: shutdownGrace,
+    connectorCheckIntervalMs: server.connectorCheckInterval,
+    ...(internal.port === null ? {} : { internal: { host: internal.host, port: internal.port } }),
+  };
 }
 
 function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {

@@ -5,6 +5,8 @@ import type { Locate, ProblemCollector } from "./collect-problems.js";
 import type { Segments } from "./key-path.js";
 
 const EXTENSIONS = [".yaml", ".yml", ".json"];
+/** Alias expansions allowed in one file: plenty for anchors reused by hand, far too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedFile {
   readonly value: unknown;
@@ -44,7 +46,22 @@ export function parseConfigText(text: string, problems: ProblemCollector): Parse
     }
     return undefined;
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml library refuses documents whose aliases expand beyond the bound (a "billion laughs" alias bomb
+    // grows exponentially): a problem with the file like any other, not a crash.
+    const excessive = /alias/i.test((error as Error).message);
+    problems.add(
+      [],
+      excessive
+        ? `YAML aliases (*name) that expand to a bounded document (at most ${MAX_ALIAS_COUNT} alias expansions)`
+        : "a YAML document that can be read",
+      excessive ? "aliases that expand without bound (an alias bomb)" : (error as Error).message,
+    );
+    return undefined;
+  }
   const locate: Locate = (segments: Segments) => {
     for (let length = segments.length; length >= 0; length--) {
       const node = doc.getIn(segments.slice(0, length), true) as { range?: [number, number, number] } | undefined;

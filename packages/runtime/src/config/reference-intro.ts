@@ -17,6 +17,21 @@ invalid config hookyard.yaml (2 problems):
   hookyard.yaml: subscriptions[0].endpoints[0]: expected the id of an endpoint defined in endpoints, found "acme-order", which is not defined (did you mean "acme-orders"?) (line 40)
 \`\`\`
 
+The same checks run at \`hookyard start\` (exit 78), including each connector's own checks that need no broker
+(a Kafka source without \`topics\`, an SQS queue named neither by URL nor by name, …). \`validate\` prints the
+config in the file's own keys with every default filled in.
+
+**Editor support.** \`hookyard schema\` prints the file's JSON Schema (also committed as
+[config.schema.json](config.schema.json)), generated from the same schemas as this page. With the YAML language
+server (VS Code's YAML extension, IntelliJ, Neovim) the first line of a config file turns on completion, hover
+docs and squiggles for unknown keys and wrong types:
+
+\`\`\`yaml
+# yaml-language-server: $schema=./hookyard.schema.json      (after: hookyard schema > hookyard.schema.json)
+\`\`\`
+
+The schema checks names and shapes; \`hookyard validate\` remains the full check.
+
 ## The file at a glance
 
 \`\`\`yaml

@@ -60,6 +60,14 @@ export function renderConnectorReference(connector: ConnectorDefinition): string
   return parts.join("\n");
 }
 
+/**
+ * The keys of one ingress verifier type (`ingress.routes[].verifier` with `type: <type>`), for its provider page in
+ * docs/ingress/ (spliced in by `npm run docs`): what each accepts, secrets' minimum lengths included.
+ */
+export function renderVerifierReference(schema: Schema<unknown>): string {
+  return `${table(schema, "verifier.")}\n`;
+}
+
 function table(schema: Schema<unknown>, prefix: string): string {
   const rows = schemaLeaves(schema).map((leaf) => {
     const cells = [

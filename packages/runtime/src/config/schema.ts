@@ -38,8 +38,14 @@ export type LogFormat = "auto" | "json" | "pretty";
 
 /** The top level, without the lists (endpoints, subscriptions, sources, sinks), which have their own schemas. */
 export interface RuntimeSettings {
-  server: { host: string; port: number; shutdownGrace: number };
-  log: { level: LogLevel; format: LogFormat };
+  server: {
+    host: string;
+    port: number;
+    shutdownGrace: number;
+    internal: { host: string; port: number | null };
+    connectorCheckInterval: number;
+  };
+  log: { level: LogLevel; format: LogFormat; requests: LogLevel };
   redis: {
     url: string | null;
     cluster: string[];
@@ -59,7 +65,7 @@ export interface RuntimeSettings {
     memory: { maxDelivered: number; maxDeadLetters: number };
     outboxMaxRecords: number;
   };
-  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number };
+  ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number; maxJsonDepth: number };
   egress: {
     allowCidrs: string[];
     proxy: string | null;
@@ -82,7 +88,7 @@ export const LIST_KEYS = ["endpoints", "subscriptions", "sources", "sinks"] as c
 export const runtimeSchema: Schema<RuntimeSettings> = {
   server: {
     host: {
-      doc: "Interface the HTTP server (ingest API, ingress routes, health, metrics) listens on.",
+      doc: "Interface the HTTP server listens on: the ingest API, inbound webhooks and health; also the admin API, dashboard and /metrics unless server.internal.port is set.",
       format: String,
       default: "127.0.0.1",
     },
@@ -92,10 +98,37 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       format: "duration",
       default: 30_000,
     },
+    connectorCheckInterval: {
+      doc: "How often each source's and sink's health check runs in the background. A failing one marks that connector unhealthy (/readyz detail, hookyard_component_up, a warning in the log) without making the instance unready: ingress and the ingest API keep working.",
+      format: "duration",
+      default: 10_000,
+    },
+    internal: {
+      host: {
+        doc: "Interface of the internal listener (admin API, dashboard, /metrics, and health again for probes); only used when server.internal.port is set.",
+        format: String,
+        default: "127.0.0.1",
+      },
+      port: {
+        doc: "Port of the internal listener. Set it to keep the admin API, dashboard and /metrics off the public port, which then serves only the ingest API, inbound webhooks and health (404 for the rest). Unset: everything on server.port.",
+        format: "port",
+        default: null,
+        nullable: true,
+      },
+    },
   },
   log: {
     level: { doc: "Log level.", format: [...LOG_LEVELS], default: "info" },
-    format: { doc: "auto: pretty on a terminal, JSON otherwise.", format: ["auto", "json", "pretty"], default: "auto" },
+    format: {
+      doc: 'auto: pretty on a terminal, JSON otherwise. A JSON line has `level` ("info"), `severity` ("INFO", for Google Cloud Logging), `time` (ISO 8601), `message` and context fields: Loki, Cloud Logging and Datadog read it as it is.',
+      format: ["auto", "json", "pretty"],
+      default: "auto",
+    },
+    requests: {
+      doc: "Level of the one line logged per HTTP request (ingest API, admin API, dashboard, inbound webhooks): method, path without the query string, status, duration, client address; never headers or bodies. silent turns it off. Health, readiness and metrics probes are logged at debug.",
+      format: [...LOG_LEVELS],
+      default: "info",
+    },
   },
   redis: {
     url: {
@@ -205,7 +238,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
   },
   ingest: {
     enabled: {
-      doc: "Serve the HTTP ingest API (POST /v1/events) so services can publish events over HTTP.",
+      doc: "Serve the HTTP ingest API (POST /v1/events, /v1/events/batch; see docs/ingest.md) so services can publish events over HTTP.",
       format: Boolean,
       default: false,
     },
@@ -222,6 +255,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 1_048_576,
     },
     maxBatchEvents: { doc: "Most events in one batch request.", format: positiveIntegerFormat, default: 100 },
+    maxJsonDepth: {
+      doc: "Deepest nesting of arrays and objects accepted in a JSON body or JSON payload (400 above): deep documents cost stack and CPU wherever they are walked (filters, the dashboard).",
+      format: positiveIntegerFormat,
+      default: 64,
+    },
   },
   delivery: {
     concurrency: {
@@ -409,7 +447,7 @@ export const endpointSchema: Schema<EndpointSettings> = {
     },
     retry: {
       schedule: {
-        doc: "Delay before each retry; its length is the number of retries. Exhausted deliveries go to the dead-letter set.",
+        doc: "Delay before each attempt, the first included (0 = at once): its length is the number of attempts, so the default makes 10 attempts (1 + 9 retries) over about 3 days. After the last attempt fails the delivery goes to the dead-letter set.",
         format: durationListFormat,
         default: [...retry.scheduleMs],
       },

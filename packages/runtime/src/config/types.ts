@@ -82,8 +82,16 @@ export interface SinkEntry {
 export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
-  readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
-  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly shutdownGraceMs: number;
+    readonly connectorCheckIntervalMs: number;
+    /** The internal listener (admin API, dashboard, /metrics); absent: they share the public one. */
+    readonly internal?: { readonly host: string; readonly port: number };
+  };
+  /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
   readonly history: HistorySettings;
   readonly ingest: {
@@ -91,6 +99,7 @@ export interface HookyardConfig {
     readonly apiKeys: readonly string[];
     readonly maxBodyBytes: number;
     readonly maxBatchEvents: number;
+    readonly maxJsonDepth: number;
   };
   readonly egress: {
     readonly allowCidrs: readonly string[];

@@ -12,16 +12,17 @@ import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
-import type { HealthCheck } from "../http/health.js";
+import { checkReadiness, type HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
 import { type Accept, createAccept } from "./accept.js";
+import { type ComponentHealth, createComponentHealth } from "./component-health.js";
 import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
-import { registerHttpApis } from "./http-apis.js";
+import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
@@ -35,8 +36,10 @@ export interface GatewayDependencies {
 
 /** A running Hookyard: the store, the delivery worker, the HTTP server and the sources of one config. */
 export interface Gateway {
-  /** The HTTP server's base URL, e.g. http://127.0.0.1:8080. */
+  /** The public listener's base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string;
+  /** The internal listener's (admin API, dashboard, /metrics); the public one's when the config names none. */
+  readonly internalUrl: string;
   readonly store: SchedulerStore;
   readonly metrics: Metrics;
   readonly accept: Accept;
@@ -47,14 +50,16 @@ export interface Gateway {
 const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
+/** Bound of one health check: the store's ping in /readyz, a connector's background check. */
+const CHECK_TIMEOUT_MS = 2000;
 
 /** The parts of a gateway that stop in a fixed order; filled in as start-up goes. */
 interface Parts {
   readonly shutdown: AbortController;
   readonly teardown: Teardown;
-  readonly checks: HealthCheck[];
+  readonly health: ComponentHealth;
   readonly sources: Source[];
-  server?: FastifyInstance;
+  readonly servers: FastifyInstance[];
   worker?: Worker;
   accepting: boolean;
 }
@@ -70,15 +75,21 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   const parts: Parts = {
     shutdown: new AbortController(),
     teardown: createTeardown(),
-    checks: [],
+    health: createComponentHealth({
+      intervalMs: config.server.connectorCheckIntervalMs,
+      timeoutMs: CHECK_TIMEOUT_MS,
+      gauge: metrics.componentUp,
+      logger,
+    }),
     sources: [],
+    servers: [],
     accepting: false,
   };
   const connectors: ConnectorWiring = {
     resolveConnector: deps.resolveConnector,
     logger,
     signal: parts.shutdown.signal,
-    checks: parts.checks,
+    health: parts.health,
   };
   try {
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
@@ -87,7 +98,6 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const { store } = opened;
     parts.teardown.add(() => store.close());
     await prepareGatewayStore(opened, [...config.endpoints, ...sinkEndpoints.values()], logger);
-    parts.checks.push({ name: "store", run: async () => void (await store.stats()) });
     metrics.bindStore(() => store.stats());
 
     // 2. Endpoints and subscriptions: the config's plus those managed through the admin API.
@@ -121,32 +131,68 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       metrics,
     });
 
-    // 5. The HTTP server: health, metrics, the ingest API, inbound webhooks, the admin API.
-    const server = createHttpServer({ logger, metrics, checks: () => parts.checks, accepting: () => parts.accepting });
-    parts.server = server;
-    await registerHttpApis(server, {
-      config,
-      accept,
-      store,
-      history,
-      registry,
-      adminStorage,
-      metrics,
+    // 5. The HTTP listeners: health everywhere; the ingest API and inbound webhooks on the public one; the admin
+    // API, dashboard and metrics on the internal one (or on the only one).
+    const servers = await startListeners(config, parts, {
       logger,
-      teardown: parts.teardown,
+      metrics,
+      store: storePing(opened),
+      wiring: { config, accept, store, history, registry, adminStorage, metrics, logger, teardown: parts.teardown },
     });
-    await server.listen({ host: config.server.host, port: config.server.port });
 
     // 6. Sources last: nothing is consumed before it can be stored.
     for (const entry of config.sources.filter((source) => source.enabled)) {
       parts.sources.push(await startSource(entry, { ...connectors, accept, store, metrics }));
     }
     parts.accepting = true;
-    return runningGateway(config, { parts, server, store, metrics, accept, logger });
+    return runningGateway(config, { parts, servers, store, metrics, accept, logger });
   } catch (error) {
     await stopParts(parts, 0);
     throw error;
   }
+}
+
+/** Creates the public listener and, when the config names one, the internal listener; registers and listens. */
+async function startListeners(
+  config: HookyardConfig,
+  parts: Parts,
+  options: { logger: Logger; metrics: Metrics; store: HealthCheck; wiring: HttpApiWiring },
+): Promise<{ public: FastifyInstance; internal: FastifyInstance }> {
+  const readiness = () =>
+    checkReadiness({
+      accepting: () => parts.accepting,
+      store: options.store,
+      components: () => parts.health.snapshot(),
+      timeoutMs: CHECK_TIMEOUT_MS,
+    });
+  const { internal } = config.server;
+  // The internal listener (or the only one) says why a check failed; a public one beside it only which.
+  const open = (listener: "public" | "internal", metrics?: Metrics) => {
+    const readinessErrors = listener === "internal" || internal === undefined;
+    const server = createHttpServer({
+      logger: options.logger,
+      listener,
+      readiness,
+      readinessErrors,
+      requestLogLevel: config.log.requests,
+      ...(metrics ? { metrics } : {}),
+    });
+    parts.servers.push(server);
+    return server;
+  };
+  const publicServer = open("public", internal === undefined ? options.metrics : undefined);
+  const internalServer = internal === undefined ? publicServer : open("internal", options.metrics);
+  await registerHttpApis({ public: publicServer, internal: internalServer }, options.wiring);
+  await publicServer.listen({ host: config.server.host, port: config.server.port });
+  if (internal !== undefined) await internalServer.listen({ host: internal.host, port: internal.port });
+  return { public: publicServer, internal: internalServer };
+}
+
+/** Readiness asks the store for one round trip: a Redis PING, never a read of every endpoint. */
+function storePing(opened: GatewayStore): HealthCheck {
+  if (opened.kind === "memory") return { name: "store", run: async () => undefined };
+  const { client } = opened.store;
+  return { name: "store", run: async () => void (await client.ping()) };
 }
 
 function enabledSinkEndpoints(config: HookyardConfig): Map<string, Endpoint> {
@@ -240,18 +286,17 @@ function runningGateway(
   config: HookyardConfig,
   running: {
     parts: Parts;
-    server: FastifyInstance;
+    servers: { public: FastifyInstance; internal: FastifyInstance };
     store: SchedulerStore;
     metrics: Metrics;
     accept: Accept;
     logger: Logger;
   },
 ): Gateway {
-  const address = running.server.server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: baseUrl(running.servers.public),
+    internalUrl: baseUrl(running.servers.internal),
     store: running.store,
     metrics: running.metrics,
     accept: running.accept,
@@ -264,15 +309,22 @@ function runningGateway(
   };
 }
 
+function baseUrl(server: FastifyInstance): string {
+  const address = server.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 /**
  * Stops in the order that loses nothing: sources first (their in-flight events finish becoming durable and are
- * acked; nothing new comes in), then the HTTP server, then the worker within the grace period, then the rest.
+ * acked; nothing new comes in), then the HTTP servers, then the worker within the grace period, then the rest.
  */
 async function stopParts(parts: Parts, graceMs: number): Promise<void> {
   parts.accepting = false;
   parts.shutdown.abort();
+  parts.health.stop();
   await stopAll(parts.sources);
-  await parts.server?.close().catch(() => undefined);
+  await Promise.all(parts.servers.map((server) => server.close().catch(() => undefined)));
   await parts.worker?.stop({ graceMs }).catch(() => undefined);
   await parts.teardown.run();
 }

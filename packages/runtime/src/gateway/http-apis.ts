@@ -25,20 +25,28 @@ export interface HttpApiWiring {
   readonly teardown: Teardown;
 }
 
-/** The ingest API (`/v1/events`), the inbound webhook routes and the admin API, each when the config enables it. */
-export async function registerHttpApis(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+/**
+ * The ingest API (`/v1/events`) and the inbound webhook routes on the public listener, the admin API and dashboard
+ * on the internal one (the same server when the config names no internal listener), each when the config enables it.
+ */
+export async function registerHttpApis(
+  servers: { readonly public: FastifyInstance; readonly internal: FastifyInstance },
+  wiring: HttpApiWiring,
+): Promise<void> {
   const { config, metrics } = wiring;
+  const server = servers.public;
   if (config.ingest.enabled) {
     await registerIngestRoutes(server, {
       apiKeys: config.ingest.apiKeys,
       maxBodyBytes: config.ingest.maxBodyBytes,
       maxBatchEvents: config.ingest.maxBatchEvents,
+      maxJsonDepth: config.ingest.maxJsonDepth,
       accept: wiring.accept,
       metrics,
     });
   }
   if (config.ingress.routes.length > 0) await registerIngress(server, wiring);
-  if (config.admin.enabled) await registerAdmin(server, wiring);
+  if (config.admin.enabled) await registerAdmin(servers.internal, wiring);
 }
 
 /** Inbound webhooks: rules name sinks and endpoints; a sink is reached through its internal scheduler endpoint. */

@@ -10,17 +10,17 @@ import {
 import type { SchedulerStore } from "@hookyard/scheduler";
 import type { Logger } from "pino";
 import type { SinkEntry, SourceEntry } from "../config/types.js";
-import type { HealthCheck } from "../http/health.js";
 import type { Metrics } from "../metrics.js";
 import type { Accept } from "./accept.js";
+import type { ComponentHealth } from "./component-health.js";
 
 /** What starting a connector needs from the gateway. */
 export interface ConnectorWiring {
   readonly resolveConnector: (type: string) => Promise<ConnectorDefinition>;
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  /** Each connector's `check()` joins the readiness checks. */
-  readonly checks: HealthCheck[];
+  /** Each connector's `check()` runs in the background: its result is detail of /readyz, never a condition. */
+  readonly health: Pick<ComponentHealth, "add">;
 }
 
 /** Creates every enabled sink (they publish ingress events); on a failure the ones created are stopped again. */
@@ -35,7 +35,7 @@ export async function startSinks(entries: readonly SinkEntry[], wiring: Connecto
       sinks.set(entry.id, side.create(config, { logger, signal: wiring.signal }));
       const check = side.check;
       if (check)
-        wiring.checks.push({ name: `sink:${entry.id}`, run: () => check(config, { logger, signal: wiring.signal }) });
+        wiring.health.add({ name: `sink:${entry.id}`, run: () => check(config, { logger, signal: wiring.signal }) });
       logger.info({ type: entry.type }, "sink started");
     }
   } catch (error) {
@@ -80,7 +80,7 @@ export async function startSource(
     },
   });
   const check = side.check;
-  if (check) wiring.checks.push({ name: origin, run: () => check(config, { logger, signal: wiring.signal }) });
+  if (check) wiring.health.add({ name: origin, run: () => check(config, { logger, signal: wiring.signal }) });
   await source.start(async (envelope) => {
     await wiring.accept(envelope);
   });

@@ -1,30 +1,57 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { LogLevel } from "../config/schema.js";
 import type { Metrics } from "../metrics.js";
 import { sendApiError } from "./api-error.js";
-import { checkReadiness, type HealthCheck } from "./health.js";
+import { type ReadinessReport, withoutErrors } from "./health.js";
+
+/** Which of Hookyard's listeners a server is: the public one (ingest, inbound webhooks) or the internal one. */
+export type Listener = "public" | "internal";
 
 export interface HttpServerOptions {
   readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly checks: () => readonly HealthCheck[];
-  /** False while starting and once shutdown begins, so load balancers stop sending traffic. */
-  readonly accepting: () => boolean;
-  readonly readinessTimeoutMs?: number;
+  readonly listener: Listener;
+  readonly readiness: () => Promise<ReadinessReport>;
+  /** Serves `/metrics` when given: on the internal listener, or on the only one when there is no internal one. */
+  readonly metrics?: Metrics;
+  /** Whether `/readyz` shows why a check failed (the internal or only listener), or only which (a public one). */
+  readonly readinessErrors: boolean;
+  /** Level of the one line per request; "silent" for none. Default info. */
+  readonly requestLogLevel?: LogLevel;
 }
 
+/** Load balancers and Prometheus call these every few seconds: their lines would drown the rest. */
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+
 /**
- * Hookyard's one HTTP server: health, readiness, metrics, and (registered by the runtime) the ingest API.
- * Every error answers the same JSON shape.
+ * One of Hookyard's HTTP servers, with health (`/healthz`, `/readyz`) on every listener so each can be probed,
+ * and the routes the runtime registers on it. Every error answers the same JSON shape.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
-    // Per-request logs would be one line per webhook at info level: Hookyard logs outcomes itself.
+    loggerInstance: options.logger.child({ component: "http", listener: options.listener }) as FastifyBaseLogger,
+    // Fastify's own two lines per request are replaced by the one below (no headers, no query string).
     logController: new LogController({ disableRequestLogging: true }),
     // Behind a proxy the operator sets trustProxy in a later version; until then client IPs are the socket's.
     trustProxy: false,
     return503OnClosing: true,
+  });
+
+  const requestLevel = options.requestLogLevel ?? "info";
+  app.addHook("onResponse", async (request, reply) => {
+    const path = request.url.split("?")[0] ?? request.url;
+    const level = PROBES.has(path) ? "debug" : requestLevel;
+    if (level === "silent") return;
+    request.log[level](
+      {
+        method: request.method,
+        path,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        remoteAddress: request.ip,
+      },
+      "request",
+    );
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -40,14 +67,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
-    if (!options.accepting())
-      return reply.code(503).send({ ready: false, checks: [], reason: "not accepting traffic" });
-    const report = await checkReadiness(options.checks(), options.readinessTimeoutMs ?? 2000);
-    return reply.code(report.ready ? 200 : 503).send(report);
+    const report = await options.readiness();
+    return reply.code(report.ready ? 200 : 503).send(options.readinessErrors ? report : withoutErrors(report));
   });
-  app.get("/metrics", async (_request, reply) => {
-    const body = await options.metrics.registry.metrics();
-    return reply.type(options.metrics.registry.contentType).send(body);
-  });
+  const { metrics } = options;
+  if (metrics !== undefined) {
+    app.get("/metrics", async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+  }
   return app;
 }

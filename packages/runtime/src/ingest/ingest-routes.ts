@@ -9,6 +9,7 @@ export interface IngestOptions {
   readonly apiKeys: readonly string[];
   readonly maxBodyBytes: number;
   readonly maxBatchEvents: number;
+  readonly maxJsonDepth: number;
   readonly accept: Accept;
   readonly metrics: Metrics;
 }
@@ -40,7 +41,7 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
     scope.post("/v1/events", async (request, reply) => {
       let envelope: Envelope;
       try {
-        envelope = parseIngestEvent(request.headers, bodyOf(request.body));
+        envelope = parseIngestEvent(request.headers, bodyOf(request.body), options);
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
@@ -52,8 +53,8 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
     scope.post("/v1/events/batch", async (request, reply) => {
       let envelopes: Envelope[];
       try {
-        const events = parseIngestBatch(bodyOf(request.body), options.maxBatchEvents);
-        envelopes = events.map((event, index) => fromStructured(event, `events[${index}]`));
+        const events = parseIngestBatch(bodyOf(request.body), options.maxBatchEvents, options);
+        envelopes = events.map((event, index) => fromStructured(event, `events[${index}]`, options));
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
