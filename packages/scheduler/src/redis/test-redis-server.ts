@@ -80,7 +80,12 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.destroy(); // a server that never answered must not outlive the test
+    throw error;
+  }
   return server;
 }
 
