@@ -21,7 +21,6 @@ const { values: args } = parseArgs({
 });
 const url = process.env.HOOKYARD_POSTGRES_URL ?? requireBrokers("postgres").postgresUrl;
 const HOUR = 60 * 60 * 1000;
-const DAY = 24 * HOUR;
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 const int = (n) => Math.floor(Math.random() * n);
 const hot = () => `ep-${int(20)}`;
