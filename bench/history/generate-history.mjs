@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Fills a history schema with generated settled deliveries for bench/history/query-bench.mjs, in SQL
-// (generate_series), one day partition at a time: rows go into a standalone table without indexes, which is then
-// ATTACHed (PostgreSQL builds its indexes in one sorted pass each), two days at once. Build first:
+// (generate_series): each day's rows go into a standalone table without indexes, then the indexes are built (one
+// sorted pass each, several at once), then the tables are ATTACHed as day partitions. Build first:
 //   npx turbo run build --filter=@hookyard/history
 // Usage: node bench/history/generate-history.mjs [--schema hy_bench_10m] [--delivered 9500000] [--dead 500000]
+//          [--parallel 3] [--fresh]
+// Resumable: a day table already filled is kept, indexes already built are kept (--fresh starts over).
 // The shape: delivered settles spread over the last 3 days, dead letters over the last 30 days; 1,000 endpoints
 // with a skewed load (endpoint = 1000·u², so low ids are hot), 100 owners (owner = endpoint mod 100), 40 event
-// types in 8 families (skewed too), ~540 B JSON payloads naming one of 100,000 customers, one attempt each with
-// the request headers of a signed POST. Drops and recreates the schema.
+// types in 8 families (skewed too), ~520 B JSON payloads naming one of 100,000 customers, one attempt each with
+// the request headers of a signed POST.
 import { parseArgs } from "node:util";
 import { createPostgresHistoryStore } from "@hookyard/history";
 import { requireBrokers } from "@hookyard/test-brokers";
@@ -18,7 +20,8 @@ const { values: args } = parseArgs({
     schema: { type: "string", default: "hy_bench_10m" },
     delivered: { type: "string", default: "9500000" },
     dead: { type: "string", default: "500000" },
-    parallel: { type: "string", default: "2" },
+    parallel: { type: "string", default: "3" },
+    fresh: { type: "boolean", default: false },
   },
 });
 const SCHEMA = args.schema;
@@ -36,7 +39,8 @@ const TYPES = FAMILIES.flatMap((f) => ACTIONS.map((a) => `${f}.${a}`));
 async function connect() {
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${SCHEMA}` });
   await client.connect();
-  await client.query("SET maintenance_work_mem = '512MB'");
+  await client.query("SET maintenance_work_mem = '256MB'");
+  await client.query("SET max_parallel_maintenance_workers = 0");
   await client.query("SET synchronous_commit = off");
   return client;
 }
@@ -80,30 +84,72 @@ SELECT id, '${status}', settled, settled - ${createdLag} * interval '1 milliseco
   ) g`;
 }
 
-async function fillDay(status, day, count, from, to, offset) {
-  const client = await connect();
-  const parent = `deliveries_${status}`;
-  const name = `${parent}_p${new Date(day).toISOString().slice(0, 10).replaceAll("-", "")}`;
+const partitionName = (status, day) =>
+  `deliveries_${status}_p${new Date(day).toISOString().slice(0, 10).replaceAll("-", "")}`;
+
+/** Phase 1: one day's rows into a standalone table (kept when already filled: the generator resumes). */
+async function fillDay(client, { status, day, count, from, to, offset }) {
+  const name = partitionName(status, day);
+  const { rows } = await client.query(
+    "SELECT obj_description(c.oid, 'pg_class') AS note FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relname = $2",
+    [SCHEMA, name],
+  );
+  if (rows[0]?.note === "filled") return;
   const started = Date.now();
-  try {
-    await client.query(`DROP TABLE IF EXISTS ${name}`);
-    await client.query(
-      `CREATE TABLE ${name} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)`,
-    );
-    await client.query(fillSql(name, status, count, from, to, offset));
-    await client.query(
-      `ALTER TABLE ${parent} ATTACH PARTITION ${name} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY).toISOString()}')`,
-    );
-    await client.query(`VACUUM ANALYZE ${name}`);
-    console.log(`${name}: ${count} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    await client.end();
-  }
+  await client.query(`DROP TABLE IF EXISTS ${name}`);
+  await client.query(
+    `CREATE TABLE ${name} (LIKE deliveries_${status} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)`,
+  );
+  await client.query(fillSql(name, status, count, from, to, offset));
+  await client.query(`COMMENT ON TABLE ${name} IS 'filled'`);
+  console.log(`${name}: ${count} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * Phase 2: the parent's indexes built on each standalone table, one index per job, so that several build at once
+ * (ATTACH would build them one partition at a time under the parent's lock); ATTACH then adopts them.
+ */
+async function indexJobs(client, jobs) {
+  const { rows } = await client.query(
+    `SELECT c.relname AS parent, i.relname AS name, pg_get_indexdef(i.oid) AS def
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+      WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'p'`,
+    [SCHEMA],
+  );
+  return jobs.flatMap(({ status, day }) => {
+    const table = partitionName(status, day);
+    return rows
+      .filter((r) => r.parent === `deliveries_${status}`)
+      .map((r) => ({
+        table,
+        name: `${table}_${r.name}`,
+        // ATTACH adopts a primary key only from a primary key constraint, other indexes from a matching index.
+        sql: r.name.endsWith("_pkey")
+          ? `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '${table}_pkey') THEN
+               ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (delivery_id, settled_at, status);
+             END IF; END $$`
+          : r.def.replace(/^CREATE INDEX \S+ ON ONLY \S+/, `CREATE INDEX IF NOT EXISTS ${table}_${r.name} ON ${table}`),
+      }));
+  });
+}
+
+async function inParallel(items, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Number(args.parallel) }, async () => {
+      const client = await connect();
+      try {
+        while (next < items.length) await work(client, items[next++]);
+      } finally {
+        await client.end();
+      }
+    }),
+  );
 }
 
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
-await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+if (args.fresh) await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 await admin.end();
 const store = await createPostgresHistoryStore({
   url,
@@ -129,15 +175,27 @@ const addDays = (status, days, total) => {
 addDays("delivered", 3, DELIVERED);
 addDays("dead", 30, DEAD);
 const started = Date.now();
-let next = 0;
-await Promise.all(
-  Array.from({ length: Number(args.parallel) }, async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      await fillDay(job.status, job.day, job.count, job.from, job.to, job.offset);
-    }
-  }),
-);
+await inParallel(jobs, fillDay);
+console.log(`rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const setup = await connect();
+const indexes = await indexJobs(setup, jobs);
+await setup.end();
+await inParallel(indexes, async (client, job) => {
+  const t = Date.now();
+  await client.query(job.sql);
+  console.log(`${job.name} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+});
+await inParallel(jobs, (client, job) => client.query(`ANALYZE ${partitionName(job.status, job.day)}`));
+const attach = await connect();
+for (const { status, day } of jobs) {
+  const name = partitionName(status, day);
+  const { rows } = await attach.query("SELECT 1 FROM pg_inherits WHERE inhrelid = $1::regclass", [name]);
+  if (rows.length > 0) continue;
+  await attach.query(
+    `ALTER TABLE deliveries_${status} ATTACH PARTITION ${name} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY).toISOString()}')`,
+  );
+}
+await attach.end();
 const check = new pg.Client({ connectionString: url });
 await check.connect();
 const { rows } = await check.query(`SELECT status, count(*)::int AS n FROM ${SCHEMA}.deliveries GROUP BY 1 ORDER BY 1`);
