@@ -9,13 +9,13 @@
 # Does nothing when the image is already there. Needs root (apt, debootstrap, buildah). Usage:
 #   docker/local-base-image.sh            # prints the image name it made or found
 # Knobs: HOOKYARD_CACHE_DIR (default ~/.cache/hookyard), HOOKYARD_DEBIAN_MIRROR (default: from apt's sources),
-#        HOOKYARD_BASE_NPM_VERSION (default 10.8.2, the npm that Node 20.20 ships), NODE_IMAGE (default: the
+#        HOOKYARD_BASE_NPM_VERSION (default 11.19.1, npm 11 as Node 24 ships it; the project's packageManager), NODE_IMAGE (default: the
 #        Dockerfile's).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HOOKYARD_CACHE_DIR:-$HOME/.cache/hookyard}/docker
-npm_version=${HOOKYARD_BASE_NPM_VERSION:-10.8.2}
+npm_version=${HOOKYARD_BASE_NPM_VERSION:-11.19.1}
 log() { printf '[local-base-image] %s\n' "$*" >&2; }
 
 # Installs the named Debian packages that are missing (one apt-get update first, only when something is missing).

@@ -100,7 +100,9 @@ export function createRedisStreamsSource(config: RedisStreamsSourceConfig, ctx: 
   return {
     async start(deliver) {
       if (running) throw new HookyardError("SOURCE_STARTED", "the source is already started");
-      redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: null });
+      // RESP2: the raw XAUTOCLAIM / XREADGROUP replies below are read in their RESP2 shape (ioredis 6 speaks RESP3
+      // by default, where XREADGROUP's reply is a map that callBuffer hands back flattened).
+      redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: null, protocol: 2 });
       await redis.connect();
       if (config.createGroup) {
         try {

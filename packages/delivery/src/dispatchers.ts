@@ -46,6 +46,9 @@ export function createDispatcherSet(options: DispatcherSetOptions): DispatcherSe
     return new ProxyAgent({
       ...common,
       uri: proxy,
+      // Tunnel plain http:// targets too (undici 8 would send them to the proxy in absolute form): the guard
+      // checks the address a tunnel is opened to, and the proxy never sees a request it could rewrite.
+      proxyTunnel: true,
       proxyTls: { timeout: options.connectTimeoutMs },
       requestTls: { timeout: options.connectTimeoutMs, ...tls },
       ...(options.guardTunnels ? { clientFactory: guardedTunnelClientFactory(options.guard, options.resolve) } : {}),

@@ -199,8 +199,7 @@ describe("createHttpDelivery: classification against real servers", () => {
   it("a server that never answers: timeout by the attempt deadline, retry after minThrottleDelayMs", async () => {
     const startedAt = Date.now();
     const outcome = await withDeadline("attempt", send("/never", { policy: { timeoutMs: 400 } }), 5_000);
-    const took = Date.now() - startedAt;
-    assert.ok(took >= 350 && took < 2_000, `took ${took} ms`);
+    assert.ok(Date.now() - startedAt >= 350, "not before the attempt deadline");
     assert.equal(outcome.kind, "retry");
     assert.equal(outcome.attempt.errorClass, "timeout");
     assert.equal(outcome.kind === "retry" ? outcome.delayMs : 0, 1_000);
@@ -222,23 +221,24 @@ describe("createHttpDelivery: classification against real servers", () => {
     await withDeadline("server side of the connection closing", bigBodyClosed, 5_000);
   });
 
-  it("a body that stalls: ends by the body timeout, truncated, still delivered (the status was 200)", async () => {
+  it("a body that stalls: ends by the body timeout, a failed attempt although the status was 200", async () => {
     const startedAt = Date.now();
     const outcome = await withDeadline("attempt", send("/stall-body"), 5_000);
-    const took = Date.now() - startedAt;
-    assert.ok(took >= 250 && took < 2_000, `took ${took} ms`);
-    assert.equal(outcome.kind, "delivered");
+    assert.ok(Date.now() - startedAt >= 250, "not before the body timeout");
+    assert.equal(outcome.kind, "retry");
+    assert.equal(outcome.attempt.status, 200);
+    assert.equal(outcome.attempt.errorClass, "timeout");
     assert.equal(outcome.attempt.responseBody, "partial");
     assert.equal(outcome.attempt.responseBodyTruncated, true);
     assert.match(outcome.attempt.errorMessage ?? "", /body read failed/);
   });
 
-  it("a slow-drip body that never ends: cut by the attempt deadline", async () => {
+  it("a slow-drip body that never ends: cut by the attempt deadline, a timeout whatever the status line", async () => {
     const startedAt = Date.now();
     const outcome = await withDeadline("attempt", send("/drip", { policy: { timeoutMs: 700 } }), 5_000);
-    const took = Date.now() - startedAt;
-    assert.ok(took >= 650 && took < 2_500, `took ${took} ms`);
-    assert.equal(outcome.kind, "delivered");
+    assert.ok(Date.now() - startedAt >= 650, "not before the attempt deadline");
+    assert.equal(outcome.kind, "retry");
+    assert.equal(outcome.attempt.errorClass, "timeout");
     assert.equal(outcome.attempt.responseBodyTruncated, true);
     assert.match(outcome.attempt.errorMessage ?? "", /deadline/);
   });
@@ -334,7 +334,7 @@ describe("createHttpDelivery: classification against real servers", () => {
     );
     assert.deepEqual(
       outcomes.map((outcome) => outcome.kind),
-      ["delivered", "retry", "delivered", "retry", "delivered", "retry", "rejected"],
+      ["delivered", "retry", "delivered", "retry", "retry", "retry", "rejected"],
     );
     assert.equal(getEventListeners(signal, "abort").length, 0);
   });
@@ -344,8 +344,9 @@ describe("createHttpDelivery: the attempt deadline before a connection exists", 
   it("slow DNS: the attempt ends at its deadline, and the request is not sent once the lookup answers", async () => {
     const server = await startServer((_req, res) => res.end("ok"));
     let lookupsDone = 0;
+    const answerLookup = Promise.withResolvers<void>();
     const resolve: ResolveHost = async () => {
-      await new Promise((done) => setTimeout(done, 400));
+      await answerLookup.promise; // DNS answers only after the attempt has given up
       lookupsDone++;
       return [{ address: "127.0.0.1", family: 4 }];
     };
@@ -361,8 +362,9 @@ describe("createHttpDelivery: the attempt deadline before a connection exists", 
         ),
         5_000,
       );
-      const took = Date.now() - startedAt;
-      assert.ok(took >= 140 && took < 380, `took ${took} ms`);
+      assert.ok(Date.now() - startedAt >= 140, "not before the attempt deadline");
+      assert.equal(lookupsDone, 0, "the attempt ended while DNS had not answered");
+      answerLookup.resolve();
       assert.equal(outcome.kind, "retry");
       assert.equal(outcome.attempt.errorClass, "timeout");
       assert.equal(outcome.attempt.errorMessage, "attempt deadline of 150 ms exceeded");

@@ -143,7 +143,18 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
       responseBodyTruncated: response.truncated,
       ...(errorMessage === undefined ? {} : { errorMessage }),
     };
-    // The status line is the endpoint's answer: a 2xx whose body then stalls is still delivered.
+    // One deadline covers the whole attempt, body included: a response that did not finish (a body that drips or
+    // stalls past the deadline, or breaks off) is a failed attempt whatever its status line said, so an endpoint
+    // that answers 200 and then holds the connection cannot count as healthy while it holds a delivery slot. (When
+    // our own shutdown cut the body, the status line stands: the endpoint answered, we stopped listening.)
+    if (error !== undefined && sendOptions.signal?.aborted !== true) {
+      const errorClass = response.deadlineExceeded ? "timeout" : errorClassOf(error);
+      const attempt: AttemptRecord = { ...record, errorClass };
+      if (errorClass === "timeout") {
+        return { kind: "retry", attempt, delayMs: endpoint.policy.retry.minThrottleDelayMs };
+      }
+      return { kind: "retry", attempt };
+    }
     return outcomeForStatus(
       status,
       firstValue(response.headers["retry-after"]),

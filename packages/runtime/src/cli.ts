@@ -104,8 +104,8 @@ function version(): string {
   return `hookyard ${packageJson.version}`;
 }
 
-// Run when executed directly (the `hookyard` bin, possibly through a symlink), not when imported by tests.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Runs the CLI on this process's arguments and streams, and ends the process with its exit code. */
+export async function main(): Promise<void> {
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -114,4 +114,9 @@ if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLTo
   process.exitCode = code;
   // Open handles (a dying connection) must not keep a finished CLI alive.
   setTimeout(() => process.exit(code), 200).unref();
+}
+
+// Run when executed directly (`node dist/cli.js`), not when imported by tests or by the `hookyard` bin (bin/).
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
 }

@@ -8,7 +8,8 @@ const payload = Buffer.from([0x7b, 0x00, 0xff, 0x0a, 0xe2, 0x82, 0xac, 0x7d]);
 describe("redis (standalone) smoke", () => {
   let redis: Redis;
   before(() => {
-    redis = new Redis(requireBrokers("redis").redisUrl, { maxRetriesPerRequest: 2 });
+    // RESP2: the raw XREADGROUP reply below is read in its RESP2 shape (RESP3 makes it a map).
+    redis = new Redis(requireBrokers("redis").redisUrl, { maxRetriesPerRequest: 2, protocol: 2 });
   });
   after(() => redis.quit());
 

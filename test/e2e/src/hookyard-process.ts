@@ -21,10 +21,23 @@ export interface HookyardProcess {
 }
 
 export function runHookyard(args: readonly string[], env: Record<string, string> = {}): HookyardProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
+  return runWatched(process.execPath, [cliPath, ...args], { cwd: repoRoot, env });
+}
+
+/**
+ * Any command (`npm start`, `npx hookyard …`) as a watched child process. With `group`, the child leads a process
+ * group of its own and `kill` signals the whole group, as a terminal's Ctrl-C does (npm runs scripts under `sh`).
+ */
+export function runWatched(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; group?: boolean },
+): HookyardProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   let out = "";
   let err = "";
@@ -52,7 +65,10 @@ export function runHookyard(args: readonly string[], env: Record<string, string>
     stdout: () => out,
     stderr: () => err,
     exited,
-    kill: (signal = "SIGTERM") => child.kill(signal),
+    kill: (signal = "SIGTERM") => {
+      if (options.group === true && child.pid !== undefined && !done) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    },
     waitForLine(pattern, timeoutMs = 20_000) {
       return waitForLineFrom(pattern, timeoutMs, 0, 0);
     },

@@ -112,7 +112,7 @@ describe("createRouter", () => {
     );
   });
 
-  it("routes 1,000 subscriptions quickly", () => {
+  it("routes over 1,000 subscriptions of mixed kinds", () => {
     const many: Subscription[] = [];
     const ids = Array.from({ length: 1000 }, (_, i) => ({ id: `ep-${i}` }));
     for (let i = 0; i < 1000; i++) {
@@ -137,14 +137,9 @@ describe("createRouter", () => {
       event(i % 3 === 0 ? "shared.event" : i % 3 === 1 ? `family${i % 50}.x` : `type.${i * 5}`, { tier: "gold", n: i }),
     );
     let routed = 0;
-    for (const envelope of events) routed += router1000.route(envelope).length; // warm the caches
-    const rounds = 20_000;
-    const started = performance.now();
-    for (let i = 0; i < rounds; i++) router1000.route(events[i % events.length] as Envelope);
-    const perEventUs = ((performance.now() - started) * 1000) / rounds;
+    for (const envelope of events) routed += router1000.route(envelope).length;
     assert.ok(routed > 0);
     assert.deepEqual(router1000.route(event("shared.event", { tier: "gold", n: 100 })).length, 250);
-    console.log(`router: ${perEventUs.toFixed(1)} µs per event over 1,000 subscriptions (mixed, up to 250 matches)`);
-    assert.ok(perEventUs < 500, `${perEventUs.toFixed(1)} µs per event`);
+    // Its speed is measured by bench/routing (CPU µs per event), not asserted here.
   });
 });
