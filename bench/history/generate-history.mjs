@@ -125,7 +125,7 @@ async function indexJobs(client, jobs) {
         name: `${table}_${r.name}`,
         // ATTACH adopts a primary key only from a primary key constraint, other indexes from a matching index.
         sql: r.name.endsWith("_pkey")
-          ? `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '${table}_pkey') THEN
+          ? `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '${table}_pkey' AND connamespace = '${SCHEMA}'::regnamespace) THEN
                ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (delivery_id, settled_at, status);
              END IF; END $$`
           : r.def.replace(/^CREATE INDEX \S+ ON ONLY \S+/, `CREATE INDEX IF NOT EXISTS ${table}_${r.name} ON ${table}`),
