@@ -68,7 +68,8 @@ async function render(): Promise<void> {
   );
   const [route = "", search = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [page, id] = route.split("/");
-  const rerender = () => void render();
+  // Resolves once the page shows the new state, so an announcement made after it is about what is on screen.
+  const rerender = () => render();
   main.setAttribute("aria-busy", "true");
   try {
     let view: HTMLElement;

@@ -18,7 +18,7 @@ import { testEventPanel } from "./test-event.js";
  * delete, test event (watched until it arrives), signing secret (reveal, rotate), replay. Read-only credentials
  * see the same page without the controls that change things.
  */
-export async function endpointPage(id: string, me: Me, rerender: () => void): Promise<HTMLElement> {
+export async function endpointPage(id: string, me: Me, rerender: () => Promise<void>): Promise<HTMLElement> {
   const path = `/endpoints/${encodeURIComponent(id)}`;
   const [endpoint, health, stats, catalogue] = await Promise.all([
     api<Endpoint>(path),
@@ -34,8 +34,11 @@ export async function endpointPage(id: string, me: Me, rerender: () => void): Pr
     button.addEventListener("click", async () => {
       if (question !== undefined && !(await confirmAction(question, label))) return;
       try {
-        announce(await run());
-        rerender();
+        const message = await run();
+        // Re-rendered first: a click right after the announcement then lands on the fresh page, never on one
+        // about to be replaced (a reveal after a rotation showed the old secret list, then vanished).
+        await rerender();
+        announce(message);
       } catch (error) {
         announce((error as Error).message, "error");
       }
@@ -87,8 +90,8 @@ export async function endpointPage(id: string, me: Me, rerender: () => void): Pr
     };
     try {
       await api(path, { method: "PATCH", body });
+      await rerender();
       announce("Settings saved");
-      rerender();
     } catch (error) {
       announce((error as Error).message, "error");
     }
