@@ -130,16 +130,41 @@ async function redisCpuMicros(admin) {
   const field = (name) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(text)?.[1] ?? 0);
   return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
 }
+/** Per command: calls and usec (µs Redis spent in it; a script's usec includes its inner calls). */
+async function commandUsec(admin) {
+  const text = await admin.info("commandstats");
+  const usec = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)) usec[match[1]] = Number(match[2]);
+  return usec;
+}
+/** Redis's own time in the store's script calls (inner calls included, counted once). */
+const scriptUsec = (usec) => (usec.evalsha ?? 0) + (usec.eval ?? 0);
+async function usedMemory(admin) {
+  const text = await admin.info("memory");
+  return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? 0);
+}
+async function deleteMatching(admin, pattern) {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await admin.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await admin.del(...keys); // DEL, not UNLINK: freed before used_memory is read
+  } while (cursor !== "0");
+  return deleted;
+}
 const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
 const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0);
 
-async function enqueueAll(store, count, idOf, endpointOf, window = 256) {
+async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false) {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const i = next++;
       const envelope = createEnvelope({ id: idOf(i), source: "bench", type: "invoice.paid", data: PAYLOAD });
-      await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now() });
+      // dedup: as a broker source enqueues (a key from the message's coordinates, kept 24 h).
+      const keyed = dedup ? { dedupKey: `bench:orders:0:${i}`, dedupTtlMs: 24 * 3600_000 } : {};
+      await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now(), ...keyed });
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
@@ -173,6 +198,7 @@ async function drainRun(redis, receiver, endpoints, run) {
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
   await receiver.mode({});
+  const memoryBaseline = await usedMemory(redis.admin);
   await redis.admin.config("RESETSTAT");
   const enqueueStarted = performance.now();
   await enqueueAll(
@@ -180,9 +206,13 @@ async function drainRun(redis, receiver, endpoints, run) {
     DELIVERIES,
     (i) => `d${run}-${i}`,
     (i) => endpoints[i % endpoints.length].id,
+    256,
+    true,
   );
   const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
   const enqueueStats = await commandStats(redis.admin);
+  const enqueueUsec = scriptUsec(await commandUsec(redis.admin));
+  const memoryQueued = await usedMemory(redis.admin);
   await store.close();
 
   const worker = await startWorker(redis.url, endpoints);
@@ -203,6 +233,18 @@ async function drainRun(redis, receiver, endpoints, run) {
   const redisCpu = (await redisCpuMicros(redis.admin)) - redisCpuBefore;
   const received = await receiver.stats();
   const receiverCpu = received.cpuMicros - receiverCpuBefore;
+  // The hand-off: every settled record written to the history store and gone from the outbox.
+  const handedOff = await waitUntil(
+    "the hand-off to the history store",
+    async () => {
+      const r = await worker.report();
+      const left = await redis.admin.xlen("{bench}:outbox");
+      return r.handedOff >= DELIVERIES && left === 0 ? r : undefined;
+    },
+    600_000,
+  );
+  const drainUsec = scriptUsec(await commandUsec(redis.admin));
+  const redisCpuWithHandoff = (await redisCpuMicros(redis.admin)) - redisCpuBefore;
 
   // Idle: nothing due; count everything Redis executes for this worker over a window.
   await sleep(1000);
@@ -211,11 +253,36 @@ async function drainRun(redis, receiver, endpoints, run) {
   const idleStats = await commandStats(redis.admin);
   await worker.stop();
 
+  // Memory after the drain (worker gone), without the dedup keys, against the same deployment emptied:
+  // FLUSHALL keeps the loaded scripts, and the endpoints are synced again (their policies and schedule).
+  const memoryDrained = await usedMemory(redis.admin);
+  const dedupKeys = await deleteMatching(redis.admin, "{bench}:dedup:*");
+  const memoryWithoutDedup = await usedMemory(redis.admin);
+  await redis.admin.flushall();
+  const empty = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await empty.syncEndpoints(endpoints);
+  await empty.close();
+  const memoryEmpty = await usedMemory(redis.admin);
+
   const seconds = (report.lastCompleteAt - report.startedAt) / 1000;
   return {
     enqueueRate: DELIVERIES / enqueueSeconds,
     enqueueCommandsPerMessage: sum(enqueueStats) / DELIVERIES,
     rate: report.delivered / seconds,
+    handoffRate: handedOff.handedOff / ((handedOff.lastHandoffAt - report.startedAt) / 1000),
+    // Redis memory (used_memory): per queued delivery beyond its payload, after the drain, per dedup key.
+    // (its dedup key counted apart)
+    overheadPerQueuedBytes:
+      (memoryQueued - memoryBaseline) / DELIVERIES - PAYLOAD.length - (memoryDrained - memoryWithoutDedup) / dedupKeys,
+    bytesPerDedupKey: (memoryDrained - memoryWithoutDedup) / dedupKeys,
+    drainedVsBaseline: memoryWithoutDedup / memoryEmpty,
+    memoryBaselineMb: memoryBaseline / 2 ** 20,
+    memoryQueuedMb: memoryQueued / 2 ** 20,
+    memoryDrainedMb: memoryDrained / 2 ** 20,
+    // Redis time per event end to end (enqueue + claim + settle + hand-off): commandstats usec of the script calls.
+    redisUsecPerEvent: (enqueueUsec + drainUsec) / DELIVERIES,
+    redisEnqueueUsecPerEvent: enqueueUsec / DELIVERIES,
+    redisProcessCpuUsWithHandoff: redisCpuWithHandoff / DELIVERIES,
     delivered: report.delivered,
     failed: report.failed,
     received: received.total,
@@ -344,7 +411,7 @@ const endpointPorts = receiver.ports.slice(0, ENDPOINTS);
 const ratePort = receiver.ports[ENDPOINTS];
 const endpoints = endpointsFor(endpointPorts);
 const durability = await createRedisStore({ redis: redis.url, prefix: "bench" });
-const warning = await durability.checkDurability();
+const warning = (await durability.checkServer()).join("; ");
 await durability.close();
 console.log(
   `redis ${redis.url} (appendonly yes, appendfsync everysec)${warning ? `; WARNING ${warning}` : ""}; ` +
@@ -376,7 +443,23 @@ try {
     console.log(
       `worker CPU per delivery (µs):  ${summary(pick("workerCpuUs"))}; one core's worth: ${summary(pick("workerCpuUs").map(ceiling))} /s`,
     );
-    console.log(`redis CPU per delivery (µs):   ${summary(pick("redisCpuUs"))}`);
+    console.log(`redis CPU per delivery (µs):   ${summary(pick("redisCpuUs"))} (process, claim + complete)`);
+    console.log(
+      `redis µs per event end to end: ${summary(pick("redisUsecPerEvent"), 1)} (commandstats usec of enqueue + claim + complete + hand-off scripts; enqueue alone ${summary(pick("redisEnqueueUsecPerEvent"), 1)})`,
+    );
+    console.log(
+      `redis process CPU per event, drain + hand-off (µs): ${summary(pick("redisProcessCpuUsWithHandoff"), 1)} (enqueue not included)`,
+    );
+    console.log(`hand-off to the history store: ${summary(pick("handoffRate"))} records/s`);
+    console.log(
+      `redis memory: baseline ${summary(pick("memoryBaselineMb"), 2)} MB; ${DELIVERIES.toLocaleString("en")} queued ${summary(pick("memoryQueuedMb"), 1)} MB; drained ${summary(pick("memoryDrainedMb"), 2)} MB (with the dedup keys)`,
+    );
+    console.log(
+      `redis bytes per queued delivery beyond its ${PAYLOAD.length} B payload (and its dedup key): ${summary(pick("overheadPerQueuedBytes"))}; per dedup key: ${summary(pick("bytesPerDedupKey"))}`,
+    );
+    console.log(
+      `redis memory after the drain, dedup keys deleted, / the same deployment emptied (FLUSHALL + endpoints synced): ${summary(pick("drainedVsBaseline"), 3)}`,
+    );
     console.log(`receiver CPU per delivery (µs): ${summary(pick("receiverCpuUs"))}`);
     console.log(
       `2 cores' worth for all three:  ${summary(runs.map((r) => 2e6 / (r.workerCpuUs + r.redisCpuUs + r.receiverCpuUs)))} /s`,

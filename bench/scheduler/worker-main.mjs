@@ -7,7 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createHttpDelivery } from "@hookyard/delivery";
-import { createRedisStore, createWorker } from "@hookyard/scheduler";
+import { createMemoryHistoryStore } from "@hookyard/history";
+import { createHistoryHandoff, createRedisStore, createWorker } from "@hookyard/scheduler";
 
 const counters = {
   claims: 0,
@@ -21,6 +22,8 @@ const counters = {
   lastCompleteAt: 0,
   cpuAtStart: 0, // µs of CPU (user + system) of this process
   cpuAtLastComplete: 0,
+  handedOff: 0, // settled records written to the history store by this process's hand-off
+  lastHandoffAt: 0,
 };
 const cpuMicros = () => {
   const { user, system } = process.cpuUsage();
@@ -39,6 +42,7 @@ setInterval(() => {
 let worker;
 let store;
 let delivery;
+let handoff;
 
 // HOOKYARD_BENCH_ALLOC_PROFILE=FILE: a sampling profile of every allocation (also of objects the GC has collected
 // since) from start to stop, written as a .heapprofile (Chrome DevTools → Memory, or summarise it by function).
@@ -93,9 +97,27 @@ async function start(message) {
       error: (details, text) => console.error(text, details),
     },
   });
+  // The hand-off to the history tier, as every Hookyard instance runs it. HOOKYARD_BENCH_HISTORY=memory (default:
+  // the bounded in-memory history store, its oldest records evicted) or null (records taken and dropped).
+  const history =
+    process.env.HOOKYARD_BENCH_HISTORY === "null"
+      ? { write: async () => {} }
+      : createMemoryHistoryStore({ maxDelivered: 10_000, maxDeadLetters: 10_000 });
+  handoff = createHistoryHandoff({
+    store,
+    history,
+    ownerOf: () => "bench",
+    observer: {
+      onWritten: (records) => {
+        counters.handedOff += records;
+        counters.lastHandoffAt = performance.now();
+      },
+    },
+  });
   counters.startedAt = performance.now();
   counters.cpuAtStart = cpuMicros();
   worker.start();
+  handoff.start();
 }
 
 process.on("message", (message) => {
@@ -116,6 +138,7 @@ process.on("message", (message) => {
   } else if (message.type === "stop") {
     (async () => {
       await worker?.stop({ graceMs: 1000 });
+      await handoff?.stop();
       if (inspector) {
         const { profile } = await inspector.post("HeapProfiler.stopSampling");
         writeFileSync(allocProfile, JSON.stringify(profile));

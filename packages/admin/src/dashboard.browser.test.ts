@@ -75,7 +75,7 @@ describe("dashboard in Chromium", () => {
     const test = await h.request("POST", "/admin/v1/endpoints/shop-orders/test", { body: { type: "order.created" } });
     const deliveryId = String(test.body.deliveryId);
     const deadline = Date.now() + 15_000;
-    while ((await h.store.getDelivery(deliveryId))?.status !== "dead") {
+    while ((await h.history.getDelivery(deliveryId))?.status !== "dead") {
       assert.ok(Date.now() < deadline, "the delivery fails against the broken URL");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

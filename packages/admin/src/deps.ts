@@ -1,6 +1,7 @@
 import type { EndpointPolicy } from "@hookyard/core";
 import type { ResolveHost } from "@hookyard/delivery";
-import type { DeliveryLogStore } from "@hookyard/scheduler";
+import type { HistoryStore } from "@hookyard/history";
+import type { SchedulerStore } from "@hookyard/scheduler";
 import type { AdminStorage } from "./state/admin-storage.js";
 import type { EndpointRegistry } from "./state/endpoint-registry.js";
 
@@ -42,8 +43,10 @@ export interface AdminLogger {
 
 /** What `registerAdminRoutes` needs; the runtime builds these (see the package README, "Wiring"). */
 export interface AdminDependencies {
-  /** The scheduler store with its delivery log (both built-in stores). */
-  readonly store: DeliveryLogStore;
+  /** The scheduler store: live deliveries, endpoint state, requeue (replay). */
+  readonly store: SchedulerStore;
+  /** The history store: settled deliveries, attempts and payloads (lists, dead letters, replay sources). */
+  readonly history: HistoryStore;
   readonly registry: EndpointRegistry;
   /** The registry's storage: the audit log and replay jobs live there too. */
   readonly storage: AdminStorage;

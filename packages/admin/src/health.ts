@@ -1,23 +1,21 @@
-import type { DeliveryLogStore, DeliverySummary } from "@hookyard/scheduler";
+import type { DeliverySummary, SchedulerStore } from "@hookyard/scheduler";
+import type { DeliveryLog } from "./delivery-log.js";
 import { iso } from "./views.js";
 
 const SAMPLE = 200;
 
-/** An endpoint's health for the dashboard: scheduler state plus figures from its latest deliveries. */
-export async function endpointHealth(store: DeliveryLogStore, endpointId: string, now: number) {
+/**
+ * An endpoint's health for the dashboard: scheduler state (queue, in flight, breaker) plus figures from its latest
+ * settled deliveries in the history.
+ */
+export async function endpointHealth(store: SchedulerStore, log: DeliveryLog, endpointId: string, now: number) {
   const [state, sample] = await Promise.all([
     store.getEndpointState(endpointId, now),
-    store.queryDeliveries({ endpointIds: [endpointId], limit: SAMPLE }),
+    log.queryDeliveries({ endpointIds: [endpointId], limit: SAMPLE }),
   ]);
   const attempted = sample.deliveries.filter((d) => d.lastAttempt !== undefined);
   const succeeded = attempted.filter((d) => d.status === "delivered").length;
   const failed = attempted.find((d) => d.status !== "delivered" && d.lastAttempt !== undefined);
-  const retrying = sample.deliveries.filter((d) => d.status === "queued" && d.attempts > 0).slice(0, 10);
-  const due = await Promise.all(retrying.map((d) => store.getDelivery(d.deliveryId)));
-  const nextRetry = due.reduce<number | undefined>(
-    (min, d) => (d?.dueAt === undefined ? min : min === undefined ? d.dueAt : Math.min(min, d.dueAt)),
-    undefined,
-  );
   return {
     endpointId,
     enabled: state.enabled,
@@ -31,7 +29,6 @@ export async function endpointHealth(store: DeliveryLogStore, endpointId: string
     sampleSize: attempted.length,
     successRate: attempted.length === 0 ? null : succeeded / attempted.length,
     ...(failed === undefined ? {} : { lastError: lastErrorOf(failed) }),
-    ...(nextRetry === undefined ? {} : { nextRetryAt: iso(nextRetry) }),
   };
 }
 
@@ -47,15 +44,11 @@ function lastErrorOf(delivery: DeliverySummary) {
 }
 
 /** Deliveries and latency over time, from the latest (up to 1,000) deliveries of a set of endpoints. */
-export async function deliverySeries(
-  store: DeliveryLogStore,
-  endpointIds: readonly string[] | undefined,
-  buckets: number,
-) {
+export async function deliverySeries(log: DeliveryLog, endpointIds: readonly string[] | undefined, buckets: number) {
   const sample: DeliverySummary[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 5; page++) {
-    const result = await store.queryDeliveries({
+    const result = await log.queryDeliveries({
       limit: 200,
       ...(endpointIds === undefined ? {} : { endpointIds }),
       ...(cursor === undefined ? {} : { cursor }),

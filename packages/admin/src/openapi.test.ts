@@ -54,6 +54,7 @@ describe("OpenAPI document", () => {
     const { registerAdminRoutes } = await import("./register-admin-routes.js");
     await registerAdminRoutes(app, {
       store: h.store,
+      history: h.history,
       registry: h.registry,
       storage: h.storage,
       settings: h.settings,

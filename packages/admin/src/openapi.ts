@@ -389,19 +389,19 @@ function adminOperations(): Record<string, Record<string, Schema>> {
     },
     "/deliveries": {
       get: op(
-        "The delivery log, newest first; a page may be short and still have a nextCursor",
+        "The delivery log of settled (delivered and dead) deliveries, from the history store, newest first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (health) and shown one by one (GET /deliveries/{id})",
         "deliveries",
         { "200": json(list(ref("DeliverySummary"))) },
         {
           parameters: [
             queryParam("endpointId", "One endpoint"),
             queryParam("owner", "One owner's endpoints"),
-            queryParam("status", "Delivery status", {
+            queryParam("status", "Delivery status (the log holds delivered and dead ones)", {
               type: "string",
               enum: ["queued", "leased", "delivered", "dead"],
             }),
             queryParam("eventId", "The event id (webhook-id)"),
-            queryParam("type", "The event type, exactly"),
+            queryParam("type", "The event type: exact, or a glob (order.*, order.**)"),
             queryParam("from", "Created at or after (ISO 8601 or ms)"),
             queryParam("to", "Created before (ISO 8601 or ms)"),
             queryParam("limit", "Page size (1-200)", { type: "integer" }),
@@ -676,7 +676,6 @@ function components(): Schema {
           sampleSize: { type: "integer" },
           successRate: { type: ["number", "null"] },
           lastError: { type: "object" },
-          nextRetryAt: time,
         },
       },
       Subscription: {

@@ -6,6 +6,7 @@ import { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js"
 import type { Principal } from "./auth/principal.js";
 import { brandingView, logoOrigin } from "./branding.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
+import { createDeliveryLog } from "./delivery-log.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
 import { createReplayJobs, type ReplayJobs } from "./replay/replay-jobs.js";
@@ -34,8 +35,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
   const adminKey = createAdminKeyCheck(deps.settings.apiKeys);
   const tokens =
     deps.settings.portalSigningKey === undefined ? undefined : createPortalTokens(deps.settings.portalSigningKey);
+  const log = createDeliveryLog(deps.store, deps.history);
   const jobs = createReplayJobs({
-    store: deps.store,
+    log,
     storage: deps.storage,
     now,
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
@@ -45,6 +47,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
     {
       deps,
       store: deps.store,
+      log,
       now,
       audit: createAuditLog(deps.storage, now),
       jobs,

@@ -22,6 +22,20 @@ describe("envelope", () => {
     assert.equal(decoded.time, envelope.time);
   });
 
+  it("stores a UTF-8 payload as text (a leading BOM, escapes and astral characters kept), other bytes as base64", () => {
+    const texts = ['\ufeff{"a":"é\\"q\\"","emoji":"🎉","nl":"x\\ny"}', "", "plain\r\n\u0000"];
+    for (const text of texts) {
+      const data = new TextEncoder().encode(text);
+      const stored = encodeEnvelope(createEnvelope({ id: "e", source: "s", type: "t", data }));
+      assert.equal((JSON.parse(stored) as { text?: string }).text, text);
+      assert.deepEqual(decodeEnvelope(stored).data, data);
+    }
+    const binary = new Uint8Array([0xc3, 0x28, 0xff]);
+    const stored = encodeEnvelope(createEnvelope({ id: "e", source: "s", type: "t", data: binary }));
+    assert.equal((JSON.parse(stored) as { data?: string }).data, Buffer.from(binary).toString("base64"));
+    assert.deepEqual(decodeEnvelope(stored).data, binary);
+  });
+
   it("names the bad field", () => {
     assert.throws(
       () => createEnvelope({ id: "", source: "s", type: "t", data: "{}" }),

@@ -50,6 +50,23 @@ export const ERROR_CODES = {
     meaning: "An event cannot become a valid envelope (missing or overlong id or type, bad time, control characters).",
     action: "Fix the producer or the source's `mapping`; broker messages like this go to the rejected log.",
   },
+  HISTORY_UNAVAILABLE: {
+    retryable: true,
+    meaning: "The history store (PostgreSQL) cannot be reached, or refused a query or write for now.",
+    action:
+      "Deliveries go on: settled records wait in the Redis outbox (bounded) and are written once it is back; admin lists answer 503 meanwhile. Check PostgreSQL.",
+  },
+  HISTORY_FAILED: {
+    retryable: false,
+    meaning: "The history store (PostgreSQL) refused a query or write that will not succeed if retried.",
+    action: "Read the message (it carries the SQLSTATE); report it if it is not a permissions or schema problem.",
+  },
+  HISTORY_MIGRATION_CHANGED: {
+    retryable: false,
+    meaning: "A history schema migration was applied with other contents than this Hookyard ships.",
+    action:
+      "Do not edit shipped migrations; restore the database's schema or run the Hookyard version that applied it.",
+  },
   INGEST_INVALID: {
     retryable: false,
     meaning: "A request to the ingest API (`POST /v1/events`, `/v1/events/batch`) is malformed; answered 400.",
@@ -113,8 +130,22 @@ export const ERROR_CODES = {
   },
   REDIS_ERROR: {
     retryable: "varies",
-    meaning: "Redis answered a command with an error (e.g. OOM at maxmemory, a cluster redirection).",
-    action: "Read the message; at maxmemory free memory or raise it (and use `maxmemory-policy noeviction`).",
+    meaning: "Redis answered a command with an error not covered by a more specific code (e.g. a script bug).",
+    action: "Read the message; retried with backoff. Report it if it persists.",
+  },
+  REDIS_FULL: {
+    retryable: true,
+    meaning:
+      "Redis is at `maxmemory` (`noeviction`): it refuses new events while leasing and settling go on and free memory.",
+    action:
+      "Events are not acknowledged (sources redeliver, the ingest API answers 503); intake resumes by itself as deliveries drain. If it lasts, raise `maxmemory` (sizing: docs/deployment.md) or check that the history hand-off keeps up.",
+  },
+  REDIS_NOT_REPLICATED: {
+    retryable: true,
+    meaning:
+      "`redis.ackDurability: replicated`: fewer than `redis.ackReplicas` replicas acknowledged the events within `redis.ackReplicaTimeout`.",
+    action:
+      "The events are on the master and will be delivered, but were not acknowledged: the producer sends them again (de-duplicated). Check the replicas' health and lag.",
   },
   SINK_PARTIAL_FAILURE: {
     retryable: "varies",

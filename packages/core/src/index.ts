@@ -16,6 +16,7 @@ export type {
   Source,
   SourceContext,
 } from "./connector.js";
+export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary } from "./delivery-log.js";
 export type {
   BreakerPolicy,
   Endpoint,

@@ -6,6 +6,7 @@ import { HookyardError } from "@hookyard/core";
 import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { migrateCommand } from "./cli/migrate-command.js";
 import { schemaCommand } from "./cli/schema-command.js";
 import { secretCommand } from "./cli/secret-command.js";
 import { sendCommand } from "./cli/send-command.js";
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   describe: describeCommand,
   schema: schemaCommand,
   send: sendCommand,
+  migrate: migrateCommand,
   secret: secretCommand,
 };
 

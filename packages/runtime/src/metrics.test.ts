@@ -10,6 +10,7 @@ function figures(queued: number): SchedulerStats {
       { endpointId: "e1", enabled: true, breaker: "closed", queued, inFlight: 0, dead: 0 },
       { endpointId: "e2", enabled: false, breaker: "open", queued: 1, inFlight: 0, dead: 2 },
     ],
+    outbox: { records: queued, shed: 3 },
   };
 }
 
@@ -25,6 +26,8 @@ describe("metrics: store figures", () => {
     assert.match(text, /hookyard_breaker_state\{endpoint="e2",state="open"\} 1\n/);
     assert.match(text, /hookyard_endpoint_enabled\{endpoint="e2"\} 0\n/);
     assert.match(text, /hookyard_dead_letters\{endpoint="e2"\} 2\n/);
+    assert.match(text, /hookyard_history_outbox_records 7\n/);
+    assert.match(text, /hookyard_history_shed_records 3\n/);
     assert.match(text, /hookyard_store_up 1\n/);
     assert.match(text, /hookyard_store_stats_age_seconds \d/);
   });

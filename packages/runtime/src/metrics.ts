@@ -13,6 +13,10 @@ export interface Metrics {
   readonly attemptSeconds: Histogram<"endpoint">;
   /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
   readonly ingressRequests: Counter<"route" | "outcome">;
+  /** Settled records this instance handed off to the history store. */
+  readonly historyWritten: Counter;
+  /** Failed hand-off attempts (history store down or slow): records wait in the outbox meanwhile. */
+  readonly historyErrors: Counter;
   /** 1 when a source's or sink's last health check passed, 0 when it failed (label: "source:<id>", "sink:<id>"). */
   readonly componentUp: Gauge<"component">;
   /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
@@ -60,7 +64,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     new Gauge<"endpoint">({ name, help, labelNames: ["endpoint"], registers, collect: serveStore });
   const queueDepth = perEndpoint("hookyard_queue_depth", "Deliveries queued (due or scheduled) per endpoint");
   const inFlight = perEndpoint("hookyard_deliveries_in_flight", "Deliveries leased by workers per endpoint");
-  const deadLetters = perEndpoint("hookyard_dead_letters", "Deliveries in the dead-letter set per endpoint");
+  const deadLetters = perEndpoint(
+    "hookyard_dead_letters",
+    "Dead letters per endpoint still in the outbox, not yet in the history store (which lists them)",
+  );
+  const outboxRecords = new Gauge({
+    name: "hookyard_history_outbox_records",
+    help: "Settled deliveries waiting in the outbox for the history store (bounded by history.outboxMaxRecords)",
+    registers,
+    collect: serveStore,
+  });
+  const outboxShed = new Gauge({
+    name: "hookyard_history_shed_records",
+    help: "Delivered records whose history was shed because the outbox was full (dead letters are never shed)",
+    registers,
+    collect: serveStore,
+  });
   const endpointEnabled = perEndpoint("hookyard_endpoint_enabled", "1 when the endpoint is enabled, 0 when disabled");
   const breakerState = new Gauge<"endpoint" | "state">({
     name: "hookyard_breaker_state",
@@ -75,6 +94,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     deadLetters,
     endpointEnabled,
     breakerState,
+    outboxRecords,
+    outboxShed,
   });
   new Gauge({
     name: "hookyard_store_up",
@@ -134,6 +155,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    historyWritten: new Counter({
+      name: "hookyard_history_written_total",
+      help: "Settled deliveries this instance wrote to the history store",
+      registers,
+    }),
+    historyErrors: new Counter({
+      name: "hookyard_history_handoff_errors_total",
+      help: "Failed writes of settled deliveries to the history store (retried; records wait in the outbox)",
+      registers,
+    }),
     componentUp: new Gauge({
       name: "hookyard_component_up",
       help: "1 when a source's or sink's last health check passed, 0 when it failed",
@@ -153,6 +184,8 @@ interface StoreGauges {
   readonly deadLetters: Gauge<"endpoint">;
   readonly endpointEnabled: Gauge<"endpoint">;
   readonly breakerState: Gauge<"endpoint" | "state">;
+  readonly outboxRecords: Gauge;
+  readonly outboxShed: Gauge;
 }
 
 /** The last store figures and when they were read; at most one read in flight. */
@@ -195,6 +228,8 @@ function createStatsCache(source: () => StoreStatsSource | undefined, gauges: St
 /** Replaces every store-derived figure (an endpoint gone from the store disappears from the metrics). */
 function setStoreGauges(gauges: StoreGauges, stats: SchedulerStats): void {
   for (const gauge of Object.values(gauges)) gauge.reset();
+  gauges.outboxRecords.set(stats.outbox.records);
+  gauges.outboxShed.set(stats.outbox.shed);
   for (const state of stats.endpoints) {
     const labels = { endpoint: state.endpointId };
     gauges.queueDepth.set(labels, state.queued);

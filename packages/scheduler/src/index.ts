@@ -2,11 +2,14 @@ export type { Clock, ManualClock } from "./clock.js";
 export { createManualClock, systemClock } from "./clock.js";
 export type { EmbeddedStoreOptions } from "./embedded/embedded-store.js";
 export { createEmbeddedStore } from "./embedded/embedded-store.js";
+export type { HistoryHandoff, HistoryHandoffObserver, HistoryHandoffOptions } from "./handoff/history-handoff.js";
+export { createHistoryHandoff } from "./handoff/history-handoff.js";
 export type { SchedulerLogger } from "./logger.js";
 export { completionFor } from "./policy/completion-for.js";
 export type { RetryDecision } from "./policy/next-retry.js";
 export { nextRetry } from "./policy/next-retry.js";
 export type { RedisClient, RedisConnection } from "./redis/connection.js";
+export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
@@ -17,7 +20,6 @@ export type {
   ClaimResult,
   CompletionResult,
   DeliveryInfo,
-  DeliveryLogStore,
   DeliveryPage,
   DeliveryQuery,
   DeliveryStatus,
@@ -25,18 +27,22 @@ export type {
   EndpointState,
   EnqueueRequest,
   EnqueueResult,
+  OutboxStats,
   RejectedMessage,
+  RequeueRequest,
   SchedulerStats,
   SchedulerStore,
-  StoreRetentionOptions,
+  SettledEntry,
+  SettledRecord,
+  StoreOutboxOptions,
+  TakeSettledRequest,
 } from "./store.js";
 export {
-  DEFAULT_DEAD_LETTER_RETENTION_MS,
-  DEFAULT_RETENTION_MS,
-  DELIVERY_QUERY_SCAN_LIMIT,
+  DEFAULT_OUTBOX_MAX_RECORDS,
   MAX_ATTEMPTS_LOGGED,
   MAX_DELIVERY_PAGE,
   REJECTED_KEPT_PER_ORIGIN,
+  REJECTED_RETENTION_MS,
 } from "./store.js";
 export type { RunOnceReport, SendDelivery, Worker, WorkerObserver, WorkerOptions } from "./worker.js";
 export { createWorker } from "./worker.js";

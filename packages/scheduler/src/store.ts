@@ -1,4 +1,15 @@
-import type { AttemptRecord, Endpoint, Envelope } from "@hookyard/core";
+import type {
+  AttemptRecord,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatus,
+  DeliverySummary,
+  Endpoint,
+  Envelope,
+} from "@hookyard/core";
+
+// The delivery log's types live in core: the history store (@hookyard/history) answers the same queries.
+export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary };
 
 /**
  * The scheduler's storage, implemented by the Redis store (Lua scripts, durable) and the embedded store
@@ -6,8 +17,10 @@ import type { AttemptRecord, Endpoint, Envelope } from "@hookyard/core";
  * instead of the wall clock, so tests control time; workers pass their clock's reading.
  *
  * A delivery is one envelope for one endpoint. Its life: queued (due at a time) → leased by a worker →
- * delivered | rescheduled (queued again) | dead (dead-letter set). Deliveries of a disabled endpoint, or of an
- * endpoint whose breaker is open, stay queued ("parked"): never dropped, never counted as attempts.
+ * delivered | rescheduled (queued again) | dead. A delivery that settles (delivered or dead) leaves the store in
+ * the step that settles it, and its record goes to the store's outbox, drained into the history store
+ * (`takeSettled` / `ackSettled`): the store holds live scheduling state only. Deliveries of a disabled endpoint,
+ * or of an endpoint whose breaker is open, stay queued ("parked"): never dropped, never counted as attempts.
  *
  * The binding semantics are numbered in the package README ("Semantics"); `describeStoreConformance` from
  * "@hookyard/scheduler/testing" checks each of them. Unknown endpoint ids make `enqueue`, `setEndpointEnabled`
@@ -47,21 +60,20 @@ export interface SchedulerStore {
   /** Extends leases still being worked on. */
   extendLeases(workerId: string, deliveryIds: readonly string[], leaseMs: number, now: number): Promise<void>;
 
+  /** A live (queued or leased) delivery; undefined once it settled (its record is then in the history store). */
   getDelivery(deliveryId: string): Promise<DeliveryInfo | undefined>;
-  /** The attempt log, oldest first, at most the last `MAX_ATTEMPTS_LOGGED`. Empty for unknown deliveries. */
+  /**
+   * The attempts of a live delivery since it was last queued, oldest first, at most the last
+   * `MAX_ATTEMPTS_LOGGED`. Empty for unknown or settled deliveries (the history store has those).
+   */
   listAttempts(deliveryId: string): Promise<AttemptRecord[]>;
-  /** Dead letters of the endpoint, oldest death first, with reason, attempts and envelope. */
-  listDeadLetters(endpointId: string, limit: number): Promise<DeliveryInfo[]>;
 
   /**
-   * Queues a dead or delivered delivery again, due now, attempts reset to 0. False when the delivery is
-   * unknown or already queued/leased. Under per-key order a replayed delivery joins the end of its key's line.
+   * Queues settled deliveries again (replay from the history store): same delivery id, message id and creation
+   * time, due now, attempts 0; under per-key order each joins the end of its key's line. A delivery that is live
+   * (queued or leased) is left alone, and so is one whose endpoint is unknown. Returns the ids queued again.
    */
-  replayDelivery(deliveryId: string, now: number): Promise<boolean>;
-  /** Queues every dead-lettered delivery of the endpoint again; returns how many. */
-  replayDeadLetters(endpointId: string, now: number): Promise<number>;
-  /** Queues again every delivery of the endpoint created at or after `since` that is not queued or leased. */
-  replaySince(endpointId: string, since: number, now: number): Promise<number>;
+  requeue(deliveries: readonly RequeueRequest[], now: number): Promise<string[]>;
 
   /**
    * Runtime enable/disable. Enabling clears the disabled reason, resets the breaker (window, open state and
@@ -69,20 +81,35 @@ export interface SchedulerStore {
    */
   setEndpointEnabled(endpointId: string, enabled: boolean, now: number): Promise<void>;
   getEndpointState(endpointId: string, now: number): Promise<EndpointState>;
-  /** Queue depth, in flight, dead-letter size per endpoint, for metrics. */
+  /** Queue depth, in flight, dead letters not yet handed off per endpoint, and the outbox, for metrics. */
   stats(): Promise<SchedulerStats>;
 
   /**
    * Keeps a message that could not become an event (a poison source message, a refused ingress request) for
-   * inspection, so nothing is dropped silently. Bounded: the newest REJECTED_KEPT_PER_ORIGIN per origin, for the
-   * dead-letter retention. Resolves once stored (durably on Redis), after which a source may ack the message.
+   * inspection, so nothing is dropped silently. Bounded: the newest REJECTED_KEPT_PER_ORIGIN per origin, for
+   * REJECTED_RETENTION_MS. Resolves once stored (durably on Redis), after which a source may ack the message.
    */
   keepRejected(message: RejectedMessage): Promise<void>;
   /** The newest rejected messages of one origin, newest first. */
   listRejected(origin: string, limit: number): Promise<RejectedMessage[]>;
 
   /**
-   * Calls `listener` when enqueue, replay or re-enabling makes work due, so idle workers wake without polling
+   * The hand-off to the history tier (semantics item 11): a delivery that settles (delivered or dead) leaves
+   * the store in the same step, and its record goes to the store's outbox. `takeSettled` leases up to `max`
+   * records to `consumer` (records another consumer took more than `reclaimAfterMs` ago and never acknowledged
+   * come back first); `ackSettled` removes them once the history store has them. At least once: a record may be
+   * taken twice. Bounded by `outboxMaxRecords`: when full, delivered records are shed (counted), dead letters
+   * never are.
+   */
+  takeSettled(request: TakeSettledRequest): Promise<SettledEntry[]>;
+  ackSettled(entries: readonly SettledEntry[]): Promise<void>;
+  /** Records waiting in the outbox and how many were shed since the store's data began. */
+  outboxStats(): Promise<OutboxStats>;
+  /** Called after this store's `complete` put records in the outbox (a local signal for the drainer). */
+  onSettled(listener: () => void): () => void;
+
+  /**
+   * Calls `listener` when enqueue, requeue or re-enabling makes work due, so idle workers wake without polling
    * (embedded: a direct call; Redis: PUBLISH + one subscriber connection per store). Returns the unsubscribe
    * function. Listeners must not throw; a wake-up may be spurious.
    */
@@ -91,36 +118,67 @@ export interface SchedulerStore {
   close(): Promise<void>;
 }
 
-/**
- * A store with the delivery log (semantics item 14): both built-in stores are one. Kept apart from
- * `SchedulerStore` so wrappers and fakes of the scheduler's contract need not implement it.
- */
-export interface DeliveryLogStore extends SchedulerStore {
+/** Options every store accepts for its outbox (semantics item 11). */
+export interface StoreOutboxOptions {
   /**
-   * One page of the delivery log, newest first (by creation), filtered (semantics item 14). Fast whatever the
-   * number of stored deliveries: it reads indexes written at enqueue and examines at most
-   * `DELIVERY_QUERY_SCAN_LIMIT` entries per call, so a rare filter may answer a partial page with a cursor.
+   * Most settled records waiting for the history store (PostgreSQL slow or down). Past it, delivered records
+   * are shed (their history is lost, counted in `outboxStats().shed`); dead letters are always kept. Default
+   * 100,000.
    */
-  queryDeliveries(query: DeliveryQuery): Promise<DeliveryPage>;
-  /** `replayDelivery` for many deliveries in one step (bulk replay); returns how many were queued again. */
-  replayDeliveries(deliveryIds: readonly string[], now: number): Promise<number>;
-  /**
-   * Drops delivery log index entries whose delivery has expired, examining at most `budget` of the oldest entries
-   * per index; returns how many were dropped. Call it periodically (queries also drop the ones they meet).
-   */
-  trimDeliveryIndex(budget?: number): Promise<number>;
+  readonly outboxMaxRecords?: number;
 }
 
-/** Retention options every store accepts (semantics item 11). */
-export interface StoreRetentionOptions {
-  /** How long a delivered delivery and its attempt log are kept. Default 3 days. */
-  readonly retentionMs?: number;
-  /** How long a dead letter is kept unless replayed. Default 30 days. */
-  readonly deadLetterRetentionMs?: number;
+export const DEFAULT_OUTBOX_MAX_RECORDS = 100_000;
+
+/** One settled delivery's record, as the outbox hands it to the history store. */
+export interface SettledRecord {
+  readonly deliveryId: string;
+  readonly messageId: string;
+  readonly endpointId: string;
+  readonly status: "delivered" | "dead";
+  readonly deadReason?: string;
+  /** Attempts since it was last queued. */
+  readonly attempts: number;
+  readonly createdAt: number;
+  /** When it settled (store clock). */
+  readonly settledAt: number;
+  /** Undefined only when the store had lost it (a delivery dead with "envelope missing"). */
+  readonly envelope?: Envelope;
+  /** The attempts since it was last queued, oldest first (at most `MAX_ATTEMPTS_LOGGED`). */
+  readonly attemptLog: readonly AttemptRecord[];
 }
 
-export const DEFAULT_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
-export const DEFAULT_DEAD_LETTER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+export interface SettledEntry {
+  /** The outbox entry (acknowledged by `ackSettled`). */
+  readonly entryId: string;
+  readonly record: SettledRecord;
+}
+
+export interface TakeSettledRequest {
+  /** Who takes them (one id per drainer). */
+  readonly consumer: string;
+  readonly max: number;
+  /** Records taken by a consumer that has not acknowledged them for this long are taken again. */
+  readonly reclaimAfterMs: number;
+  readonly now: number;
+}
+
+export interface OutboxStats {
+  /** Records waiting (taken or not). */
+  readonly records: number;
+  /** Delivered records dropped because the outbox was full. */
+  readonly shed: number;
+}
+
+/** A settled delivery to queue again (`requeue`), as the history store has it. */
+export interface RequeueRequest {
+  readonly deliveryId: string;
+  readonly messageId: string;
+  readonly endpointId: string;
+  readonly createdAt: number;
+  readonly envelope: Envelope;
+}
+
 /** The attempt log keeps at most this many attempts per delivery (the latest). */
 export const MAX_ATTEMPTS_LOGGED = 20;
 
@@ -137,55 +195,13 @@ export interface RejectedMessage {
   readonly idempotencyKey?: string;
 }
 
-/** Filters of the delivery log (`queryDeliveries`); they combine with AND. */
-export interface DeliveryQuery {
-  /** Only deliveries to these endpoints (one endpoint, or an owner's); absent or empty = every endpoint. */
-  readonly endpointIds?: readonly string[];
-  readonly status?: DeliveryStatus;
-  /** The envelope id (`webhook-id`). */
-  readonly eventId?: string;
-  /** The event type, exactly. */
-  readonly type?: string;
-  /** Created at or after (ms, store clock). */
-  readonly from?: number;
-  /** Created before (ms, store clock). */
-  readonly before?: number;
-  /** Page size, 1 to `MAX_DELIVERY_PAGE`. */
-  readonly limit: number;
-  /** `nextCursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-/** One delivery as the delivery log lists it (no payload). */
-export interface DeliverySummary {
-  readonly deliveryId: string;
-  readonly messageId: string;
-  readonly endpointId: string;
-  readonly status: DeliveryStatus;
-  readonly attempts: number;
-  readonly createdAt: number;
-  readonly eventId?: string;
-  readonly type?: string;
-  readonly deadReason?: string;
-  /** The latest attempt without headers and bodies (listAttempts has them). */
-  readonly lastAttempt?: AttemptRecord;
-}
-
-export interface DeliveryPage {
-  readonly deliveries: readonly DeliverySummary[];
-  /** Present when there may be more: pass it as `cursor`. A page may be short (even empty) and still have one. */
-  readonly nextCursor?: string;
-  /** Index entries examined for this page. */
-  readonly scanned: number;
-}
-
-/** Most index entries one `queryDeliveries` call examines. */
-export const DELIVERY_QUERY_SCAN_LIMIT = 5000;
 /** Largest page `queryDeliveries` returns. */
 export const MAX_DELIVERY_PAGE = 200;
 
 /** How many rejected messages are kept per origin. */
 export const REJECTED_KEPT_PER_ORIGIN = 10_000;
+/** How long an origin's rejected messages are kept after the latest one (30 days). */
+export const REJECTED_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface EnqueueRequest {
   readonly envelope: Envelope;
@@ -242,18 +258,15 @@ export type CompletionResult =
   /** Given back without an attempt (shutdown, breaker opened meanwhile): queued again at `dueAt`, attempt not counted. */
   | { readonly deliveryId: string; readonly kind: "release"; readonly dueAt: number };
 
-export type DeliveryStatus = "queued" | "leased" | "delivered" | "dead";
-
 export interface DeliveryInfo {
   readonly deliveryId: string;
   readonly messageId: string;
   readonly endpointId: string;
   readonly status: DeliveryStatus;
-  /** Attempts since the last replay (claims, minus releases). */
+  /** Attempts since it was last queued (claims, minus releases). */
   readonly attempts: number;
   readonly createdAt: number;
   readonly dueAt?: number;
-  readonly deadReason?: string;
   readonly envelope?: Envelope;
 }
 
@@ -271,9 +284,11 @@ export interface EndpointState {
   readonly failingSince?: number;
   readonly queued: number;
   readonly inFlight: number;
+  /** Dead letters of the endpoint still in the outbox (not yet in the history store, which lists them). */
   readonly dead: number;
 }
 
 export interface SchedulerStats {
   readonly endpoints: readonly EndpointState[];
+  readonly outbox: OutboxStats;
 }

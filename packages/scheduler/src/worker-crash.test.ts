@@ -6,8 +6,10 @@ import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createEnvelope } from "@hookyard/core";
+import { createMemoryHistoryStore } from "@hookyard/history";
 import { requireBrokers, seededRandom, uniqueName, waitFor, withDeadline } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
+import { createHistoryHandoff } from "./handoff/history-handoff.js";
 import { createRedisStore } from "./redis/redis-store.js";
 import type { CrashWorkerConfig } from "./testing/crash-worker-main.js";
 import { createHttpPostSender, DELIVERY_ID_HEADER, receiverEndpoint } from "./testing/http-post-sender.js";
@@ -101,6 +103,11 @@ test("a worker killed (SIGKILL) mid-batch loses nothing; duplicates keep their w
   const receiverUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
   const store = createRedisStore({ redis: brokers.redisUrl, prefix });
   opened = store;
+  // The hand-off runs all along in this process: records the child settled reach the history from the outbox.
+  const history = createMemoryHistoryStore();
+  const handoff = createHistoryHandoff({ store, history, ownerOf: () => "crash-test", pollMs: 200 });
+  handoff.start();
+  t.after(() => handoff.stop());
 
   const endpointIds = Array.from({ length: ENDPOINTS }, (_, i) => `ep-${i}`);
   const endpoints = new Map(endpointIds.map((id) => [id, receiverEndpoint(id, receiverUrl)]));
@@ -196,11 +203,16 @@ test("a worker killed (SIGKILL) mid-batch loses nothing; duplicates keep their w
   // The requests held at the kill reached the receiver but were never acknowledged: they were sent again.
   assert.ok(duplicates >= HELD_BEFORE_KILL, `deliveries unacknowledged at the kill were redelivered (${duplicates})`);
 
+  // Every delivery settled once in the history, as delivered, with its envelope; nothing left in the outbox.
+  await handoff.drain();
   const ids = [...expected.keys()];
-  for (let i = 0; i < ids.length; i += 200) {
-    const infos = await Promise.all(ids.slice(i, i + 200).map((id) => store.getDelivery(id)));
-    for (const info of infos) assert.equal(info?.status, "delivered", `${info?.deliveryId} is delivered`);
+  const stored = await history.getDeliveries(ids);
+  assert.equal(stored.length, TOTAL, "every delivery is in the history");
+  for (const record of stored) {
+    assert.equal(record.status, "delivered", `${record.deliveryId} is delivered`);
+    assert.equal(record.envelope.id, expected.get(record.deliveryId));
   }
+  assert.equal((await store.outboxStats()).records, 0);
 });
 
 async function deleteKeys(prefix: string): Promise<void> {

@@ -12,9 +12,11 @@ export interface BrokerAddresses {
   readonly pubsubProjectId: string;
   readonly sqsEndpoint: string;
   readonly sqsRegion: string;
+  /** A superuser connection URL (tests create their own schema or database in it). */
+  readonly postgresUrl: string;
 }
 
-export type BrokerName = "redis" | "redis-cluster" | "rabbitmq" | "kafka" | "pubsub" | "sqs";
+export type BrokerName = "redis" | "redis-cluster" | "rabbitmq" | "kafka" | "pubsub" | "sqs" | "postgres";
 
 const KEYS: Record<BrokerName, readonly string[]> = {
   redis: ["HOOKYARD_REDIS_URL"],
@@ -23,6 +25,7 @@ const KEYS: Record<BrokerName, readonly string[]> = {
   kafka: ["HOOKYARD_KAFKA_BROKERS"],
   pubsub: ["PUBSUB_EMULATOR_HOST", "PUBSUB_PROJECT_ID"],
   sqs: ["HOOKYARD_SQS_ENDPOINT", "HOOKYARD_SQS_REGION"],
+  postgres: ["HOOKYARD_POSTGRES_URL"],
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -79,5 +82,6 @@ export function requireBrokers(...names: BrokerName[]): BrokerAddresses {
     pubsubProjectId: env.PUBSUB_PROJECT_ID ?? "",
     sqsEndpoint: env.HOOKYARD_SQS_ENDPOINT ?? "",
     sqsRegion: env.HOOKYARD_SQS_REGION ?? "us-east-1",
+    postgresUrl: env.HOOKYARD_POSTGRES_URL ?? "",
   };
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { requireBrokers, seededRandom, uniqueName } from "@hookyard/test-brokers";
+import { requireBrokers, seededRandom, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { type BrokerFixture, jsonEvent } from "./broker-fixture.js";
 import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
+import { dropHistorySchema, openHistoryLedger } from "./history-ledger.js";
 import { type HookyardProcess, runHookyard } from "./hookyard-process.js";
 import { deleteHookyardKeys } from "./redis-cleanup.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
@@ -39,16 +40,21 @@ export interface CrashTestReport {
 }
 
 /**
- * At-least-once across crashes: `events` events are published, Hookyard (the CLI, on Redis) consumes them and is
- * SIGKILLed `kills` times at random points of the stream, restarting each time. Every event must reach the
- * receiver at least once; duplicates carry the same webhook-id (the event id) and a valid signature.
+ * At-least-once across crashes: `events` events are published, Hookyard (the CLI, on Redis, history on
+ * PostgreSQL) consumes them and is SIGKILLed `kills` times at random points of the stream, restarting each time.
+ * Every event must reach the receiver at least once; duplicates carry the same webhook-id (the event id) and a
+ * valid signature; and every event ends up in the delivery history as delivered (the outbox hand-off survives the
+ * kills too).
  */
 export async function runCrashTest(
   broker: CrashTestBroker,
   options: { events: number; kills: number },
 ): Promise<CrashTestReport> {
   const { seed, random } = seededRandom(`crash test ${broker.name}`);
-  const { redisUrl } = requireBrokers("redis");
+  const { redisUrl, postgresUrl } = requireBrokers("redis", "postgres");
+  const historySchema = uniqueName("hy_crash")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_");
   const receiver = await startWebhookReceiver(TEST_SECRET);
   const started = Date.now();
   const ids = Array.from({ length: options.events }, (_, i) => `${uniqueName(broker.name)}-${i}`);
@@ -59,6 +65,7 @@ export async function runCrashTest(
     delivery: { lease: "3s" },
     log: { level: "info", format: "json" },
     redis: { url: redisUrl, prefix },
+    history: { postgres: { url: postgresUrl, schema: historySchema } },
     egress: { allowCidrs: ["127.0.0.0/8"] },
     endpoints: [
       {
@@ -111,6 +118,24 @@ export async function runCrashTest(
       perId.set(id, (perId.get(id) ?? 0) + 1);
       assert.equal(request.body.toString(), JSON.stringify({ id }), "a duplicate carries the same event");
     }
+    // The history ledger: every event delivered, in PostgreSQL, once the outbox has drained.
+    const ledger = await openHistoryLedger(postgresUrl, historySchema);
+    try {
+      let stored = new Set<string>();
+      await waitFor(
+        "every event in the delivery history",
+        async () => {
+          stored = await ledger.deliveredEventIds("receiver");
+          return ids.every((id) => stored.has(id)) ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      ).catch((error: Error) => {
+        const absent = ids.filter((id) => !stored.has(id));
+        throw new Error(`${error.message}: ${absent.length} missing, e.g. ${absent.slice(0, 3).join(", ")}`);
+      });
+    } finally {
+      await ledger.close();
+    }
     return {
       events: options.events,
       kills: options.kills,
@@ -125,6 +150,7 @@ export async function runCrashTest(
     if (hookyard) await hookyard.exited;
     await receiver.close();
     await deleteHookyardKeys(redisUrl, prefix);
+    await dropHistorySchema(postgresUrl, historySchema);
     await broker.cleanup();
   }
 }

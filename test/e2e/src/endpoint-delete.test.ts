@@ -60,7 +60,7 @@ describe("deleting an endpoint with queued deliveries (admin API, whole gateway)
     assert.equal(deleted.body.deadLettered, 3);
 
     const dead = await waitFor("the three dead letters", async () => {
-      const letters = await gateway.store.listDeadLetters(id, 10);
+      const letters = (await gateway.history.listDeadLetters(id, { limit: 10 })).deliveries;
       return letters.length === 3 ? letters : undefined;
     });
     assert.deepEqual(

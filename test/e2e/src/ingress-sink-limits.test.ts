@@ -265,7 +265,7 @@ describe("ingress to each sink: 30 concurrent ~100 KB events and one over the li
           assert.equal(oversized?.status, 200, oversized?.text);
           const dead = await waitFor(
             "the oversized event dead-lettered",
-            async () => (await started.store.listDeadLetters("sink:out", 10))[0],
+            async () => (await started.history.listDeadLetters("sink:out", { limit: 10 })).deliveries[0],
             { timeoutMs: 60_000, intervalMs: 200 },
           );
           assert.equal(dead.envelope?.id, oversizedId);

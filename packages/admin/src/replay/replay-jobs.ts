@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeliveryLogStore } from "@hookyard/scheduler";
+import type { DeliveryLog } from "../delivery-log.js";
 import type { AdminLogger } from "../deps.js";
 import type { AdminStorage } from "../state/admin-storage.js";
 import type { ReplayJob } from "../state/records.js";
@@ -27,16 +27,17 @@ const BATCH = 200;
 const STALLED_AFTER_MS = 60_000;
 
 /**
- * Bulk replay in the background, in batches: one delivery-log page of the endpoint's range (newest first), its
- * settled deliveries queued again in one store call, the job's progress stored — so any instance can report it.
+ * Bulk replay in the background, in batches: one history page of the endpoint's range (newest first), its
+ * settled deliveries queued again in the scheduler, the job's progress stored — so any instance can report it.
+ * Replayed deliveries leave the history's lists, so the job keeps its cursor over a range that shrinks behind it.
  */
 export function createReplayJobs(options: {
-  store: DeliveryLogStore;
+  log: DeliveryLog;
   storage: AdminStorage;
   now: () => number;
   logger?: AdminLogger;
 }): ReplayJobs {
-  const { store, storage, now } = options;
+  const { log, storage, now } = options;
   const running = new Set<Promise<void>>();
 
   async function run(initial: ReplayJob): Promise<void> {
@@ -44,7 +45,7 @@ export function createReplayJobs(options: {
     try {
       let cursor: string | undefined;
       do {
-        const page = await store.queryDeliveries({
+        const page = await log.queryDeliveries({
           endpointIds: [job.endpointId],
           limit: BATCH,
           ...(job.status === undefined ? {} : { status: job.status }),
@@ -55,7 +56,7 @@ export function createReplayJobs(options: {
         const settled = page.deliveries
           .filter((d) => d.status === "delivered" || d.status === "dead")
           .map((d) => d.deliveryId);
-        const replayed = settled.length === 0 ? 0 : await store.replayDeliveries(settled, now());
+        const replayed = settled.length === 0 ? 0 : (await log.replay(settled, now())).length;
         cursor = page.nextCursor;
         job = {
           ...job,

@@ -1,8 +1,9 @@
-import type { DeliveryLogStore } from "@hookyard/scheduler";
+import type { SchedulerStore } from "@hookyard/scheduler";
 import type { FastifyRequest } from "fastify";
 import { ApiError, notFound } from "../api-error.js";
 import type { PortalTokens } from "../auth/portal-token.js";
 import { mayAccess, type Principal } from "../auth/principal.js";
+import type { DeliveryLog } from "../delivery-log.js";
 import type { AdminDependencies } from "../deps.js";
 import type { ReplayJobs } from "../replay/replay-jobs.js";
 import type { AuditLog } from "../state/audit-log.js";
@@ -12,7 +13,9 @@ import type { UrlSafetyCheck } from "./url-safety.js";
 /** What every route file gets. */
 export interface RouteContext {
   readonly deps: AdminDependencies;
-  readonly store: DeliveryLogStore;
+  readonly store: SchedulerStore;
+  /** Deliveries over both tiers (live in the scheduler, settled in the history). */
+  readonly log: DeliveryLog;
   readonly now: () => number;
   readonly audit: AuditLog;
   readonly jobs: ReplayJobs;

@@ -29,7 +29,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
     }
     const from = timeParam(query.from, "from");
     const before = timeParam(query.to, "to");
-    const page = await ctx.store.queryDeliveries({
+    const page = await ctx.log.queryDeliveries({
       limit: limitParam(query.limit, 50, MAX_DELIVERY_PAGE),
       ...(endpointIds === undefined ? {} : { endpointIds }),
       ...(status === undefined ? {} : { status: status as DeliveryStatus }),
@@ -46,7 +46,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
   });
 
   async function visibleDelivery(request: FastifyRequest) {
-    const delivery = await ctx.store.getDelivery(paramOf(request, "id"));
+    const delivery = await ctx.log.getDelivery(paramOf(request, "id"));
     const owner = delivery === undefined ? undefined : registry.get(delivery.endpointId)?.owner;
     const who = ctx.principal(request);
     if (delivery === undefined || (who.kind === "portal" && (owner === undefined || !mayAccess(who, owner)))) {
@@ -72,12 +72,12 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
 
   app.get("/deliveries/:id/attempts", async (request) => {
     const d = await visibleDelivery(request);
-    return { data: await ctx.store.listAttempts(d.deliveryId) };
+    return { data: await ctx.log.listAttempts(d.deliveryId) };
   });
 
   app.post("/deliveries/:id/retry", async (request, reply) => {
     const d = await visibleDelivery(request);
-    if (!(await ctx.store.replayDelivery(d.deliveryId, ctx.now()))) {
+    if ((await ctx.log.replay([d.deliveryId], ctx.now())).length === 0) {
       throw new ApiError(409, "NOT_SETTLED", `the delivery is ${d.status}; only delivered or dead ones are retried`);
     }
     await ctx.audit.record(
@@ -95,14 +95,14 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
   app.get("/events/:eventId", async (request) => {
     const eventId = paramOf(request, "eventId");
     const visible = ctx.visibleEndpointIds(request);
-    const page = await ctx.store.queryDeliveries({
+    const page = await ctx.log.queryDeliveries({
       eventId,
       limit: MAX_DELIVERY_PAGE,
       ...(visible === undefined ? {} : { endpointIds: visible }),
     });
     const first = page.deliveries[0];
     if (first === undefined || (visible !== undefined && visible.length === 0)) throw notFound("event");
-    const detail = await ctx.store.getDelivery(first.deliveryId);
+    const detail = await ctx.log.getDelivery(first.deliveryId);
     return {
       ...(detail?.envelope === undefined ? { id: eventId } : envelopeView(detail.envelope)),
       deliveries: page.deliveries.map(summaryView),
@@ -157,7 +157,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
     let endpointIds = ctx.visibleEndpointIds(request, query.owner);
     if (query.endpointId !== undefined) endpointIds = [ctx.endpointFor(request, query.endpointId).endpoint.id];
     if (endpointIds !== undefined && endpointIds.length === 0) return { buckets: [] };
-    return deliverySeries(ctx.store, endpointIds, limitParam(query.buckets, 24, 200));
+    return deliverySeries(ctx.log, endpointIds, limitParam(query.buckets, 24, 200));
   });
 }
 

@@ -115,7 +115,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
           after: { enabled: after.enabled, disabledReason: after.disabledReason ?? null },
         },
       );
-      return endpointHealth(ctx.store, id, ctx.now());
+      return endpointHealth(ctx.store, ctx.log, id, ctx.now());
     });
   }
 
@@ -226,13 +226,13 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
 
   app.get("/endpoints/:id/health", async (request) => {
     const managed = ctx.endpointFor(request, paramOf(request, "id"));
-    return endpointHealth(ctx.store, managed.endpoint.id, ctx.now());
+    return endpointHealth(ctx.store, ctx.log, managed.endpoint.id, ctx.now());
   });
 
   app.get("/endpoints/:id/dead-letters", async (request) => {
     const managed = ctx.endpointFor(request, paramOf(request, "id"));
     const limit = limitParam(queryOf(request).limit, 50, 500);
-    const letters = await ctx.store.listDeadLetters(managed.endpoint.id, limit);
+    const letters = await ctx.log.listDeadLetters(managed.endpoint.id, limit);
     return {
       data: letters.map((d) => ({
         deliveryId: d.deliveryId,
@@ -242,14 +242,15 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
         attempts: d.attempts,
         createdAt: new Date(d.createdAt).toISOString(),
         ...(d.deadReason === undefined ? {} : { deadReason: d.deadReason }),
-        ...(d.envelope === undefined ? {} : { eventId: d.envelope.id, type: d.envelope.type }),
+        eventId: d.envelope.id,
+        type: d.envelope.type,
       })),
     };
   });
 
   app.post("/endpoints/:id/dead-letters/replay", async (request) => {
     const managed = ctx.endpointFor(request, paramOf(request, "id"));
-    const replayed = await ctx.store.replayDeadLetters(managed.endpoint.id, ctx.now());
+    const replayed = await ctx.log.replayDeadLetters(managed.endpoint.id, ctx.now());
     await ctx.audit.record(
       ctx.principal(request),
       "dead-letters.replay",

@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { DEFAULT_ENDPOINT_POLICY, type Endpoint, type EndpointPolicy } from "@hookyard/core";
 import type { ResolveHost } from "@hookyard/delivery";
-import { createEmbeddedStore, createRedisStore, type DeliveryLogStore } from "@hookyard/scheduler";
+import { createMemoryHistoryStore, type HistoryStore } from "@hookyard/history";
+import {
+  createEmbeddedStore,
+  createHistoryHandoff,
+  createRedisStore,
+  type HistoryHandoff,
+  type SchedulerStore,
+} from "@hookyard/scheduler";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { EventType } from "../catalogue/event-type.js";
@@ -17,12 +24,15 @@ import { createRedisAdminStorage } from "../state/redis-admin-storage.js";
 export interface AdminHarness {
   readonly url: string;
   readonly app: FastifyInstance;
-  readonly store: DeliveryLogStore;
+  readonly store: SchedulerStore;
+  readonly history: HistoryStore;
   readonly storage: AdminStorage;
   readonly registry: EndpointRegistry;
   readonly routes: AdminRoutes;
   readonly settings: AdminSettings;
   request(method: string, path: string, options?: { key?: string; body?: unknown }): Promise<TestResponse>;
+  /** Hands every settled delivery waiting in the scheduler's outbox to the history store (as the runtime does). */
+  settleHistory(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,7 +82,7 @@ export async function openAdminHarness(
     settings?: Partial<AdminSettings>;
   } = {},
 ): Promise<AdminHarness> {
-  let store: DeliveryLogStore;
+  let store: SchedulerStore;
   let storage: AdminStorage;
   if (kind === "redis") {
     const brokers = requireBrokers("redis");
@@ -93,6 +103,13 @@ export async function openAdminHarness(
     store,
   });
   await registry.load();
+  const history = createMemoryHistoryStore();
+  const handoff: HistoryHandoff = createHistoryHandoff({
+    store,
+    history,
+    ownerOf: (id) => registry.get(id)?.owner,
+  });
+  handoff.start(); // as the runtime runs it; settleHistory() drains at once for tests that settle by hand
   const settings: AdminSettings = {
     apiKeys: [ADMIN_KEY],
     portalSigningKey: PORTAL_SIGNING_KEY,
@@ -104,6 +121,7 @@ export async function openAdminHarness(
   const app = Fastify();
   const routes = await registerAdminRoutes(app, {
     store,
+    history,
     registry,
     storage,
     settings,
@@ -117,6 +135,7 @@ export async function openAdminHarness(
     url,
     app,
     store,
+    history,
     storage,
     registry,
     routes,
@@ -136,8 +155,12 @@ export async function openAdminHarness(
         body: (text === "" ? {} : JSON.parse(text)) as TestResponse["body"],
       };
     },
+    async settleHistory() {
+      await handoff.drain();
+    },
     async close() {
       await routes.jobs.idle();
+      await handoff.stop();
       await app.close();
       await store.close();
     },

@@ -324,7 +324,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log, newest first; a page may be short and still have a nextCursor */
+        /** The delivery log of settled (delivered and dead) deliveries, from the history store, newest first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (health) and shown one by one (GET /deliveries/{id}) */
         get: operations["listDeliveries"];
         put?: never;
         post?: never;
@@ -663,8 +663,6 @@ export interface components {
             sampleSize?: number;
             successRate?: number | null;
             lastError?: Record<string, never>;
-            /** Format: date-time */
-            nextRetryAt?: string;
         };
         Subscription: {
             id: string;
@@ -1620,11 +1618,11 @@ export interface operations {
                 endpointId?: string;
                 /** @description One owner's endpoints */
                 owner?: string;
-                /** @description Delivery status */
+                /** @description Delivery status (the log holds delivered and dead ones) */
                 status?: "queued" | "leased" | "delivered" | "dead";
                 /** @description The event id (webhook-id) */
                 eventId?: string;
-                /** @description The event type, exactly */
+                /** @description The event type: exact, or a glob (order.*, order.**) */
                 type?: string;
                 /** @description Created at or after (ISO 8601 or ms) */
                 from?: string;

@@ -3,6 +3,7 @@ export const USAGE = `hookyard — webhooks gateway
 Usage:
   hookyard start -c FILE [--demo]     run the gateway described by FILE
   hookyard validate -c FILE           check FILE (every problem at once); prints it with secrets redacted
+  hookyard migrate -c FILE            apply the history schema migrations to history.postgres.url
   hookyard describe [CONNECTOR]       print the config reference (the runtime's keys, or one connector's)
   hookyard schema                     print the config file's JSON Schema (for editors: yaml-language-server)
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
@@ -19,5 +20,6 @@ Options:
       --url URL       base URL of the running instance (default $HOOKYARD_URL or http://127.0.0.1:8080)
       --api-key KEY   ingest API key (default $HOOKYARD_API_KEY)
 
-Exit codes: 0 ok, 1 failure, 64 usage error, 69 instance unavailable or event refused, 78 invalid config.
+Exit codes: 0 ok, 1 failure, 64 usage error, 69 instance or PostgreSQL unavailable or event refused,
+78 invalid config.
 `;

@@ -68,6 +68,16 @@ export const redisUrlFormat = describedFormat(
   (value) => value === null || isUrlWith(value, ["redis:", "rediss:"]),
 );
 
+export const postgresUrlFormat = describedFormat(
+  "a postgres:// or postgresql:// URL",
+  (value) => value === null || isUrlWith(value, ["postgres:", "postgresql:"]),
+);
+
+export const schemaNameFormat = describedFormat(
+  "a PostgreSQL schema name: a letter or _, then letters, digits or _ (up to 63)",
+  (value) => isString(value) && /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value),
+);
+
 export const hostPortListFormat = describedListFormat('a list of "host:port"', {
   expected: '"host:port"',
   check: (item) => isString(item) && parseHostPort(item) !== undefined,

@@ -87,6 +87,8 @@ describe("loadConfig: a valid file", () => {
       mode: "standalone",
       url: "redis://:hunter2-password@redis.internal:6379/0",
       prefix: "hy-test",
+      ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
+      unverifiedConfig: false,
     });
     assert.deepEqual(config.ingest, {
       enabled: true,
@@ -187,7 +189,32 @@ describe("loadConfig: a valid file", () => {
       tls: true,
       prefix: "hookyard",
       password: "cluster-pass",
+      ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
+      unverifiedConfig: false,
     });
+  });
+
+  it("takes the acknowledgement durability, and refuses replicated on a Cluster", async () => {
+    const config = await loadConfigText(
+      "redis: { url: redis://127.0.0.1:6379, ackDurability: replicated, ackReplicas: 2, ackReplicaTimeout: 250ms, unverifiedConfig: true }\n",
+      "r.yaml",
+      options,
+    );
+    assert.deepEqual(config.redis, {
+      mode: "standalone",
+      url: "redis://127.0.0.1:6379",
+      prefix: "hookyard",
+      ack: { mode: "replicated", replicas: 2, timeoutMs: 250 },
+      unverifiedConfig: true,
+    });
+    await assert.rejects(
+      loadConfigText('redis: { cluster: ["10.0.0.1:6379"], ackDurability: replicated }\n', "c.yaml", options),
+      (error: unknown) => /redis\.ackDurability.*standalone redis\.url/s.test(String((error as Error).message)),
+    );
+    await assert.rejects(
+      loadConfigText("redis: { url: redis://127.0.0.1:6379, ackDurability: sometimes }\n", "c.yaml", options),
+      (error: unknown) => /redis\.ackDurability/.test(String((error as Error).message)),
+    );
   });
 
   it("is deeply frozen", async () => {
@@ -295,7 +322,7 @@ const broken: [string, string, string[]][] = [
     "an unknown top-level key",
     "endpionts: []\n",
     [
-      'bad.yaml: endpionts: expected one of the keys server, log, redis, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
+      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
     ],
   ],
   [
@@ -472,6 +499,16 @@ const broken: [string, string, string[]][] = [
     "ingest on without keys",
     "ingest: { enabled: true }\n",
     ["bad.yaml: ingest.apiKeys: expected at least one API key while ingest.enabled is true, found an empty list"],
+  ],
+  [
+    "a history URL that is not PostgreSQL's",
+    'history: { postgres: { url: "mysql://db/h" } }\n',
+    ["bad.yaml: history.postgres.url: expected a postgres:// or postgresql:// URL, found a string (value hidden)"],
+  ],
+  [
+    "a history retention under an hour",
+    "history: { retention: 10m }\n",
+    ["bad.yaml: history.retention: expected a duration of at least 1h, found 600000 ms"],
   ],
   [
     "redis url and cluster",

@@ -19,6 +19,7 @@ import type { Schema } from "convict";
 import { createProblemCollector, type ProblemCollector } from "./collect-problems.js";
 import { parseHostPort } from "./formats.js";
 import { checkHeaders } from "./headers.js";
+import { historySettings } from "./history-settings.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { pathText, type Segments } from "./key-path.js";
 import { ConfigValidationError } from "./problems.js";
@@ -92,6 +93,7 @@ async function validateConfig(
   shown.runtime = displaySection(runtimeSchema as Schema<unknown>, settings);
   sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
   checkRuntimeSettings(settings, problems);
+  const history = historySettings(settings.history, options.env, problems);
 
   const lists = Object.fromEntries(LIST_KEYS.map((key) => [key, listAt(input, key, problems)])) as Record<
     (typeof LIST_KEYS)[number],
@@ -136,6 +138,7 @@ async function validateConfig(
     server: serverSettings(settings.server),
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
+    history,
     ingest: { ...settings.ingest },
     admin: {
       enabled: settings.admin.enabled,
@@ -197,6 +200,13 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
   }
+  if (settings.redis.ackDurability === "replicated" && settings.redis.cluster.length > 0) {
+    problems.add(
+      ["redis", "ackDurability"],
+      "everysec or always on Redis Cluster (replicated needs a standalone redis.url)",
+      "replicated",
+    );
+  }
   const { internal } = settings.server;
   if (internal.port !== null && internal.port !== 0 && internal.port === settings.server.port) {
     problems.add(["server", "internal", "port"], "a port other than server.port", String(internal.port));
@@ -224,10 +234,15 @@ function serverSettings(server: RuntimeSettings["server"]): HookyardConfig["serv
 }
 
 function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {
-  if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix };
+  const safety = {
+    ack: { mode: redis.ackDurability, replicas: redis.ackReplicas, timeoutMs: redis.ackReplicaTimeout },
+    unverifiedConfig: redis.unverifiedConfig,
+  };
+  if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix, ...safety };
   if (redis.cluster.length > 0) {
     return {
       mode: "cluster",
+      ...safety,
       nodes: redis.cluster.map((node) => parseHostPort(node) as { host: string; port: number }),
       tls: redis.tls,
       prefix: redis.prefix,

@@ -21,7 +21,9 @@ import {
   optionalPositiveNumberFormat,
   optionalStringFormat,
   positiveIntegerFormat,
+  postgresUrlFormat,
   redisUrlFormat,
+  schemaNameFormat,
   secretListFormat,
   signingKeyFormat,
   typeListFormat,
@@ -57,6 +59,17 @@ export interface RuntimeSettings {
     password: string | null;
     tls: boolean;
     prefix: string;
+    ackDurability: "everysec" | "always" | "replicated";
+    ackReplicas: number;
+    ackReplicaTimeout: number;
+    unverifiedConfig: boolean;
+  };
+  history: {
+    postgres: { url: string | null; schema: string; poolSize: number; statementTimeout: number };
+    retention: number;
+    deadLetterRetention: number;
+    memory: { maxDelivered: number; maxDeadLetters: number };
+    outboxMaxRecords: number;
   };
   ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number; maxJsonDepth: number };
   egress: {
@@ -179,6 +192,79 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "Prefix of every Redis key Hookyard writes, so several deployments can share one Redis.",
       format: keyPrefixFormat,
       default: "hookyard",
+    },
+    ackDurability: {
+      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event (one WAIT per batch of events; WAITAOF on Redis 7.2+), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",
+      format: ["everysec", "always", "replicated"],
+      default: "everysec",
+    },
+    ackReplicas: {
+      doc: "ackDurability replicated: how many replicas must hold an event before it is acknowledged.",
+      format: positiveIntegerFormat,
+      default: 1,
+    },
+    ackReplicaTimeout: {
+      doc: "ackDurability replicated: how long to wait for the replicas before refusing the events (retryable: the producer sends them again).",
+      format: "duration",
+      default: 1000,
+    },
+    unverifiedConfig: {
+      doc: "At start-up Hookyard reads Redis's settings (INFO, and CONFIG GET where INFO does not say) and refuses to start (exit 78) on an evicting maxmemory-policy or one that does not match ackDurability. Managed Redis that hides CONFIG: set true to start with a warning when a setting cannot be read (make sure maxmemory-policy is noeviction). A setting that can be read and is unsafe is refused anyway.",
+      format: Boolean,
+      default: false,
+    },
+  },
+  history: {
+    postgres: {
+      url: {
+        doc: "postgres:// URL of the PostgreSQL database that keeps delivery history (settled deliveries, attempts, payloads for inspection and replay). Unset: taken from $HOOKYARD_HISTORY_POSTGRES_URL; unset there too: history is kept in memory, bounded by history.memory and NOT durable. TLS and other options as URL parameters (sslmode=verify-full).",
+        format: postgresUrlFormat,
+        default: null,
+        nullable: true,
+        sensitive: true,
+      },
+      schema: {
+        doc: "Schema of Hookyard's history tables, created by the migrations (applied at start-up and by `hookyard migrate`).",
+        format: schemaNameFormat,
+        default: "hookyard",
+      },
+      poolSize: {
+        doc: "Most PostgreSQL connections of each Hookyard process (history writes, admin queries, maintenance).",
+        format: positiveIntegerFormat,
+        default: 10,
+      },
+      statementTimeout: {
+        doc: "How long one history statement may run before PostgreSQL cancels it.",
+        format: "duration",
+        default: 30_000,
+      },
+    },
+    retention: {
+      doc: "How long a delivered delivery, its attempts and payload stay in history after delivery. Expired days are dropped whole (PostgreSQL partitions), so records live up to a day longer.",
+      format: "duration",
+      default: 3 * 24 * 60 * 60 * 1000,
+    },
+    deadLetterRetention: {
+      doc: "How long a dead letter, its attempts and payload stay in history (and can be replayed) after it died.",
+      format: "duration",
+      default: 30 * 24 * 60 * 60 * 1000,
+    },
+    memory: {
+      maxDelivered: {
+        doc: "Without PostgreSQL: most delivered records kept in memory (the oldest go first).",
+        format: positiveIntegerFormat,
+        default: 10_000,
+      },
+      maxDeadLetters: {
+        doc: "Without PostgreSQL: most dead letters kept in memory (the oldest go first).",
+        format: positiveIntegerFormat,
+        default: 10_000,
+      },
+    },
+    outboxMaxRecords: {
+      doc: "Settled deliveries leave Redis at once and wait in an outbox (in Redis, or in memory on the embedded store) until they are written to the history store, in batches, by any instance. While PostgreSQL is slow or down the outbox buffers up to this many records (a warning at 50 %, 80 % and full; metric hookyard_history_outbox_records); past it, delivered records' history is shed and counted (hookyard_history_shed_records), but a dead letter is never shed. Each record holds the event's envelope: size Redis for this many times the payload (docs/deployment.md, Sizing).",
+      format: positiveIntegerFormat,
+      default: 100_000,
     },
   },
   ingest: {

@@ -3,17 +3,55 @@ import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { LogFormat, LogLevel } from "./schema.js";
 
+/** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
+export interface RedisSafetySettings {
+  readonly ack: {
+    readonly mode: "everysec" | "always" | "replicated";
+    readonly replicas: number;
+    readonly timeoutMs: number;
+  };
+  readonly unverifiedConfig: boolean;
+}
+
 /** Where scheduler state lives. `embedded` is in-process and not durable: for trying Hookyard only. */
 export type RedisSettings =
   | { readonly mode: "embedded"; readonly prefix: string }
-  | { readonly mode: "standalone"; readonly url: string; readonly prefix: string }
-  | {
+  | ({ readonly mode: "standalone"; readonly url: string; readonly prefix: string } & RedisSafetySettings)
+  | ({
       readonly mode: "cluster";
       readonly nodes: readonly { readonly host: string; readonly port: number }[];
       readonly username?: string;
       readonly password?: string;
       readonly tls: boolean;
       readonly prefix: string;
+    } & RedisSafetySettings);
+
+/**
+ * Where delivery history (settled deliveries, attempts, payloads) lives: PostgreSQL, or in process memory,
+ * bounded by count and not durable. Durations in ms.
+ */
+export type HistorySettings =
+  | {
+      readonly kind: "postgres";
+      /** Nested as in the file (history.postgres.url) so `redactConfig` finds the secret. */
+      readonly postgres: {
+        readonly url: string;
+        readonly schema: string;
+        readonly poolSize: number;
+        readonly statementTimeoutMs: number;
+      };
+      readonly retentionMs: number;
+      readonly deadLetterRetentionMs: number;
+      /** Most settled records waiting in the scheduler's outbox before delivered ones are shed. */
+      readonly outboxMaxRecords: number;
+    }
+  | {
+      readonly kind: "memory";
+      readonly maxDelivered: number;
+      readonly maxDeadLetters: number;
+      readonly retentionMs: number;
+      readonly deadLetterRetentionMs: number;
+      readonly outboxMaxRecords: number;
     };
 
 /** Routes events to endpoints: by type (exact names or globs) and an optional filter. */
@@ -61,6 +99,7 @@ export interface HookyardConfig {
   /** `requests`: the level of the one line logged per HTTP request ("silent": none). */
   readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
+  readonly history: HistorySettings;
   readonly ingest: {
     readonly enabled: boolean;
     readonly apiKeys: readonly string[];

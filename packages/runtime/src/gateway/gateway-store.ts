@@ -2,8 +2,8 @@ import type { Endpoint } from "@hookyard/core";
 import {
   createEmbeddedStore,
   createRedisStore,
-  type DeliveryLogStore,
   type RedisSchedulerStore,
+  type SchedulerStore,
 } from "@hookyard/scheduler";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -13,7 +13,7 @@ import type { HookyardConfig } from "../config/types.js";
  * durability check) pick their own implementation by name rather than by probing the store's fields.
  */
 export type GatewayStore =
-  | { readonly kind: "memory"; readonly store: DeliveryLogStore }
+  | { readonly kind: "memory"; readonly store: SchedulerStore }
   | { readonly kind: "redis"; readonly store: RedisSchedulerStore };
 
 /** Opens the store the config names: Redis (standalone or cluster) or the embedded, in-process one. */
@@ -24,24 +24,34 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
       "EMBEDDED STORE: queued deliveries live in this process's memory and are LOST when it stops. " +
         "For trying Hookyard only; set redis.url in the config for anything that matters.",
     );
-    return { kind: "memory", store: createEmbeddedStore() };
+    return { kind: "memory", store: createEmbeddedStore({ outboxMaxRecords: config.history.outboxMaxRecords }) };
   }
   const redis =
     settings.mode === "standalone"
       ? settings.url
       : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
-  const store = createRedisStore({ redis, prefix: settings.prefix, logger: logger.child({ component: "store" }) });
+  const store = createRedisStore({
+    redis,
+    prefix: settings.prefix,
+    logger: logger.child({ component: "store" }),
+    durability: settings.ack,
+    unverifiedConfig: settings.unverifiedConfig,
+    outboxMaxRecords: config.history.outboxMaxRecords,
+  });
   return { kind: "redis", store };
 }
 
-/** Registers every endpoint the scheduler must know, and warns when Redis would lose acknowledged events. */
+/**
+ * Checks Redis before anything is accepted — refusing (CONFIG_INVALID, exit 78) settings that would lose
+ * acknowledged events, warning about weaker ones — then registers every endpoint the scheduler must know.
+ */
 export async function prepareGatewayStore(
   opened: GatewayStore,
   endpoints: readonly Endpoint[],
   logger: Logger,
 ): Promise<void> {
+  if (opened.kind === "redis") {
+    for (const warning of await opened.store.checkServer()) logger.warn({ warning }, "redis settings");
+  }
   await opened.store.syncEndpoints(endpoints);
-  if (opened.kind !== "redis") return;
-  const warning = await opened.store.checkDurability();
-  if (warning) logger.warn({ warning }, "redis is not durable: events can be lost on a redis restart");
 }

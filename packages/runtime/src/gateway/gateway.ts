@@ -9,14 +9,8 @@ import {
 } from "@hookyard/admin";
 import type { ConnectorDefinition, Endpoint, Sink, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
-import {
-  type Clock,
-  createWorker,
-  type DeliveryLogStore,
-  type SchedulerStore,
-  systemClock,
-  type Worker,
-} from "@hookyard/scheduler";
+import type { HistoryStore } from "@hookyard/history";
+import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -28,6 +22,7 @@ import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
 import { type Accept, createAccept } from "./accept.js";
 import { type ComponentHealth, createComponentHealth } from "./component-health.js";
+import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
@@ -49,6 +44,8 @@ export interface Gateway {
   /** The internal listener's (admin API, dashboard, /metrics); the public one's when the config names none. */
   readonly internalUrl: string;
   readonly store: SchedulerStore;
+  /** Settled deliveries (delivered and dead), handed off from the store's outbox. */
+  readonly history: HistoryStore;
   readonly metrics: Metrics;
   readonly accept: Accept;
   /** Stops taking events, drains sources and in-flight deliveries within the grace period; idempotent. */
@@ -58,8 +55,6 @@ export interface Gateway {
 const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
-/** How often index entries of expired deliveries are trimmed from the delivery log. */
-const INDEX_TRIM_MS = 60_000;
 /** Bound of one health check: the store's ping in /readyz, a connector's background check. */
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -130,7 +125,19 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       connectors,
       parts,
     });
-    scheduleIndexTrim(store, logger, parts.teardown);
+
+    // 3b. The history tier: settled deliveries leave the scheduler through its outbox into the history store.
+    const history = await openGatewayHistory(config.history, logger);
+    parts.teardown.add(() => history.close());
+    startHistoryTier({
+      store,
+      history,
+      settings: config.history,
+      ownerOf: (id) => registry.get(id)?.owner ?? (sinkEndpoints.has(id) ? "hookyard" : undefined),
+      metrics,
+      logger,
+      teardown: parts.teardown,
+    });
 
     // 4. One accept path: routes by subscription (or by an ingress rule's targets) and makes the event durable.
     const router = followSubscriptions(registry, logger);
@@ -159,6 +166,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         accept,
         checkPayload,
         store,
+        history,
         registry,
         adminStorage,
         metrics,
@@ -173,7 +181,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       parts.sources.push(await startSource(entry, { ...connectors, accept, checkPayload, store, metrics }));
     }
     parts.accepting = true;
-    return runningGateway(config, { parts, servers, store, metrics, accept, logger });
+    return runningGateway(config, { parts, servers, store, history, metrics, accept, logger });
   } catch (error) {
     await stopParts(parts, 0);
     throw error;
@@ -302,15 +310,6 @@ async function startDeliveryWorker(
   return worker;
 }
 
-/** Keeps the delivery log's indexes from growing with expired deliveries. */
-function scheduleIndexTrim(store: DeliveryLogStore, logger: Logger, teardown: Teardown): void {
-  const timer = setInterval(() => {
-    store.trimDeliveryIndex(1000).catch((error: unknown) => logger.debug({ err: error }, "delivery index trim failed"));
-  }, INDEX_TRIM_MS);
-  timer.unref();
-  teardown.add(() => clearInterval(timer));
-}
-
 /** The router for the current subscriptions, recompiled when the admin API changes them. */
 function followSubscriptions(registry: EndpointRegistry, logger: Logger): { current(): Router } {
   let router = createRouter(registry.subscriptions(), registry.endpoints());
@@ -330,6 +329,7 @@ function runningGateway(
     parts: Parts;
     servers: { public: FastifyInstance; internal: FastifyInstance };
     store: SchedulerStore;
+    history: HistoryStore;
     metrics: Metrics;
     accept: Accept;
     logger: Logger;
@@ -340,6 +340,7 @@ function runningGateway(
     url: baseUrl(running.servers.public),
     internalUrl: baseUrl(running.servers.internal),
     store: running.store,
+    history: running.history,
     metrics: running.metrics,
     accept: running.accept,
     stop() {

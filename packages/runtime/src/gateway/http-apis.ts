@@ -1,7 +1,8 @@
 import { type AdminStorage, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
 import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSizeOf } from "@hookyard/core";
+import type { HistoryStore } from "@hookyard/history";
 import { createClientOriginResolver, registerIngressRoutes } from "@hookyard/ingress";
-import type { DeliveryLogStore } from "@hookyard/scheduler";
+import type { SchedulerStore } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -17,7 +18,8 @@ export interface HttpApiWiring {
   readonly config: HookyardConfig;
   readonly accept: Accept;
   readonly checkPayload: PayloadCheck;
-  readonly store: DeliveryLogStore;
+  readonly store: SchedulerStore;
+  readonly history: HistoryStore;
   readonly registry: EndpointRegistry;
   readonly adminStorage: AdminStorage;
   readonly metrics: Metrics;
@@ -101,6 +103,7 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
   const { config } = wiring;
   const admin = await registerAdminRoutes(server, {
     store: wiring.store,
+    history: wiring.history,
     registry: wiring.registry,
     storage: wiring.adminStorage,
     settings: {

@@ -7,6 +7,7 @@ import {
   registerAdminRoutes,
 } from "@hookyard/admin";
 import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import { createMemoryHistoryStore } from "@hookyard/history";
 import { createEmbeddedStore } from "@hookyard/scheduler";
 import Fastify from "fastify";
 import { createMetrics } from "../metrics.js";
@@ -34,6 +35,7 @@ describe("the OpenAPI document and the server's routes", () => {
     });
     await registerAdminRoutes(app, {
       store,
+      history: createMemoryHistoryStore(),
       registry,
       storage,
       settings: { apiKeys: ["admin-key-0123456789"], portalTokenTtlMs: 60_000, frameAncestors: [] },

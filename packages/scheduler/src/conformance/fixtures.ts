@@ -9,7 +9,7 @@ import {
   type EndpointPolicy,
   type Envelope,
 } from "@hookyard/core";
-import type { ClaimedDelivery, SchedulerStore } from "../store.js";
+import type { ClaimedDelivery, SchedulerStore, SettledRecord } from "../store.js";
 
 /** An id no other test (or concurrent run sharing a Redis) uses. */
 export function uniqueId(prefix: string): string {
@@ -89,4 +89,15 @@ export async function eventually(what: string, probe: () => Promise<boolean>, ti
 
 export function sortedIds(deliveries: readonly { deliveryId: string }[]): string[] {
   return deliveries.map((delivery) => delivery.deliveryId).sort();
+}
+
+/** Takes (and acknowledges) every record waiting in the store's outbox, in settle order. */
+export async function takeAllSettled(store: SchedulerStore, now: number): Promise<SettledRecord[]> {
+  const records: SettledRecord[] = [];
+  for (;;) {
+    const entries = await store.takeSettled({ consumer: "conformance", max: 100, reclaimAfterMs: 3_600_000, now });
+    if (entries.length === 0) return records;
+    await store.ackSettled(entries);
+    records.push(...entries.map((entry) => entry.record));
+  }
 }

@@ -1,4 +1,4 @@
-import type { SchedulerStore, StoreRetentionOptions } from "../store.js";
+import type { SchedulerStore, StoreOutboxOptions } from "../store.js";
 
 /** One opened store under test. */
 export interface StoreHarness {
@@ -11,13 +11,10 @@ export interface StoreHarness {
  * Opens a fresh store, isolated from every other open (the Redis harness uses a unique key prefix), so tests
  * can run in parallel and share one Redis.
  */
-export type OpenStore = (options: StoreRetentionOptions) => Promise<StoreHarness>;
+export type OpenStore = (options: StoreOutboxOptions) => Promise<StoreHarness>;
 
 /** Runs `body` against a freshly opened store and always closes it. */
-export type WithStore = (
-  body: (store: SchedulerStore) => Promise<void>,
-  options?: StoreRetentionOptions,
-) => Promise<void>;
+export type WithStore = (body: (store: SchedulerStore) => Promise<void>, options?: StoreOutboxOptions) => Promise<void>;
 
 export function withStoreFrom(open: OpenStore): WithStore {
   return async (body, options = {}) => {

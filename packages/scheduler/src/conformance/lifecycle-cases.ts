@@ -26,7 +26,7 @@ async function settle(
   await store.complete("w1", [result], now);
 }
 
-/** Semantics 9–12: per-key order, replay, retention, wake-ups. */
+/** Semantics 9, 11, 12: per-key order, the attempts of a live delivery, wake-ups (10, requeue: outbox-cases). */
 export function describeLifecycleCases(withStore: WithStore, t0: number): void {
   describe("9. per-key order", () => {
     it("sends one delivery per key at a time; other keys and unkeyed deliveries run in parallel", () =>
@@ -89,109 +89,7 @@ export function describeLifecycleCases(withStore: WithStore, t0: number): void {
       }));
   });
 
-  describe("10. replay", () => {
-    it("replays one delivery due now with its retry count reset, keeping the attempt log", () =>
-      withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const id = await enqueueKeyed(store, ep, undefined, t0);
-        assert.equal(await store.replayDelivery(id, t0), false, "a queued delivery is not replayed");
-        await claimAll(store, t0);
-        assert.equal(await store.replayDelivery(id, t0), false, "a leased delivery is not replayed");
-        await settle(store, id, "dead", t0 + 1);
-        assert.equal(await store.replayDelivery(uniqueId("missing"), t0 + 2), false);
-        assert.equal(await store.replayDelivery(id, t0 + 10), true);
-        const info = await store.getDelivery(id);
-        assert.deepEqual([info?.status, info?.attempts, info?.dueAt], ["queued", 0, t0 + 10]);
-        assert.deepEqual(await store.listDeadLetters(ep, 10), []);
-        assert.equal((await store.listAttempts(id)).length, 1);
-        const [again] = await claimAll(store, t0 + 10);
-        assert.deepEqual([again?.deliveryId, again?.attempt], [id, 1]);
-      }));
-
-    it("replays every dead letter of an endpoint", () =>
-      withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const ids = [
-          await enqueueKeyed(store, ep, undefined, t0),
-          await enqueueKeyed(store, ep, undefined, t0 + 1),
-          await enqueueKeyed(store, ep, undefined, t0 + 2),
-        ];
-        await claimAll(store, t0 + 3);
-        for (const id of ids) await settle(store, id, "dead", t0 + 4);
-        assert.equal((await store.listDeadLetters(ep, 10)).length, 3);
-        assert.equal((await store.listDeadLetters(ep, 2)).length, 2);
-        assert.equal(await store.replayDeadLetters(ep, t0 + 5), 3);
-        assert.deepEqual(await store.listDeadLetters(ep, 10), []);
-        const claimed = await claimAll(store, t0 + 5);
-        assert.deepEqual(sortedIds(claimed), [...ids].sort());
-        assert.ok(claimed.every((delivery) => delivery.attempt === 1));
-      }));
-
-    it("replays deliveries created since a time that are neither queued nor leased", () =>
-      withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const old = await enqueueKeyed(store, ep, undefined, t0);
-        const dead = await enqueueKeyed(store, ep, undefined, t0 + 10);
-        const delivered = await enqueueKeyed(store, ep, undefined, t0 + 20);
-        await claimAll(store, t0 + 21);
-        await settle(store, old, "delivered", t0 + 22);
-        await settle(store, dead, "dead", t0 + 22);
-        await settle(store, delivered, "delivered", t0 + 22);
-        const queued = await enqueueKeyed(store, ep, undefined, t0 + 30);
-        assert.equal(await store.replaySince(ep, t0 + 5, t0 + 100), 2);
-        assert.equal((await store.getDelivery(old))?.status, "delivered");
-        assert.deepEqual(sortedIds(await claimAll(store, t0 + 100)), [dead, delivered, queued].sort());
-      }));
-  });
-
-  describe("11. retention", () => {
-    it("lets a delivered delivery vanish after retentionMs and keeps dead letters longer", () =>
-      withStore(
-        async (store) => {
-          const ep = uniqueId("ep");
-          await store.syncEndpoints([testEndpoint(ep)]);
-          const delivered = await enqueueKeyed(store, ep, undefined, t0);
-          const dead = await enqueueKeyed(store, ep, undefined, t0);
-          await claimAll(store, t0);
-          await settle(store, delivered, "delivered", t0 + 1);
-          await settle(store, dead, "dead", t0 + 1);
-          assert.equal((await store.getDelivery(delivered))?.status, "delivered");
-          let now = t0 + 1;
-          await eventually("the delivered delivery to expire", async () => {
-            now += 1000;
-            await store.claim({ workerId: "w1", max: 1, leaseMs: 1000, now });
-            return (await store.getDelivery(delivered)) === undefined;
-          });
-          assert.deepEqual(await store.listAttempts(delivered), []);
-          assert.equal((await store.getDelivery(dead))?.status, "dead");
-          assert.equal((await store.listDeadLetters(ep, 10)).length, 1);
-        },
-        { retentionMs: 100, deadLetterRetentionMs: 24 * 60 * 60 * 1000 },
-      ));
-
-    it("lets dead letters vanish after deadLetterRetentionMs", () =>
-      withStore(
-        async (store) => {
-          const ep = uniqueId("ep");
-          await store.syncEndpoints([testEndpoint(ep)]);
-          const dead = await enqueueKeyed(store, ep, undefined, t0);
-          await claimAll(store, t0);
-          await settle(store, dead, "dead", t0 + 1);
-          let now = t0 + 1;
-          await eventually("the dead letter to expire", async () => {
-            now += 1000;
-            await store.claim({ workerId: "w1", max: 1, leaseMs: 1000, now });
-            return (await store.getDelivery(dead)) === undefined;
-          });
-          assert.deepEqual(await store.listDeadLetters(ep, 10), []);
-          assert.equal((await store.getEndpointState(ep, now)).dead, 0);
-        },
-        { deadLetterRetentionMs: 100 },
-      ));
-
+  describe("11. attempts of a live delivery", () => {
     it("keeps the last 20 attempts per delivery", () =>
       withStore(async (store) => {
         const ep = uniqueId("ep");
@@ -210,7 +108,7 @@ export function describeLifecycleCases(withStore: WithStore, t0: number): void {
   });
 
   describe("12. wake-ups", () => {
-    it("wakes listeners on enqueue, replay and enable, and stops after unsubscribe", () =>
+    it("wakes listeners on enqueue, requeue and enable, and stops after unsubscribe", () =>
       withStore(async (store) => {
         const ep = uniqueId("ep");
         await store.syncEndpoints([testEndpoint(ep)]);
@@ -225,10 +123,21 @@ export function describeLifecycleCases(withStore: WithStore, t0: number): void {
         };
         const id = await enqueueKeyed(store, ep, undefined, t0);
         await expectWake("enqueue");
-        await claimAll(store, t0);
+        const [claimed] = await claimAll(store, t0);
         await settle(store, id, "dead", t0 + 1);
-        await store.replayDelivery(id, t0 + 2);
-        await expectWake("replay");
+        await store.requeue(
+          [
+            {
+              deliveryId: id,
+              messageId: id,
+              endpointId: ep,
+              createdAt: t0,
+              envelope: claimed?.envelope ?? testEnvelope(),
+            },
+          ],
+          t0 + 2,
+        );
+        await expectWake("requeue");
         await store.setEndpointEnabled(ep, false, t0 + 3);
         await store.setEndpointEnabled(ep, true, t0 + 4);
         await expectWake("enable");

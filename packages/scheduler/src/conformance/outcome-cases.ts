@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SchedulerStore } from "../store.js";
 import type { PolicyOverrides } from "./fixtures.js";
-import { attemptAt, claimAll, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
+import { attemptAt, claimAll, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
 import type { WithStore } from "./harness.js";
 
 async function setUp(store: SchedulerStore, overrides: PolicyOverrides, count: number, now: number) {
@@ -73,10 +73,13 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
           [{ deliveryId: id, kind: "delivered", attempt: attemptAt(t0 + 5000, 204) }],
           t0 + 5001,
         );
-        assert.equal((await store.getDelivery(id))?.status, "delivered");
+        // Settled: it left the store, its record (both attempts, oldest first) is in the outbox.
+        assert.equal(await store.getDelivery(id), undefined);
+        assert.deepEqual(await store.listAttempts(id), []);
+        const [record] = (await takeAllSettled(store, t0 + 5001)).filter((r) => r.deliveryId === id);
         assert.deepEqual(
-          (await store.listAttempts(id)).map((attempt) => attempt.status),
-          [503, 204],
+          [record?.status, record?.attempts, record?.attemptLog.map((attempt) => attempt.status)],
+          ["delivered", 2, [503, 204]],
         );
       }));
 
@@ -92,18 +95,19 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
           [{ deliveryId: deadId ?? "", kind: "dead", attempt: attemptAt(t0, 500), reason }],
           t0 + 1,
         );
-        const info = await store.getDelivery(deadId ?? "");
-        assert.equal(info?.status, "dead");
-        assert.equal(info?.deadReason, reason);
-        const letters = await store.listDeadLetters(ep, 10);
-        assert.equal(letters.length, 1);
-        assert.equal(letters[0]?.deliveryId, deadId);
-        assert.equal(letters[0]?.deadReason, reason);
-        assert.equal(letters[0]?.attempts, 1);
+        assert.equal(await store.getDelivery(deadId ?? ""), undefined);
+        // Counted as waiting for the history store until its record is handed off.
         const state = await store.getEndpointState(ep, t0 + 1);
         assert.deepEqual([state.queued, state.inFlight, state.dead], [1, 1, 1]);
         const stats = (await store.stats()).endpoints.find((e) => e.endpointId === ep);
         assert.deepEqual([stats?.queued, stats?.inFlight, stats?.dead], [1, 1, 1]);
+        const letters = await takeAllSettled(store, t0 + 2);
+        assert.equal(letters.length, 1);
+        assert.deepEqual(
+          [letters[0]?.deliveryId, letters[0]?.status, letters[0]?.deadReason, letters[0]?.attempts],
+          [deadId, "dead", reason, 1],
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 2)).dead, 0);
       }));
   });
 
@@ -145,7 +149,9 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
           })),
           t0 + 5004,
         );
-        for (const id of ids) assert.equal((await store.getDelivery(id))?.status, "delivered");
+        const settled = await takeAllSettled(store, t0 + 5005);
+        assert.deepEqual(settled.map((r) => r.deliveryId).sort(), [...ids].sort());
+        assert.ok(settled.every((r) => r.status === "delivered"));
       }));
 
     it("re-opens for cooldownMs when the probe fails", () =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
-import { attemptAt, claimAll, eventually, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
+import { attemptAt, claimAll, eventually, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
 import type { WithStore } from "./harness.js";
 
 function isUnknownEndpoint(error: unknown): boolean {
@@ -195,7 +195,13 @@ export function describeQueueingCases(withStore: WithStore, t0: number): void {
           [{ deliveryId: id, kind: "delivered", attempt: attemptAt(t0 + 1002, 200) }],
           t0 + 1002,
         );
-        assert.equal((await store.getDelivery(id))?.status, "delivered");
+        assert.equal(await store.getDelivery(id), undefined);
+        const records = await takeAllSettled(store, t0 + 1003);
+        assert.deepEqual(
+          records.map((r) => [r.deliveryId, r.status, r.attempts, r.attemptLog.length]),
+          [[id, "delivered", 2, 1]],
+          "the first lease's late result was ignored; the second settled it once",
+        );
       }));
 
     it("extends leases still being worked on", () =>

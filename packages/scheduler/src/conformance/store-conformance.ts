@@ -1,7 +1,7 @@
 import { describe } from "node:test";
-import { describeDeliveryLogCases } from "./delivery-log-cases.js";
 import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
+import { describeOutboxCases } from "./outbox-cases.js";
 import { describeOutcomeCases } from "./outcome-cases.js";
 import { describeQueueingCases } from "./queueing-cases.js";
 import { describeRejectedCases } from "./rejected-cases.js";
@@ -20,7 +20,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     describeQueueingCases(withStore, t0);
     describeOutcomeCases(withStore, t0);
     describeLifecycleCases(withStore, t0);
+    describeOutboxCases(withStore, t0);
     describeRejectedCases(withStore, t0);
-    describeDeliveryLogCases(withStore, t0);
   });
 }

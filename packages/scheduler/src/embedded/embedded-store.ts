@@ -6,26 +6,26 @@ import {
   type ClaimRequest,
   type ClaimResult,
   type CompletionResult,
-  DEFAULT_DEAD_LETTER_RETENTION_MS,
-  DEFAULT_RETENTION_MS,
+  DEFAULT_OUTBOX_MAX_RECORDS,
   type DeliveryInfo,
-  type DeliveryLogStore,
   type DeliveryStatus,
   type EndpointState,
   type EnqueueRequest,
   type EnqueueResult,
   MAX_ATTEMPTS_LOGGED,
+  type RequeueRequest,
   type SchedulerStats,
-  type StoreRetentionOptions,
+  type SchedulerStore,
+  type StoreOutboxOptions,
 } from "../store.js";
 import { BinaryHeap } from "./binary-heap.js";
-import { createDeliveryIndex } from "./delivery-index.js";
 import { breakerState, createHealth, recordFailure, recordSuccess, resetHealth } from "./endpoint-health.js";
 import { EndpointQueue } from "./endpoint-queue.js";
 import { createIdFactory } from "./ids.js";
+import { createMemoryOutbox } from "./memory-outbox.js";
 import type { DeliveryRecord, EndpointRecord, MessageRecord } from "./records.js";
 
-export interface EmbeddedStoreOptions extends StoreRetentionOptions {
+export interface EmbeddedStoreOptions extends StoreOutboxOptions {
   /** Gets one warning at creation: the embedded store loses everything when the process stops. */
   readonly logger?: SchedulerLogger;
 }
@@ -37,7 +37,7 @@ interface IndexEntry {
   readonly endpoint: EndpointRecord;
 }
 
-/** Something that happens at a time (lease expiry, retention end, dedup expiry), valid while `isCurrent()`. */
+/** Something that happens at a time (lease expiry, dedup expiry), valid while `isCurrent()`. */
 interface TimedEntry {
   readonly at: number;
   readonly fire: () => void;
@@ -57,13 +57,13 @@ function unknownEndpoint(endpointId: string): HookyardError {
 
 /**
  * The in-process `SchedulerStore`: every structure the Redis store keeps in sorted sets is a binary heap here
- * (endpoints by next eligible time, each endpoint's deliveries by due time, leases by expiry, retention ends),
- * with lazy invalidation, so a claim costs O(k log n) for k leased deliveries whatever the backlog.
+ * (endpoints by next eligible time, each endpoint's deliveries by due time, leases by expiry), with lazy
+ * invalidation, so a claim costs O(k log n) for k leased deliveries whatever the backlog. Like the Redis store it
+ * keeps live deliveries only: a settled delivery leaves it for a bounded in-memory outbox (`memory-outbox.ts`).
  * Not durable: for trying Hookyard on a laptop and for tests.
  */
-export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): DeliveryLogStore {
-  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-  const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
+export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): SchedulerStore {
+  const outbox = createMemoryOutbox(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS);
   const rejected = createRejectedLog();
   options.logger?.warn(
     { store: "embedded", durable: false },
@@ -76,19 +76,11 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
   const dedup = new Map<string, DedupEntry>();
   const listeners = new Set<() => void>();
   const nextId = createIdFactory();
-  const deliveryIndex = createDeliveryIndex((id) => {
-    const delivery = deliveries.get(id);
-    if (delivery === undefined) return undefined;
-    return {
-      ...delivery,
-      envelope: messages.get(delivery.messageId)?.envelope,
-      lastAttempt: delivery.attemptLog[delivery.attemptLog.length - 1],
-    };
-  });
+  const settledListeners = new Set<() => void>();
   const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
   const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
   let sequence = 0;
-  /** Latest `now` any call passed: methods without `now` apply retention against it. */
+  /** Latest `now` any call passed: methods without `now` fire timers against it. */
   let latestNow = Number.NEGATIVE_INFINITY;
   let closed = false;
 
@@ -127,11 +119,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
     const counts = endpointOf(delivery.endpointId).counts;
     if (delivery.status === "queued") counts.queued -= 1;
     else if (delivery.status === "leased") counts.leased -= 1;
-    else if (delivery.status === "dead") counts.dead -= 1;
     delivery.status = status;
     if (status === "queued") counts.queued += 1;
     else if (status === "leased") counts.leased += 1;
-    else if (status === "dead") counts.dead += 1;
   }
 
   /** Earliest time the endpoint may lease, or undefined when only an event (not time) can make it eligible. */
@@ -223,30 +213,6 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
     endpoint.queue.schedule(delivery);
   }
 
-  function retain(delivery: DeliveryRecord, until: number): void {
-    delivery.expiresAt = until;
-    const status = delivery.status;
-    timers.push({
-      at: until,
-      isCurrent: () => delivery.status === status && delivery.expiresAt === until,
-      fire: () => forget(delivery),
-    });
-  }
-
-  /** Retention ended: the delivery, its attempt log and (when unreferenced) its envelope vanish. */
-  function forget(delivery: DeliveryRecord): void {
-    const endpoint = endpointOf(delivery.endpointId);
-    if (delivery.status === "dead") endpoint.counts.dead -= 1;
-    endpoint.deadLetters.delete(delivery.id);
-    endpoint.deliveries.delete(delivery.id);
-    deliveries.delete(delivery.id);
-    const message = messages.get(delivery.messageId);
-    if (message !== undefined) {
-      message.refs -= 1;
-      if (message.refs <= 0) messages.delete(delivery.messageId);
-    }
-  }
-
   function logAttempt(delivery: DeliveryRecord, attempt: AttemptRecord | undefined): void {
     if (attempt === undefined) return;
     delivery.attemptLog.push(attempt);
@@ -269,14 +235,12 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
     switch (result.kind) {
       case "delivered":
         logAttempt(delivery, result.attempt);
-        settle(endpoint, delivery, "delivered", now + retentionMs);
+        settle(endpoint, delivery, "delivered", undefined, now);
         recordSuccess(endpoint.health, breaker, now);
         break;
       case "dead":
         logAttempt(delivery, result.attempt);
-        delivery.deadReason = result.reason;
-        settle(endpoint, delivery, "dead", now + deadLetterRetentionMs);
-        endpoint.deadLetters.set(delivery.id, delivery);
+        settle(endpoint, delivery, "dead", result.reason, now);
         if (result.attempt !== undefined) countFailure(endpoint, now);
         break;
       case "retry":
@@ -297,28 +261,78 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
     reindex(endpoint);
   }
 
-  function settle(endpoint: EndpointRecord, delivery: DeliveryRecord, status: "delivered" | "dead", until: number) {
+  /** Delivered or dead: the delivery leaves the store; its record goes to the outbox (dead letters always). */
+  function settle(
+    endpoint: EndpointRecord,
+    delivery: DeliveryRecord,
+    status: "delivered" | "dead",
+    deadReason: string | undefined,
+    now: number,
+  ): void {
     setStatus(delivery, status);
     delivery.leasedBy = undefined;
     delivery.leaseExpiresAt = undefined;
     endpoint.queue.finish(delivery);
-    retain(delivery, until);
+    endpoint.deliveries.delete(delivery.id);
+    deliveries.delete(delivery.id);
+    const message = messages.get(delivery.messageId);
+    if (message !== undefined) {
+      message.refs -= 1;
+      if (message.refs <= 0) messages.delete(delivery.messageId);
+    }
+    outbox.add({
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      endpointId: delivery.endpointId,
+      status,
+      ...(deadReason === undefined ? {} : { deadReason }),
+      attempts: delivery.attempts,
+      createdAt: delivery.createdAt,
+      settledAt: now,
+      ...(message === undefined ? {} : { envelope: message.envelope }),
+      attemptLog: delivery.attemptLog,
+    });
   }
 
-  function replay(delivery: DeliveryRecord, now: number): boolean {
-    if (delivery.status !== "dead" && delivery.status !== "delivered") return false;
-    const endpoint = endpointOf(delivery.endpointId);
-    endpoint.deadLetters.delete(delivery.id);
-    setStatus(delivery, "queued");
-    delivery.attempts = 0;
-    delivery.deadReason = undefined;
-    delivery.expiresAt = undefined;
-    delivery.dueAt = now;
+  /** A settled delivery queued again (requeue): a fresh record with the same identity, due now. */
+  function revive(request: RequeueRequest, endpoint: EndpointRecord, now: number): void {
     sequence += 1;
-    delivery.seq = sequence;
+    const orderKey = endpoint.config.policy.orderedByKey ? request.envelope.key : undefined;
+    const delivery = newDelivery(request.deliveryId, request.messageId, endpoint.id, request.createdAt, orderKey);
+    delivery.dueAt = now;
+    messages.set(request.messageId, {
+      envelope: request.envelope,
+      refs: (messages.get(request.messageId)?.refs ?? 0) + 1,
+    });
+    deliveries.set(delivery.id, delivery);
+    endpoint.deliveries.set(delivery.id, delivery);
+    endpoint.counts.queued += 1;
     endpoint.queue.add(delivery);
     reindex(endpoint);
-    return true;
+  }
+
+  function newDelivery(
+    id: string,
+    messageId: string,
+    endpointId: string,
+    createdAt: number,
+    orderKey: string | undefined,
+  ): DeliveryRecord {
+    return {
+      id,
+      messageId,
+      endpointId,
+      createdAt,
+      orderKey,
+      seq: sequence,
+      status: "queued",
+      attempts: 0,
+      dueAt: createdAt,
+      queueToken: 0,
+      leasedBy: undefined,
+      leaseExpiresAt: undefined,
+      attemptLog: [],
+    };
   }
 
   function info(delivery: DeliveryRecord): DeliveryInfo {
@@ -331,7 +345,6 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       attempts: delivery.attempts,
       createdAt: delivery.createdAt,
       ...(delivery.status === "queued" ? { dueAt: delivery.dueAt } : {}),
-      ...(delivery.deadReason === undefined ? {} : { deadReason: delivery.deadReason }),
       ...(message === undefined ? {} : { envelope: message.envelope }),
     };
   }
@@ -352,7 +365,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       ...(failingSince === undefined ? {} : { failingSince }),
       queued: endpoint.counts.queued,
       inFlight: endpoint.counts.leased,
-      dead: endpoint.counts.dead,
+      dead: outbox.deadWaiting(endpoint.id),
     };
   }
 
@@ -368,9 +381,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       lastClaimAt: Number.NEGATIVE_INFINITY,
       indexToken: 0,
       indexedScore: undefined,
-      counts: { queued: 0, leased: 0, dead: 0 },
+      counts: { queued: 0, leased: 0 },
       deliveries: new Map(),
-      deadLetters: new Map(),
     });
   }
 
@@ -404,25 +416,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       for (const endpoint of targets) {
         sequence += 1;
         const orderKey = endpoint.config.policy.orderedByKey ? envelope.key : undefined;
-        const delivery: DeliveryRecord = {
-          id: nextId(now),
-          messageId,
-          endpointId: endpoint.id,
-          createdAt: now,
-          orderKey,
-          seq: sequence,
-          status: "queued",
-          attempts: 0,
-          dueAt: now,
-          queueToken: 0,
-          leasedBy: undefined,
-          leaseExpiresAt: undefined,
-          deadReason: undefined,
-          expiresAt: undefined,
-          attemptLog: [],
-        };
+        const delivery = newDelivery(nextId(now), messageId, endpoint.id, now, orderKey);
         deliveries.set(delivery.id, delivery);
-        deliveryIndex.add(delivery.id, endpoint.id, envelope);
         endpoint.deliveries.set(delivery.id, delivery);
         endpoint.counts.queued += 1;
         endpoint.queue.add(delivery);
@@ -478,11 +473,14 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
 
     async complete(workerId, results, now) {
       advance(now);
+      let settled = false;
       for (const result of results) {
         const delivery = deliveries.get(result.deliveryId);
         if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
         applyResult(result, delivery, now);
+        if (result.kind === "delivered" || result.kind === "dead") settled = true;
       }
+      if (settled) for (const listener of settledListeners) listener();
     },
 
     async extendLeases(workerId, deliveryIds, leaseMs, now) {
@@ -504,42 +502,17 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       return [...(deliveries.get(deliveryId)?.attemptLog ?? [])];
     },
 
-    async listDeadLetters(endpointId, limit) {
-      advance(latestNow);
-      const letters: DeliveryInfo[] = [];
-      for (const delivery of endpoints.get(endpointId)?.deadLetters.values() ?? []) {
-        if (letters.length >= limit) break;
-        letters.push(info(delivery));
+    async requeue(requests, now) {
+      advance(now);
+      const queued: string[] = [];
+      for (const request of requests) {
+        const endpoint = endpoints.get(request.endpointId);
+        if (endpoint === undefined || deliveries.has(request.deliveryId)) continue;
+        revive(request, endpoint, now);
+        queued.push(request.deliveryId);
       }
-      return letters;
-    },
-
-    async replayDelivery(deliveryId, now) {
-      advance(now);
-      const delivery = deliveries.get(deliveryId);
-      const replayed = delivery !== undefined && replay(delivery, now);
-      if (replayed) wake();
-      return replayed;
-    },
-
-    async replayDeadLetters(endpointId, now) {
-      advance(now);
-      const endpoint = endpoints.get(endpointId);
-      let count = 0;
-      for (const delivery of [...(endpoint?.deadLetters.values() ?? [])]) if (replay(delivery, now)) count += 1;
-      if (count > 0) wake();
-      return count;
-    },
-
-    async replaySince(endpointId, since, now) {
-      advance(now);
-      const endpoint = endpoints.get(endpointId);
-      let count = 0;
-      for (const delivery of [...(endpoint?.deliveries.values() ?? [])]) {
-        if (delivery.createdAt >= since && replay(delivery, now)) count += 1;
-      }
-      if (count > 0) wake();
-      return count;
+      if (queued.length > 0) wake();
+      return queued;
     },
 
     async setEndpointEnabled(endpointId, enabled, now) {
@@ -564,27 +537,6 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
       return stateOf(endpointOf(endpointId), now);
     },
 
-    async queryDeliveries(query) {
-      advance(latestNow);
-      return deliveryIndex.query(query);
-    },
-
-    async replayDeliveries(deliveryIds, now) {
-      advance(now);
-      let count = 0;
-      for (const id of deliveryIds) {
-        const delivery = deliveries.get(id);
-        if (delivery !== undefined && replay(delivery, now)) count += 1;
-      }
-      if (count > 0) wake();
-      return count;
-    },
-
-    async trimDeliveryIndex(budget = 1000) {
-      advance(latestNow);
-      return deliveryIndex.trim(budget);
-    },
-
     async keepRejected(message) {
       rejected.keep(message);
     },
@@ -595,7 +547,30 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Deliver
 
     async stats(): Promise<SchedulerStats> {
       advance(latestNow);
-      return { endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, latestNow)) };
+      return {
+        endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, latestNow)),
+        outbox: outbox.stats(),
+      };
+    },
+
+    async takeSettled(request) {
+      return outbox.take(request);
+    },
+
+    async ackSettled(entries) {
+      outbox.ack(entries);
+    },
+
+    async outboxStats() {
+      return outbox.stats();
+    },
+
+    onSettled(listener) {
+      const own = () => listener();
+      settledListeners.add(own);
+      return () => {
+        settledListeners.delete(own);
+      };
     },
 
     onWake(listener) {

@@ -11,7 +11,7 @@ export interface DeliveryRecord {
   readonly createdAt: number;
   /** Per-key order: set at enqueue when the endpoint was ordered and the envelope had a key. */
   readonly orderKey: string | undefined;
-  /** Tie-breaker among equal due times: enqueue (or replay) order. */
+  /** Tie-breaker among equal due times: enqueue (or requeue) order. */
   seq: number;
   status: DeliveryStatus;
   attempts: number;
@@ -20,9 +20,7 @@ export interface DeliveryRecord {
   queueToken: number;
   leasedBy: string | undefined;
   leaseExpiresAt: number | undefined;
-  deadReason: string | undefined;
-  /** Retention end for delivered and dead deliveries. */
-  expiresAt: number | undefined;
+  /** Attempts since it was last queued (the last MAX_ATTEMPTS_LOGGED). */
   attemptLog: AttemptRecord[];
 }
 
@@ -47,9 +45,7 @@ export interface EndpointRecord {
   indexToken: number;
   /** Score of the endpoint's current index entry; undefined when it has none. */
   indexedScore: number | undefined;
-  counts: { queued: number; leased: number; dead: number };
-  /** Every stored delivery of the endpoint, in creation order (replaySince). */
+  counts: { queued: number; leased: number };
+  /** The endpoint's live deliveries (re-enabling makes its queued ones due now). */
   readonly deliveries: Map<string, DeliveryRecord>;
-  /** Dead letters in order of death. */
-  readonly deadLetters: Map<string, DeliveryRecord>;
 }

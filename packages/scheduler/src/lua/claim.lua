@@ -119,8 +119,11 @@ if due_count > 0 then
             out[#out + 1] = env
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
-            redis.call("HSET", dk, "st", "dead", "why", "envelope missing")
-            redis.call("ZADD", K.dead(id), now, did)
+            outbox_add({
+              "d", did, "m", v[1] or "", "ep", id, "st", "dead", "a", v[3] or 0, "c", v[2] or now, "s", now,
+              "env", "", "log", "[]", "why", "envelope missing",
+            }, true, id, 0)
+            redis.call("DEL", dk, K.attempts(did))
           end
         end
         if #leased > 0 then
@@ -139,6 +142,7 @@ end
 if #lease_members > 0 then in_chunks(lease_members, function(...) redis.call("ZADD", K.leases, ...) end) end
 apply_schedule_batch(schedule)
 for _, ep in pairs(dirty) do save_endpoint(ep) end
+outbox_finish()
 
 local first = redis.call("ZRANGE", K.schedule, 0, 0, "WITHSCORES")
 if first[2] then out[1] = first[2] end

@@ -1,35 +1,35 @@
 --[[
   complete: settles a batch of leased deliveries of one worker. A result is applied only when its delivery is
   leased by this worker (otherwise the lease expired and was reclaimed, or the delivery is unknown): ignored.
-  Kinds: delivered, retry (queued again at dueAt), dead (dead-letter set), gone (410: endpoint disabled, the
-  delivery parked, queued due now), release (queued again at dueAt, attempt not counted). Updates each touched
-  endpoint's concurrency, breaker window, failingSince and schedule once per call.
+  Kinds: delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
+  outbox for the history store; a delivered one is shed instead when the outbox is full), retry (queued again at
+  dueAt), gone (410: endpoint disabled, the delivery parked, queued due now), release (queued again at dueAt,
+  attempt not counted). Updates each touched endpoint's concurrency, breaker window, failingSince and schedule
+  once per call.
 
   KEYS[1] schedule
   KEYS[2] leases
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2] now (ms, store clock)
   ARGV[3] worker id
-  ARGV[4] retention of delivered deliveries (ms)
-  ARGV[5] retention of dead letters (ms)
-  ARGV[6] attempts kept per delivery
-  ARGV[7..] groups of 5: delivery id, kind, due at ("" unless retry/release), attempt record JSON (""), reason ("")
+  ARGV[4] most records the outbox holds before delivered ones are shed
+  ARGV[5] attempts kept per delivery
+  ARGV[6..] groups of 5: delivery id, kind, due at ("" unless retry/release), attempt record JSON (""), reason ("")
 
   Returns the number of results applied.
 ]]
 
 local now = tonumber(ARGV[2])
 local worker = ARGV[3]
-local retention = tonumber(ARGV[4])
-local dead_retention = tonumber(ARGV[5])
-local max_log = tonumber(ARGV[6])
+local outbox_max = tonumber(ARGV[4])
+local max_log = tonumber(ARGV[5])
 
-local endpoints, settled_leases, dead_touched = {}, {}, {}
+local endpoints, settled_leases = {}, {}
 local applied = 0
 
--- The attempt log: a list per delivery (newest first, capped). A delivery delivered on an attempt that started
--- no list (the common case: first try) keeps that one record inline in its hash ("la") instead, saving the list's
--- LPUSH and PEXPIRE; "lg" = 1 marks a delivery that has a list. listAttempts reads both.
+-- The attempt log of a live delivery: a list (newest first, capped), started by its first failed attempt; "lg" = 1
+-- marks a delivery that has one. A delivery delivered at the first try never has one: its attempt goes straight
+-- into its outbox record.
 local function log_attempt(did, attempt)
   if attempt == "" then return end
   local lk = K.attempts(did)
@@ -37,13 +37,30 @@ local function log_attempt(did, attempt)
   redis.call("HSET", K.delivery(did), "lg", "1")
 end
 
-for i = 7, #ARGV, 5 do
+-- Delivered or dead: the record goes to the outbox (see outbox_add), the delivery and its attempt list leave Redis.
+local function settle(did, v, kind, attempt, reason, has_log, inline)
+  local mid = v[4]
+  local env = inline and v[10] or redis.call("HGET", K.message(mid), "env") or ""
+  local fields = {
+    "d", did, "m", mid, "ep", v[1], "st", kind, "a", v[5], "c", v[9], "s", now,
+    "env", env, "log", attempt_log_json(did, attempt, has_log),
+  }
+  if kind == "dead" then
+    fields[#fields + 1] = "why"
+    fields[#fields + 1] = reason
+  end
+  outbox_add(fields, kind == "dead", v[1], outbox_max)
+  if has_log then redis.call("DEL", K.delivery(did), K.attempts(did)) else redis.call("DEL", K.delivery(did)) end
+  if not inline then release_message(mid) end
+end
+
+for i = 6, #ARGV, 5 do
   local did, kind, due_at, attempt, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "x", "lg")
+  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "lg", "c", "env")
   local ep_id, status, owner, mid, attempts, key, probe = v[1], v[2], v[3], v[4], v[5], v[6], v[7] == "1"
-  local inline = v[8] == "1" -- the envelope lives (and expires) with the delivery
-  local has_log = v[9] == "1"
+  local inline = v[10] ~= false -- the envelope lives in the delivery's hash (a message with one delivery)
+  local has_log = v[8] == "1"
   if status == "leased" and owner == worker then
     local ep = endpoints[ep_id]
     if ep == nil then
@@ -58,21 +75,13 @@ for i = 7, #ARGV, 5 do
     settled_leases[#settled_leases + 1] = did
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
-    if kind == "delivered" then
-      if has_log or attempt == "" then
-        redis.call("HSET", dk, "st", "delivered", "w", "", "p", "")
-        log_attempt(did, attempt)
-        redis.call("PEXPIRE", K.attempts(did), retention)
-      else
-        redis.call("HSET", dk, "st", "delivered", "w", "", "p", "", "la", attempt)
-      end
-      redis.call("PEXPIRE", dk, retention)
-      if not inline then release_message(mid, now + retention, now) end
+    if kind == "delivered" or kind == "dead" then
+      settle(did, v, kind, attempt, reason, has_log, inline)
       if key then
         advance_line(ep_id, key, did, now)
         if ep then ep.requeued = true end
       end
-      if ep then record_result(ep, true, probe, now) end
+      if ep and (kind == "delivered" or attempt ~= "") then record_result(ep, kind == "delivered", probe, now) end
     elseif kind == "retry" or kind == "gone" then
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)
@@ -85,19 +94,6 @@ for i = 7, #ARGV, 5 do
           ep.why = "410 Gone"
         end
       end
-    elseif kind == "dead" then
-      redis.call("HSET", dk, "st", "dead", "w", "", "p", "", "why", reason)
-      redis.call("PEXPIRE", dk, dead_retention)
-      log_attempt(did, attempt)
-      redis.call("PEXPIRE", K.attempts(did), dead_retention)
-      redis.call("ZADD", K.dead(ep_id), now, did)
-      dead_touched[ep_id] = true
-      if not inline then release_message(mid, now + dead_retention, now) end
-      if key then
-        advance_line(ep_id, key, did, now)
-        if ep then ep.requeued = true end
-      end
-      if ep and attempt ~= "" then record_result(ep, false, probe, now) end
     else -- release: given back without an attempt
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "a", math.max(0, (tonumber(attempts) or 1) - 1))
       redis.call("ZADD", K.queue(ep_id), tonumber(due_at), did)
@@ -112,9 +108,7 @@ end
 if #settled_leases > 0 then
   in_chunks(settled_leases, function(...) redis.call("ZREM", K.leases, ...) end)
 end
-for ep_id in pairs(dead_touched) do
-  redis.call("ZREMRANGEBYSCORE", K.dead(ep_id), "-inf", "(" .. (now - dead_retention))
-end
+outbox_finish()
 
 -- An endpoint's schedule entry only depends on its queue head and eligibility; when this call queued nothing
 -- for it and changed neither its cap state, breaker, probe nor enabled flag, the entry is still right.

@@ -1,27 +1,25 @@
 --[[
-  endpoint-states: reads endpoint states for getEndpointState and stats. Its only write drops dead-letter
-  entries past their retention (their deliveries have expired), so the counts stay true.
+  endpoint-states: reads endpoint states for getEndpointState and stats (read only), and the outbox's figures.
 
   KEYS[1] schedule (routes the call to the store's slot)
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2] now (ms, store clock)
-  ARGV[3] retention of dead letters (ms): older entries are dropped from the dead-letter sets before counting
-  ARGV[4..] endpoint ids; none = every endpoint ever synced
+  ARGV[3..] endpoint ids; none = every endpoint ever synced
 
-  Returns per endpoint 10 items: id, known ("1"/"0"), enabled ("1"/"0"), disabled reason, breaker
-  ("closed"/"open"/"half-open"), open until (""), failing since (""), queued, in flight, dead.
+  Returns the outbox's length and shed count, then per endpoint 10 items: id, known ("1"/"0"), enabled
+  ("1"/"0"), disabled reason, breaker ("closed"/"open"/"half-open"), open until (""), failing since (""), queued,
+  in flight, dead letters waiting in the outbox.
 ]]
 
 local now = tonumber(ARGV[2])
 local ids = {}
-local dead_before = "(" .. (now - tonumber(ARGV[3]))
-for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then
   ids = redis.call("SMEMBERS", K.endpoints)
   table.sort(ids)
 end
 
-local out = {}
+local out = { redis.call("XLEN", K.outbox), tonumber(redis.call("HGET", K.outbox_counts, "shed") or "0") }
 for _, id in ipairs(ids) do
   local ep = load_endpoint(id)
   if not ep then
@@ -38,8 +36,7 @@ for _, id in ipairs(ids) do
       open_until = tostring(ep.ou)
     end
     local queued = redis.call("ZCARD", K.queue(id)) + ep.wait
-    redis.call("ZREMRANGEBYSCORE", K.dead(id), "-inf", dead_before)
-    local dead = redis.call("ZCARD", K.dead(id))
+    local dead = tonumber(redis.call("HGET", K.outbox_counts, "dead:" .. id) or "0")
     for _, item in ipairs({ id, "1", enabled and "1" or "0", why, breaker, open_until,
       ep.fs and tostring(ep.fs) or "", queued, ep.inf, dead }) do
       out[#out + 1] = item

@@ -23,26 +23,22 @@ import { HookyardError } from "@hookyard/core";
  * - `{hy}:heads:<ep>`        hash  ordering key → delivery id at the head of that key's line
  * - `{hy}:line:<n>:<ep>:<k>` list  delivery ids waiting behind the head of key k (n = byte length of ep, so ids
  *                                   containing ":" cannot collide)
- * - `{hy}:dead:<ep>`         zset  delivery id → time it died
- * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled), keep (latest
- *                                   retention end, store clock); PEXPIREd once refs reaches 0. Only for messages
- *                                   fanned out to several endpoints.
- * - `{hy}:dlv:<id>`          hash  m, ep, st, a (attempts), c (created), w (worker), lease, k (ordering key),
- *                                   p (half-open probe), why (dead reason), e (event id), t (event type), and
- *                                   for a message with one delivery
- *                                   x=1 + env (the envelope inline, saving a key and its bookkeeping); PEXPIREd
- *                                   once delivered or dead
- * - `{hy}:log:<id>`          list  attempt records, newest first, capped (LPUSH + LTRIM)
+ * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled); deleted when refs
+ *                                   reaches 0. Only for messages fanned out to several endpoints.
+ * - `{hy}:dlv:<id>`          hash  m, ep, st (queued | leased), a (attempts; absent = 0), c (created), w (worker),
+ *                                   lease, k (ordering key), p (half-open probe), lg (1 = has an attempt list), and
+ *                                   for a message with one delivery env (the envelope inline, saving a key and its
+ *                                   bookkeeping); deleted when the delivery settles
+ * - `{hy}:log:<id>`          list  attempt records of a live delivery, newest first, capped (LPUSH + LTRIM);
+ *                                   deleted with the delivery
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
  * - `{hy}:rejected:<origin>` list  rejected messages (JSON, payload base64), newest first, capped, PEXPIREd
- * Delivery log indexes (written by enqueue, read by query-deliveries; members are delivery ids, all scored 0, so
- * ZRANGE BYLEX orders them by creation time: ids start with the base36 creation ms):
- * - `{hy}:ix:all`            zset  every delivery
- * - `{hy}:ix:ep:<ep>`        zset  the endpoint's deliveries
- * - `{hy}:ix:type:<type>`    zset  deliveries of events of that type
- * - `{hy}:ix:evt:<event id>` zset  deliveries of that event (envelope id); PEXPIREd with the longest retention
- * - `{hy}:ix:types`          set   every type indexed (trim-delivery-index walks it)
- * Entries whose delivery has expired are dropped by queries that meet them and by trim-delivery-index.
+ * The hand-off to the history tier:
+ * - `{hy}:outbox`            stream one entry per settled delivery (d, m, ep, st, a, c, s = settled at, env,
+ *                                   log = JSON array of attempts newest first, why), read by the consumer group
+ *                                   "history" (XREADGROUP / XAUTOCLAIM), XACK + XDEL once stored
+ * - `{hy}:outbox:counts`     hash  shed (delivered records dropped while the outbox was full), dead:<ep> (dead
+ *                                   letters of ep waiting in the outbox)
  */
 export interface RedisKeys {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -55,17 +51,13 @@ export interface RedisKeys {
   queue(endpointId: string): string;
   heads(endpointId: string): string;
   line(endpointId: string, orderingKey: string): string;
-  dead(endpointId: string): string;
   message(messageId: string): string;
   delivery(deliveryId: string): string;
   attempts(deliveryId: string): string;
   dedup(dedupKey: string): string;
   rejected(origin: string): string;
-  readonly indexAll: string;
-  readonly indexTypes: string;
-  indexEndpoint(endpointId: string): string;
-  indexType(type: string): string;
-  indexEvent(eventId: string): string;
+  readonly outbox: string;
+  readonly outboxCounts: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
@@ -88,17 +80,13 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     queue: (id) => `${base}queue:${id}`,
     heads: (id) => `${base}heads:${id}`,
     line: (id, key) => `${base}line:${Buffer.byteLength(id)}:${id}:${key}`,
-    dead: (id) => `${base}dead:${id}`,
     message: (id) => `${base}msg:${id}`,
     delivery: (id) => `${base}dlv:${id}`,
     attempts: (id) => `${base}log:${id}`,
     dedup: (key) => `${base}dedup:${key}`,
     rejected: (origin) => `${base}rejected:${origin}`,
-    indexAll: `${base}ix:all`,
-    indexTypes: `${base}ix:types`,
-    indexEndpoint: (id) => `${base}ix:ep:${id}`,
-    indexType: (type) => `${base}ix:type:${type}`,
-    indexEvent: (eventId) => `${base}ix:evt:${eventId}`,
+    outbox: `${base}outbox`,
+    outboxCounts: `${base}outbox:counts`,
   };
 }
 
@@ -114,15 +102,11 @@ function K.endpoint(id) return BASE .. "ep:" .. id end
 function K.queue(id) return BASE .. "queue:" .. id end
 function K.heads(id) return BASE .. "heads:" .. id end
 function K.line(id, key) return BASE .. "line:" .. #id .. ":" .. id .. ":" .. key end
-function K.dead(id) return BASE .. "dead:" .. id end
 function K.message(id) return BASE .. "msg:" .. id end
 function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
-K.ix_all = BASE .. "ix:all"
-K.ix_types = BASE .. "ix:types"
-function K.ix_endpoint(id) return BASE .. "ix:ep:" .. id end
-function K.ix_type(t) return BASE .. "ix:type:" .. t end
-function K.ix_event(e) return BASE .. "ix:evt:" .. e end
+K.outbox = BASE .. "outbox"
+K.outbox_counts = BASE .. "outbox:counts"
 `;

@@ -3,7 +3,14 @@ import { after, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
 import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Cluster, Redis } from "ioredis";
-import { attemptAt, describeStoreConformance, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
+import {
+  attemptAt,
+  describeStoreConformance,
+  takeAllSettled,
+  testEndpoint,
+  testEnvelope,
+  uniqueId,
+} from "../testing.js";
 import { createWorker } from "../worker.js";
 import type { RedisClient } from "./connection.js";
 import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
@@ -74,8 +81,8 @@ describe("redis store", () => {
     const [id, key] = ["ep:with:colons", "order}{key"];
     const lua = `${LUA_KEY_FUNCTIONS}
       return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
-        K.line(ARGV[2], ARGV[3]), K.dead(ARGV[2]), K.message(ARGV[2]), K.delivery(ARGV[2]),
-        K.attempts(ARGV[2]), K.dedup(ARGV[3]) }`;
+        K.line(ARGV[2], ARGV[3]), K.message(ARGV[2]), K.delivery(ARGV[2]),
+        K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts }`;
     const fromLua = await admin.eval(lua, 0, keys.base, id, key);
     assert.deepEqual(fromLua, [
       keys.schedule,
@@ -86,11 +93,12 @@ describe("redis store", () => {
       keys.queue(id),
       keys.heads(id),
       keys.line(id, key),
-      keys.dead(id),
       keys.message(id),
       keys.delivery(id),
       keys.attempts(id),
       keys.dedup(key),
+      keys.outbox,
+      keys.outboxCounts,
     ]);
     // One hash tag: every key of the store lives in one Redis Cluster slot.
     const slots = new Set(
@@ -141,7 +149,10 @@ describe("redis store", () => {
         [{ deliveryId: deliveryIds[0] ?? "", kind: "delivered", attempt: attemptAt(11, 200) }],
         11,
       );
-      assert.equal((await store.getDelivery(deliveryIds[0] ?? ""))?.status, "delivered");
+      assert.deepEqual(
+        (await takeAllSettled(store, 12)).map((r) => [r.deliveryId, r.status]),
+        [[deliveryIds[0], "delivered"]],
+      );
 
       // Only the policy hash lost while work is queued: claim notices, re-syncs, and the next claim leases.
       const second = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 20 });
@@ -166,28 +177,34 @@ describe("redis store", () => {
       );
     }));
 
-  it("shares a fanned-out envelope until its last delivery settles, keeping it as long as the dead letter", () =>
-    withRedisStore(
-      async (store) => {
-        const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
-        await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
-        const envelope = testEnvelope();
-        const { messageId, deliveryIds } = await store.enqueue({ envelope, endpointIds: [a, b], now: 1 });
-        const [deadId, deliveredId] = deliveryIds as [string, string];
-        await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 });
-        await store.complete("w", [{ deliveryId: deadId, kind: "dead", reason: "poison" }], 2);
-        assert.equal(await admin.pttl(store.keys.message(messageId)), -1, "still referenced: no expiry");
-        await store.complete("w", [{ deliveryId: deliveredId, kind: "delivered", attempt: attemptAt(3, 200) }], 3);
-        // Retention: delivered 200 ms, dead letters 1 day (options below): the envelope lives as long as the dead letter.
-        const ttl = await admin.pttl(store.keys.message(messageId));
-        assert.ok(ttl > 23 * 60 * 60 * 1000, `envelope ttl ${ttl} ms`);
-        assert.equal(await store.replayDelivery(deadId, 4), true);
-        assert.equal(await admin.pttl(store.keys.message(messageId)), -1, "a replay keeps it again");
-        const [again] = (await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 5 })).deliveries;
-        assert.deepEqual([again?.deliveryId, [...(again?.envelope.data ?? [])]], [deadId, [...envelope.data]]);
-      },
-      { retentionMs: 200, deadLetterRetentionMs: 24 * 60 * 60 * 1000 },
-    ));
+  it("shares a fanned-out envelope until its last delivery settles, then leaves no key behind", () =>
+    withRedisStore(async (store) => {
+      const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
+      await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
+      const envelope = testEnvelope();
+      const { messageId, deliveryIds } = await store.enqueue({ envelope, endpointIds: [a, b], now: 1 });
+      const [deadId, deliveredId] = deliveryIds as [string, string];
+      await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 });
+      await store.complete("w", [{ deliveryId: deadId, kind: "dead", reason: "poison" }], 2);
+      assert.equal(await admin.exists(store.keys.message(messageId)), 1, "still referenced by the other delivery");
+      await store.complete("w", [{ deliveryId: deliveredId, kind: "delivered", attempt: attemptAt(3, 200) }], 3);
+      // Settled: nothing of the message is left in Redis but the two outbox records, each with the envelope.
+      assert.equal(await admin.exists(store.keys.message(messageId), store.keys.delivery(deadId)), 0);
+      assert.equal(await admin.exists(store.keys.delivery(deliveredId), store.keys.attempts(deliveredId)), 0);
+      const records = await takeAllSettled(store, 4);
+      assert.deepEqual(
+        records.map((r) => [r.deliveryId, r.status, [...(r.envelope?.data ?? [])]]),
+        [
+          [deadId, "dead", [...envelope.data]],
+          [deliveredId, "delivered", [...envelope.data]],
+        ],
+      );
+      const [dead] = records;
+      assert.ok(dead?.envelope);
+      await store.requeue([{ ...dead, envelope: dead.envelope }], 5);
+      const [again] = (await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 5 })).deliveries;
+      assert.deepEqual([again?.deliveryId, [...(again?.envelope.data ?? [])]], [deadId, [...envelope.data]]);
+    }));
 
   it("drives the worker end to end: every event delivered once, failures retried", () =>
     withRedisStore(async (store) => {
@@ -227,11 +244,13 @@ describe("redis store", () => {
           const endpoint = endpoints[i % 3]?.id ?? "";
           ids.push(...(await store.enqueue({ envelope, endpointIds: [endpoint], now: Date.now() })).deliveryIds);
         }
+        const delivered = new Set<string>();
         await waitFor(
           "every delivery to be delivered",
           async () => {
-            const infos = await Promise.all(ids.map((id) => store.getDelivery(id)));
-            return infos.every((info) => info?.status === "delivered") ? true : undefined;
+            for (const r of await takeAllSettled(store, Date.now()))
+              if (r.status === "delivered") delivered.add(r.deliveryId);
+            return ids.every((id) => delivered.has(id)) ? true : undefined;
           },
           { timeoutMs: 20_000, intervalMs: 100 },
         );
@@ -334,8 +353,9 @@ describe("redis store", () => {
         );
         assert.deepEqual(orderedSeen.get(key), inCallOrder, `key ${key}`);
       }
-      const info = await store.getDelivery(fresh[0]?.deliveryIds[0] ?? "");
-      assert.equal(info?.createdAt, 1_000);
+      const records = await takeAllSettled(store, 2_001);
+      const first = records.find((r) => r.deliveryId === fresh[0]?.deliveryIds[0]);
+      assert.equal(first?.createdAt, 1_000);
     } finally {
       await store.close();
       await deleteKeys(client, prefix);

@@ -1,6 +1,6 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
-import { queryBounds } from "../delivery-log.js";
-import { createIdFactory, idTimePrefix } from "../embedded/ids.js";
+import { Cluster } from "ioredis";
+import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
 import {
@@ -8,31 +8,31 @@ import {
   type ClaimRequest,
   type ClaimResult,
   type CompletionResult,
-  DEFAULT_DEAD_LETTER_RETENTION_MS,
-  DEFAULT_RETENTION_MS,
-  DELIVERY_QUERY_SCAN_LIMIT,
+  DEFAULT_OUTBOX_MAX_RECORDS,
   type DeliveryInfo,
-  type DeliveryLogStore,
-  type DeliveryPage,
   type DeliveryStatus,
-  type DeliverySummary,
   type EndpointState,
   type EnqueueRequest,
   type EnqueueResult,
   MAX_ATTEMPTS_LOGGED,
+  type OutboxStats,
   REJECTED_KEPT_PER_ORIGIN,
+  REJECTED_RETENTION_MS,
   type SchedulerStats,
-  type StoreRetentionOptions,
+  type SchedulerStore,
+  type StoreOutboxOptions,
 } from "../store.js";
 import { createCallBatcher } from "./call-batcher.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
-import { checkDurability } from "./durability.js";
+import { type AckDurability, checkServer } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
+import { decodeOutboxEntries } from "./outbox-records.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
+import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
 import { createWakeSubscriber } from "./wake-subscriber.js";
 
-export interface RedisStoreOptions extends StoreRetentionOptions {
+export interface RedisStoreOptions extends StoreOutboxOptions {
   /**
    * An ioredis client (standalone or Cluster) the store uses and leaves open on close, or how to connect: a
    * `redis://` URL or `{ clusterNodes }`, in which case the store owns the client and fails fast while Redis
@@ -46,15 +46,23 @@ export interface RedisStoreOptions extends StoreRetentionOptions {
   readonly connectWaitMs?: number;
   /** Per-command timeout of a client the store creates. Default 10 000 ms. */
   readonly commandTimeoutMs?: number;
+  /** What an acknowledged enqueue promises (see `AckDurabilityMode`). Default `{ mode: "everysec" }`. */
+  readonly durability?: AckDurability;
+  /** `checkServer()` warns instead of refusing when a setting cannot be read (managed Redis). Default false. */
+  readonly unverifiedConfig?: boolean;
 }
 
 /** The Redis store: a `SchedulerStore` plus the start-up durability check. */
-export interface RedisSchedulerStore extends DeliveryLogStore {
+export interface RedisSchedulerStore extends SchedulerStore {
   readonly keys: RedisKeys;
   /** The client the store uses, for companions that keep their own keys under the same hash tag (admin). */
   readonly client: RedisClient;
-  /** A warning to log when Redis does not run with `appendonly yes` (or it cannot be checked); else undefined. */
-  checkDurability(): Promise<string | undefined>;
+  /**
+   * The start-up check of every master: throws `CONFIG_INVALID` naming the setting when Redis could lose
+   * acknowledged events (evicting `maxmemory-policy`, Redis < 7, `always` without `appendfsync always`, …);
+   * resolves with warnings to log for what is weaker than promised. Call it before accepting events.
+   */
+  checkServer(): Promise<readonly string[]>;
 }
 
 const MAX_CLAIM = 1000;
@@ -69,12 +77,26 @@ const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {
 export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStore {
   const keys = createRedisKeys(options.prefix);
   const logger = options.logger ?? NO_LOGGER;
-  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-  const deadLetterRetentionMs = options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS;
+  const outboxMaxRecords = Math.max(1, Math.floor(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS));
+  const settledListeners = new Set<() => void>();
   const connectWaitMs = options.connectWaitMs ?? 1000;
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
   const runScript = defineScripts(client);
+  const durability = options.durability ?? { mode: "everysec" };
+  let waitAof = false;
+  // replicated: enqueues run on a connection of their own, followed by WAIT (which blocks that connection).
+  const intake = durability.mode === "replicated" && !(client instanceof Cluster) ? client.duplicate() : undefined;
+  if (intake) intake.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
+  const runIntakeScript = intake ? defineScripts(intake) : runScript;
+  const replication: ReplicationWaiter | undefined = intake
+    ? createReplicationWaiter({
+        connection: intake,
+        replicas: durability.replicas ?? 1,
+        timeoutMs: durability.timeoutMs ?? 1000,
+        waitAof: () => waitAof,
+      })
+    : undefined;
   const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
   const nextId = createIdFactory();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
@@ -97,6 +119,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     }
   }
 
+  /** Runs a script whose effect is acknowledged to a producer: on the intake connection, then WAIT if replicated. */
+  async function runAcknowledged(
+    name: ScriptName,
+    scriptKeys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
+    if (!intake || !replication) return run(name, scriptKeys, args);
+    await ready();
+    await whenReady(intake, connectWaitMs);
+    let reply: unknown;
+    try {
+      reply = await runIntakeScript(name, scriptKeys, [keys.base, ...args]);
+    } catch (error) {
+      throw translateRedisError(error);
+    }
+    await replication.confirm();
+    return reply;
+  }
+
   async function sync(endpoints: readonly Endpoint[]): Promise<void> {
     if (endpoints.length === 0) return;
     const args: ScriptArg[] = [];
@@ -114,10 +155,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     return ids.filter((id) => !known.has(id));
   }
 
-  async function readStates(ids: readonly string[], now: number): Promise<EndpointState[]> {
-    const reply = (await run("endpointStates", [keys.schedule], [now, deadLetterRetentionMs, ...ids])) as unknown[];
+  async function readStates(ids: readonly string[], now: number): Promise<SchedulerStats> {
+    const reply = (await run("endpointStates", [keys.schedule], [now, ...ids])) as unknown[];
+    const outbox: OutboxStats = { records: Number(reply[0]), shed: Number(reply[1]) };
     const states: EndpointState[] = [];
-    for (let i = 0; i < reply.length; i += 10) {
+    for (let i = 2; i < reply.length; i += 10) {
       const [id, isKnown, enabled, reason, breaker, openUntil, failingSince, queued, inFlight, dead] = reply.slice(
         i,
         i + 10,
@@ -135,17 +177,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
         dead,
       });
     }
-    return states;
+    return { endpoints: states, outbox };
   }
 
-  async function readDeliveries(args: readonly ScriptArg[]): Promise<DeliveryInfo[]> {
-    const reply = (await run("getDeliveries", [keys.schedule], args)) as string[];
+  async function readDeliveries(ids: readonly string[]): Promise<DeliveryInfo[]> {
+    const reply = (await run("getDeliveries", [keys.schedule], ids)) as string[];
     const deliveries: DeliveryInfo[] = [];
-    for (let i = 0; i < reply.length; i += 9) {
-      const [deliveryId, messageId, endpointId, status, attempts, createdAt, dueAt, reason, envelope] = reply.slice(
+    for (let i = 0; i < reply.length; i += 8) {
+      const [deliveryId, messageId, endpointId, status, attempts, createdAt, dueAt, envelope] = reply.slice(
         i,
-        i + 9,
-      ) as [string, string, string, DeliveryStatus, string, string, string, string, string];
+        i + 8,
+      ) as [string, string, string, DeliveryStatus, string, string, string, string];
       deliveries.push({
         deliveryId,
         messageId,
@@ -154,7 +196,6 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
         attempts: Number(attempts),
         createdAt: Number(createdAt),
         ...(dueAt === "" ? {} : { dueAt: Number(dueAt) }),
-        ...(reason === "" ? {} : { deadReason: reason }),
         ...(envelope === "" ? {} : { envelope: decodeEnvelope(envelope) }),
       });
     }
@@ -188,8 +229,6 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
       dedupTtlMs,
       `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
-      envelope.id,
-      envelope.type,
       endpointIds.length,
     ];
     endpointIds.forEach((endpointId, index) => {
@@ -200,9 +239,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
 
   /** Runs one enqueue script call for `batch`; one result (or the error of that message) per entry. */
   async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(EnqueueResult | Error)[]> {
-    const args: ScriptArg[] = [Math.max(retentionMs, deadLetterRetentionMs)];
+    const args: ScriptArg[] = [];
     for (const entry of batch) args.push(...entry.args);
-    const replies = (await run("enqueue", [keys.schedule], args)) as string[][];
+    const replies = (await runAcknowledged("enqueue", [keys.schedule], args)) as string[][];
     return batch.map((entry, index): EnqueueResult | Error => {
       const [status, ...rest] = replies[index] ?? [];
       if (status === "ok") return entry.result;
@@ -286,9 +325,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
 
     async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<void> {
       if (results.length === 0) return;
-      const args: ScriptArg[] = [now, workerId, retentionMs, deadLetterRetentionMs, MAX_ATTEMPTS_LOGGED];
+      const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
       await run("complete", [keys.schedule, keys.leases], args);
+      if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
+        for (const listener of settledListeners) listener();
+      }
     },
 
     async extendLeases(workerId, deliveryIds, leaseMs, now) {
@@ -297,39 +339,46 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     async getDelivery(deliveryId) {
-      const [info] = await readDeliveries(["ids", "", deliveryId]);
+      const [info] = await readDeliveries([deliveryId]);
       return info;
     },
 
     async listAttempts(deliveryId) {
       await ready();
       try {
-        // Older attempts in the list (newest first), the latest first-try success inline in the delivery hash.
-        const [records, inline] = await Promise.all([
-          client.lrange(keys.attempts(deliveryId), 0, -1),
-          client.hget(keys.delivery(deliveryId), "la"),
-        ]);
-        if (inline) records.unshift(inline);
+        const records = await client.lrange(keys.attempts(deliveryId), 0, -1); // newest first
         return records.reverse().map((record) => JSON.parse(record) as AttemptRecord);
       } catch (error) {
         throw translateRedisError(error);
       }
     },
 
-    listDeadLetters(endpointId, limit) {
-      return readDeliveries(["dead", endpointId, Math.max(0, Math.floor(limit))]);
-    },
-
-    async replayDelivery(deliveryId, now) {
-      return (await run("replayDelivery", [keys.schedule], [now, deliveryId])) === 1;
-    },
-
-    async replayDeadLetters(endpointId, now) {
-      return Number(await run("replayDeadLetters", [keys.schedule], [now, endpointId]));
-    },
-
-    async replaySince(endpointId, since, now) {
-      return Number(await run("replaySince", [keys.schedule], [now, endpointId, since, idTimePrefix(since)]));
+    async requeue(deliveries, now) {
+      const queued: string[] = [];
+      // Bounded calls: one script never blocks Redis for long.
+      for (let i = 0; i < deliveries.length; i += 200) {
+        const chunk = deliveries.slice(i, i + 200);
+        const args: ScriptArg[] = [now];
+        for (const d of chunk) {
+          args.push(
+            d.deliveryId,
+            d.messageId,
+            d.endpointId,
+            d.createdAt,
+            encodeEnvelope(d.envelope),
+            d.envelope.key ?? "",
+          );
+        }
+        let [ids, missing] = (await run("requeue", [keys.schedule], args)) as [string[], string[]];
+        if (missing.length > 0 && (await restore(missing)).length < missing.length) {
+          const retried = (await run("requeue", [keys.schedule], args)) as [string[], string[]];
+          ids = [...ids, ...retried[0]];
+          missing = retried[1];
+        }
+        if (missing.length > 0) logger.warn({ endpointIds: missing }, "replay skipped deliveries of unknown endpoints");
+        queued.push(...ids);
+      }
+      return queued;
     },
 
     async setEndpointEnabled(endpointId, enabled, now) {
@@ -340,24 +389,24 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     async getEndpointState(endpointId, now) {
-      let [state] = await readStates([endpointId], now);
+      let [state] = (await readStates([endpointId], now)).endpoints;
       if (state === undefined && (await restore([endpointId])).length === 0) {
-        [state] = await readStates([endpointId], now);
+        [state] = (await readStates([endpointId], now)).endpoints;
       }
       if (state === undefined) throw unknownEndpoint([endpointId]);
       return state;
     },
 
-    async stats(): Promise<SchedulerStats> {
-      return { endpoints: await readStates([], Date.now()) };
+    stats(): Promise<SchedulerStats> {
+      return readStates([], Date.now());
     },
 
     async keepRejected(message) {
       const record = encodeRejected(message);
-      await run(
+      await runAcknowledged(
         "keepRejected",
         [keys.rejected(message.origin)],
-        [record, REJECTED_KEPT_PER_ORIGIN, deadLetterRetentionMs],
+        [record, REJECTED_KEPT_PER_ORIGIN, REJECTED_RETENTION_MS],
       );
     },
 
@@ -371,75 +420,53 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       }
     },
 
-    async queryDeliveries(query): Promise<DeliveryPage> {
-      const bounds = queryBounds(query);
-      const reply = (await run(
-        "queryDeliveries",
-        [keys.schedule],
-        [
-          bounds.limit,
-          DELIVERY_QUERY_SCAN_LIMIT,
-          bounds.upper === undefined ? "+" : `(${bounds.upper}`,
-          bounds.lower === undefined ? "-" : `[${bounds.lower}`,
-          query.status ?? "",
-          query.type ?? "",
-          query.eventId ?? "",
-          ...(query.endpointIds ?? []),
-        ],
-      )) as (string | number)[];
-      const [nextCursor, scanned] = reply;
-      const deliveries: DeliverySummary[] = [];
-      for (let i = 2; i < reply.length; i += 10) {
-        const [deliveryId, messageId, endpointId, status, attempts, createdAt, reason, eventId, type, attempt] = reply
-          .slice(i, i + 10)
-          .map(String) as [string, string, string, DeliveryStatus, string, string, string, string, string, string];
-        deliveries.push({
-          deliveryId,
-          messageId,
-          endpointId,
-          status,
-          attempts: Number(attempts),
-          createdAt: Number(createdAt),
-          ...(eventId === "" ? {} : { eventId }),
-          ...(type === "" ? {} : { type }),
-          ...(reason === "" ? {} : { deadReason: reason }),
-          ...(attempt === "" ? {} : { lastAttempt: JSON.parse(attempt) as AttemptRecord }),
-        });
+    async takeSettled({ consumer, max, reclaimAfterMs }) {
+      const count = Math.max(1, Math.floor(max));
+      const reply = (await run("takeOutbox", [keys.outbox], [consumer, count, Math.ceil(reclaimAfterMs)])) as unknown[];
+      return decodeOutboxEntries(reply);
+    },
+
+    async ackSettled(entries) {
+      if (entries.length === 0) return;
+      const args: ScriptArg[] = [];
+      for (const { entryId, record } of entries) args.push(entryId, record.status === "dead" ? record.endpointId : "");
+      await run("ackOutbox", [keys.outbox], args);
+    },
+
+    async outboxStats() {
+      await ready();
+      try {
+        const [records, shed] = await Promise.all([client.xlen(keys.outbox), client.hget(keys.outboxCounts, "shed")]);
+        return { records, shed: Number(shed ?? 0) };
+      } catch (error) {
+        throw translateRedisError(error);
       }
-      return {
-        deliveries,
-        scanned: Number(scanned),
-        ...(nextCursor === "" || nextCursor === undefined ? {} : { nextCursor: String(nextCursor) }),
+    },
+
+    onSettled(listener) {
+      const own = () => listener();
+      settledListeners.add(own);
+      return () => {
+        settledListeners.delete(own);
       };
-    },
-
-    async replayDeliveries(deliveryIds, now) {
-      let count = 0;
-      // Bounded calls: one script never blocks Redis for long.
-      for (let i = 0; i < deliveryIds.length; i += 500) {
-        const chunk = deliveryIds.slice(i, i + 500);
-        count += Number(await run("replayDeliveries", [keys.schedule], [now, ...chunk]));
-      }
-      return count;
-    },
-
-    async trimDeliveryIndex(budget = 1000) {
-      return Number(await run("trimDeliveryIndex", [keys.schedule], [Math.max(1, Math.floor(budget))]));
     },
 
     onWake(listener) {
       return wake.add(listener);
     },
 
-    async checkDurability() {
+    async checkServer() {
       await ready();
-      return checkDurability(client);
+      const report = await checkServer(client, { durability, unverifiedConfig: options.unverifiedConfig ?? false });
+      waitAof = report.waitAof;
+      return report.warnings;
     },
 
     async close() {
       if (closed) return;
       closed = true;
       await wake.close();
+      if (intake) await closeClient(intake);
       if (owned) await closeClient(client);
     },
   };

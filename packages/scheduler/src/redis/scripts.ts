@@ -2,23 +2,27 @@ import { readFileSync } from "node:fs";
 import type { RedisClient } from "./connection.js";
 import { LUA_KEY_FUNCTIONS } from "./keys.js";
 
-/** One Lua file per operation (src/lua, copied to dist/lua by the build) and how many KEYS it declares. */
+/**
+ * One Lua file per operation (src/lua, copied to dist/lua by the build), how many KEYS it declares, and its Redis 7
+ * script flags. Every script carries a `#!lua` shebang, so at maxmemory (`noeviction`) Redis refuses a script
+ * without `allow-oom` before it runs (atomically, nothing half-written) instead of failing at its first write:
+ * intake (enqueue, keep-rejected, requeue) backs off, while the scripts that lease, settle and hand settled records
+ * to the history store — which free memory or must keep the queue moving — carry `allow-oom`, so a full Redis
+ * drains instead of freezing. The reads are `no-writes` (allowed at maxmemory too).
+ */
 const SCRIPT_FILES = {
-  enqueue: { file: "enqueue.lua", keys: 1 },
-  claim: { file: "claim.lua", keys: 2 },
-  complete: { file: "complete.lua", keys: 2 },
-  extendLeases: { file: "extend-leases.lua", keys: 1 },
-  syncEndpoints: { file: "sync-endpoints.lua", keys: 1 },
-  setEndpointEnabled: { file: "set-endpoint-enabled.lua", keys: 1 },
-  replayDelivery: { file: "replay-delivery.lua", keys: 1 },
-  replayDeadLetters: { file: "replay-dead-letters.lua", keys: 1 },
-  replaySince: { file: "replay-since.lua", keys: 1 },
-  getDeliveries: { file: "get-deliveries.lua", keys: 1 },
-  endpointStates: { file: "endpoint-states.lua", keys: 1 },
-  keepRejected: { file: "keep-rejected.lua", keys: 1 },
-  queryDeliveries: { file: "query-deliveries.lua", keys: 1 },
-  replayDeliveries: { file: "replay-deliveries.lua", keys: 1 },
-  trimDeliveryIndex: { file: "trim-delivery-index.lua", keys: 1 },
+  enqueue: { file: "enqueue.lua", keys: 1, flags: "" },
+  claim: { file: "claim.lua", keys: 2, flags: "allow-oom" },
+  complete: { file: "complete.lua", keys: 2, flags: "allow-oom" },
+  extendLeases: { file: "extend-leases.lua", keys: 1, flags: "allow-oom" },
+  syncEndpoints: { file: "sync-endpoints.lua", keys: 1, flags: "allow-oom" },
+  setEndpointEnabled: { file: "set-endpoint-enabled.lua", keys: 1, flags: "allow-oom" },
+  requeue: { file: "requeue.lua", keys: 1, flags: "" },
+  getDeliveries: { file: "get-deliveries.lua", keys: 1, flags: "no-writes" },
+  endpointStates: { file: "endpoint-states.lua", keys: 1, flags: "no-writes" },
+  keepRejected: { file: "keep-rejected.lua", keys: 1, flags: "" },
+  takeOutbox: { file: "take-outbox.lua", keys: 1, flags: "allow-oom" },
+  ackOutbox: { file: "ack-outbox.lua", keys: 1, flags: "allow-oom" },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -32,14 +36,23 @@ function readLua(file: string): string {
   return readFileSync(new URL(`../lua/${file}`, import.meta.url), "utf8");
 }
 
-/** The full source of each script: key functions, shared helpers, then the script's own file. */
+/**
+ * The full source of each script: its shebang (Redis 7 flags; it must be the first line), the key functions, the
+ * shared helpers, then the script's own file.
+ */
 export function scriptSources(): Record<ScriptName, string> {
   const prelude = [LUA_KEY_FUNCTIONS, ...LIBRARY_FILES.map(readLua)].join("\n");
   const sources = {} as Record<ScriptName, string>;
-  for (const [name, { file }] of Object.entries(SCRIPT_FILES) as [ScriptName, { file: string }][]) {
-    sources[name] = `${prelude}\n${readLua(file)}`;
+  for (const [name, { file, flags }] of Object.entries(SCRIPT_FILES) as [ScriptName, ScriptFile][]) {
+    const shebang = flags === "" ? "#!lua" : `#!lua flags=${flags}`;
+    sources[name] = `${shebang}\n${prelude}\n${readLua(file)}`;
   }
   return sources;
+}
+
+interface ScriptFile {
+  readonly file: string;
+  readonly flags: string;
 }
 
 type ScriptCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;

@@ -19,6 +19,9 @@ export interface TestRedisServer {
   start(): Promise<void>;
   /** Stops the process: "SIGKILL" to simulate a crash. */
   stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that is alive but answers nothing (a stalled replica). */
+  pause(): void;
+  resume(): void;
   /** Stops it and deletes its data directory. */
   destroy(): Promise<void>;
 }
@@ -37,7 +40,7 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
       `dir ${dir}`,
       'save ""',
       "appendonly yes",
-      "appendfsync always",
+      "appendfsync everysec", // the documented default; tests of `always` pass "appendfsync always"
       "daemonize no",
       "loglevel warning",
       `logfile ${join(dir, "redis.log")}`,
@@ -65,12 +68,24 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
       process.kill(signal);
       await exited;
     },
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async destroy() {
+      server.resume();
       await server.stop("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.destroy(); // a server that never answered must not outlive the test
+    throw error;
+  }
   return server;
 }
 

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Endpoint } from "@hookyard/core";
+import type { AttemptRecord, Endpoint } from "@hookyard/core";
 import { createManualClock, type ManualClock } from "../clock.js";
-import { eventually, type PolicyOverrides, testEndpoint, testEnvelope, uniqueId } from "../conformance/fixtures.js";
+import {
+  eventually,
+  type PolicyOverrides,
+  takeAllSettled,
+  testEndpoint,
+  testEnvelope,
+  uniqueId,
+} from "../conformance/fixtures.js";
 import type { OpenStore } from "../conformance/harness.js";
-import type { SchedulerStore } from "../store.js";
+import type { SchedulerStore, SettledRecord } from "../store.js";
 import { createWorker, type Worker, type WorkerOptions } from "../worker.js";
 import { createFakeSender, hang, outcomes, type Respond, type SentCall } from "./fake-sender.js";
 
@@ -22,6 +29,16 @@ interface Scenario {
   enqueue(label: string, key?: string): Promise<string>;
   /** runOnce at `time` (store time). */
   runAt(time: number): ReturnType<Worker["runOnce"]>;
+  /** A live delivery, or once settled its record from the store's outbox (taken and kept by the scenario). */
+  delivery(id: string): Promise<DeliveryView | undefined>;
+}
+
+interface DeliveryView {
+  readonly status: string;
+  readonly attempts: number;
+  readonly deadReason?: string;
+  /** Settled ones: every attempt since it was queued. */
+  readonly attemptLog?: readonly AttemptRecord[];
 }
 
 /** Runs worker tests against a store: a manual clock, a fake `send`, unique endpoints per test. */
@@ -55,6 +72,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
       backoff: { minMs: 1, maxMs: 20 },
       ...workerOptions,
     });
+    const settled = new Map<string, SettledRecord>();
     const scenario: Scenario = {
       store: harness.store,
       clock,
@@ -73,6 +91,12 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
       runAt(time) {
         clock.set(time);
         return worker.runOnce();
+      },
+      async delivery(id) {
+        const live = await harness.store.getDelivery(id);
+        if (live !== undefined) return live;
+        for (const record of await takeAllSettled(harness.store, clock.now())) settled.set(record.deliveryId, record);
+        return settled.get(id);
       },
     };
     try {
@@ -123,7 +147,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
             s.calls.map((call) => call.attempt),
             [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
           );
-          const info = await s.store.getDelivery(id);
+          const info = await s.delivery(id);
           assert.equal(info?.status, "dead");
           assert.equal(info?.deadReason, "retries exhausted after 10 attempts");
         },
@@ -162,9 +186,10 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
             s.calls.map((call) => call.at - t0),
             [0, 5 * SECOND],
           );
-          assert.equal((await s.store.getDelivery(id))?.status, "delivered");
+          const record = await s.delivery(id);
+          assert.equal(record?.status, "delivered");
           assert.deepEqual(
-            (await s.store.listAttempts(id)).map((attempt) => attempt.status),
+            record?.attemptLog?.map((attempt) => attempt.status),
             [302, 200],
           );
         },
@@ -178,7 +203,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           const id = await s.enqueue("a");
           await drive(s);
           assert.equal(s.calls.length, 1);
-          const info = await s.store.getDelivery(id);
+          const info = await s.delivery(id);
           assert.equal(info?.status, "dead");
           assert.equal(info?.deadReason, "rejected: address 127.0.0.1 is not allowed");
         },
@@ -200,7 +225,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           gone = false;
           await s.store.setEndpointEnabled(s.ep.a ?? "", true, t0 + 2 * HOUR);
           await drive(s);
-          for (const id of [first, second]) assert.equal((await s.store.getDelivery(id))?.status, "delivered");
+          for (const id of [first, second]) assert.equal((await s.delivery(id))?.status, "delivered");
           assert.deepEqual(s.calls.map((call) => call.attempt).sort(), [1, 1, 2]);
         },
       );
@@ -230,7 +255,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           assert.equal((await s.runAt(t0 + MINUTE)).claimed, 1);
           assert.equal((await s.store.getEndpointState(s.ep.a ?? "", t0 + MINUTE)).breaker, "closed");
           await drive(s);
-          for (const id of ids) assert.equal((await s.store.getDelivery(id))?.status, "delivered");
+          for (const id of ids) assert.equal((await s.delivery(id))?.status, "delivered");
           assert.equal(s.calls.length, 5 + 1 + 12);
         },
       );
@@ -252,7 +277,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           healthy = true;
           await s.store.setEndpointEnabled(s.ep.a ?? "", true, s.clock.now());
           await drive(s);
-          for (const id of [first, later]) assert.equal((await s.store.getDelivery(id))?.status, "delivered");
+          for (const id of [first, later]) assert.equal((await s.delivery(id))?.status, "delivered");
         },
       );
     });
@@ -292,7 +317,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           await s.worker.stop({ graceMs: 20 }); // idempotent
           assert.ok(s.calls.every((call) => call.signal.aborted));
           for (const id of ids) {
-            const info = await s.store.getDelivery(id);
+            const info = await s.delivery(id);
             assert.deepEqual([info?.status, info?.attempts], ["queued", 0]);
           }
         },
@@ -313,7 +338,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           const stopped = s.worker.stop({ graceMs: 5_000 });
           finish?.();
           await stopped;
-          assert.equal((await s.store.getDelivery(id))?.status, "delivered");
+          assert.equal((await s.delivery(id))?.status, "delivered");
         },
       );
     });
@@ -330,7 +355,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           for (let i = 0; i < 30; i++) fast.push(await s.enqueue("fast"));
           s.worker.start();
           await eventually("every fast delivery delivered", async () => {
-            const infos = await Promise.all(fast.map((id) => s.store.getDelivery(id)));
+            const infos = await Promise.all(fast.map((id) => s.delivery(id)));
             return infos.every((info) => info?.status === "delivered");
           });
           assert.equal(s.calls.filter((call) => call.endpointId === slowId).length, 5);
@@ -384,7 +409,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
             const id = await s.enqueue("a");
             await eventually(
               "the delivery sent after the wake-up",
-              async () => (await s.store.getDelivery(id))?.status === "delivered",
+              async () => (await s.delivery(id))?.status === "delivered",
             );
             const before = claims;
             await new Promise((resolve) => setTimeout(resolve, 50));
@@ -416,9 +441,9 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           const other = await s.store.claim({ workerId: "thief", max: 10, leaseMs: 1000, now: s.clock.now() });
           assert.deepEqual(other.deliveries, [], "the lease was extended");
           assert.equal(s.calls.length, 1, "never re-claimed by its own worker either");
-          assert.equal((await s.store.getDelivery(id))?.attempts, 1);
+          assert.equal((await s.delivery(id))?.attempts, 1);
           finish?.();
-          await eventually("the delivery settled", async () => (await s.store.getDelivery(id))?.status === "delivered");
+          await eventually("the delivery settled", async () => (await s.delivery(id))?.status === "delivered");
         },
         { leaseMs: 3000 },
       );
@@ -494,10 +519,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           const id = await s.enqueue("a");
           worker.start();
           try {
-            await eventually(
-              "the delivery delivered",
-              async () => (await s.store.getDelivery(id))?.status === "delivered",
-            );
+            await eventually("the delivery delivered", async () => (await s.delivery(id))?.status === "delivered");
           } finally {
             await worker.stop({ graceMs: 0 });
           }
@@ -519,15 +541,16 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     extendLeases: (workerId, ids, leaseMs, now) => store.extendLeases(workerId, ids, leaseMs, now),
     getDelivery: (id) => store.getDelivery(id),
     listAttempts: (id) => store.listAttempts(id),
-    listDeadLetters: (endpointId, limit) => store.listDeadLetters(endpointId, limit),
-    replayDelivery: (id, now) => store.replayDelivery(id, now),
-    replayDeadLetters: (endpointId, now) => store.replayDeadLetters(endpointId, now),
-    replaySince: (endpointId, since, now) => store.replaySince(endpointId, since, now),
+    requeue: (deliveries, now) => store.requeue(deliveries, now),
     setEndpointEnabled: (endpointId, enabled, now) => store.setEndpointEnabled(endpointId, enabled, now),
     getEndpointState: (endpointId, now) => store.getEndpointState(endpointId, now),
     stats: () => store.stats(),
     keepRejected: (message) => store.keepRejected(message),
     listRejected: (origin, limit) => store.listRejected(origin, limit),
+    takeSettled: (request) => store.takeSettled(request),
+    ackSettled: (entries) => store.ackSettled(entries),
+    outboxStats: () => store.outboxStats(),
+    onSettled: (listener) => store.onSettled(listener),
     onWake: (listener) => store.onWake(listener),
     close: () => store.close(),
     ...overrides,

@@ -170,53 +170,39 @@ local function advance_line(ep_id, key, did, now)
   end
 end
 
--- A delivery of the message settled for good: keep the envelope at least until `keep_until` (store clock),
--- and once no delivery needs it anymore, let it expire then.
-local function release_message(mid, keep_until, now)
+-- A delivery of the message settled for good: the envelope goes once no delivery needs it anymore.
+local function release_message(mid)
   local mk = K.message(mid)
-  local refs = redis.call("HINCRBY", mk, "refs", -1)
-  local keep = tonumber(redis.call("HGET", mk, "keep") or "0") or 0
-  if keep_until > keep then
-    keep = keep_until
-    if refs > 0 then redis.call("HSET", mk, "keep", keep) end
-  end
-  if refs <= 0 then redis.call("PEXPIRE", mk, math.max(1, math.ceil(keep - now))) end
+  if redis.call("HINCRBY", mk, "refs", -1) <= 0 then redis.call("DEL", mk) end
 end
 
--- A settled delivery (delivered or dead) is queued again, due now, attempts reset. Returns its endpoint id,
--- or nil when it is unknown, not settled, or its envelope is gone.
-local function requeue_settled(did, now)
-  local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "m", "k", "x")
-  local ep_id, status, mid, key = v[1], v[2], v[3], v[4]
-  if status ~= "delivered" and status ~= "dead" then return nil end
-  local mk = K.message(mid)
-  if v[5] == "1" then
-    -- envelope inline: it is kept by the PERSIST of the delivery below
-  elseif redis.call("HINCRBY", mk, "refs", 1) == 1 then
-    if redis.call("HEXISTS", mk, "env") == 0 then
-      redis.call("DEL", mk)
-      return nil
-    end
-    redis.call("PERSIST", mk)
+-- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
+-- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
+-- history is shed and counted. A dead letter is always added: it is never lost on the way.
+local OUTBOX = { len = nil, shed = 0 }
+local function outbox_add(fields, dead, ep_id, max_len)
+  if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
+  if not dead and OUTBOX.len >= max_len then
+    OUTBOX.shed = OUTBOX.shed + 1
+    return false
   end
-  -- An inline attempt record ("la", see complete.lua) moves to the list, so the history stays in order.
-  local inline_attempt = redis.call("HGET", dk, "la")
-  if inline_attempt then
-    redis.call("LPUSH", K.attempts(did), inline_attempt)
-    redis.call("HDEL", dk, "la")
-    redis.call("HSET", dk, "lg", "1")
-  end
-  redis.call("HSET", dk, "st", "queued", "a", 0, "why", "", "w", "", "p", "")
-  redis.call("PERSIST", dk)
-  redis.call("PERSIST", K.attempts(did))
-  if status == "dead" then redis.call("ZREM", K.dead(ep_id), did) end
-  if key and key ~= "" then
-    join_line(ep_id, key, did, now)
-  else
-    redis.call("ZADD", K.queue(ep_id), now, did)
-  end
-  return ep_id
+  redis.call("XADD", K.outbox, "*", unpack(fields))
+  OUTBOX.len = OUTBOX.len + 1
+  if dead then redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep_id, 1) end
+  return true
+end
+
+-- Writes the shed count of this call (once per call).
+local function outbox_finish()
+  if OUTBOX.shed > 0 then redis.call("HINCRBY", K.outbox_counts, "shed", OUTBOX.shed) end
+end
+
+-- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
+-- none) before the list's records (when `has_log`).
+local function attempt_log_json(did, latest, has_log)
+  local records = has_log and redis.call("LRANGE", K.attempts(did), 0, -1) or {}
+  if latest ~= "" then table.insert(records, 1, latest) end
+  return "[" .. table.concat(records, ",") .. "]"
 end
 
 -- Calls fn with the items of list in chunks, so unpack() never exceeds Lua's stack.

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { HookyardError } from "@hookyard/core";
+import { createMemoryHistoryStore, type HistoryBatch } from "@hookyard/history";
+import { waitFor } from "@hookyard/test-brokers";
+import { attemptAt, claimAll } from "../conformance/fixtures.js";
+import { createEmbeddedStore } from "../embedded/embedded-store.js";
+import type { SchedulerLogger } from "../logger.js";
+import type { SchedulerStore } from "../store.js";
+import { testEndpoint, testEnvelope, uniqueId } from "../testing.js";
+import { createHistoryHandoff } from "./history-handoff.js";
+
+async function deliverAll(store: SchedulerStore, ep: string, count: number, now: number, kind: "delivered" | "dead") {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now })).deliveryIds);
+  }
+  const claimed = await claimAll(store, now, { max: 1000 });
+  await store.complete(
+    "w1",
+    claimed.map((d) =>
+      kind === "delivered"
+        ? { deliveryId: d.deliveryId, kind, attempt: attemptAt(now, 200) }
+        : {
+            deliveryId: d.deliveryId,
+            kind,
+            attempt: attemptAt(now, 500),
+            reason: "retries exhausted after 1 attempts",
+          },
+    ),
+    now,
+  );
+  return ids;
+}
+
+function recordingLogger(): SchedulerLogger & { readonly warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, error() {}, warn: (_o, message) => void warnings.push(message ?? "") };
+}
+
+describe("history hand-off", () => {
+  it("writes settled records with owner and numbered attempts, then acknowledges them", async () => {
+    const store = createEmbeddedStore();
+    const history = createMemoryHistoryStore();
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    const handoff = createHistoryHandoff({ store, history, ownerOf: (id) => (id === ep ? "acme" : undefined) });
+    const ids = await deliverAll(store, ep, 30, 1_000, "delivered");
+    assert.equal(await handoff.drain(), 30);
+    const stored = await history.getDeliveries(ids);
+    assert.equal(stored.length, 30);
+    assert.ok(stored.every((d) => d.owner === "acme" && d.status === "delivered"));
+    const [attempt] = await history.listAttempts(ids[0] ?? "");
+    assert.deepEqual([attempt?.attempt, attempt?.status], [1, 200]);
+    assert.match(attempt?.attemptId ?? "", new RegExp(`^${ids[0]}:`));
+    assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0 });
+    await handoff.stop();
+  });
+
+  it("keeps delivering while the history store is down, then catches up with every record once", async (t) => {
+    const store = createEmbeddedStore({ outboxMaxRecords: 10_000 });
+    const memory = createMemoryHistoryStore();
+    let down = true;
+    let refused = 0;
+    const history = {
+      async write(batch: HistoryBatch) {
+        if (down) {
+          refused += 1;
+          throw new HookyardError("HISTORY_UNAVAILABLE", "postgres is down", { retryable: true });
+        }
+        await memory.write(batch);
+      },
+    };
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    const logger = recordingLogger();
+    const handoff = createHistoryHandoff({
+      store,
+      history,
+      ownerOf: () => "acme",
+      logger,
+      pollMs: 10,
+      backoff: { minMs: 1, maxMs: 5 },
+    });
+    handoff.start();
+    t.after(() => handoff.stop());
+    const ids = [...(await deliverAll(store, ep, 50, 1_000, "delivered"))];
+    await waitFor("the hand-off to fail against the history store", () => (refused >= 2 ? true : undefined));
+    // Delivery does not wait on the history: more deliveries settle while it is down.
+    ids.push(...(await deliverAll(store, ep, 50, 2_000, "dead")));
+    assert.equal((await store.outboxStats()).records, 100);
+    assert.equal((await store.getEndpointState(ep, 2_000)).dead, 50);
+    down = false;
+    await waitFor("the history to catch up", async () =>
+      (await store.outboxStats()).records === 0 ? true : undefined,
+    );
+    const stored = await memory.getDeliveries(ids);
+    assert.equal(stored.length, 100);
+    assert.equal(stored.filter((d) => d.status === "dead").length, 50);
+    assert.ok(logger.warnings.includes("history hand-off failed; retrying"));
+    await handoff.stop();
+  });
+
+  it("warns as the outbox fills and when delivered history is shed; dead letters are kept", async (t) => {
+    const store = createEmbeddedStore({ outboxMaxRecords: 10 });
+    const logger = recordingLogger();
+    const handoff = createHistoryHandoff({
+      store,
+      history: {
+        write: () => Promise.reject(new HookyardError("HISTORY_UNAVAILABLE", "down", { retryable: true })),
+      },
+      ownerOf: () => "acme",
+      logger,
+      outboxMaxRecords: 10,
+      statsEveryMs: 0,
+      pollMs: 5,
+      backoff: { minMs: 1, maxMs: 2 },
+    });
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    handoff.start();
+    t.after(() => handoff.stop());
+    await deliverAll(store, ep, 6, 1_000, "delivered");
+    await waitFor("a filling warning", () =>
+      logger.warnings.includes("history outbox filling up: the history store is slow or down") ? true : undefined,
+    );
+    await deliverAll(store, ep, 8, 2_000, "delivered");
+    await deliverAll(store, ep, 5, 3_000, "dead");
+    assert.deepEqual(await store.outboxStats(), { records: 15, shed: 4 });
+    await waitFor("the full and shed warnings", () =>
+      logger.warnings.includes("history of delivered deliveries shed") &&
+      logger.warnings.some((w) => w.startsWith("history outbox full"))
+        ? true
+        : undefined,
+    );
+    await handoff.stop();
+  });
+});

@@ -1,0 +1,248 @@
+import { randomUUID } from "node:crypto";
+import { type Envelope, HookyardError } from "@hookyard/core";
+import type { HistoryBatch, HistoryStore, SettledDelivery } from "@hookyard/history";
+import type { SchedulerLogger } from "../logger.js";
+import type { OutboxStats, SchedulerStore, SettledEntry, SettledRecord } from "../store.js";
+import { DEFAULT_OUTBOX_MAX_RECORDS } from "../store.js";
+import { backoffDelay, sleep } from "../worker/backoff.js";
+
+/**
+ * The durable hand-off from the scheduler's outbox to the history store, run by every instance: takes settled
+ * records in batches (`takeSettled`), writes them (`HistoryStore.write`, idempotent), and only then acknowledges
+ * them (`ackSettled`), so a record is stored at least once and a dead letter never leaves Redis before it is in
+ * the history. Deliveries never wait for it: when the history store is slow or down, records wait in the outbox
+ * (bounded by the store; this drainer warns as it fills) and the drainer retries with backoff.
+ */
+export interface HistoryHandoff {
+  start(): void;
+  /** Drains until nothing is left for this drainer; resolves with how many records it stored (tests, shutdown). */
+  drain(): Promise<number>;
+  /** Stops after the batch in progress; records not yet stored stay in the outbox for any instance. */
+  stop(): Promise<void>;
+}
+
+export interface HistoryHandoffObserver {
+  onWritten?(records: number, durationMs: number): void;
+  /** The outbox's figures, read every `statsEveryMs`. */
+  onOutbox?(stats: OutboxStats): void;
+  onError?(error: unknown): void;
+}
+
+export interface HistoryHandoffOptions {
+  readonly store: SchedulerStore;
+  readonly history: Pick<HistoryStore, "write">;
+  /** The endpoint's owner (tenant) for owner-scoped history lists; "" when unknown. */
+  readonly ownerOf: (endpointId: string) => string | undefined;
+  readonly logger?: SchedulerLogger;
+  /** Records per history write. Default 500. */
+  readonly batchSize?: number;
+  /** After this store settled deliveries, wait this long to gather a batch. Default 20 ms. */
+  readonly lingerMs?: number;
+  /**
+   * With no local settle, look at the outbox this often (records an instance that died left behind): the idle
+   * cost, 3 Redis commands per look. Default 30 s.
+   */
+  readonly pollMs?: number;
+  /** Records another drainer took and has not acknowledged for this long are taken over. Default 60 s. */
+  readonly reclaimAfterMs?: number;
+  /** The store's outbox bound, for the fill warnings. Default `DEFAULT_OUTBOX_MAX_RECORDS`. */
+  readonly outboxMaxRecords?: number;
+  readonly statsEveryMs?: number;
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  readonly observer?: HistoryHandoffObserver;
+  readonly now?: () => number;
+}
+
+const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const FILL_LEVELS = [0.5, 0.8, 1] as const;
+
+export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHandoff {
+  const { store, history } = options;
+  const logger = options.logger ?? NO_LOGGER;
+  const consumer = `drainer-${randomUUID()}`;
+  const batchSize = options.batchSize ?? 500;
+  const pollMs = options.pollMs ?? 30_000;
+  const lingerMs = options.lingerMs ?? 20;
+  const reclaimAfterMs = options.reclaimAfterMs ?? 60_000;
+  const maxRecords = options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS;
+  const statsEveryMs = options.statsEveryMs ?? 5000;
+  const backoff = options.backoff ?? { minMs: 200, maxMs: 10_000 };
+  const now = options.now ?? Date.now;
+  const stopping = new AbortController();
+  let held: SettledEntry[] = []; // taken, not yet stored: written again before anything new is taken
+  let signalled = false;
+  let wakeUp: (() => void) | undefined;
+  let running: Promise<void> | undefined;
+  let queue: Promise<unknown> = Promise.resolve(); // drain() and the loop never write concurrently
+  let lastStats = Number.NEGATIVE_INFINITY;
+  let fillLevel = 0;
+  let lastShed: number | undefined;
+
+  const unsubscribe = store.onSettled(() => {
+    signalled = true;
+    const wake = wakeUp;
+    if (wake) setTimeout(wake, lingerMs);
+  });
+
+  /** Takes (or retries the held) batch, writes it, acknowledges it; returns how many records were taken. */
+  async function once(): Promise<number> {
+    if (held.length === 0) {
+      held = await store.takeSettled({ consumer, max: batchSize, reclaimAfterMs, now: now() });
+    }
+    const batch = held;
+    if (batch.length === 0) return 0;
+    const started = now();
+    const stored = await write(batch);
+    await store.ackSettled(stored);
+    held = [];
+    options.observer?.onWritten?.(stored.length, now() - started);
+    return batch.length;
+  }
+
+  /** Writes a batch; on a record the history can never take, writes one by one and leaves the bad ones out. */
+  async function write(batch: readonly SettledEntry[]): Promise<SettledEntry[]> {
+    try {
+      await history.write(toBatch(batch));
+      return [...batch];
+    } catch (error) {
+      if (!(error instanceof HookyardError) || error.retryable) throw error;
+      const stored: SettledEntry[] = [];
+      for (const entry of batch) {
+        try {
+          await history.write(toBatch([entry]));
+          stored.push(entry);
+        } catch (single) {
+          if (single instanceof HookyardError && !single.retryable) {
+            const { deliveryId, status } = entry.record;
+            // A delivered record's history is given up; a dead letter stays in the outbox (taken again later).
+            logger.error({ err: single, deliveryId, status }, "history store refused a settled delivery");
+            if (status === "delivered") stored.push(entry);
+          } else {
+            throw single;
+          }
+        }
+      }
+      return stored;
+    }
+  }
+
+  function toBatch(entries: readonly SettledEntry[]): HistoryBatch {
+    return { deliveries: entries.map((entry) => toSettled(entry.record, options.ownerOf(entry.record.endpointId))) };
+  }
+
+  async function watchOutbox(): Promise<void> {
+    if (now() - lastStats < statsEveryMs) return;
+    lastStats = now();
+    const stats = await store.outboxStats();
+    options.observer?.onOutbox?.(stats);
+    const level = FILL_LEVELS.filter((fraction) => stats.records >= fraction * maxRecords).length;
+    if (level > fillLevel) {
+      logger.warn(
+        { records: stats.records, maxRecords },
+        level === FILL_LEVELS.length
+          ? "history outbox full: delivered records' history is being shed (dead letters are kept)"
+          : "history outbox filling up: the history store is slow or down",
+      );
+    }
+    fillLevel = level;
+    if (lastShed !== undefined && stats.shed > lastShed) {
+      logger.warn({ shed: stats.shed - lastShed, total: stats.shed }, "history of delivered deliveries shed");
+    }
+    lastShed = stats.shed;
+  }
+
+  function idle(ms: number): Promise<void> {
+    if (signalled) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        if (wakeUp === done) wakeUp = undefined;
+        stopping.signal.removeEventListener("abort", done);
+        resolve();
+      }
+      wakeUp = done;
+      stopping.signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  function serial<T>(task: () => Promise<T>): Promise<T> {
+    const result = queue.then(task, task);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        signalled = false;
+        const taken = await serial(once);
+        failures = 0;
+        await watchOutbox().catch((error: unknown) => logger.debug({ err: error }, "outbox figures unavailable"));
+        if (taken < batchSize) await idle(pollMs);
+      } catch (error) {
+        failures += 1;
+        options.observer?.onError?.(error);
+        logger.warn({ err: error, held: held.length, failures }, "history hand-off failed; retrying");
+        // The outbox fills exactly while writes fail: keep watching it.
+        await watchOutbox().catch(() => undefined);
+        await sleep(backoffDelay(failures, backoff.minMs, backoff.maxMs, Math.random), stopping.signal);
+      }
+    }
+  }
+
+  return {
+    start() {
+      running ??= loop();
+    },
+    async drain() {
+      let total = 0;
+      for (;;) {
+        const taken = await serial(once);
+        total += taken;
+        if (taken === 0) return total;
+      }
+    },
+    async stop() {
+      stopping.abort();
+      unsubscribe();
+      await running;
+    },
+  };
+}
+
+/** The history's shape of a settled record (owner added, attempts numbered and given stable ids). */
+function toSettled(record: SettledRecord, owner: string | undefined): SettledDelivery {
+  const first = Math.max(1, record.attempts - record.attemptLog.length + 1);
+  return {
+    deliveryId: record.deliveryId,
+    messageId: record.messageId,
+    endpointId: record.endpointId,
+    owner: owner ?? "",
+    status: record.status,
+    ...(record.deadReason === undefined ? {} : { deadReason: record.deadReason }),
+    attempts: record.attempts,
+    createdAt: record.createdAt,
+    settledAt: record.settledAt,
+    envelope: record.envelope ?? lostEnvelope(record),
+    attemptLog: record.attemptLog.map((attempt, index) => ({
+      ...attempt,
+      attempt: first + index,
+      attemptId: `${record.deliveryId}:${attempt.startedAt}:${first + index}`,
+    })),
+  };
+}
+
+/** A dead letter whose envelope Redis had lost ("envelope missing"): kept, so the loss is visible. */
+function lostEnvelope(record: SettledRecord): Envelope {
+  return {
+    id: record.messageId || record.deliveryId,
+    source: "hookyard",
+    type: "hookyard.envelope-missing",
+    time: new Date(record.createdAt).toISOString(),
+    contentType: "application/octet-stream",
+    data: new Uint8Array(),
+    headers: {},
+  };
+}

@@ -1,0 +1,31 @@
+--[[
+  ack-outbox: removes records the history store has stored (XACK + XDEL), and counts the dead letters among them
+  out of their endpoint's "waiting in the outbox" figure (only when this call removed them: a record handed off
+  twice is counted out once).
+
+  KEYS[1] outbox
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2..] pairs: entry id, endpoint id of a dead letter ("" for a delivered record)
+
+  Returns the number of entries removed.
+]]
+
+local delivered, removed = {}, 0
+for i = 2, #ARGV, 2 do
+  local id, dead_ep = ARGV[i], ARGV[i + 1]
+  if dead_ep == "" then
+    delivered[#delivered + 1] = id
+  else
+    redis.call("XACK", K.outbox, "history", id)
+    if redis.call("XDEL", K.outbox, id) == 1 then
+      removed = removed + 1
+      local field = "dead:" .. dead_ep
+      if redis.call("HINCRBY", K.outbox_counts, field, -1) <= 0 then redis.call("HDEL", K.outbox_counts, field) end
+    end
+  end
+end
+in_chunks(delivered, function(...)
+  redis.call("XACK", K.outbox, "history", ...)
+  removed = removed + redis.call("XDEL", K.outbox, ...)
+end)
+return removed

@@ -1,0 +1,42 @@
+--[[
+  take-outbox: leases settled-delivery records to a drainer (consumer group "history" on the outbox stream).
+  Records another drainer took more than `reclaim after` ms ago and never acknowledged (it died, or the history
+  store refused them) come back first (XAUTOCLAIM); the rest are new ones (XREADGROUP). Creates the group (and
+  the stream) when missing: a new deployment, or after a FLUSHALL.
+
+  KEYS[1] outbox
+  ARGV[1] base key prefix "{prefix}:"
+  ARGV[2] consumer (drainer id)
+  ARGV[3] most records to take
+  ARGV[4] reclaim after (ms)
+
+  Returns a flat list: per record its entry id, then its fields as a flat field/value list.
+]]
+
+local consumer, max, idle = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {}
+
+local reclaimed = redis.pcall("XAUTOCLAIM", K.outbox, "history", consumer, idle, "0-0", "COUNT", max)
+if type(reclaimed) == "table" and reclaimed.err then
+  if not string.find(reclaimed.err, "NOGROUP", 1, true) then return redis.error_reply(reclaimed.err) end
+  redis.call("XGROUP", "CREATE", K.outbox, "history", "0", "MKSTREAM")
+  reclaimed = { "0-0", {} }
+end
+for _, entry in ipairs(reclaimed[2]) do
+  if entry[2] then
+    out[#out + 1] = entry[1]
+    out[#out + 1] = entry[2]
+  end
+end
+
+local room = max - #out / 2
+if room > 0 then
+  local fresh = redis.call("XREADGROUP", "GROUP", "history", consumer, "COUNT", room, "STREAMS", K.outbox, ">")
+  if fresh then
+    for _, entry in ipairs(fresh[1][2]) do
+      out[#out + 1] = entry[1]
+      out[#out + 1] = entry[2]
+    end
+  end
+end
+return out
