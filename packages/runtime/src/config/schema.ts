@@ -16,6 +16,7 @@ import {
   logoUrlFormat,
   nonEmptyStringFormat,
   optionalDurationFormat,
+  optionalFractionFormat,
   optionalHttpUrlFormat,
   optionalPemFormat,
   optionalPositiveNumberFormat,
@@ -79,6 +80,7 @@ export interface RuntimeSettings {
     maxResponseBodyBytes: number;
   };
   delivery: { concurrency: number; lease: number };
+  telemetry: { enabled: boolean; endpoint: string | null; serviceName: string | null; sampleRatio: number | null };
   ingress: { routes: unknown[] };
   admin: {
     enabled: boolean;
@@ -302,6 +304,31 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "How long a claimed delivery stays with this process before another may take it over (after a crash). Renewed while a send is still running; must be longer than every endpoint's timeout.",
       format: "duration",
       default: 30_000,
+    },
+  },
+  telemetry: {
+    enabled: {
+      doc: "Export OpenTelemetry traces over OTLP/HTTP (protobuf): a span for each event's acceptance (source or ingest API), each delivery attempt, each inbound webhook and each sink publish, in the producer's trace when its message or request carried a W3C traceparent (docs/tracing.md). Off by default; the traceparent is passed on to endpoints and sinks either way. $OTEL_SDK_DISABLED=true turns it off.",
+      format: Boolean,
+      default: false,
+    },
+    endpoint: {
+      doc: "OTLP/HTTP endpoint (a collector, Jaeger, Tempo, …); /v1/traces is appended. Unset: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. Headers (e.g. an API key) come from $OTEL_EXPORTER_OTLP_HEADERS / $OTEL_EXPORTER_OTLP_TRACES_HEADERS.",
+      format: optionalHttpUrlFormat,
+      default: null,
+      nullable: true,
+    },
+    serviceName: {
+      doc: "service.name of the spans. Unset: $OTEL_SERVICE_NAME, else hookyard. More resource attributes from $OTEL_RESOURCE_ATTRIBUTES.",
+      format: optionalStringFormat,
+      default: null,
+      nullable: true,
+    },
+    sampleRatio: {
+      doc: "Share of new traces recorded (0 to 1), parent-based: an event whose producer's traceparent says sampled (or not) follows that decision. Unset: $OTEL_TRACES_SAMPLER and $OTEL_TRACES_SAMPLER_ARG (always_on, always_off, traceidratio, parentbased_*), else parentbased_always_on.",
+      format: optionalFractionFormat,
+      default: null,
+      nullable: true,
     },
   },
   egress: {

@@ -11,6 +11,7 @@ import type { ConnectorDefinition, Endpoint, Sink, Source } from "@hookyard/core
 import { createHttpDelivery } from "@hookyard/delivery";
 import type { HistoryStore } from "@hookyard/history";
 import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -20,6 +21,7 @@ import { createMetrics, type Metrics } from "../metrics.js";
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
+import { startTracing } from "../telemetry/start-tracing.js";
 import { type Accept, createAccept } from "./accept.js";
 import { type ComponentHealth, createComponentHealth } from "./component-health.js";
 import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
@@ -100,6 +102,11 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     health: parts.health,
   };
   try {
+    // 0. Tracing (when on): flushed last, after the worker's final attempts.
+    const tracing = await startTracing(config.telemetry, logger);
+    parts.teardown.add(() => tracing.shutdown());
+    const { tracer } = tracing;
+
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
     const sinkEndpoints = enabledSinkEndpoints(config);
     const opened = openGatewayStore(config, logger);
@@ -124,6 +131,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       isDeleted,
       connectors,
       parts,
+      tracer,
     });
 
     // 3b. The history tier: settled deliveries leave the scheduler through its outbox into the history store.
@@ -147,6 +155,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       now: () => clock.now(),
       dedupTtlMs: DEDUP_TTL_MS,
       metrics,
+      tracer,
     });
     // Payloads are checked against the catalogue (config and admin API types) before they are accepted.
     const checkPayload = createPayloadCheck({
@@ -173,6 +182,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         logger,
         teardown: parts.teardown,
         sinks: parts.sinks,
+        tracer,
       },
     });
 
@@ -274,6 +284,7 @@ async function startDeliveryWorker(
     isDeleted: (id: string) => boolean;
     connectors: ConnectorWiring;
     parts: Parts;
+    tracer: Tracer | undefined;
   },
 ): Promise<Worker> {
   const { parts } = wiring;
@@ -281,6 +292,7 @@ async function startDeliveryWorker(
     ssrf: { allow: [...config.egress.allowCidrs] },
     maxResponseBodyBytes: config.egress.maxResponseBodyBytes,
     ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
+    ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
   });
   parts.teardown.add(() => delivery.close());
   const sinks = await startSinks(
@@ -289,7 +301,7 @@ async function startDeliveryWorker(
   );
   parts.teardown.add(() => stopAll(sinks.values()));
   for (const [id, sink] of sinks) parts.sinks.set(id, sink);
-  const sinkDispatcher = createSinkDispatcher(sinks);
+  const sinkDispatcher = createSinkDispatcher(sinks, wiring.tracer);
   const worker = createWorker({
     store: wiring.store,
     clock: wiring.clock,
