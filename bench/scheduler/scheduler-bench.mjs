@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Benchmark of the egress engine: Redis store + worker + @hookyard/delivery, all co-located. Build first:
 //   npx turbo run build --filter=@hookyard/scheduler --filter=@hookyard/delivery
-// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate]
+// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate,tracing]
 //          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
+//          [--tracing off,0.01,1]   (the tracing scenario's variants: off, or a sampled share of traces)
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     "idle-seconds": { type: "string", default: "10" },
     "rate-limit": { type: "string", default: "50" },
     burst: { type: "string", default: "1" },
+    tracing: { type: "string", default: "off,0.01,1" },
     "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server" },
   },
 });
@@ -81,7 +85,7 @@ async function startReceiver(count) {
 
 const workers = new Set();
 
-async function startWorker(redisUrl, endpoints) {
+async function startWorker(redisUrl, endpoints, tracing) {
   // HOOKYARD_BENCH_WORKER_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const execArgv = (process.env.HOOKYARD_BENCH_WORKER_ARGS ?? "").split(" ").filter(Boolean);
   const child = fork(new URL("worker-main.mjs", here), [], {
@@ -93,7 +97,8 @@ async function startWorker(redisUrl, endpoints) {
   const exited = once(child, "exit").then(() => workers.delete(child));
   return {
     pid: child.pid,
-    start: () => child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT }),
+    start: () =>
+      child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT, ...(tracing ? { tracing } : {}) }),
     report: () => request(child, { type: "report" }, "report"),
     async stop() {
       child.send({ type: "stop" });
@@ -156,12 +161,19 @@ async function deleteMatching(admin, pattern) {
 const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
 const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0);
 
-async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false) {
+async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false, traceOf = () => undefined) {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      const envelope = createEnvelope({ id: idOf(i), source: "bench", type: "invoice.paid", data: PAYLOAD });
+      const traceparent = traceOf(i);
+      const envelope = createEnvelope({
+        id: idOf(i),
+        source: "bench",
+        type: "invoice.paid",
+        data: PAYLOAD,
+        ...(traceparent === undefined ? {} : { traceparent }),
+      });
       // dedup: as a broker source enqueues (a key from the message's coordinates, kept 24 h).
       const keyed = dedup ? { dedupKey: `bench:orders:0:${i}`, dedupTtlMs: 24 * 3600_000 } : {};
       await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now(), ...keyed });
@@ -304,6 +316,78 @@ async function drainRun(redis, receiver, endpoints, run) {
     idleRoundTripsPerSecond: roundTrips(idleStats) / IDLE_SECONDS,
     stats,
     idleStats,
+  };
+}
+
+/**
+ * The drain with OpenTelemetry: `ratio` undefined is tracing off (events without a trace context, as before
+ * tracing existed); otherwise every event carries a producer's traceparent, sampled for that share of them (as
+ * the accept span decides with a ratio sampler), and the worker's attempt spans follow it, exported over
+ * OTLP/HTTP to a collector stand-in in this process (its CPU is not counted; the worker's export work is).
+ */
+async function tracingRun(redis, receiver, endpoints, run, ratio, collectorUrl) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  await receiver.mode({});
+  const every = ratio === undefined || ratio === 0 ? 0 : Math.round(1 / ratio);
+  const traceOf =
+    ratio === undefined
+      ? () => undefined
+      : (i) =>
+          `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-${every > 0 && i % every === 0 ? "01" : "00"}`;
+  await enqueueAll(
+    store,
+    DELIVERIES,
+    (i) => `t${run}-${ratio ?? "off"}-${i}`,
+    (i) => endpoints[i % endpoints.length].id,
+    256,
+    false,
+    traceOf,
+  );
+  await store.close();
+  const worker = await startWorker(
+    redis.url,
+    endpoints,
+    ratio === undefined ? undefined : { url: collectorUrl, ratio },
+  );
+  worker.start();
+  const report = await waitUntil(
+    "the drain",
+    async () => {
+      const r = await worker.report();
+      return r.stored >= DELIVERIES ? r : undefined;
+    },
+    600_000,
+  );
+  await worker.stop();
+  const seconds = (report.lastCompleteAt - report.startedAt) / 1000;
+  return {
+    rate: report.delivered / seconds,
+    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtStart) / report.delivered,
+    failed: report.failed,
+  };
+}
+
+/** An OTLP/HTTP collector stand-in: reads each export and answers 200 (an empty ExportTraceServiceResponse). */
+async function startCollector() {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((request, response) => {
+    request.on("data", (chunk) => {
+      bytes += chunk.length;
+    });
+    request.on("end", () => {
+      exports += 1;
+      response.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1/traces`,
+    stats: () => ({ exports, bytes }),
+    close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
 
@@ -529,6 +613,46 @@ try {
         2,
       )} %`,
     );
+  }
+  if (ONLY.has("tracing")) {
+    // Variants interleaved (rotating which goes first), so a change in the machine's load hits each alike.
+    const variants = args.tracing.split(",").map((v) => (v === "off" ? undefined : Number(v)));
+    const label = (ratio) => (ratio === undefined ? "off" : `${ratio * 100} % sampled`);
+    const collector = await startCollector();
+    const results = new Map(variants.map((ratio) => [ratio, []]));
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        for (let k = 0; k < variants.length; k++) {
+          const ratio = variants[(run + k) % variants.length];
+          const result = await tracingRun(redis, receiver, endpoints, run, ratio, collector.url);
+          results.get(ratio).push(result);
+          console.log(`tracing run ${run + 1}, ${label(ratio)}:`, JSON.stringify(result));
+        }
+      }
+    } finally {
+      await collector.close();
+    }
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const off = results.get(undefined);
+    console.log(`\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each`);
+    console.log(`OTLP exports received by the collector stand-in: ${JSON.stringify(collector.stats())}`);
+    for (const ratio of variants) {
+      const runs = results.get(ratio);
+      const rate = runs.map((r) => r.rate);
+      const cpu = runs.map((r) => r.workerCpuUs);
+      const vs =
+        off === undefined || ratio === undefined
+          ? ""
+          : `; vs off: rate ${((median(rate) / median(off.map((r) => r.rate)) - 1) * 100).toFixed(1)} %, ` +
+            `worker CPU per delivery ${((median(cpu) / median(off.map((r) => r.workerCpuUs)) - 1) * 100).toFixed(1)} %`;
+      console.log(
+        `${label(ratio).padEnd(14)} drain ${summary(rate)} /s; worker CPU per delivery ${summary(cpu, 1)} µs${vs}`,
+      );
+    }
   }
 } finally {
   for (const child of workers) child.kill("SIGKILL");

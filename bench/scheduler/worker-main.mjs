@@ -1,6 +1,8 @@
 // One Hookyard worker process for the benchmark: Redis store + worker + @hookyard/delivery (signing, undici,
 // SSRF guard with 127.0.0.0/8 allowed). Controlled over IPC by scheduler-bench.mjs:
-//   { type: "start", redisUrl, endpoints, maxInFlight } → starts the worker
+//   { type: "start", redisUrl, endpoints, maxInFlight, tracing? } → starts the worker; `tracing: { url, ratio }`
+//     turns on OpenTelemetry (the runtime's startTracing: OTLP/HTTP to url, parent-based ratio sampler) and each
+//     attempt becomes a client span
 //   { type: "report" } → { type: "report", ...counters, rss, peakRss }
 //   { type: "stop" } → stops everything and exits
 // It counts its store calls (one Redis round trip each) and the results stored by successful complete calls.
@@ -8,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createHttpDelivery } from "@hookyard/delivery";
 import { createMemoryHistoryStore } from "@hookyard/history";
+import { startTracing } from "@hookyard/runtime";
 import { createHistoryHandoff, createRedisStore, createWorker } from "@hookyard/scheduler";
 
 const counters = {
@@ -43,6 +46,7 @@ let worker;
 let store;
 let delivery;
 let handoff;
+let tracing;
 
 // HOOKYARD_BENCH_ALLOC_PROFILE=FILE: a sampling profile of every allocation (also of objects the GC has collected
 // since) from start to stop, written as a .heapprofile (Chrome DevTools → Memory, or summarise it by function).
@@ -59,7 +63,23 @@ async function start(message) {
     });
   }
   store = createRedisStore({ redis: message.redisUrl, prefix: "bench" });
-  delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
+  tracing = message.tracing
+    ? await startTracing(
+        {
+          kind: "otlp",
+          tracesUrl: message.tracing.url,
+          headers: {},
+          serviceName: "hookyard-bench",
+          resourceAttributes: {},
+          sampler: { name: "parentbased_traceidratio", ratio: message.tracing.ratio },
+        },
+        { info() {}, warn: (details, text) => console.error(text, details) },
+      )
+    : undefined;
+  delivery = createHttpDelivery({
+    ssrf: { allow: ["127.0.0.0/8"] },
+    ...(tracing?.tracer ? { tracer: tracing.tracer } : {}),
+  });
   const endpoints = new Map(message.endpoints.map((endpoint) => [endpoint.id, endpoint]));
   const counted = {
     ...store,
@@ -145,6 +165,7 @@ process.on("message", (message) => {
       }
       await store?.close();
       await delivery?.close();
+      await tracing?.shutdown();
       process.exit(0);
     })();
   }
