@@ -65,8 +65,12 @@ function recordOutcome(span: ReturnType<Tracer["startSpan"]>, outcome: DeliveryO
   span.setAttribute("hookyard.delivery.outcome", outcome.kind);
   if (attempt.status !== undefined) span.setAttribute("http.response.status_code", attempt.status);
   if (outcome.kind === "delivered") return;
-  // error.type: the attempt's error class (timeout, connect, dns, tls, ssrf_blocked, …) or the status code.
-  const errorType = attempt.errorClass ?? (attempt.status === undefined ? "_OTHER" : String(attempt.status));
+  // error.type (HTTP semantic conventions): the status code for an answer, else the attempt's error class
+  // (timeout, connect, dns, tls, ssrf_blocked, …).
+  const errorType =
+    attempt.status !== undefined && (attempt.errorClass === undefined || attempt.errorClass === "http_status")
+      ? String(attempt.status)
+      : (attempt.errorClass ?? "_OTHER");
   span.setAttribute("error.type", errorType);
   span.setStatus({ code: SpanStatusCode.ERROR, ...(attempt.errorMessage ? { message: attempt.errorMessage } : {}) });
 }
