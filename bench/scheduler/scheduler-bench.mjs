@@ -85,7 +85,7 @@ async function startReceiver(count) {
 
 const workers = new Set();
 
-async function startWorker(redisUrl, endpoints, tracing) {
+async function startWorker(redisUrl, endpoints, tracing, warmup = 0) {
   // HOOKYARD_BENCH_WORKER_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const execArgv = (process.env.HOOKYARD_BENCH_WORKER_ARGS ?? "").split(" ").filter(Boolean);
   const child = fork(new URL("worker-main.mjs", here), [], {
@@ -98,7 +98,14 @@ async function startWorker(redisUrl, endpoints, tracing) {
   return {
     pid: child.pid,
     start: () =>
-      child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT, ...(tracing ? { tracing } : {}) }),
+      child.send({
+        type: "start",
+        redisUrl,
+        endpoints,
+        maxInFlight: MAX_IN_FLIGHT,
+        warmup,
+        ...(tracing ? { tracing } : {}),
+      }),
     report: () => request(child, { type: "report" }, "report"),
     async stop() {
       child.send({ type: "stop" });
@@ -346,10 +353,12 @@ async function tracingRun(redis, receiver, endpoints, run, ratio, collectorUrl) 
     traceOf,
   );
   await store.close();
+  // The first tenth is the warm-up (left out of the figures): code loaded and compiled on first use.
   const worker = await startWorker(
     redis.url,
     endpoints,
     ratio === undefined ? undefined : { url: collectorUrl, ratio },
+    Math.floor(DELIVERIES / 10),
   );
   worker.start();
   const report = await waitUntil(
@@ -361,10 +370,10 @@ async function tracingRun(redis, receiver, endpoints, run, ratio, collectorUrl) 
     600_000,
   );
   await worker.stop();
-  const seconds = (report.lastCompleteAt - report.startedAt) / 1000;
+  const measured = report.stored - report.storedAtWarm;
   return {
-    rate: report.delivered / seconds,
-    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtStart) / report.delivered,
+    rate: measured / ((report.lastCompleteAt - report.warmAt) / 1000),
+    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtWarm) / measured,
     failed: report.failed,
   };
 }
@@ -638,7 +647,9 @@ try {
       return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
     };
     const off = results.get(undefined);
-    console.log(`\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each`);
+    console.log(
+      `\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each (figures after the first tenth)`,
+    );
     console.log(`OTLP exports received by the collector stand-in: ${JSON.stringify(collector.stats())}`);
     for (const ratio of variants) {
       const runs = results.get(ratio);
