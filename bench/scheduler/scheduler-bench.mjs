@@ -3,7 +3,8 @@
 //   npx turbo run build --filter=@hookyard/scheduler --filter=@hookyard/delivery
 // Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate,tracing]
 //          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
-//          [--tracing off,0.01,1]   (the tracing scenario's variants: off, or a sampled share of traces)
+//          [--tracing off,off+tp,0.01,1]   (the tracing scenario's variants: off; off with events that carry a
+//          producer's traceparent, passed through; or a sampled share of traces)
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
     "idle-seconds": { type: "string", default: "10" },
     "rate-limit": { type: "string", default: "50" },
     burst: { type: "string", default: "1" },
-    tracing: { type: "string", default: "off,0.01,1" },
+    tracing: { type: "string", default: "off,off+tp,0.01,1" },
     "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server" },
   },
 });
@@ -327,26 +328,28 @@ async function drainRun(redis, receiver, endpoints, run) {
 }
 
 /**
- * The drain with OpenTelemetry: `ratio` undefined is tracing off (events without a trace context, as before
- * tracing existed); otherwise every event carries a producer's traceparent, sampled for that share of them (as
- * the accept span decides with a ratio sampler), and the worker's attempt spans follow it, exported over
- * OTLP/HTTP to a collector stand-in in this process (its CPU is not counted; the worker's export work is).
+ * The drain with OpenTelemetry. `variant` "off": tracing off, events without a trace context (as before tracing
+ * existed); "off+tp": tracing off, every event carrying a producer's traceparent (passed through to the endpoint);
+ * a number: tracing on, every event carrying a producer's traceparent sampled for that share of them (as the
+ * accept span decides with a ratio sampler), the worker's attempt spans following it, exported over OTLP/HTTP to
+ * a collector stand-in in this process (its CPU is not counted; the worker's export work is).
  */
-async function tracingRun(redis, receiver, endpoints, run, ratio, collectorUrl) {
+async function tracingRun(redis, receiver, endpoints, run, variant, collectorUrl) {
+  const ratio = typeof variant === "number" ? variant : undefined;
   await redis.admin.flushall();
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
   await receiver.mode({});
   const every = ratio === undefined || ratio === 0 ? 0 : Math.round(1 / ratio);
   const traceOf =
-    ratio === undefined
+    variant === "off"
       ? () => undefined
       : (i) =>
           `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-${every > 0 && i % every === 0 ? "01" : "00"}`;
   await enqueueAll(
     store,
     DELIVERIES,
-    (i) => `t${run}-${ratio ?? "off"}-${i}`,
+    (i) => `t${run}-${variant}-${i}`,
     (i) => endpoints[i % endpoints.length].id,
     256,
     false,
@@ -625,8 +628,9 @@ try {
   }
   if (ONLY.has("tracing")) {
     // Variants interleaved (rotating which goes first), so a change in the machine's load hits each alike.
-    const variants = args.tracing.split(",").map((v) => (v === "off" ? undefined : Number(v)));
-    const label = (ratio) => (ratio === undefined ? "off" : `${ratio * 100} % sampled`);
+    const variants = args.tracing.split(",").map((v) => (v.startsWith("off") ? v : Number(v)));
+    const label = (variant) =>
+      variant === "off" ? "off" : variant === "off+tp" ? "off, with tp" : `${variant * 100} % sampled`;
     const collector = await startCollector();
     const results = new Map(variants.map((ratio) => [ratio, []]));
     try {
@@ -646,22 +650,27 @@ try {
       const mid = sorted.length / 2;
       return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
     };
-    const off = results.get(undefined);
+    const change = (runs, base, key) =>
+      `${((median(runs.map((r) => r[key])) / median(base.map((r) => r[key])) - 1) * 100).toFixed(1)} %`;
     console.log(
       `\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each (figures after the first tenth)`,
     );
     console.log(`OTLP exports received by the collector stand-in: ${JSON.stringify(collector.stats())}`);
-    for (const ratio of variants) {
-      const runs = results.get(ratio);
-      const rate = runs.map((r) => r.rate);
-      const cpu = runs.map((r) => r.workerCpuUs);
-      const vs =
-        off === undefined || ratio === undefined
-          ? ""
-          : `; vs off: rate ${((median(rate) / median(off.map((r) => r.rate)) - 1) * 100).toFixed(1)} %, ` +
-            `worker CPU per delivery ${((median(cpu) / median(off.map((r) => r.workerCpuUs)) - 1) * 100).toFixed(1)} %`;
+    for (const variant of variants) {
+      const runs = results.get(variant);
+      // Against off, and against off with the same traceparents on the events (what tracing itself adds).
+      const against = ["off", "off+tp"]
+        .filter((base) => base !== variant && results.has(base) && (base === "off" || typeof variant === "number"))
+        .map(
+          (base) =>
+            `; vs ${label(base)}: rate ${change(runs, results.get(base), "rate")}, worker CPU ${change(runs, results.get(base), "workerCpuUs")}`,
+        )
+        .join("");
       console.log(
-        `${label(ratio).padEnd(14)} drain ${summary(rate)} /s; worker CPU per delivery ${summary(cpu, 1)} µs${vs}`,
+        `${label(variant).padEnd(14)} drain ${summary(runs.map((r) => r.rate))} /s; worker CPU per delivery ${summary(
+          runs.map((r) => r.workerCpuUs),
+          1,
+        )} µs${against}`,
       );
     }
   }
