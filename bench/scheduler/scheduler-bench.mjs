@@ -4,7 +4,8 @@
 // Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate,tracing]
 //          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
 //          [--tracing off,off+tp,0.01,1]   (the tracing scenario's variants: off; off with events that carry a
-//          producer's traceparent, passed through; or a sampled share of traces)
+//          producer's traceparent, passed through; or a sampled share of traces; sdk-only: the SDK started at
+//          1 % but not given to the delivery client)
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
@@ -335,7 +336,7 @@ async function drainRun(redis, receiver, endpoints, run) {
  * a collector stand-in in this process (its CPU is not counted; the worker's export work is).
  */
 async function tracingRun(redis, receiver, endpoints, run, variant, collectorUrl) {
-  const ratio = typeof variant === "number" ? variant : undefined;
+  const ratio = typeof variant === "number" ? variant : variant === "sdk-only" ? 0.01 : undefined;
   await redis.admin.flushall();
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
@@ -360,7 +361,7 @@ async function tracingRun(redis, receiver, endpoints, run, variant, collectorUrl
   const worker = await startWorker(
     redis.url,
     endpoints,
-    ratio === undefined ? undefined : { url: collectorUrl, ratio },
+    ratio === undefined ? undefined : { url: collectorUrl, ratio, sdkOnly: variant === "sdk-only" },
     Math.floor(DELIVERIES / 10),
   );
   worker.start();
@@ -628,9 +629,9 @@ try {
   }
   if (ONLY.has("tracing")) {
     // Variants interleaved (rotating which goes first), so a change in the machine's load hits each alike.
-    const variants = args.tracing.split(",").map((v) => (v.startsWith("off") ? v : Number(v)));
+    const variants = args.tracing.split(",").map((v) => (v.startsWith("off") || v === "sdk-only" ? v : Number(v)));
     const label = (variant) =>
-      variant === "off" ? "off" : variant === "off+tp" ? "off, with tp" : `${variant * 100} % sampled`;
+      typeof variant === "number" ? `${variant * 100} % sampled` : variant === "off+tp" ? "off, with tp" : variant;
     const collector = await startCollector();
     const results = new Map(variants.map((ratio) => [ratio, []]));
     try {
@@ -660,7 +661,7 @@ try {
       const runs = results.get(variant);
       // Against off, and against off with the same traceparents on the events (what tracing itself adds).
       const against = ["off", "off+tp"]
-        .filter((base) => base !== variant && results.has(base) && (base === "off" || typeof variant === "number"))
+        .filter((base) => base !== variant && results.has(base) && (base === "off" || variant !== "off+tp"))
         .map(
           (base) =>
             `; vs ${label(base)}: rate ${change(runs, results.get(base), "rate")}, worker CPU ${change(runs, results.get(base), "workerCpuUs")}`,

@@ -83,7 +83,8 @@ async function start(message) {
     : undefined;
   delivery = createHttpDelivery({
     ssrf: { allow: ["127.0.0.0/8"] },
-    ...(tracing?.tracer ? { tracer: tracing.tracer } : {}),
+    // sdkOnly: the SDK started, no tracer handed to the delivery client (what loading it costs by itself).
+    ...(tracing?.tracer && !message.tracing.sdkOnly ? { tracer: tracing.tracer } : {}),
   });
   const endpoints = new Map(message.endpoints.map((endpoint) => [endpoint.id, endpoint]));
   const counted = {
