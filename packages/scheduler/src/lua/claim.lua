@@ -1,7 +1,7 @@
 --[[
   claim: returns expired leases to their queues, then leases up to `max` due deliveries fairly across the
-  endpoints of the schedule (each due endpoint gets at most floor(max / due endpoints), min 1; endpoints the worker has no room
-  for are not counted), honouring the
+  endpoints of the schedule (each due endpoint gets at most floor(max / due endpoints), min 1, not counting
+  endpoints the worker has no room for), honouring the
   enabled flags, concurrency caps, breakers (one probe when half-open) and GCRA rate limits. An endpoint that
   still has due work is re-scored to `now`, so the others go first next time.
 
