@@ -15,16 +15,22 @@ describe("endpoint limits (fair share, AIMD, stuck sends)", () => {
   it("caps each endpoint at its max-min share of the budget", () => {
     const limits = createEndpointLimits({ maxInFlight: 10, slowSendMs: 1000, slowShare: 0.5 });
     for (let i = 0; i < 4; i++) limits.started("a", `a${i}`, 0);
-    limits.started("b", "b0", 0);
-    // 2 endpoints sending: share floor(10 / 3) = 3; a holds 4 (no room), b holds 1 (room 2), newcomers 3.
+    for (let i = 0; i < 2; i++) limits.started("b", `b${i}`, 0);
+    limits.started("c", "c0", 0);
+    // 3 endpoints sending: share floor(10 / 4) = 2; a holds 4 (no room), b holds 2 (no room), c 1 (room 1),
+    // newcomers 2.
     const { rooms, endpointRoom } = limits.rooms(0);
-    assert.deepEqual([rooms.get("a"), rooms.get("b"), endpointRoom], [0, 2, 3]);
+    assert.deepEqual([rooms.get("a"), rooms.get("b"), rooms.get("c"), endpointRoom], [0, 0, 1, 2]);
+    // Under half a share held, a healthy endpoint is left to endpointRoom (keeps the claim's arguments short).
+    const roomy = createEndpointLimits({ maxInFlight: 100, slowSendMs: 1000, slowShare: 0.5 });
+    roomy.started("d", "d0", 0);
+    assert.deepEqual(roomy.rooms(0), { rooms: new Map(), endpointRoom: 50, reserve: 33 });
   });
 
   it("gives an endpoint with a send stuck past slowSendMs no more room until it settles", () => {
     const limits = createEndpointLimits({ maxInFlight: 10, slowSendMs: 1000, slowShare: 0.5 });
     limits.started("a", "a0", 0);
-    assert.equal(limits.rooms(1000).rooms.get("a"), 4);
+    assert.equal(limits.rooms(1000).rooms.has("a"), false, "under half its share: left to endpointRoom");
     assert.equal(limits.rooms(1001).rooms.get("a"), 0);
     assert.equal(limits.isSlow("a", 1001), true);
     limits.settled("a", "a0", timeout(0), 15_000, 10);

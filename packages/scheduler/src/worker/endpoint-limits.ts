@@ -147,7 +147,11 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
       const rooms = new Map<string, number>();
       for (const [endpointId, entry] of entries) {
         const kind = state.get(entry);
-        let room = Math.min(entry.limit ?? fairShare, fairShare) - entry.sends.size;
+        const held = entry.sends.size;
+        // A healthy endpoint holding under half its share is left to `endpointRoom` (at most 1.5 shares then):
+        // the claim's argument list stays as short as the trouble at low load.
+        if (kind === "ok" && entry.limit === undefined && held * 2 < fairShare) continue;
+        let room = Math.min(entry.limit ?? fairShare, fairShare) - held;
         if (kind === "stuck" || (kind === "slow" && slowHeld >= slowCap)) room = 0;
         rooms.set(endpointId, Math.max(0, room));
       }
