@@ -73,10 +73,9 @@ for (const [name, open] of stores) {
       const store = open();
       const clock = createManualClock(Date.now());
       const endpoints = new Map<string, Endpoint>(
-        [
-          httpEndpoint(uniqueId("ep-hang"), hanging.url),
-          httpEndpoint(uniqueId("ep-ok"), healthy.url),
-        ].map((endpoint) => [endpoint.id, endpoint]),
+        [httpEndpoint(uniqueId("ep-hang"), hanging.url), httpEndpoint(uniqueId("ep-ok"), healthy.url)].map(
+          (endpoint) => [endpoint.id, endpoint],
+        ),
       );
       const [hangId = "", okId = ""] = [...endpoints.keys()];
       await store.syncEndpoints([...endpoints.values()]);
@@ -90,13 +89,16 @@ for (const [name, open] of stores) {
         flushLingerMs: 1,
       });
       try {
-        for (let i = 0; i < 10; i++) await store.enqueue({ envelope: testEnvelope(), endpointIds: [hangId], now: clock.now() });
+        for (let i = 0; i < 10; i++)
+          await store.enqueue({ envelope: testEnvelope(), endpointIds: [hangId], now: clock.now() });
         worker.start();
         await waitFor("the hanging endpoint's first request", () => (hanging.requests > 0 ? true : undefined));
         clock.advance(SECOND + 1); // its requests are now stuck: no more for it from this worker
         const ids: string[] = [];
         for (let i = 0; i < 20; i++) {
-          ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [okId], now: clock.now() })).deliveryIds);
+          ids.push(
+            ...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [okId], now: clock.now() })).deliveryIds,
+          );
         }
         await waitFor("every healthy delivery", () => (healthy.requests >= 20 ? true : undefined), {
           timeoutMs: 60_000,
@@ -134,8 +136,9 @@ for (const [name, open] of stores) {
         flushLingerMs: 1,
       });
       try {
-        const [id = ""] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: [endpoint.id], now: clock.now() }))
-          .deliveryIds;
+        const [id = ""] = (
+          await store.enqueue({ envelope: testEnvelope(), endpointIds: [endpoint.id], now: clock.now() })
+        ).deliveryIds;
         const first = await worker.runOnce();
         assert.deepEqual(
           first.results.map((result) => result.kind),
