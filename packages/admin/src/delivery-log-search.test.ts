@@ -181,7 +181,7 @@ describe("queued deliveries held by the breaker", () => {
       theirs.body.data?.map((q) => q.endpointId),
       ["elsewhere"],
     );
-    assert.equal((theirs.body.data?.[0] as { hold?: unknown }).hold, undefined);
+    assert.equal(theirs.body.data?.[0]?.hold, undefined);
     const refused = await h.request("GET", "/admin/v1/queues?endpointId=flaky", { key: String(token.body.token) });
     assert.equal(refused.status, 404);
 
