@@ -9,7 +9,7 @@ const TOP = 10;
 const BOTTOM = 46;
 const PLOT_W = WIDTH - LEFT - RIGHT;
 const PLOT_H = HEIGHT - TOP - BOTTOM;
-const X_TICKS = 4;
+const X_TICKS = 3;
 
 /**
  * Stacked bars of deliveries per time bucket (delivered / failed / pending) on a time axis: labelled axes, tick
@@ -48,7 +48,7 @@ export function deliveriesChart(buckets: readonly Bucket[]): HTMLElement {
     title: "Deliveries over time",
     summary:
       buckets.length === 0
-        ? "no deliveries yet"
+        ? "no settled deliveries yet"
         : `${total} deliveries from ${when(buckets[0]?.start)} to ${when(buckets.at(-1)?.end)}: ${delivered} delivered, ${failed} failed`,
     content: [...axes(buckets, max, "Deliveries"), ...bars],
     legend: [
@@ -116,16 +116,17 @@ function axes(buckets: readonly Bucket[], max: number, yTitle: string): Node[] {
     ),
     text({ x: LEFT + PLOT_W / 2, y: HEIGHT - 4, "text-anchor": "middle", class: "axis-title" }, "Time created (local)"),
   ];
-  for (const fraction of [0, 0.5, 1]) {
-    const y = TOP + PLOT_H - fraction * PLOT_H;
+  // 0, half and max; half only when it is a whole number (counts of 1 would read "0, 1, 1").
+  for (const value of new Set([0, max / 2, max].filter(Number.isInteger))) {
+    const y = TOP + PLOT_H - (value / max) * PLOT_H;
     nodes.push(
       svg("line", { x1: LEFT - 4, y1: y, x2: LEFT, y2: y }),
-      text({ x: LEFT - 6, y: y + 4, "text-anchor": "end" }, String(Math.round(max * fraction))),
+      text({ x: LEFT - 6, y: y + 4, "text-anchor": "end" }, String(value)),
     );
   }
   const first = buckets[0];
   const last = buckets.at(-1);
-  if (first === undefined || last === undefined) return nodes;
+  if (first === undefined || last === undefined) return [svg("g", { class: "axis" }, ...nodes)];
   const start = Date.parse(first.start);
   const end = Date.parse(last.end ?? last.start);
   const format = tickFormat(end - start);
@@ -141,8 +142,16 @@ function axes(buckets: readonly Bucket[], max: number, yTitle: string): Node[] {
   return [svg("g", { class: "axis" }, ...nodes)];
 }
 
-/** Times for ticks: seconds over a short span, dates over several days. */
+/** Times for ticks: milliseconds over a few seconds, seconds over minutes, dates over several days. */
 function tickFormat(spanMs: number): Intl.DateTimeFormat {
+  if (spanMs < 10_000) {
+    return new Intl.DateTimeFormat(undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      fractionalSecondDigits: 3,
+    });
+  }
   if (spanMs < 10 * 60_000) return new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
   if (spanMs < 24 * 3600_000) return new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
   return new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
@@ -172,11 +181,15 @@ function figure(chart: {
   buckets: readonly Bucket[];
 }): HTMLElement {
   const id = `chart-${++figures}`;
-  const image = svg(
-    "svg",
-    { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-labelledby": `${id}-caption` },
-    ...chart.content,
-  );
+  // Nothing to draw: the caption says so, rather than empty axes.
+  const image =
+    chart.buckets.length === 0
+      ? null
+      : svg(
+          "svg",
+          { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-labelledby": `${id}-caption` },
+          ...chart.content,
+        );
   return h(
     "figure",
     { class: "chart" },
@@ -189,7 +202,7 @@ function figure(chart: {
         h("li", {}, h("span", { class: `swatch swatch-${kind}`, "aria-hidden": "true" }), label),
       ),
     ),
-    chart.buckets.length === 0
+    image === null
       ? null
       : h(
           "details",

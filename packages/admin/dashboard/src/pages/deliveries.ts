@@ -24,9 +24,13 @@ export async function deliveriesPage(params: URLSearchParams): Promise<HTMLEleme
       `/deliveries${queryString({ ...filters, from: isoOf(filters.from), to: isoOf(filters.to), limit: "50", cursor })}`,
     );
     tbody.append(...page.data.map(row));
+    if (tbody.children.length === 0) {
+      tbody.append(h("tr", {}, h("td", { colspan: COLUMNS.length }, "No settled delivery matches these filters.")));
+    }
     cursor = page.nextCursor;
     more.hidden = cursor === undefined;
-    announce(`${tbody.children.length} deliveries shown${cursor ? "; more available" : ""}`);
+    const shown = tbody.querySelectorAll("tr[data-delivery]").length;
+    announce(`${shown} deliveries shown${cursor ? "; more available" : ""}`);
   }
   more.addEventListener("click", () => {
     load().catch((error: Error) => announce(error.message, "error"));
@@ -53,6 +57,11 @@ export async function deliveriesPage(params: URLSearchParams): Promise<HTMLEleme
     problem,
     queuedNow(queues.data, queues.truncated === true),
     h("div", { class: "charts" }, deliveriesChart(stats.buckets)),
+    h(
+      "p",
+      { class: "hint" },
+      "The chart counts the latest 1,000 settled deliveries of the endpoints shown; the other filters do not apply to it.",
+    ),
     h("h2", { id: "log-title" }, `Settled deliveries, ${oldest ? "oldest" : "newest"} first`),
     h(
       "div",
@@ -158,7 +167,7 @@ function row(d: DeliverySummary): HTMLElement {
   const cell = (label: string, ...content: (Node | string)[]) => h("td", { "data-label": label }, ...content);
   return h(
     "tr",
-    {},
+    { "data-delivery": d.deliveryId },
     cell("Delivery", h("a", { href: `#/deliveries/${encodeURIComponent(d.deliveryId)}` }, d.deliveryId)),
     cell("Event", d.eventId ?? "—"),
     cell("Type", d.type ?? "—"),
