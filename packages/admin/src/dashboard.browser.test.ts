@@ -112,7 +112,14 @@ describe("dashboard in Chromium", () => {
     await b.check(page, "portal");
     await page.getByRole("navigation").getByRole("link", { name: "Deliveries" }).click();
     await page.getByRole("heading", { name: "Deliveries", exact: true }).waitFor();
-    await shot(page, "deliveries");
+    await b.check(page, "portal-deliveries");
+    // The portal's delivery log on a phone: searchable, nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel("Payload contains").fill("n=1");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("heading", { name: "Settled deliveries, newest first" }).waitFor();
+    await b.assertNoHorizontalScroll(page, "portal-deliveries-phone");
+    await b.check(page, "portal-deliveries-phone");
     await page.close();
   });
 

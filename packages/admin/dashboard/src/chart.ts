@@ -49,7 +49,7 @@ export function deliveriesChart(buckets: readonly Bucket[]): HTMLElement {
     summary:
       buckets.length === 0
         ? "no settled deliveries yet"
-        : `${total} deliveries from ${when(buckets[0]?.start)} to ${when(buckets.at(-1)?.end)}: ${delivered} delivered, ${failed} failed`,
+        : `${total} ${total === 1 ? "delivery" : "deliveries"} from ${when(buckets[0]?.start)} to ${when(buckets.at(-1)?.end)}: ${delivered} delivered, ${failed} failed`,
     content: [...axes(buckets, max, "Deliveries"), ...bars],
     legend: [
       ["delivered", "Delivered"],
