@@ -68,12 +68,18 @@ export function deliveriesChart(buckets: readonly Bucket[]): HTMLElement {
 export function latencyChart(buckets: readonly Bucket[]): HTMLElement {
   const max = niceMax(Math.max(1, ...buckets.flatMap((b) => [b.latencyAvgMs ?? 0, b.latencyP95Ms ?? 0])));
   const width = PLOT_W / Math.max(1, buckets.length);
-  const line = (pick: (b: Bucket) => number | null, kind: string) => {
+  // A line through the buckets that have a value, with a dot on each (one bucket alone is still visible).
+  const line = (pick: (b: Bucket) => number | null, kind: string): Node => {
     const points = buckets
       .map((b, i) => [i, pick(b)] as const)
       .filter(([, v]) => v !== null)
-      .map(([i, v]) => `${LEFT + (i + 0.5) * width},${TOP + PLOT_H - ((v ?? 0) / max) * PLOT_H}`);
-    return svg("polyline", { points: points.join(" "), class: `line-${kind}`, fill: "none" });
+      .map(([i, v]) => [LEFT + (i + 0.5) * width, TOP + PLOT_H - ((v ?? 0) / max) * PLOT_H] as const);
+    return svg(
+      "g",
+      { class: `series-${kind}` },
+      svg("polyline", { points: points.map(([x, y]) => `${x},${y}`).join(" "), class: `line-${kind}`, fill: "none" }),
+      ...points.map(([cx, cy]) => svg("circle", { cx, cy, r: 3, class: `dot-${kind}` })),
+    );
   };
   const avg = buckets.filter((b) => b.latencyAvgMs !== null);
   const mean = avg.length === 0 ? 0 : Math.round(avg.reduce((s, b) => s + (b.latencyAvgMs ?? 0), 0) / avg.length);
