@@ -151,12 +151,14 @@ describe("dashboard in Chromium", () => {
     }
     await settled(ids);
     // The held endpoint: its first delivery fails and opens the breaker (cooldown 10 min), the next ones wait.
+    const held: string[] = [];
     for (const n of [0, 1, 2]) {
-      await h.store.enqueue({
+      const queued = await h.store.enqueue({
         envelope: createEnvelope({ id: `evt-held-${n}`, source: "test", type: "order.created", data: "{}" }),
         endpointIds: ["held-ep"],
         now: Date.now(),
       });
+      held.push(queued.deliveryIds[0] ?? "");
     }
     await until(async () => {
       const queues = await h.request("GET", "/admin/v1/queues?endpointId=held-ep");
@@ -197,10 +199,14 @@ describe("dashboard in Chromium", () => {
     await queued.waitFor();
     assert.match((await queued.textContent()) ?? "", /3 queued, 0 in flight\s*Held by the breaker until/);
     await b.check(page, "log-held");
+    await page.goto(`${h.url}/dashboard/#/deliveries/${held[2]}`);
+    await page.getByRole("heading", { name: /Attempts/ }).waitFor();
+    assert.match((await page.locator(".facts").textContent()) ?? "", /queued.*Held by the breaker until/s);
+    await b.check(page, "log-held-delivery");
 
     // One delivery: JSON viewer (no markup from the payload), copy with the keyboard.
     await page.goto(`${h.url}/dashboard/#/deliveries/${ids[1]}`);
-    await page.getByRole("heading", { name: "Event" }).waitFor();
+    await page.getByRole("heading", { name: `Delivery ${ids[1]}` }).waitFor();
     const viewer = page.getByRole("region", { name: "Payload (JSON)" });
     assert.match((await viewer.textContent()) ?? "", /"note": "<img src=x onerror=alert\(1\)>"/);
     assert.equal(await page.locator(".viewer-body img").count(), 0, "payload text is never parsed as HTML");

@@ -139,10 +139,15 @@ function axes(buckets: readonly Bucket[], max: number, yTitle: string): Node[] {
   for (let i = 0; i <= X_TICKS; i++) {
     const x = LEFT + (i / X_TICKS) * PLOT_W;
     const at = start + (i / X_TICKS) * (end - start);
-    const anchor = i === 0 ? "start" : i === X_TICKS ? "end" : "middle";
+    const inner = i > 0 && i < X_TICKS;
+    const anchor = i === 0 ? "start" : inner ? "middle" : "end";
     nodes.push(
       svg("line", { x1: x, y1: TOP + PLOT_H, x2: x, y2: TOP + PLOT_H + 4 }),
-      text({ x, y: TOP + PLOT_H + 17, "text-anchor": anchor }, format.format(at)),
+      // Inner ticks give way on a phone, where the outer two are drawn larger (app.css).
+      text(
+        { x, y: TOP + PLOT_H + 17, "text-anchor": anchor, class: inner ? "tick-inner" : "tick-outer" },
+        format.format(at),
+      ),
     );
   }
   return [svg("g", { class: "axis" }, ...nodes)];
