@@ -1,3 +1,4 @@
+import { HookyardError } from "@hookyard/core";
 import type { EndpointState, SchedulerStore } from "@hookyard/scheduler";
 import { iso } from "./views.js";
 
@@ -26,6 +27,23 @@ export function holdOf(state: EndpointState) {
 }
 
 /**
+ * The scheduler's state of an endpoint, or undefined when the scheduler does not know it (yet: another instance
+ * created it a moment ago), so one such endpoint does not fail a whole answer.
+ */
+export async function endpointStateIfKnown(
+  store: SchedulerStore,
+  endpointId: string,
+  now: number,
+): Promise<EndpointState | undefined> {
+  try {
+    return await store.getEndpointState(endpointId, now);
+  } catch (error) {
+    if (error instanceof HookyardError && error.code === "ENDPOINT_UNKNOWN") return undefined;
+    throw error;
+  }
+}
+
+/**
  * The live (queued or in flight) deliveries per endpoint, from the scheduler, for endpoints that have any: how
  * many, and what holds them. `endpointIds` undefined: every known endpoint (the first `MAX_LIVE_ENDPOINTS`).
  */
@@ -33,7 +51,8 @@ export async function liveQueues(store: SchedulerStore, endpointIds: readonly st
   const ids = endpointIds.slice(0, MAX_LIVE_ENDPOINTS);
   const states: EndpointState[] = [];
   for (let i = 0; i < ids.length; i += PARALLEL) {
-    states.push(...(await Promise.all(ids.slice(i, i + PARALLEL).map((id) => store.getEndpointState(id, now)))));
+    const chunk = await Promise.all(ids.slice(i, i + PARALLEL).map((id) => endpointStateIfKnown(store, id, now)));
+    for (const state of chunk) if (state !== undefined) states.push(state);
   }
   return {
     data: states

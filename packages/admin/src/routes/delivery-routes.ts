@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, invalid, notFound } from "../api-error.js";
 import { mayAccess } from "../auth/principal.js";
 import { deliverySeries } from "../health.js";
-import { holdOf, liveQueues } from "../live-queues.js";
+import { endpointStateIfKnown, holdOf, liveQueues } from "../live-queues.js";
 import { envelopeView } from "../views.js";
 import type { RouteContext } from "./context.js";
 import { bodyOf, limitParam, optionalString, paramOf, queryOf, timeParam } from "./params.js";
@@ -66,7 +66,8 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
   app.get("/deliveries/:id", async (request) => {
     const d = await visibleDelivery(request);
     // A queued delivery may be parked: say by what (the breaker, a disabled endpoint) and until when.
-    const hold = d.status === "queued" ? holdOf(await ctx.store.getEndpointState(d.endpointId, ctx.now())) : undefined;
+    const state = d.status === "queued" ? await endpointStateIfKnown(ctx.store, d.endpointId, ctx.now()) : undefined;
+    const hold = state === undefined ? undefined : holdOf(state);
     return {
       deliveryId: d.deliveryId,
       messageId: d.messageId,
