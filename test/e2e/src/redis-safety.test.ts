@@ -88,9 +88,10 @@ describe("a gateway whose Redis is full (maxmemory, noeviction)", () => {
       release = resolve;
     });
     const receiver = await startWebhookReceiver(TEST_SECRET, { answerAfter: released });
+    const prefix = uniqueName("hy");
     const config = ingestConfig(`${receiver.url}/hooks`, {
-      redis: { url: redis.url, prefix: uniqueName("hy") },
-      delivery: { lease: "90s" },
+      redis: { url: redis.url, prefix },
+      delivery: { lease: "90s", dedupWindow: "2h" },
     });
     const [endpoint] = config.endpoints as Record<string, unknown>[];
     Object.assign(endpoint ?? {}, { policy: { timeout: "60s" } });
@@ -120,6 +121,9 @@ describe("a gateway whose Redis is full (maxmemory, noeviction)", () => {
         const info = await admin.info("memory");
         const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1]);
         assert.ok(used >= 3.5 * 2 ** 20, `Redis is at maxmemory (${used} B used)`);
+        // Each accepted event id is remembered for delivery.dedupWindow.
+        const ttl = await admin.pttl(`{${prefix}}:dedup:http:${accepted[0]}`);
+        assert.ok(ttl > 7_000_000 && ttl <= 7_200_000, `dedup key kept ${ttl} ms, not 2 h`);
       } finally {
         admin.disconnect();
       }
