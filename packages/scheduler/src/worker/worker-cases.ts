@@ -551,6 +551,7 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     ackSettled: (entries) => store.ackSettled(entries),
     outboxStats: () => store.outboxStats(),
     onSettled: (listener) => store.onSettled(listener),
+    onEvent: (listener) => store.onEvent(listener),
     onWake: (listener) => store.onWake(listener),
     close: () => store.close(),
     ...overrides,
