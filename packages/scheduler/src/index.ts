@@ -8,12 +8,12 @@ export type { SchedulerLogger } from "./logger.js";
 export { completionFor } from "./policy/completion-for.js";
 export type { RetryDecision } from "./policy/next-retry.js";
 export { nextRetry } from "./policy/next-retry.js";
-export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
 export type { RedisClient, RedisConnection } from "./redis/connection.js";
 export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
+export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
 export type {
   BreakerState,
   ClaimedDelivery,
