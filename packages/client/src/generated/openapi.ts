@@ -598,6 +598,11 @@ export interface components {
             owner: string;
             url: string;
             enabled: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload: "standard" | "raw";
             /** @enum {string} */
             source: "config" | "api";
             eventTypes?: string[];
@@ -624,6 +629,11 @@ export interface components {
             eventTypes?: string[];
             description?: string;
             enabled?: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             headers?: {
                 [key: string]: string;
             };
@@ -631,6 +641,11 @@ export interface components {
         };
         EndpointPatch: {
             url?: string;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             eventTypes?: string[];
             description?: string;
             headers?: {
