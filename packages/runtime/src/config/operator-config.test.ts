@@ -62,7 +62,10 @@ operator:
 endpoints:
   - { id: "operator:sneaky", url: "https://c.example", secrets: ["${SECRET}"] }
 `);
-    assert.match(message, /operator\.endpoints\[0\]\.events\[0\]: expected one of endpoint\.disabled, .*"endpoint\.exploded"/);
+    assert.match(
+      message,
+      /operator\.endpoints\[0\]\.events\[0\]: expected one of endpoint\.disabled, .*"endpoint\.exploded"/,
+    );
     assert.match(message, /operator\.endpoints\[1\]\.secrets: expected a list of 1 to 10 signing secrets/);
     assert.match(message, /operator\.endpoints\[1\]\.id: expected a unique id/);
     assert.match(message, /endpoints\[0\]\.id: expected an id that does not start with "operator:"/);
