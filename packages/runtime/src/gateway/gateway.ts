@@ -28,6 +28,7 @@ import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
+import { startOperatorAlerts } from "./operator-wiring.js";
 import { createPayloadCheck } from "./payload-check.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
@@ -54,7 +55,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
 /** Bound of one health check: the store's ping in /readyz, a connector's background check. */
@@ -108,7 +108,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const { tracer } = tracing;
 
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
+    // Operator endpoints (where operator alerts go) are internal endpoints too, beside the sinks'.
     const sinkEndpoints = enabledSinkEndpoints(config);
+    for (const { endpoint } of config.operator.endpoints) sinkEndpoints.set(endpoint.id, endpoint);
     const opened = openGatewayStore(config, logger);
     const { store } = opened;
     parts.teardown.add(() => store.close());
@@ -119,6 +121,8 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const adminStorage = openAdminStorage(opened);
     const registry = await openRegistry(config, store, adminStorage, parts.teardown);
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
+    const ownerOf = (id: string) => endpointOf(id)?.owner;
+    const alerts = startOperatorAlerts(config, { store, ownerOf, metrics, logger, clock, teardown: parts.teardown });
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
     const isDeleted = (id: string) => registry.isDeleted(id);
@@ -141,7 +145,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       store,
       history,
       settings: config.history,
-      ownerOf: (id) => registry.get(id)?.owner ?? (sinkEndpoints.has(id) ? "hookyard" : undefined),
+      ownerOf,
+      outboxFillAlert: config.operator.outboxFillAlert,
+      alerts,
       metrics,
       logger,
       teardown: parts.teardown,
@@ -153,7 +159,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       route: (envelope) => router.current().route(envelope),
       store,
       now: () => clock.now(),
-      dedupTtlMs: DEDUP_TTL_MS,
+      dedupTtlMs: config.delivery.dedupWindowMs,
       metrics,
       tracer,
     });
