@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { TelemetrySettings } from "../config/telemetry-settings.js";
+import { skipUnsampledParents } from "./skip-unsampled-parents.js";
 
 /** The running tracer, or none: with tracing off every instrumented place takes its untraced path. */
 export interface Tracing {
@@ -47,7 +48,10 @@ export async function startTracing(settings: TelemetrySettings, logger: Logger):
     "tracing on: exporting OTLP",
   );
   return {
-    tracer: provider.getTracer(TRACER_NAME, VERSION),
+    // Parent-based samplers never record under an unsampled parent: such spans skip the SDK (see the wrapper).
+    tracer: name.startsWith("parentbased_")
+      ? skipUnsampledParents(provider.getTracer(TRACER_NAME, VERSION))
+      : provider.getTracer(TRACER_NAME, VERSION),
     async shutdown() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
