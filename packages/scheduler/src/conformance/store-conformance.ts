@@ -1,4 +1,5 @@
 import { describe } from "node:test";
+import { describeFencingCases } from "./fencing-cases.js";
 import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
 import { describeOutboxCases } from "./outbox-cases.js";
@@ -18,6 +19,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
   const withStore = withStoreFrom(open);
   describe(`SchedulerStore conformance: ${name}`, () => {
     describeQueueingCases(withStore, t0);
+    describeFencingCases(withStore, t0);
     describeOutcomeCases(withStore, t0);
     describeLifecycleCases(withStore, t0);
     describeOutboxCases(withStore, t0);

@@ -7,6 +7,7 @@ import {
   type ClaimedDelivery,
   type ClaimRequest,
   type ClaimResult,
+  type CompleteReport,
   type CompletionResult,
   DEFAULT_OUTBOX_MAX_RECORDS,
   type DeliveryInfo,
@@ -298,20 +299,23 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async claim(request: ClaimRequest): Promise<ClaimResult> {
       const { workerId, leaseMs, now } = request;
       const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
-      const reply = (await run("claim", [keys.schedule, keys.leases], [now, max, Math.ceil(leaseMs), workerId])) as [
+      // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
+      const args = [now, max, Math.ceil(leaseMs), workerId, nextId(now)];
+      const reply = (await run("claim", [keys.schedule, keys.leases], args)) as [
         string,
         string[],
         ...(string | number)[],
       ];
       const [nextDue, missing] = reply;
       const deliveries: ClaimedDelivery[] = [];
-      for (let i = 2; i < reply.length; i += 5) {
+      for (let i = 2; i < reply.length; i += 6) {
         deliveries.push({
           deliveryId: String(reply[i]),
           endpointId: String(reply[i + 1]),
           attempt: Number(reply[i + 2]),
           createdAt: Number(reply[i + 3]),
           envelope: decodeEnvelope(String(reply[i + 4])),
+          leaseToken: String(reply[i + 5]),
         });
       }
       let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
@@ -323,19 +327,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
     },
 
-    async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<void> {
-      if (results.length === 0) return;
+    async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<CompleteReport> {
+      if (results.length === 0) return { applied: 0, stale: [] };
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      await run("complete", [keys.schedule, keys.leases], args);
+      const [applied, stale] = (await run("complete", [keys.schedule, keys.leases], args)) as [number, string[]];
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();
       }
+      return { applied: Number(applied), stale };
     },
 
-    async extendLeases(workerId, deliveryIds, leaseMs, now) {
-      if (deliveryIds.length === 0) return;
-      await run("extendLeases", [keys.leases], [now + Math.ceil(leaseMs), workerId, ...deliveryIds]);
+    async extendLeases(workerId, leases, leaseMs, now) {
+      if (leases.length === 0) return;
+      const args: ScriptArg[] = [now + Math.ceil(leaseMs), workerId];
+      for (const lease of leases) {
+        if (typeof lease === "string") args.push(lease, "");
+        else args.push(lease.deliveryId, lease.leaseToken);
+      }
+      await run("extendLeases", [keys.leases], args);
     },
 
     async getDelivery(deliveryId) {
@@ -493,18 +503,21 @@ function endpointArgs(endpoint: Endpoint): ScriptArg[] {
   ];
 }
 
-/** One result as complete.lua reads it (5 items). */
+/** One result as complete.lua reads it (6 items). */
 function completionArgs(result: CompletionResult): ScriptArg[] {
+  const token = result.leaseToken ?? "";
   switch (result.kind) {
     case "delivered":
     case "gone":
-      return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), ""];
+      return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), "", token];
     case "retry":
-      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), ""];
-    case "dead":
-      return [result.deliveryId, result.kind, "", result.attempt ? JSON.stringify(result.attempt) : "", result.reason];
+      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), "", token];
+    case "dead": {
+      const attempt = result.attempt ? JSON.stringify(result.attempt) : "";
+      return [result.deliveryId, result.kind, "", attempt, result.reason, token];
+    }
     case "release":
-      return [result.deliveryId, result.kind, result.dueAt, "", ""];
+      return [result.deliveryId, result.kind, result.dueAt, "", "", token];
   }
 }
 
