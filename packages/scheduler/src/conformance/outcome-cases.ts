@@ -154,6 +154,54 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
         assert.ok(settled.every((r) => r.status === "delivered"));
       }));
 
+    it("half-open with older deliveries in flight: the probe waits for them, and only its result decides", () =>
+      withStore(async (store) => {
+        const { ep } = await setUp(store, { breaker: BREAKER }, 10, t0);
+        const claimed = await claimAll(store, t0, { max: 6 });
+        const [s1, s2, f1, f2, late1, late2] = claimed.map((d) => d.deliveryId ?? "");
+        await store.complete(
+          "w1",
+          [
+            { deliveryId: s1 ?? "", kind: "delivered", attempt: attemptAt(t0 + 1, 200) },
+            { deliveryId: s2 ?? "", kind: "delivered", attempt: attemptAt(t0 + 1, 200) },
+            { deliveryId: f1 ?? "", kind: "retry", attempt: attemptAt(t0 + 1, 500), dueAt: t0 + 2 },
+            { deliveryId: f2 ?? "", kind: "retry", attempt: attemptAt(t0 + 1, 500), dueAt: t0 + 2 },
+          ],
+          t0 + 1,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 1)).breaker, "open");
+        // Cooldown over, two deliveries leased before it opened still in flight: half-open, no probe yet.
+        assert.deepEqual(await claimAll(store, t0 + 5001), []);
+        const halfOpen = await store.getEndpointState(ep, t0 + 5001);
+        assert.deepEqual([halfOpen.breaker, halfOpen.inFlight], ["half-open", 2]);
+        // A straggler's success does not close it, nor does a straggler's failure re-open it.
+        await store.complete(
+          "w1",
+          [{ deliveryId: late1 ?? "", kind: "delivered", attempt: attemptAt(t0 + 5002, 200) }],
+          t0 + 5002,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 5002)).breaker, "half-open");
+        assert.deepEqual(await claimAll(store, t0 + 5002), [], "one straggler still in flight");
+        await store.complete(
+          "w1",
+          [{ deliveryId: late2 ?? "", kind: "retry", attempt: attemptAt(t0 + 5003, 500), dueAt: t0 + 5003 }],
+          t0 + 5003,
+        );
+        const after = await store.getEndpointState(ep, t0 + 5003);
+        assert.deepEqual([after.breaker, after.openUntil], ["half-open", t0 + 5001]);
+        // Nothing else in flight: exactly one probe, and its result decides.
+        const probe = await claimAll(store, t0 + 5004);
+        assert.equal(probe.length, 1);
+        assert.deepEqual(await claimAll(store, t0 + 5004), []);
+        await store.complete(
+          "w1",
+          [{ deliveryId: probe[0]?.deliveryId ?? "", kind: "delivered", attempt: attemptAt(t0 + 5005, 200) }],
+          t0 + 5005,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 5005)).breaker, "closed");
+        assert.equal((await claimAll(store, t0 + 5006)).length, 6);
+      }));
+
     it("re-opens for cooldownMs when the probe fails", () =>
       withStore(async (store) => {
         const { ep } = await openBreaker(store, t0);
