@@ -38,6 +38,14 @@ function isUnavailable(error: unknown): boolean {
   return error instanceof HookyardError && error.code === "REDIS_UNAVAILABLE" && error.retryable;
 }
 
+/**
+ * Failing fast, shown by cause rather than by a stopwatch: the call was refused by the store's readiness check
+ * (connection down, or not ready within connectWaitMs), not after waiting out a command timeout.
+ */
+function isRefusedUpFront(error: unknown): boolean {
+  return isUnavailable(error) && /redis is disconnected|not ready after|connection closed/.test(String(error));
+}
+
 describe("redis store on its own redis-server", () => {
   let server: TestRedisServer;
   let admin: Redis;
@@ -158,10 +166,8 @@ describe("redis restart mid-run", () => {
       // A Redis process crash right after the writes, with the documented appendfsync everysec: Redis hands each
       // write to the OS before it replies, so a process crash (unlike a host crash) loses nothing acknowledged.
       await server.stop("SIGKILL");
-      const started = Date.now();
-      await assert.rejects(store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 103 }), isUnavailable);
-      await assert.rejects(store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 103 }), isUnavailable);
-      assert.ok(Date.now() - started < 2_000, `failing took ${Date.now() - started} ms`);
+      await assert.rejects(store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 103 }), isRefusedUpFront);
+      await assert.rejects(store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 103 }), isRefusedUpFront);
 
       const wakesBefore = wakes;
       await server.start();
