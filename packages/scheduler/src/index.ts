@@ -11,6 +11,7 @@ export { nextRetry } from "./policy/next-retry.js";
 export type { RedisClient, RedisConnection } from "./redis/connection.js";
 export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
+export type { RedisClock } from "./redis/redis-clock.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
 export type {

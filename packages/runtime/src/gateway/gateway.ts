@@ -33,6 +33,10 @@ import { createTeardown, type Teardown } from "./teardown.js";
 export interface GatewayDependencies {
   readonly logger: Logger;
   readonly resolveConnector: (type: string) => Promise<ConnectorDefinition>;
+  /**
+   * This instance's clock. On Redis, scheduling times come from the store's clock (this one corrected to Redis
+   * time), so instances with skewed clocks agree; the embedded store uses this one as is. Default systemClock.
+   */
   readonly clock?: Clock;
   readonly metrics?: Metrics;
 }
@@ -77,7 +81,7 @@ interface Parts {
  */
 export async function startGateway(config: HookyardConfig, deps: GatewayDependencies): Promise<Gateway> {
   const { logger } = deps;
-  const clock = deps.clock ?? systemClock;
+  const localClock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics();
   const parts: Parts = {
     shutdown: new AbortController(),
@@ -102,10 +106,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   try {
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
     const sinkEndpoints = enabledSinkEndpoints(config);
-    const opened = openGatewayStore(config, logger);
+    const opened = openGatewayStore(config, logger, localClock);
     const { store } = opened;
     parts.teardown.add(() => store.close());
     await prepareGatewayStore(opened, [...config.endpoints, ...sinkEndpoints.values()], logger);
+    // One clock: on Redis every instance schedules on Redis time (measured at start-up, refreshed).
+    const clock = opened.kind === "redis" ? opened.store.clock : localClock;
     metrics.bindStore(() => store.stats());
 
     // 2. Endpoints and subscriptions: the config's plus those managed through the admin API.

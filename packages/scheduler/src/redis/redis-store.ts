@@ -1,5 +1,6 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
 import { Cluster } from "ioredis";
+import { type Clock, systemClock } from "../clock.js";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
@@ -28,6 +29,7 @@ import { closeClient, openClient, type RedisClient, type RedisConnection, whenRe
 import { type AckDurability, checkServer } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { decodeOutboxEntries } from "./outbox-records.js";
+import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
@@ -51,6 +53,10 @@ export interface RedisStoreOptions extends StoreOutboxOptions {
   readonly durability?: AckDurability;
   /** `checkServer()` warns instead of refusing when a setting cannot be read (managed Redis). Default false. */
   readonly unverifiedConfig?: boolean;
+  /** This instance's clock, corrected to Redis time by `clock` (tests inject a skewed one). Default systemClock. */
+  readonly localClock?: Clock;
+  /** How often `clock` measures its offset to Redis time again. Default 30 000 ms. */
+  readonly clockSyncMs?: number;
 }
 
 /** The Redis store: a `SchedulerStore` plus the start-up durability check. */
@@ -64,6 +70,12 @@ export interface RedisSchedulerStore extends SchedulerStore {
    * resolves with warnings to log for what is weaker than promised. Call it before accepting events.
    */
   checkServer(): Promise<readonly string[]>;
+  /**
+   * Redis time (one clock): the local clock plus an offset measured with TIME and refreshed periodically. Every
+   * instance sharing the store should take the `now` of its store calls (and its worker's clock) from here, so
+   * a skewed host clock shifts neither schedules nor leases. `clock.sync()` measures at once (start-up).
+   */
+  readonly clock: RedisClock;
 }
 
 const MAX_CLAIM = 1000;
@@ -99,6 +111,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       })
     : undefined;
   const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
+  const clock = createRedisClock({
+    local: options.localClock ?? systemClock,
+    logger,
+    refreshMs: options.clockSyncMs ?? 30_000,
+    readServerTime: async () => (await run("time", [keys.schedule], [])) as [string, string],
+  });
   const nextId = createIdFactory();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
   const known = new Map<string, Endpoint>();
@@ -285,6 +303,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     durable: true,
     keys,
     client,
+    clock,
 
     async syncEndpoints(endpoints) {
       for (const endpoint of endpoints) known.set(endpoint.id, endpoint);
@@ -408,7 +427,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     stats(): Promise<SchedulerStats> {
-      return readStates([], Date.now());
+      return readStates([], clock.now());
     },
 
     async keepRejected(message) {
@@ -475,6 +494,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async close() {
       if (closed) return;
       closed = true;
+      clock.close();
       await wake.close();
       if (intake) await closeClient(intake);
       if (owned) await closeClient(client);
