@@ -88,6 +88,9 @@ interface InFlightSend {
   released: boolean;
 }
 
+/** Longest the final flush of results may take at shutdown, after the grace period. */
+const FINAL_FLUSH_MS = 1000;
+
 /** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
 const MIN_WAIT_MS = 5;
 
@@ -327,7 +330,9 @@ export function createWorker(options: WorkerOptions): Worker {
         abandon.abort();
         releaseNow(unsent.map((entry) => ({ deliveryId: entry.claimed.deliveryId, leaseToken: entry.leaseToken })));
         if (unsent.length > 0) logger?.info({ released: unsent.length }, "scheduler released unsent deliveries");
-        await batcher.close(Math.max(1000, graceMs));
+        // The last results (releases included) get FINAL_FLUSH_MS past the grace period, no more: shutdown ends
+        // within grace + 1 s. Results not stored by then come back when their leases expire.
+        await batcher.close(FINAL_FLUSH_MS);
       })();
       return stopping;
     },

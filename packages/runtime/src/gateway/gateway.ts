@@ -14,6 +14,7 @@ import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
+import { closeServerBy } from "../http/close-server.js";
 import { checkReadiness, type HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
 import { createMetrics, type Metrics } from "../metrics.js";
@@ -365,15 +366,21 @@ function baseUrl(server: FastifyInstance): string {
 }
 
 /**
- * Stops in the order that loses nothing: sources first (their in-flight events finish becoming durable and are
- * acked; nothing new comes in), then the HTTP servers, then the worker within the grace period, then the rest.
+ * Stops in the order that loses nothing, within the grace period: sources first (their in-flight events finish
+ * becoming durable and are acked; nothing new comes in), then, together and both by the deadline, the HTTP
+ * servers (idle keep-alive connections closed at once, the rest at the deadline) and the worker (in-flight sends
+ * aborted at the deadline and their deliveries released, not counted as attempts), then the rest. An event an
+ * HTTP request is still making durable meanwhile is queued in the store for the next instance.
  */
 async function stopParts(parts: Parts, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
   parts.accepting = false;
   parts.shutdown.abort();
   parts.health.stop();
   await stopAll(parts.sources);
-  await Promise.all(parts.servers.map((server) => server.close().catch(() => undefined)));
-  await parts.worker?.stop({ graceMs }).catch(() => undefined);
+  await Promise.all([
+    ...parts.servers.map((server) => closeServerBy(server, deadline).catch(() => undefined)),
+    parts.worker?.stop({ graceMs: Math.max(0, deadline - Date.now()) }).catch(() => undefined),
+  ]);
   await parts.teardown.run();
 }
