@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { attemptAt, claimAll, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
+import type { SchedulerStore } from "../store.js";
 import type { WithStore } from "./harness.js";
 
 /**
@@ -12,10 +13,7 @@ export function describeFencingCases(withStore: WithStore, t0: number): void {
   describe("2. lease fencing tokens", () => {
     it("fences off the result of an expired lease re-leased to the same worker, and keeps its attempt", () =>
       withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: t0 });
-        const id = deliveryIds[0] ?? "";
+        const id = await queueOne(store, t0);
         const [first] = await claimAll(store, t0, { workerId: "w1", leaseMs: 1000 });
         const [second] = await claimAll(store, t0 + 1000, { workerId: "w1", leaseMs: 1000 });
         assert.ok(first && second, "leased twice");
@@ -53,10 +51,7 @@ export function describeFencingCases(withStore: WithStore, t0: number): void {
 
     it("reports results for settled or unknown deliveries as stale", () =>
       withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: t0 });
-        const id = deliveryIds[0] ?? "";
+        const id = await queueOne(store, t0);
         const [claimed] = await claimAll(store, t0);
         const result = { deliveryId: id, kind: "delivered" as const, attempt: attemptAt(t0, 200), ...token(claimed) };
         assert.deepEqual(await store.complete("w1", [result], t0 + 1), { applied: 1, stale: [] });
@@ -70,10 +65,7 @@ export function describeFencingCases(withStore: WithStore, t0: number): void {
 
     it("extends only the lease whose token it carries", () =>
       withStore(async (store) => {
-        const ep = uniqueId("ep");
-        await store.syncEndpoints([testEndpoint(ep)]);
-        const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: t0 });
-        const id = deliveryIds[0] ?? "";
+        const id = await queueOne(store, t0);
         const [first] = await claimAll(store, t0, { workerId: "w1", leaseMs: 1000 });
         const [second] = await claimAll(store, t0 + 1000, { workerId: "w1", leaseMs: 1000 });
         assert.ok(first && second);
@@ -85,6 +77,14 @@ export function describeFencingCases(withStore: WithStore, t0: number): void {
         assert.deepEqual(await claimAll(store, t0 + 10_000, { workerId: "w2" }), [], "extended");
       }));
   });
+}
+
+/** One endpoint with one delivery queued at `now`; returns the delivery id. */
+async function queueOne(store: SchedulerStore, now: number): Promise<string> {
+  const ep = uniqueId("ep");
+  await store.syncEndpoints([testEndpoint(ep)]);
+  const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now });
+  return deliveryIds[0] ?? "";
 }
 
 function token(claimed: { readonly leaseToken: string } | undefined): { leaseToken: string } {
