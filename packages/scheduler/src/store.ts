@@ -172,6 +172,12 @@ export interface TakeSettledRequest {
   /** Records taken by a consumer that has not acknowledged them for this long are taken again. */
   readonly reclaimAfterMs: number;
   readonly now: number;
+  /**
+   * Also forget other consumers that hold nothing and have not taken anything for this long: each drainer is a
+   * consumer of the Redis store's group, so instances that died would otherwise stay there for good. Stores
+   * without such state ignore it.
+   */
+  readonly forgetIdleConsumersMs?: number;
 }
 
 export interface OutboxStats {

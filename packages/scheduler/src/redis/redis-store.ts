@@ -449,9 +449,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       }
     },
 
-    async takeSettled({ consumer, max, reclaimAfterMs }) {
+    async takeSettled({ consumer, max, reclaimAfterMs, forgetIdleConsumersMs }) {
       const count = Math.max(1, Math.floor(max));
-      const reply = (await run("takeOutbox", [keys.outbox], [consumer, count, Math.ceil(reclaimAfterMs)])) as unknown[];
+      const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
+      const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
+      const reply = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
       return decodeOutboxEntries(reply);
     },
 
