@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { attemptAt, claimAll, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
 import type { SchedulerStore } from "../store.js";
+import { attemptAt, claimAll, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
 import type { WithStore } from "./harness.js";
 
 /**
