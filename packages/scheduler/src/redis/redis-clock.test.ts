@@ -13,6 +13,11 @@ const admin = new Redis(brokers.redisUrl);
 after(() => admin.disconnect());
 
 const SKEW_MS = 5 * 60 * 1000;
+/**
+ * How far two instances' readings of Redis time may differ: each offset is exact to half a round trip, which a
+ * loaded machine stretches. A tolerance, not a timing window: the skew it tells apart is 60 times larger.
+ */
+const TOLERANCE_MS = 5000;
 
 /** This host's clock moved by `offsetMs`: what an instance on a host with a wrong clock sees. */
 function skewedClock(offsetMs: number): Clock {
@@ -61,7 +66,7 @@ describe("one clock: an instance with a skewed host clock schedules on Redis tim
         workerId: "steady",
         max: 10,
         leaseMs: 60_000,
-        now: pair.steady.clock.now(),
+        now: pair.steady.clock.now() + TOLERANCE_MS,
       });
       assert.deepEqual(
         deliveries.map((d) => d.deliveryId),
@@ -90,7 +95,7 @@ describe("one clock: an instance with a skewed host clock schedules on Redis tim
         workerId: "skewed",
         max: 10,
         leaseMs: 60_000,
-        now: pair.skewed.clock.now(),
+        now: pair.skewed.clock.now() + TOLERANCE_MS,
       });
       assert.deepEqual(taken.deliveries, []);
       const info = await pair.steady.getDelivery(held.deliveries[0]?.deliveryId ?? "");
@@ -125,7 +130,7 @@ describe("one clock: an instance with a skewed host clock schedules on Redis tim
             workerId: "steady",
             max: 10,
             leaseMs: 60_000,
-            now: pair.steady.clock.now(),
+            now: pair.steady.clock.now() + TOLERANCE_MS,
           });
           leasedWhileSending = other.deliveries;
           return { kind: "retry", attempt: attemptAt(Number(claimed.createdAt), 500) };
@@ -137,9 +142,14 @@ describe("one clock: an instance with a skewed host clock schedules on Redis tim
       assert.deepEqual(leasedWhileSending, [], "the skewed worker's lease was not born expired");
       // The retry is due a minute from now on Redis time: not claimable now, claimable a minute on.
       const now = pair.steady.clock.now();
-      const early = await pair.steady.claim({ workerId: "steady", max: 10, leaseMs: 60_000, now });
+      const early = await pair.steady.claim({ workerId: "steady", max: 10, leaseMs: 60_000, now: now + TOLERANCE_MS });
       assert.deepEqual(early.deliveries, []);
-      const due = await pair.steady.claim({ workerId: "steady", max: 10, leaseMs: 60_000, now: now + 61_000 });
+      const due = await pair.steady.claim({
+        workerId: "steady",
+        max: 10,
+        leaseMs: 60_000,
+        now: now + 60_000 + TOLERANCE_MS,
+      });
       assert.deepEqual(
         due.deliveries.map((d) => d.deliveryId),
         deliveryIds,

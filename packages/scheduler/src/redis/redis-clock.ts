@@ -22,6 +22,9 @@ export interface RedisClock extends Clock {
   close(): void;
 }
 
+/** Readings per measurement; the one with the shortest round trip counts. */
+const SAMPLES = 3;
+
 /** Offsets beyond this are logged: a host clock this far off is worth an operator's look (NTP). */
 const WARN_OFFSET_MS = 1000;
 
@@ -42,12 +45,23 @@ export function createRedisClock(options: RedisClockOptions): RedisClock {
   }, options.refreshMs);
   refresh.unref();
 
-  async function measure(): Promise<number> {
+  /** One reading: the offset against the round trip's midpoint, and the round trip (its error bound × 2). */
+  async function sample(): Promise<{ offset: number; roundTrip: number }> {
     const sentAt = local.now();
     const [seconds, micros] = await options.readServerTime();
     const receivedAt = local.now();
-    const serverMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    const offset = Math.round(serverMs - (sentAt + receivedAt) / 2);
+    const serverMs = Number(seconds) * 1000 + Number(micros) / 1000;
+    return { offset: Math.round(serverMs - (sentAt + receivedAt) / 2), roundTrip: receivedAt - sentAt };
+  }
+
+  async function measure(): Promise<number> {
+    // The reading with the shortest round trip is the most precise (a busy event loop stretches some).
+    let best = await sample();
+    for (let i = 1; i < SAMPLES; i++) {
+      const next = await sample();
+      if (next.roundTrip < best.roundTrip) best = next;
+    }
+    const offset = best.offset;
     if (Math.abs(offset) >= WARN_OFFSET_MS && (!measured || Math.abs(offset - offsetMs) >= WARN_OFFSET_MS)) {
       logger.warn({ offsetMs: offset }, "this host's clock differs from redis's; scheduling uses redis time");
     }
