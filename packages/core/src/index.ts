@@ -21,6 +21,7 @@ export type {
   BreakerPolicy,
   Endpoint,
   EndpointPolicy,
+  PayloadFormat,
   RateLimitPolicy,
   RetryPolicy,
   SigningSecret,

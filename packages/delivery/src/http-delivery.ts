@@ -10,6 +10,7 @@ import { headersFor } from "./request-headers.js";
 import { collectResponse, type ResponseHeaders } from "./response-collector.js";
 import { createSigner, type Signer } from "./signer.js";
 import { createSsrfGuard, type SsrfGuardOptions } from "./ssrf-guard.js";
+import { type WebhookBody, webhookBody } from "./webhook-body.js";
 
 export interface HttpDeliveryOptions {
   /** SSRF guard: on by default; `allow` lists CIDRs let through (e.g. ["10.20.0.0/16"] for internal endpoints). */
@@ -43,7 +44,7 @@ export interface SendOptions {
 
 export interface HttpDelivery {
   /**
-   * One signed POST of `envelope` to `endpoint`, classified for the scheduler. Never rejects for anything the
+   * One signed POST of `envelope` to `endpoint` (its body per the endpoint's `payload`, see `webhookBody`), classified for the scheduler. Never rejects for anything the
    * endpoint or the network does; `attemptNumber` (1-based) is informational.
    */
   send(endpoint: Endpoint, envelope: Envelope, attemptNumber: number, options?: SendOptions): Promise<DeliveryOutcome>;
@@ -87,9 +88,11 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     let target: PreparedEndpoint;
     let dispatcher: Dispatcher;
     let headers: ReturnType<typeof headersFor>;
+    let body: WebhookBody;
     try {
       ({ target, dispatcher } = prepared.get(endpoint) ?? prepareOnce(endpoint, startedAtMs));
-      headers = headersFor(target, envelope, startedAtMs, signer, options.userAgent);
+      body = webhookBody(endpoint, envelope);
+      headers = headersFor(target, envelope, body, startedAtMs, signer, options.userAgent);
     } catch (error) {
       // An endpoint or event that can never be sent as is: dead-letter now rather than retry for days.
       const durationMs = Math.round(performance.now() - started);
@@ -104,7 +107,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
         path: target.path,
         method: "POST",
         headers: headers.sent,
-        body: envelope.data,
+        body: body.bytes,
         headersTimeout: Math.min(headersTimeoutMs, timeoutMs),
         bodyTimeout: Math.min(bodyTimeoutMs, timeoutMs),
       },

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { describedFormat, describedListFormat, parseDuration } from "@hookyard/core";
+import { OPERATOR_EVENT_TYPES } from "./operator-event-types.js";
 
 /** Formats of the runtime's own keys. Each says what it accepts, for error messages and docs/config.md. */
 
@@ -129,6 +130,17 @@ function isCidr(text: string): boolean {
 export const typeListFormat = describedListFormat(
   'a non-empty list of event types or globs ("invoice.paid", "invoice.*", "**")',
   { expected: "an event type or glob", check: (item) => isString(item) && item.length > 0 },
+  { min: 1 },
+);
+
+const OPERATOR_EVENTS: ReadonlySet<unknown> = new Set(OPERATOR_EVENT_TYPES);
+
+export const operatorEventListFormat = describedListFormat(
+  "a non-empty list of operator alerts",
+  {
+    expected: `one of ${OPERATOR_EVENT_TYPES.join(", ")}`,
+    check: (item) => isString(item) && OPERATOR_EVENTS.has(item),
+  },
   { min: 1 },
 );
 

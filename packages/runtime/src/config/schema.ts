@@ -15,6 +15,7 @@ import {
   keyPrefixFormat,
   logoUrlFormat,
   nonEmptyStringFormat,
+  operatorEventListFormat,
   optionalDurationFormat,
   optionalHttpUrlFormat,
   optionalPemFormat,
@@ -28,6 +29,7 @@ import {
   signingKeyFormat,
   typeListFormat,
 } from "./formats.js";
+import { OPERATOR_EVENT_TYPES } from "./operator-event-types.js";
 
 /**
  * The runtime's convict schemas. Convict validates nested objects but not lists of objects, so the file is
@@ -80,6 +82,7 @@ export interface RuntimeSettings {
   };
   delivery: { concurrency: number; lease: number; dedupWindow: number };
   ingress: { routes: unknown[] };
+  operator: { endpoints: unknown[]; outboxFillAlert: number };
   admin: {
     enabled: boolean;
     apiKeys: string[];
@@ -400,6 +403,18 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 86_400_000,
     },
   },
+  operator: {
+    endpoints: {
+      doc: "Where operator alerts go as signed webhooks (endpoint disabled, breaker opened/closed, dead letters, history outbox filling or shedding), through the same scheduler as customer deliveries; see [operator.endpoints](#operatorendpoints). Every alert is also logged at warn and counted in hookyard_operator_events_total.",
+      format: Array,
+      default: [],
+    },
+    outboxFillAlert: {
+      doc: "history.outbox.filling is raised when the history outbox holds this fraction of history.outboxMaxRecords (raised again only after it drained below half of it).",
+      format: fractionFormat,
+      default: 0.8,
+    },
+  },
   ingress: {
     routes: {
       doc: "Inbound webhook routes (verified third-party webhooks onto the brokers or internal HTTP services); every key is validated, see [ingress.routes](#ingressroutes).",
@@ -418,12 +433,19 @@ export interface EndpointSettings {
   enabled: boolean;
   proxy: string | null;
   tls: { ca: string | null; cert: string | null; key: string | null };
+  payload: "standard" | "raw";
   policy: {
     concurrency: number;
     timeout: number | string | null;
     orderedByKey: boolean;
     rateLimit: { perSecond: number | null; burst: number | null };
-    retry: { schedule: (string | number)[]; jitter: number; maxRetryAfter: number; minThrottleDelay: number };
+    retry: {
+      schedule: (string | number)[];
+      jitter: number;
+      maxRetryAfter: number;
+      minThrottleDelay: number;
+      maxAge: number;
+    };
     breaker: { window: number; minRequests: number; failureRate: number; cooldown: number; disableAfter: number };
   };
 }
@@ -455,6 +477,11 @@ export const endpointSchema: Schema<EndpointSettings> = {
     doc: "A disabled endpoint keeps its deliveries queued until it is enabled again.",
     format: Boolean,
     default: true,
+  },
+  payload: {
+    doc: 'The request body. "standard": a JSON payload is wrapped in the Standard Webhooks structure {"type", "timestamp", "data"} (the event\'s type and time, the payload as data), so receivers can tell events apart; "raw": the payload bytes as they are (what Hookyard sent before this setting existed, for receivers that expect the producer\'s exact body). Payloads that are not JSON always go out raw. Either way the signature covers exactly the bytes sent. See docs/receiving-webhooks.md.',
+    format: ["standard", "raw"],
+    default: "standard",
   },
   proxy: {
     doc: "HTTP CONNECT proxy for this endpoint (defaults to egress.proxy).",
@@ -531,6 +558,11 @@ export const endpointSchema: Schema<EndpointSettings> = {
         format: "duration",
         default: retry.minThrottleDelayMs,
       },
+      maxAge: {
+        doc: 'Longest a delivery stays live, from when it was queued: a retry, or a wait asked by 429/503 (backpressure, which does not spend the schedule\'s attempts), that would fall later makes it dead with reason "max age exceeded".',
+        format: "duration",
+        default: retry.maxAgeMs ?? 4 * 24 * 60 * 60 * 1000,
+      },
     },
     breaker: {
       window: { doc: "Window over which the failure rate is measured.", format: "duration", default: breaker.windowMs },
@@ -557,6 +589,27 @@ export const endpointSchema: Schema<EndpointSettings> = {
     },
   },
 };
+
+export interface OperatorEndpointSettings extends Omit<EndpointSettings, "owner"> {
+  events: string[];
+}
+
+const { owner: _owner, ...endpointKeys } = endpointSchema;
+
+/** An operator endpoint: an endpoint (without owner) plus the alerts it wants. */
+export const operatorEndpointSchema: Schema<OperatorEndpointSettings> = {
+  ...(endpointKeys as Schema<Omit<EndpointSettings, "owner">>),
+  id: {
+    doc: "Unique operator endpoint id (its deliveries show as endpoint operator:<id> in metrics and history).",
+    format: idFormat,
+    default: null,
+  },
+  events: {
+    doc: `The alerts it receives: any of ${OPERATOR_EVENT_TYPES.map((type) => `"${type}"`).join(", ")}. Default: all.`,
+    format: operatorEventListFormat,
+    default: [...OPERATOR_EVENT_TYPES],
+  },
+} as Schema<OperatorEndpointSettings>;
 
 export interface SubscriptionSettings {
   id: string;

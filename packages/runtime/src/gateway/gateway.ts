@@ -27,6 +27,7 @@ import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
+import { startOperatorAlerts } from "./operator-wiring.js";
 import { createPayloadCheck } from "./payload-check.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
@@ -105,7 +106,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
   };
   try {
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
+    // Operator endpoints (where operator alerts go) are internal endpoints too, beside the sinks'.
     const sinkEndpoints = enabledSinkEndpoints(config);
+    for (const { endpoint } of config.operator.endpoints) sinkEndpoints.set(endpoint.id, endpoint);
     const opened = openGatewayStore(config, logger, localClock);
     const { store } = opened;
     parts.teardown.add(() => store.close());
@@ -118,6 +121,8 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const adminStorage = openAdminStorage(opened);
     const registry = await openRegistry(config, store, adminStorage, parts.teardown);
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
+    const ownerOf = (id: string) => endpointOf(id)?.owner;
+    const alerts = startOperatorAlerts(config, { store, ownerOf, metrics, logger, clock, teardown: parts.teardown });
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
     const isDeleted = (id: string) => registry.isDeleted(id);
@@ -139,7 +144,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       store,
       history,
       settings: config.history,
-      ownerOf: (id) => registry.get(id)?.owner ?? (sinkEndpoints.has(id) ? "hookyard" : undefined),
+      ownerOf,
+      outboxFillAlert: config.operator.outboxFillAlert,
+      alerts,
       metrics,
       logger,
       teardown: parts.teardown,

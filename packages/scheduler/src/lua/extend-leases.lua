@@ -16,7 +16,7 @@ local members = {}
 for i = 4, #ARGV, 2 do
   local dk = K.delivery(ARGV[i])
   local token = ARGV[i + 1]
-  local v = redis.call("HMGET", dk, "st", "w", "t")
+  local v = redis.call("HMGET", dk, "st", "w", "ft")
   if v[1] == "leased" and v[2] == worker and (token == "" or v[3] == token) then
     redis.call("HSET", dk, "lease", lease_until)
     members[#members + 1] = lease_until

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
+import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -92,6 +93,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   const logger = options.logger ?? NO_LOGGER;
   const outboxMaxRecords = Math.max(1, Math.floor(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS));
   const settledListeners = new Set<() => void>();
+  const events = createSchedulerEventHub(logger);
   const connectWaitMs = options.connectWaitMs ?? 1000;
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
@@ -318,23 +320,26 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async claim(request: ClaimRequest): Promise<ClaimResult> {
       const { workerId, leaseMs, now } = request;
       const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
+      const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
+      for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
       // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
-      const args = [now, max, Math.ceil(leaseMs), workerId, nextId(now)];
-      const reply = (await run("claim", [keys.schedule, keys.leases], args)) as [
-        string,
-        string[],
-        ...(string | number)[],
-      ];
+      const reply = (await run(
+        "claim",
+        [keys.schedule, keys.leases],
+        [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs],
+      )) as [string, string[], ...(string | number)[]];
       const [nextDue, missing] = reply;
       const deliveries: ClaimedDelivery[] = [];
-      for (let i = 2; i < reply.length; i += 6) {
+      for (let i = 2; i < reply.length; i += 7) {
+        const throttled = Number(reply[i + 5]);
         deliveries.push({
           deliveryId: String(reply[i]),
           endpointId: String(reply[i + 1]),
           attempt: Number(reply[i + 2]),
           createdAt: Number(reply[i + 3]),
           envelope: decodeEnvelope(String(reply[i + 4])),
-          leaseToken: String(reply[i + 5]),
+          leaseToken: String(reply[i + 6]),
+          ...(throttled > 0 ? { throttled } : {}),
         });
       }
       let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
@@ -350,11 +355,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       if (results.length === 0) return { applied: 0, stale: [] };
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      const [applied, stale] = (await run("complete", [keys.schedule, keys.leases], args)) as [number, string[]];
+      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number | string[])[];
+      events.emit(schedulerEventsOf(reply, now));
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();
       }
-      return { applied: Number(applied), stale };
+      return { applied: Number(reply[0]), stale: (reply[1] ?? []) as string[] };
     },
 
     async extendLeases(workerId, leases, leaseMs, now) {
@@ -496,6 +502,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       };
     },
 
+    onEvent(listener) {
+      return events.subscribe(listener);
+    },
+
     onWake(listener) {
       return wake.add(listener);
     },
@@ -539,6 +549,41 @@ function endpointArgs(endpoint: Endpoint): ScriptArg[] {
   ];
 }
 
+/** The operator events in complete.lua's reply (groups of 7 after the count applied and the stale ids). */
+function schedulerEventsOf(reply: readonly (string | number | string[])[], at: number): SchedulerEvent[] {
+  const found: SchedulerEvent[] = [];
+  for (let i = 2; i + 6 < reply.length; i += 7) {
+    const item = (offset: number) => String(reply[i + offset] ?? "");
+    const endpointId = item(1);
+    switch (item(0)) {
+      case "disabled":
+        found.push({ kind: "endpoint.disabled", endpointId, at, reason: item(2) });
+        break;
+      case "opened":
+        found.push({ kind: "endpoint.breaker.opened", endpointId, at, openUntil: Number(item(2)) });
+        break;
+      case "closed":
+        found.push({ kind: "endpoint.breaker.closed", endpointId, at });
+        break;
+      case "dead": {
+        const eventType = item(6);
+        found.push({
+          kind: "delivery.dead",
+          endpointId,
+          at,
+          deliveryId: item(2),
+          messageId: item(3),
+          reason: item(4),
+          attempts: Number(item(5)),
+          ...(eventType === "" ? {} : { eventType }),
+        });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 /** One result as complete.lua reads it (6 items). */
 function completionArgs(result: CompletionResult): ScriptArg[] {
   const token = result.leaseToken ?? "";
@@ -547,6 +592,8 @@ function completionArgs(result: CompletionResult): ScriptArg[] {
     case "gone":
       return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), "", token];
     case "retry":
+      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), "", token];
+    case "throttled":
       return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), "", token];
     case "dead": {
       const attempt = result.attempt ? JSON.stringify(result.attempt) : "";
