@@ -97,7 +97,7 @@ interface InFlightSend {
   released: boolean;
 }
 
-/** Longest the final flush of results may take at shutdown, after the grace period. */
+/** Least time the final flush of results gets at shutdown, after the grace period. */
 const FINAL_FLUSH_MS = 1000;
 
 /** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
@@ -349,9 +349,10 @@ export function createWorker(options: WorkerOptions): Worker {
         abandon.abort();
         releaseNow(unsent.map((entry) => ({ deliveryId: entry.claimed.deliveryId, leaseToken: entry.leaseToken })));
         if (unsent.length > 0) logger?.info({ released: unsent.length }, "scheduler released unsent deliveries");
-        // The last results (releases included) get FINAL_FLUSH_MS past the grace period, no more: shutdown ends
-        // within grace + 1 s. Results not stored by then come back when their leases expire.
-        await batcher.close(FINAL_FLUSH_MS);
+        // The last results (releases included) normally take milliseconds: shutdown ends within grace + ~1 s. A
+        // slow Redis gets up to another grace period rather than lose them: a dropped "delivered" would be sent
+        // again once its lease expired.
+        await batcher.close(Math.max(FINAL_FLUSH_MS, graceMs));
       })();
       return stopping;
     },
