@@ -130,6 +130,26 @@ describe("createHttpDelivery: classification against real servers", () => {
     assert.ok(!Number.isNaN(Date.parse(attempt.startedAt)));
   });
 
+  it("sends the event's W3C trace context untouched when tracing is off, and none when it has none", async () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const traced = createEnvelope({
+      id: "evt_traced",
+      source: "kafka:orders",
+      type: "order.created",
+      data: "{}",
+      traceparent,
+      tracestate: "congo=t61rcWkgMzE",
+    });
+    const outcome = await delivery.send(testEndpoint(`${server.origin}/ok`), traced, 1);
+    assert.equal(outcome.kind, "delivered");
+    assert.equal(server.requests.at(-1)?.headers.traceparent, traceparent);
+    assert.equal(server.requests.at(-1)?.headers.tracestate, "congo=t61rcWkgMzE");
+    assert.equal(outcome.attempt.requestHeaders?.traceparent, traceparent, "kept in the attempt log too");
+    await send("/ok");
+    assert.equal(server.requests.at(-1)?.headers.traceparent, undefined);
+    assert.equal(server.requests.at(-1)?.headers.tracestate, undefined);
+  });
+
   it('payload "raw": the payload bytes as they are, signed', async () => {
     const outcome = await delivery.send(testEndpoint(`${server.origin}/ok`, { payload: "raw" }), envelope, 1);
     assert.equal(outcome.kind, "delivered");

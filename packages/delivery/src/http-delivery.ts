@@ -1,15 +1,17 @@
 import { performance } from "node:perf_hooks";
 import type { AttemptRecord, DeliveryOutcome, Endpoint, Envelope } from "@hookyard/core";
+import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import { outcomeForStatus } from "./classify-response.js";
 import { createDispatcherSet } from "./dispatchers.js";
 import { type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
 import { describeError, errorClassOf } from "./error-class.js";
 import { type ResolveHost, systemResolver } from "./guarded-connect.js";
-import { headersFor } from "./request-headers.js";
+import { type AttemptTrace, headersFor } from "./request-headers.js";
 import { collectResponse, type ResponseHeaders } from "./response-collector.js";
 import { createSigner, type Signer } from "./signer.js";
 import { createSsrfGuard, type SsrfGuardOptions } from "./ssrf-guard.js";
+import { traceAttempts } from "./traced-attempt.js";
 import { type WebhookBody, webhookBody } from "./webhook-body.js";
 
 export interface HttpDeliveryOptions {
@@ -35,6 +37,11 @@ export interface HttpDeliveryOptions {
   readonly userAgent?: string;
   /** Shared signer (its key cache); default a new one. */
   readonly signer?: Signer;
+  /**
+   * OpenTelemetry tracer: each attempt becomes an HTTP client span, child of the event's trace context, and its
+   * `traceparent` is the one sent. Without it (tracing off) the event's own trace context is sent as it is.
+   */
+  readonly tracer?: Tracer;
 }
 
 export interface SendOptions {
@@ -79,6 +86,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     envelope: Envelope,
     _attemptNumber: number,
     sendOptions: SendOptions = {},
+    trace: AttemptTrace = envelope,
   ): Promise<DeliveryOutcome> {
     if (closed) throw new Error("http delivery is closed");
     const startedAtMs = Date.now();
@@ -92,7 +100,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     try {
       ({ target, dispatcher } = prepared.get(endpoint) ?? prepareOnce(endpoint, startedAtMs));
       body = webhookBody(endpoint, envelope);
-      headers = headersFor(target, envelope, body, startedAtMs, signer, options.userAgent);
+      headers = headersFor(target, envelope, body, startedAtMs, signer, options.userAgent, trace);
     } catch (error) {
       // An endpoint or event that can never be sent as is: dead-letter now rather than retry for days.
       const durationMs = Math.round(performance.now() - started);
@@ -174,7 +182,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
   }
 
   return {
-    send,
+    send: options.tracer === undefined ? send : traceAttempts(send, options.tracer),
     async close() {
       closed = true;
       await dispatchers.close();

@@ -37,9 +37,15 @@ export function buildRequestHeaders(
   return headersFor(prepared, envelope, body, attemptTimeMs, options.signer ?? createSigner(), options.userAgent).sent;
 }
 
+/** The W3C trace context an attempt sends: the envelope's own, or that of the attempt's span when tracing is on. */
+export interface AttemptTrace {
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}
+
 /**
  * Per-request part; `prepared` was validated once. `attemptTimeMs` is epoch milliseconds (no Date per attempt).
- * Throws ENVELOPE_INVALID for an unsendable id/content type.
+ * `trace` defaults to the envelope's own context. Throws ENVELOPE_INVALID for an unsendable id/content type.
  */
 export function headersFor(
   prepared: PreparedEndpoint,
@@ -48,6 +54,7 @@ export function headersFor(
   attemptTimeMs: number,
   signer: Signer,
   userAgent: string = DEFAULT_USER_AGENT,
+  trace: AttemptTrace = envelope,
 ): BuiltHeaders {
   if (!isSafeHeaderValue(envelope.id) || !isSafeHeaderValue(envelope.contentType)) {
     throw new HookyardError("ENVELOPE_INVALID", "envelope id or content type contains control characters");
@@ -61,7 +68,15 @@ export function headersFor(
   });
   const webhookTimestamp = String(timestamp);
   return {
-    sent: headerSet(envelope.id, body.contentType, userAgent, prepared.customHeaders, webhookTimestamp, signature),
+    sent: headerSet(
+      envelope.id,
+      body.contentType,
+      userAgent,
+      prepared.customHeaders,
+      webhookTimestamp,
+      signature,
+      trace,
+    ),
     recorded: headerSet(
       envelope.id,
       body.contentType,
@@ -69,12 +84,14 @@ export function headersFor(
       prepared.recordedCustomHeaders,
       webhookTimestamp,
       signature,
+      trace,
     ),
   };
 }
 
 /**
- * content-type, user-agent, the endpoint's headers (which may override user-agent), then the Standard Webhooks ones.
+ * content-type, user-agent, the endpoint's headers (which may override user-agent), then the Standard Webhooks ones
+ * and the W3C trace context (`traceparent`, `tracestate`) when the event has one.
  * Built by assignment rather than `{ ...base, ...custom, ...standard }`: on Node 20 (V8 11.3) a spread followed by
  * more properties takes a slow path, ~7 µs per object here against ~0.1 µs for this (two per attempt, about a
  * tenth of a delivery's CPU). Same keys, same order.
@@ -86,6 +103,7 @@ function headerSet(
   custom: Readonly<Record<string, string>>,
   webhookTimestamp: string,
   signature: string,
+  trace: AttemptTrace,
 ): Record<string, string> {
   const headers: Record<string, string> = Object.assign(
     { "content-type": contentType, "user-agent": userAgent },
@@ -95,5 +113,9 @@ function headerSet(
   headers["webhook-timestamp"] = webhookTimestamp;
   // Not secret (an HMAC/ed25519 output over public data); kept in the log so customers can debug verification.
   headers["webhook-signature"] = signature;
+  if (trace.traceparent !== undefined) {
+    headers.traceparent = trace.traceparent;
+    if (trace.tracestate !== undefined) headers.tracestate = trace.tracestate;
+  }
   return headers;
 }

@@ -165,6 +165,12 @@ export const fractionFormat = describedFormat(
   "number",
 );
 
+export const optionalFractionFormat = describedFormat(
+  "a number from 0 to 1",
+  (value) => value === null || (typeof value === "number" && value >= 0 && value <= 1),
+  "number",
+);
+
 export const positiveIntegerFormat = describedFormat(
   "a whole number ≥ 1",
   (value) => typeof value === "number" && Number.isInteger(value) && value >= 1,

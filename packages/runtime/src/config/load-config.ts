@@ -44,6 +44,7 @@ import {
 import { schemaLeaves } from "./schema-walk.js";
 import { createShownConfig, displaySection, type ShownConfig, shownConfig } from "./shown-config.js";
 import { suggest } from "./suggest.js";
+import { telemetrySettings } from "./telemetry-settings.js";
 import type { HookyardConfig, OperatorEndpoint, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./types.js";
 import { validateSection } from "./validate-section.js";
 
@@ -98,6 +99,7 @@ async function validateConfig(
   sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
   checkRuntimeSettings(settings, problems);
   const history = historySettings(settings.history, options.env, problems);
+  const telemetry = telemetrySettings(settings.telemetry, options.env, problems);
 
   const lists = Object.fromEntries(LIST_KEYS.map((key) => [key, listAt(input, key, problems)])) as Record<
     (typeof LIST_KEYS)[number],
@@ -148,6 +150,7 @@ async function validateConfig(
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
     history,
+    telemetry,
     ingest: { ...settings.ingest },
     admin: {
       enabled: settings.admin.enabled,

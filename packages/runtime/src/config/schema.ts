@@ -17,6 +17,7 @@ import {
   nonEmptyStringFormat,
   operatorEventListFormat,
   optionalDurationFormat,
+  optionalFractionFormat,
   optionalHttpUrlFormat,
   optionalPemFormat,
   optionalPositiveNumberFormat,
@@ -81,6 +82,7 @@ export interface RuntimeSettings {
     maxResponseBodyBytes: number;
   };
   delivery: { concurrency: number; lease: number; dedupWindow: number };
+  telemetry: { enabled: boolean; endpoint: string | null; serviceName: string | null; sampleRatio: number | null };
   ingress: { routes: unknown[] };
   operator: { endpoints: unknown[]; outboxFillAlert: number };
   admin: {
@@ -310,6 +312,31 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "How long an event's de-duplication key is remembered: a broker message redelivered (to this or another instance) or an ingest API event sent again with the same Idempotency-Key within this window is recognised and not delivered twice. Each key costs ~250 B of Redis for the whole window, so at high rates it is most of Redis's memory (docs/deployment.md, Sizing); keep it longer than your brokers' redelivery and your producers' retry windows. Between 1m and 30d.",
       format: "duration",
       default: 24 * 60 * 60 * 1000,
+    },
+  },
+  telemetry: {
+    enabled: {
+      doc: "Export OpenTelemetry traces over OTLP/HTTP (protobuf): a span for each event's acceptance (source or ingest API), each delivery attempt, each inbound webhook and each sink publish, in the producer's trace when its message or request carried a W3C traceparent (docs/tracing.md). Off by default; the traceparent is passed on to endpoints and sinks either way. $OTEL_SDK_DISABLED=true turns it off.",
+      format: Boolean,
+      default: false,
+    },
+    endpoint: {
+      doc: "OTLP/HTTP endpoint (a collector, Jaeger, Tempo, …); /v1/traces is appended. Unset: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. Headers (e.g. an API key) come from $OTEL_EXPORTER_OTLP_HEADERS / $OTEL_EXPORTER_OTLP_TRACES_HEADERS.",
+      format: optionalHttpUrlFormat,
+      default: null,
+      nullable: true,
+    },
+    serviceName: {
+      doc: "service.name of the spans. Unset: $OTEL_SERVICE_NAME, else hookyard. More resource attributes from $OTEL_RESOURCE_ATTRIBUTES.",
+      format: optionalStringFormat,
+      default: null,
+      nullable: true,
+    },
+    sampleRatio: {
+      doc: "Share of new traces recorded (0 to 1), parent-based: an event whose producer's traceparent says sampled (or not) follows that decision. Unset: $OTEL_TRACES_SAMPLER and $OTEL_TRACES_SAMPLER_ARG (always_on, always_off, traceidratio, parentbased_*), else parentbased_always_on.",
+      format: optionalFractionFormat,
+      default: null,
+      nullable: true,
     },
   },
   egress: {

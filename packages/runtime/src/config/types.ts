@@ -3,6 +3,7 @@ import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
 import type { OperatorEventType } from "./operator-event-types.js";
 import type { LogFormat, LogLevel } from "./schema.js";
+import type { TelemetrySettings } from "./telemetry-settings.js";
 
 /** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
 export interface RedisSafetySettings {
@@ -110,6 +111,8 @@ export interface HookyardConfig {
   readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
   readonly history: HistorySettings;
+  /** OpenTelemetry tracing: off, or where and how to export. */
+  readonly telemetry: TelemetrySettings;
   readonly ingest: {
     readonly enabled: boolean;
     readonly apiKeys: readonly string[];

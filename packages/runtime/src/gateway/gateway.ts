@@ -11,6 +11,7 @@ import type { ConnectorDefinition, Endpoint, Sink, Source } from "@hookyard/core
 import { createHttpDelivery } from "@hookyard/delivery";
 import type { HistoryStore } from "@hookyard/history";
 import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -21,6 +22,7 @@ import { createMetrics, type Metrics } from "../metrics.js";
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
+import { startTracing } from "../telemetry/start-tracing.js";
 import { type Accept, createAccept } from "./accept.js";
 import { type ComponentHealth, createComponentHealth } from "./component-health.js";
 import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
@@ -105,6 +107,11 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     health: parts.health,
   };
   try {
+    // 0. Tracing (when on): flushed last, after the worker's final attempts.
+    const tracing = await startTracing(config.telemetry, logger);
+    parts.teardown.add(() => tracing.shutdown());
+    const { tracer } = tracing;
+
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
     // Operator endpoints (where operator alerts go) are internal endpoints too, beside the sinks'.
     const sinkEndpoints = enabledSinkEndpoints(config);
@@ -135,6 +142,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       isDeleted,
       connectors,
       parts,
+      tracer,
     });
 
     // 3b. The history tier: settled deliveries leave the scheduler through its outbox into the history store.
@@ -160,6 +168,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       now: () => clock.now(),
       dedupTtlMs: config.delivery.dedupWindowMs,
       metrics,
+      tracer,
     });
     // Payloads are checked against the catalogue (config and admin API types) before they are accepted.
     const checkPayload = createPayloadCheck({
@@ -186,6 +195,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         logger,
         teardown: parts.teardown,
         sinks: parts.sinks,
+        tracer,
       },
     });
 
@@ -287,6 +297,7 @@ async function startDeliveryWorker(
     isDeleted: (id: string) => boolean;
     connectors: ConnectorWiring;
     parts: Parts;
+    tracer: Tracer | undefined;
   },
 ): Promise<Worker> {
   const { parts } = wiring;
@@ -294,6 +305,7 @@ async function startDeliveryWorker(
     ssrf: { allow: [...config.egress.allowCidrs] },
     maxResponseBodyBytes: config.egress.maxResponseBodyBytes,
     ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
+    ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
   });
   parts.teardown.add(() => delivery.close());
   const sinks = await startSinks(
@@ -302,7 +314,7 @@ async function startDeliveryWorker(
   );
   parts.teardown.add(() => stopAll(sinks.values()));
   for (const [id, sink] of sinks) parts.sinks.set(id, sink);
-  const sinkDispatcher = createSinkDispatcher(sinks);
+  const sinkDispatcher = createSinkDispatcher(sinks, wiring.tracer);
   const worker = createWorker({
     store: wiring.store,
     clock: wiring.clock,
