@@ -37,4 +37,9 @@ export interface AttemptRecord {
   /** Response body, UTF-8, truncated to the cap. */
   readonly responseBody?: string;
   readonly responseBodyTruncated?: boolean;
+  /**
+   * Set by the scheduler when the result arrived after its lease was lost (expired and re-leased, or fenced off
+   * by a newer claim): kept in the delivery's attempt log for the record, not applied.
+   */
+  readonly stale?: boolean;
 }

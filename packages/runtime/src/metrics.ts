@@ -11,6 +11,11 @@ export interface Metrics {
   readonly eventsRejected: Counter<"source" | "reason">;
   readonly deliveries: Counter<"endpoint" | "outcome">;
   readonly attemptSeconds: Histogram<"endpoint">;
+  /**
+   * Results the store refused because the worker's lease had been lost (expired and re-leased, or fenced off by a
+   * newer claim), by result kind: not applied, their attempts kept in the delivery's attempt log, marked stale.
+   */
+  readonly staleCompletions: Counter<"kind">;
   /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
   readonly ingressRequests: Counter<"route" | "outcome">;
   /** Settled records this instance handed off to the history store. */
@@ -155,6 +160,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Latency of delivery attempts",
       labelNames: ["endpoint"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    staleCompletions: new Counter({
+      name: "hookyard_stale_completions_total",
+      help: "Delivery results not applied because their lease was lost meanwhile (fencing), by result kind",
+      labelNames: ["kind"],
       registers,
     }),
     historyWritten: new Counter({

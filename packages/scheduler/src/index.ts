@@ -11,6 +11,7 @@ export { nextRetry } from "./policy/next-retry.js";
 export type { RedisClient, RedisConnection } from "./redis/connection.js";
 export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
+export type { RedisClock } from "./redis/redis-clock.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
 export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
@@ -19,6 +20,7 @@ export type {
   ClaimedDelivery,
   ClaimRequest,
   ClaimResult,
+  CompleteReport,
   CompletionResult,
   DeliveryInfo,
   DeliveryPage,
@@ -28,6 +30,7 @@ export type {
   EndpointState,
   EnqueueRequest,
   EnqueueResult,
+  LeaseRef,
   OutboxStats,
   RejectedMessage,
   RequeueRequest,

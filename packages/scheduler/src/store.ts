@@ -54,12 +54,18 @@ export interface SchedulerStore {
 
   /**
    * Settles leased deliveries in one step (a worker batches them). A result is applied only when its delivery
-   * is leased by `workerId`; results for unknown deliveries or leases reclaimed by another claim are ignored.
+   * is leased by `workerId` under the result's `leaseToken` (the fencing token of the claim that leased it; any
+   * lease of `workerId` when the result has none). Any other result is **stale** (the lease expired and the
+   * delivery was re-leased, settled or released meanwhile): not applied, reported in `stale`, and its attempt
+   * record, if any, is added to the delivery's attempt log marked `stale: true` while the delivery is live.
    */
-  complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<void>;
+  complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<CompleteReport>;
 
-  /** Extends leases still being worked on. */
-  extendLeases(workerId: string, deliveryIds: readonly string[], leaseMs: number, now: number): Promise<void>;
+  /**
+   * Extends leases still being worked on: a delivery id, or a lease with its fencing token (then only that very
+   * lease is extended).
+   */
+  extendLeases(workerId: string, leases: readonly LeaseRef[], leaseMs: number, now: number): Promise<void>;
 
   /** A live (queued or leased) delivery; undefined once it settled (its record is then in the history store). */
   getDelivery(deliveryId: string): Promise<DeliveryInfo | undefined>;
@@ -262,8 +268,24 @@ export interface ClaimResult {
   readonly nextDueAt?: number;
 }
 
+/** A lease to extend: a delivery id (any lease of the worker), or the delivery with its fencing token. */
+export type LeaseRef = string | { readonly deliveryId: string; readonly leaseToken: string };
+
+/** What `complete` did with a batch of results. */
+export interface CompleteReport {
+  /** Results applied. */
+  readonly applied: number;
+  /** Delivery ids of the stale results (lease lost or fenced off): not applied. */
+  readonly stale: readonly string[];
+}
+
 export interface ClaimedDelivery {
   readonly deliveryId: string;
+  /**
+   * The fencing token of this lease, unique per claim of a delivery: results and lease extensions carry it back,
+   * so a worker whose lease expired and was re-leased (even to itself) cannot settle or extend the new lease.
+   */
+  readonly leaseToken: string;
   readonly endpointId: string;
   readonly envelope: Envelope;
   /** 1 for the first attempt. */
@@ -278,7 +300,12 @@ export interface ClaimedDelivery {
  * What became of one leased delivery. The worker decides the next time (retry policy lives in one place, in
  * JavaScript); the store applies it and updates the endpoint's breaker and failure window.
  */
-export type CompletionResult =
+export type CompletionResult = CompletionKind & {
+  /** The `leaseToken` of the claim this result is for (fencing); without it, any lease of the worker matches. */
+  readonly leaseToken?: string;
+};
+
+type CompletionKind =
   | { readonly deliveryId: string; readonly kind: "delivered"; readonly attempt: AttemptRecord }
   | { readonly deliveryId: string; readonly kind: "retry"; readonly attempt: AttemptRecord; readonly dueAt: number }
   | { readonly deliveryId: string; readonly kind: "dead"; readonly attempt?: AttemptRecord; readonly reason: string }
@@ -313,6 +340,7 @@ export interface EndpointState {
   /** "410 Gone", "failing for more than <disableAfterMs> ms", "disabled by operator" or "disabled in config". */
   readonly disabledReason?: string;
   readonly breaker: BreakerState;
+  /** While open: when it turns half-open; while half-open: when its cooldown ended. */
   readonly openUntil?: number;
   /** Since when the endpoint has failed without a success in between. */
   readonly failingSince?: number;

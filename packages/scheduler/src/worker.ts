@@ -24,6 +24,11 @@ export interface WorkerObserver {
   onCompletion?(endpointId: string, result: CompletionResult): void;
   onClaim?(count: number, durationMs: number): void;
   onStoreError?(operation: "claim" | "complete" | "extendLeases", error: unknown): void;
+  /**
+   * A result the store refused because this worker's lease was lost meanwhile (expired and re-leased, or fenced
+   * off by a newer claim): not applied; its attempt record stays in the delivery's attempt log, marked stale.
+   */
+  onStaleCompletion?(result: CompletionResult): void;
 }
 
 export interface WorkerOptions {
@@ -87,8 +92,13 @@ export interface Worker {
 interface InFlightSend {
   readonly claimed: ClaimedDelivery;
   readonly settled: Promise<CompletionResult | undefined>;
+  /** Fencing token of the lease the result settles: a re-claim of a running send (lease lapsed) renews it. */
+  leaseToken: string;
   released: boolean;
 }
+
+/** Least time the final flush of results gets at shutdown, after the grace period. */
+const FINAL_FLUSH_MS = 1000;
 
 /** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
 const MIN_WAIT_MS = 5;
@@ -130,6 +140,10 @@ export function createWorker(options: WorkerOptions): Worker {
     // flush rather than once per settled send, so claims stay batched.
     onFlushed: () => waiter.wake(),
     onError: (error) => notify(() => observer?.onStoreError?.("complete", error)),
+    onStale: (results) => {
+      logger?.warn({ deliveryIds: results.map((result) => result.deliveryId) }, "scheduler results were stale");
+      for (const result of results) notify(() => observer?.onStaleCompletion?.(result));
+    },
   });
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -148,10 +162,13 @@ export function createWorker(options: WorkerOptions): Worker {
       () => {
         cancelExtender = undefined;
         if (stopping === undefined) scheduleLeaseExtension();
-        const ids = [...inFlight.keys()];
-        if (ids.length === 0) return;
-        store.extendLeases(workerId, ids, leaseMs, clock.now()).catch((error: unknown) => {
-          logger?.warn({ err: error, leases: ids.length }, "scheduler lease extension failed");
+        const leases = [...inFlight.values()].map((entry) => ({
+          deliveryId: entry.claimed.deliveryId,
+          leaseToken: entry.leaseToken,
+        }));
+        if (leases.length === 0) return;
+        store.extendLeases(workerId, leases, leaseMs, clock.now()).catch((error: unknown) => {
+          logger?.warn({ err: error, leases: leases.length }, "scheduler lease extension failed");
           notify(() => observer?.onStoreError?.("extendLeases", error));
         });
       },
@@ -182,7 +199,9 @@ export function createWorker(options: WorkerOptions): Worker {
   function startSend(claimed: ClaimedDelivery, onSettled: () => void): Promise<CompletionResult | undefined> {
     const running = inFlight.get(claimed.deliveryId);
     if (running !== undefined) {
-      // Our lease lapsed (extension failed) and we got the delivery back: the send under way settles it.
+      // Our lease lapsed (extension failed) and we got the delivery back: the send under way settles it, under
+      // the new lease's fencing token (the old one is fenced off).
+      running.leaseToken = claimed.leaseToken;
       onSettled();
       return running.settled;
     }
@@ -193,6 +212,7 @@ export function createWorker(options: WorkerOptions): Worker {
         deliveryId: claimed.deliveryId,
         kind: "release",
         dueAt: clock.now() + unknownEndpointDelayMs,
+        leaseToken: claimed.leaseToken,
       };
       batcher.add(result);
       onSettled();
@@ -207,14 +227,15 @@ export function createWorker(options: WorkerOptions): Worker {
       const concurrency = endpoint.policy.concurrency;
       limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency);
       notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
-      const result = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
+      const decided = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
+      const result: CompletionResult = { ...decided, leaseToken: entry.leaseToken };
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
       notify(() => observer?.onCompletion?.(claimed.endpointId, result));
       batcher.add(result);
       onSettled();
       return result;
     });
-    const entry: InFlightSend = { claimed, settled, released: false };
+    const entry: InFlightSend = { claimed, settled, leaseToken: claimed.leaseToken, released: false };
     inFlight.set(claimed.deliveryId, entry);
     return settled;
   }
@@ -239,9 +260,10 @@ export function createWorker(options: WorkerOptions): Worker {
     return result;
   }
 
-  function releaseNow(deliveries: readonly ClaimedDelivery[]): void {
-    for (const claimed of deliveries)
-      batcher.add({ deliveryId: claimed.deliveryId, kind: "release", dueAt: clock.now() });
+  function releaseNow(leases: readonly { readonly deliveryId: string; readonly leaseToken: string }[]): void {
+    for (const { deliveryId, leaseToken } of leases) {
+      batcher.add({ deliveryId, kind: "release", dueAt: clock.now(), leaseToken });
+    }
     batcher.kick();
   }
 
@@ -325,9 +347,12 @@ export function createWorker(options: WorkerOptions): Worker {
         inFlight.clear();
         for (const entry of unsent) entry.released = true;
         abandon.abort();
-        releaseNow(unsent.map((entry) => entry.claimed));
+        releaseNow(unsent.map((entry) => ({ deliveryId: entry.claimed.deliveryId, leaseToken: entry.leaseToken })));
         if (unsent.length > 0) logger?.info({ released: unsent.length }, "scheduler released unsent deliveries");
-        await batcher.close(Math.max(1000, graceMs));
+        // The last results (releases included) normally take milliseconds: shutdown ends within grace + ~1 s. A
+        // slow Redis gets up to another grace period rather than lose them: a dropped "delivered" would be sent
+        // again once its lease expired.
+        await batcher.close(Math.max(FINAL_FLUSH_MS, graceMs));
       })();
       return stopping;
     },

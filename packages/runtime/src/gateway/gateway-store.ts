@@ -1,5 +1,6 @@
 import type { Endpoint } from "@hookyard/core";
 import {
+  type Clock,
   createEmbeddedStore,
   createRedisStore,
   type RedisSchedulerStore,
@@ -17,7 +18,7 @@ export type GatewayStore =
   | { readonly kind: "redis"; readonly store: RedisSchedulerStore };
 
 /** Opens the store the config names: Redis (standalone or cluster) or the embedded, in-process one. */
-export function openGatewayStore(config: HookyardConfig, logger: Logger): GatewayStore {
+export function openGatewayStore(config: HookyardConfig, logger: Logger, localClock: Clock): GatewayStore {
   const settings = config.redis;
   if (settings.mode === "embedded") {
     logger.warn(
@@ -37,6 +38,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
     durability: settings.ack,
     unverifiedConfig: settings.unverifiedConfig,
     outboxMaxRecords: config.history.outboxMaxRecords,
+    localClock,
   });
   return { kind: "redis", store };
 }
@@ -52,6 +54,7 @@ export async function prepareGatewayStore(
 ): Promise<void> {
   if (opened.kind === "redis") {
     for (const warning of await opened.store.checkServer()) logger.warn({ warning }, "redis settings");
+    await opened.store.clock.sync();
   }
   await opened.store.syncEndpoints(endpoints);
 }

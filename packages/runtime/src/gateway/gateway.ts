@@ -15,6 +15,7 @@ import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
+import { closeServerBy } from "../http/close-server.js";
 import { checkReadiness, type HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
 import { createMetrics, type Metrics } from "../metrics.js";
@@ -36,6 +37,10 @@ import { createTeardown, type Teardown } from "./teardown.js";
 export interface GatewayDependencies {
   readonly logger: Logger;
   readonly resolveConnector: (type: string) => Promise<ConnectorDefinition>;
+  /**
+   * This instance's clock. On Redis, scheduling times come from the store's clock (this one corrected to Redis
+   * time), so instances with skewed clocks agree; the embedded store uses this one as is. Default systemClock.
+   */
   readonly clock?: Clock;
   readonly metrics?: Metrics;
 }
@@ -79,7 +84,7 @@ interface Parts {
  */
 export async function startGateway(config: HookyardConfig, deps: GatewayDependencies): Promise<Gateway> {
   const { logger } = deps;
-  const clock = deps.clock ?? systemClock;
+  const localClock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics();
   const parts: Parts = {
     shutdown: new AbortController(),
@@ -111,10 +116,12 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     // Operator endpoints (where operator alerts go) are internal endpoints too, beside the sinks'.
     const sinkEndpoints = enabledSinkEndpoints(config);
     for (const { endpoint } of config.operator.endpoints) sinkEndpoints.set(endpoint.id, endpoint);
-    const opened = openGatewayStore(config, logger);
+    const opened = openGatewayStore(config, logger, localClock);
     const { store } = opened;
     parts.teardown.add(() => store.close());
     await prepareGatewayStore(opened, [...config.endpoints, ...sinkEndpoints.values()], logger);
+    // One clock: on Redis every instance schedules on Redis time (measured at start-up, refreshed).
+    const clock = opened.kind === "redis" ? opened.store.clock : localClock;
     metrics.bindStore(() => store.stats());
 
     // 2. Endpoints and subscriptions: the config's plus those managed through the admin API.
@@ -377,15 +384,21 @@ function baseUrl(server: FastifyInstance): string {
 }
 
 /**
- * Stops in the order that loses nothing: sources first (their in-flight events finish becoming durable and are
- * acked; nothing new comes in), then the HTTP servers, then the worker within the grace period, then the rest.
+ * Stops in the order that loses nothing, within the grace period: sources first (their in-flight events finish
+ * becoming durable and are acked; nothing new comes in), then, together and both by the deadline, the HTTP
+ * servers (idle keep-alive connections closed at once, the rest at the deadline) and the worker (in-flight sends
+ * aborted at the deadline and their deliveries released, not counted as attempts), then the rest. An event an
+ * HTTP request is still making durable meanwhile is queued in the store for the next instance.
  */
 async function stopParts(parts: Parts, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
   parts.accepting = false;
   parts.shutdown.abort();
   parts.health.stop();
   await stopAll(parts.sources);
-  await Promise.all(parts.servers.map((server) => server.close().catch(() => undefined)));
-  await parts.worker?.stop({ graceMs }).catch(() => undefined);
+  await Promise.all([
+    ...parts.servers.map((server) => closeServerBy(server, deadline).catch(() => undefined)),
+    parts.worker?.stop({ graceMs: Math.max(0, deadline - Date.now()) }).catch(() => undefined),
+  ]);
   await parts.teardown.run();
 }

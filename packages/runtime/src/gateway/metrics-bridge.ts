@@ -1,8 +1,8 @@
 import type { DeliveryOutcome } from "@hookyard/core";
-import type { WorkerObserver } from "@hookyard/scheduler";
+import type { CompletionResult, WorkerObserver } from "@hookyard/scheduler";
 import { type Metrics, perLabel } from "../metrics.js";
 
-/** Feeds attempt outcomes and latencies from the worker into the Prometheus metrics (once per attempt). */
+/** Feeds attempt outcomes, latencies and stale (fenced-off) results from the worker into the Prometheus metrics. */
 export function observeWorkerInMetrics(metrics: Metrics): WorkerObserver {
   const attempts = perLabel((endpoint) => perLabel((outcome) => metrics.deliveries.labels({ endpoint, outcome })));
   const latency = perLabel((endpoint) => metrics.attemptSeconds.labels({ endpoint }));
@@ -10,6 +10,9 @@ export function observeWorkerInMetrics(metrics: Metrics): WorkerObserver {
     onAttempt(endpointId: string, outcome: DeliveryOutcome, durationMs: number) {
       attempts(endpointId)(outcome.kind).inc();
       latency(endpointId).observe(durationMs / 1000);
+    },
+    onStaleCompletion(result: CompletionResult) {
+      metrics.staleCompletions.labels({ kind: result.kind }).inc();
     },
   };
 }

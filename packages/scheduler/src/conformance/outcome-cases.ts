@@ -29,12 +29,15 @@ async function failOnce(store: SchedulerStore, now: number): Promise<string> {
 
 const BREAKER = { windowMs: 10_000, minRequests: 4, failureRate: 0.5, cooldownMs: 5_000, disableAfterMs: 0 };
 
-/** Opens the breaker at t0+1 (2 successes then 2 failures); returns the endpoint and all delivery ids. */
-async function openBreaker(store: SchedulerStore, t0: number) {
+/**
+ * Opens the breaker at t0+1 (2 successes then 2 failures); returns the endpoint, all delivery ids and the ids of
+ * the deliveries leased besides those four (`leased` - 4 of them, still in flight).
+ */
+async function openBreaker(store: SchedulerStore, t0: number, leased = 4) {
   const { ep, ids } = await setUp(store, { breaker: BREAKER }, 10, t0);
-  const claimed = await claimAll(store, t0, { max: 4 });
-  assert.equal(claimed.length, 4);
-  const [s1, s2, f1, f2] = claimed.map((d) => d.deliveryId);
+  const claimed = await claimAll(store, t0, { max: leased });
+  assert.equal(claimed.length, leased);
+  const [s1, s2, f1, f2, ...inFlight] = claimed.map((d) => d.deliveryId);
   await store.complete(
     "w1",
     [
@@ -45,7 +48,7 @@ async function openBreaker(store: SchedulerStore, t0: number) {
     ],
     t0 + 1,
   );
-  return { ep, ids };
+  return { ep, ids, inFlight };
 }
 
 /** Semantics 6–8: applying results, the breaker, failingSince and disabling. */
@@ -182,6 +185,43 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
         const settled = await takeAllSettled(store, t0 + 5005);
         assert.deepEqual(settled.map((r) => r.deliveryId).sort(), [...ids].sort());
         assert.ok(settled.every((r) => r.status === "delivered"));
+      }));
+
+    it("half-open with older deliveries in flight: the probe waits for them, and only its result decides", () =>
+      withStore(async (store) => {
+        const { ep, inFlight } = await openBreaker(store, t0, 6);
+        const [late1, late2] = inFlight;
+        assert.equal((await store.getEndpointState(ep, t0 + 1)).breaker, "open");
+        // Cooldown over, two deliveries leased before it opened still in flight: half-open, no probe yet.
+        assert.deepEqual(await claimAll(store, t0 + 5001), []);
+        const halfOpen = await store.getEndpointState(ep, t0 + 5001);
+        assert.deepEqual([halfOpen.breaker, halfOpen.inFlight], ["half-open", 2]);
+        // A straggler's success does not close it, nor does a straggler's failure re-open it.
+        await store.complete(
+          "w1",
+          [{ deliveryId: late1 ?? "", kind: "delivered", attempt: attemptAt(t0 + 5002, 200) }],
+          t0 + 5002,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 5002)).breaker, "half-open");
+        assert.deepEqual(await claimAll(store, t0 + 5002), [], "one straggler still in flight");
+        await store.complete(
+          "w1",
+          [{ deliveryId: late2 ?? "", kind: "retry", attempt: attemptAt(t0 + 5003, 500), dueAt: t0 + 5003 }],
+          t0 + 5003,
+        );
+        const after = await store.getEndpointState(ep, t0 + 5003);
+        assert.deepEqual([after.breaker, after.openUntil], ["half-open", t0 + 5001]);
+        // Nothing else in flight: exactly one probe, and its result decides.
+        const probe = await claimAll(store, t0 + 5004);
+        assert.equal(probe.length, 1);
+        assert.deepEqual(await claimAll(store, t0 + 5004), []);
+        await store.complete(
+          "w1",
+          [{ deliveryId: probe[0]?.deliveryId ?? "", kind: "delivered", attempt: attemptAt(t0 + 5005, 200) }],
+          t0 + 5005,
+        );
+        assert.equal((await store.getEndpointState(ep, t0 + 5005)).breaker, "closed");
+        assert.equal((await claimAll(store, t0 + 5006)).length, 6);
       }));
 
     it("re-opens for cooldownMs when the probe fails", () =>

@@ -227,11 +227,12 @@ export function describeQueueingCases(withStore: WithStore, t0: number): void {
           again.map((d) => [d.deliveryId, d.attempt]),
           [[id, 2]],
         );
-        await store.complete(
+        const late = await store.complete(
           "w1",
           [{ deliveryId: id, kind: "delivered", attempt: attemptAt(t0 + 1001, 200) }],
           t0 + 1001,
         );
+        assert.deepEqual(late, { applied: 0, stale: [id] });
         assert.equal((await store.getDelivery(id))?.status, "leased");
         await store.complete(
           "w2",
@@ -241,9 +242,9 @@ export function describeQueueingCases(withStore: WithStore, t0: number): void {
         assert.equal(await store.getDelivery(id), undefined);
         const records = await takeAllSettled(store, t0 + 1003);
         assert.deepEqual(
-          records.map((r) => [r.deliveryId, r.status, r.attempts, r.attemptLog.length]),
-          [[id, "delivered", 2, 1]],
-          "the first lease's late result was ignored; the second settled it once",
+          records.map((r) => [r.deliveryId, r.status, r.attempts, r.attemptLog.map((a) => a.stale ?? false)]),
+          [[id, "delivered", 2, [true, false]]],
+          "the first lease's late result was not applied (its attempt kept, marked); the second settled it once",
         );
       }));
 

@@ -1,5 +1,6 @@
 import { describe } from "node:test";
 import { describeEventCases } from "./event-cases.js";
+import { describeFencingCases } from "./fencing-cases.js";
 import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
 import { describeOutboxCases } from "./outbox-cases.js";
@@ -19,6 +20,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
   const withStore = withStoreFrom(open);
   describe(`SchedulerStore conformance: ${name}`, () => {
     describeQueueingCases(withStore, t0);
+    describeFencingCases(withStore, t0);
     describeOutcomeCases(withStore, t0);
     describeLifecycleCases(withStore, t0);
     describeOutboxCases(withStore, t0);

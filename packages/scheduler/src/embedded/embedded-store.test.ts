@@ -49,7 +49,6 @@ describe("embedded store at scale", () => {
       (await store.stats()).endpoints.reduce((sum, state) => sum + state.queued + state.inFlight, 0),
       0,
     );
-    assert.ok(enqueueMs + drainMs < 20_000, "fast enough for a laptop");
     await store.close();
   });
 });

@@ -82,6 +82,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
   const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
   let sequence = 0;
+  /** Fencing tokens: one per lease, never reused by this store. */
+  let leaseSequence = 0;
   /** Latest `now` any call passed: methods without `now` fire timers against it. */
   let latestNow = Number.NEGATIVE_INFINITY;
   let closed = false;
@@ -188,6 +190,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     setStatus(delivery, "leased");
     delivery.attempts += 1;
     delivery.leasedBy = workerId;
+    leaseSequence += 1;
+    delivery.leaseToken = leaseSequence.toString(36);
+    delivery.probe = endpoint.health.openUntil !== undefined;
     watchLease(delivery, now + leaseMs);
     const rate = endpoint.config.policy.rateLimit;
     if (rate !== undefined) endpoint.tat = Math.max(endpoint.tat ?? now, now) + 1000 / rate.perSecond;
@@ -211,9 +216,17 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     if (release) delivery.attempts = Math.max(0, delivery.attempts - 1);
     setStatus(delivery, "queued");
     delivery.leasedBy = undefined;
+    delivery.leaseToken = undefined;
+    delivery.probe = false;
     delivery.leaseExpiresAt = undefined;
     delivery.dueAt = dueAt;
     endpoint.queue.schedule(delivery);
+  }
+
+  /** Fencing: the delivery is leased by `workerId`, under `token` when one is given. */
+  function holdsLease(delivery: DeliveryRecord, workerId: string, token: string | undefined): boolean {
+    if (delivery.status !== "leased" || delivery.leasedBy !== workerId) return false;
+    return token === undefined || delivery.leaseToken === token;
   }
 
   function logAttempt(delivery: DeliveryRecord, attempt: AttemptRecord | undefined): void {
@@ -227,8 +240,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     endpoint.disabledReason = reason;
   }
 
-  function countFailure(endpoint: EndpointRecord, now: number): void {
-    const reason = recordFailure(endpoint.health, endpoint.config.policy.breaker, now);
+  function countFailure(endpoint: EndpointRecord, now: number, probe: boolean): void {
+    const reason = recordFailure(endpoint.health, endpoint.config.policy.breaker, now, probe);
     if (reason !== undefined && endpoint.runtimeEnabled) disable(endpoint, reason);
   }
 
@@ -249,20 +262,21 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   function applyResult(result: CompletionResult, delivery: DeliveryRecord, now: number): void {
     const endpoint = endpointOf(delivery.endpointId);
     const breaker = endpoint.config.policy.breaker;
+    const probe = delivery.probe; // read before settle/requeue clear it
     switch (result.kind) {
       case "delivered":
         logAttempt(delivery, result.attempt);
         settle(endpoint, delivery, "delivered", undefined, now);
-        recordSuccess(endpoint.health, breaker, now);
+        recordSuccess(endpoint.health, breaker, now, probe);
         break;
       case "dead":
         logAttempt(delivery, result.attempt);
         settle(endpoint, delivery, "dead", result.reason, now);
-        if (result.attempt !== undefined) countFailure(endpoint, now);
+        if (result.attempt !== undefined) countFailure(endpoint, now, probe);
         break;
       case "retry":
         logAttempt(delivery, result.attempt);
-        countFailure(endpoint, now);
+        countFailure(endpoint, now, probe);
         requeue(delivery, result.dueAt, false);
         break;
       case "throttled":
@@ -274,7 +288,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
         break;
       case "gone":
         logAttempt(delivery, result.attempt);
-        countFailure(endpoint, now);
+        countFailure(endpoint, now, probe);
         disable(endpoint, "410 Gone");
         requeue(delivery, now, false);
         break;
@@ -295,6 +309,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   ): void {
     setStatus(delivery, status);
     delivery.leasedBy = undefined;
+    delivery.leaseToken = undefined;
     delivery.leaseExpiresAt = undefined;
     endpoint.queue.finish(delivery);
     endpoint.deliveries.delete(delivery.id);
@@ -355,6 +370,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       dueAt: createdAt,
       queueToken: 0,
       leasedBy: undefined,
+      leaseToken: undefined,
+      probe: false,
       leaseExpiresAt: undefined,
       attemptLog: [],
     };
@@ -499,6 +516,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
           if (message === undefined) throw new HookyardError("STORE_CORRUPT", "a queued delivery lost its envelope");
           claimed.push({
             deliveryId: delivery.id,
+            leaseToken: delivery.leaseToken ?? "",
             endpointId: endpoint.id,
             envelope: message.envelope,
             attempt: delivery.attempts,
@@ -518,27 +536,39 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     async complete(workerId, results, now) {
       advance(now);
       let settled = false;
+      let applied = 0;
+      const stale: string[] = [];
       const before = new Map<EndpointRecord, HealthSnapshot>();
       const found: SchedulerEvent[] = [];
       for (const result of results) {
         const delivery = deliveries.get(result.deliveryId);
-        if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
+        if (delivery === undefined || !holdsLease(delivery, workerId, result.leaseToken)) {
+          stale.push(result.deliveryId);
+          // The attempt happened: keep it in the log of the (still live) delivery, marked, without applying it.
+          if (delivery !== undefined && "attempt" in result && result.attempt !== undefined) {
+            logAttempt(delivery, { ...result.attempt, stale: true });
+          }
+          continue;
+        }
         const endpoint = endpointOf(delivery.endpointId);
         if (!before.has(endpoint)) before.set(endpoint, snapshotHealth(endpoint));
         if (result.kind === "dead") found.push(deadEvent(delivery, result.reason, now));
         applyResult(result, delivery, now);
+        applied += 1;
         if (result.kind === "delivered" || result.kind === "dead") settled = true;
       }
       for (const [endpoint, snapshot] of before) found.push(...healthEvents(endpoint, snapshot, now));
       if (settled) for (const listener of settledListeners) listener();
       events.emit(found);
+      return { applied, stale };
     },
 
-    async extendLeases(workerId, deliveryIds, leaseMs, now) {
+    async extendLeases(workerId, leases, leaseMs, now) {
       advance(now);
-      for (const id of deliveryIds) {
+      for (const ref of leases) {
+        const [id, token] = typeof ref === "string" ? [ref, undefined] : [ref.deliveryId, ref.leaseToken];
         const delivery = deliveries.get(id);
-        if (delivery?.status === "leased" && delivery.leasedBy === workerId) watchLease(delivery, now + leaseMs);
+        if (delivery !== undefined && holdsLease(delivery, workerId, token)) watchLease(delivery, now + leaseMs);
       }
     },
 

@@ -33,11 +33,16 @@ function rollWindow(health: EndpointHealth, policy: BreakerPolicy, now: number):
   }
 }
 
-export function recordSuccess(health: EndpointHealth, policy: BreakerPolicy, now: number): void {
+/**
+ * Counts a successful attempt. `probe`: the attempt was the half-open breaker's probe — only a probe's result
+ * moves an open or half-open breaker; results of deliveries leased before it opened (stragglers) change nothing,
+ * also once it is half-open (the probe waits for them to settle).
+ */
+export function recordSuccess(health: EndpointHealth, policy: BreakerPolicy, now: number, probe: boolean): void {
   health.failingSince = undefined;
   if (health.openUntil !== undefined) {
-    // Half-open: the probe succeeded, close with fresh counts. Still open: a straggler, no change.
-    if (now >= health.openUntil) {
+    // The probe succeeded: close with fresh counts. A straggler: no change.
+    if (probe && now >= health.openUntil) {
       health.openUntil = undefined;
       health.windowStart = now;
       health.successes = 0;
@@ -50,11 +55,16 @@ export function recordSuccess(health: EndpointHealth, policy: BreakerPolicy, now
 }
 
 /** Counts a failed attempt; returns the reason to disable the endpoint for, if it has failed for too long. */
-export function recordFailure(health: EndpointHealth, policy: BreakerPolicy, now: number): string | undefined {
+export function recordFailure(
+  health: EndpointHealth,
+  policy: BreakerPolicy,
+  now: number,
+  probe: boolean,
+): string | undefined {
   health.failingSince ??= now;
   if (health.openUntil !== undefined) {
-    // Half-open: the probe failed, open again. Still open: a straggler, no change.
-    if (now >= health.openUntil) health.openUntil = now + policy.cooldownMs;
+    // The probe failed: open again. A straggler (see recordSuccess): no change.
+    if (probe && now >= health.openUntil) health.openUntil = now + policy.cooldownMs;
   } else {
     rollWindow(health, policy, now);
     health.failures += 1;

@@ -21,6 +21,10 @@ export interface DeliveryRecord {
   /** Bumped whenever the delivery is pushed into its queue heap; older heap entries are stale. */
   queueToken: number;
   leasedBy: string | undefined;
+  /** Fencing token of the current lease (unique per claim of this delivery). */
+  leaseToken: string | undefined;
+  /** The current lease is a half-open breaker's probe: only its result moves the breaker. */
+  probe: boolean;
   leaseExpiresAt: number | undefined;
   /** Attempts since it was last queued (the last MAX_ATTEMPTS_LOGGED). */
   attemptLog: AttemptRecord[];

@@ -12,21 +12,25 @@
   ARGV[3] max deliveries to lease
   ARGV[4] lease duration (ms)
   ARGV[5] worker id
-  ARGV[6] the worker's room for endpoints not listed below ("" = no limit)
-  ARGV[7..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
+  ARGV[6] claim id: unique per claim call; each lease's fencing token is "<claim id>.<n>" (stored in the
+          delivery's "ft"; complete and extend-leases check it)
+  ARGV[7] the worker's room for endpoints not listed below ("" = no limit)
+  ARGV[8..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
             stays scheduled for other workers and nextDueAt ignores it)
 
-  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 6 items:
-  delivery id, endpoint id, attempt, created at, encoded envelope, throttled attempts }.
+  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 7 items:
+  delivery id, endpoint id, attempt, created at, encoded envelope, throttled attempts, fencing token }.
 ]]
 
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local lease_until = now + tonumber(ARGV[4])
 local worker = ARGV[5]
-local default_room = tonumber(ARGV[6])
+local claim_id = ARGV[6]
+local lease_count = 0
+local default_room = tonumber(ARGV[7])
 local rooms, skipped = {}, 0
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   local room = tonumber(ARGV[i + 1])
   rooms[ARGV[i]] = room
   if room <= 0 then skipped = skipped + 1 end
@@ -52,7 +56,7 @@ if #expired > 0 then
     local dk = K.delivery(did)
     local v = redis.call("HMGET", dk, "ep", "st", "p")
     if v[2] == "leased" then
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
       redis.call("ZADD", K.queue(v[1]), now, did)
       local ep = endpoint(v[1])
       if ep then
@@ -124,7 +128,10 @@ if due_count > 0 then
           if env then
             local attempt = (tonumber(v[3]) or 0) + 1
             local probe = ep.br == "half"
-            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until, "a", attempt, "p", probe and "1" or "")
+            lease_count = lease_count + 1
+            local token = claim_id .. "." .. lease_count
+            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until, "a", attempt,
+              "p", probe and "1" or "", "ft", token)
             if probe then ep.probe = true end
             lease_members[#lease_members + 1] = lease_until
             lease_members[#lease_members + 1] = did
@@ -135,6 +142,7 @@ if due_count > 0 then
             out[#out + 1] = tonumber(v[2]) or now
             out[#out + 1] = env
             out[#out + 1] = tonumber(v[5]) or 0
+            out[#out + 1] = token
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
             outbox_add({

@@ -1,6 +1,8 @@
 --[[
   complete: settles a batch of leased deliveries of one worker. A result is applied only when its delivery is
-  leased by this worker (otherwise the lease expired and was reclaimed, or the delivery is unknown): ignored.
+  leased by this worker under the result's fencing token (any lease of the worker when the token is ""). Any
+  other result is stale (the lease expired and was re-leased, or the delivery settled or is unknown): not applied,
+  reported, and its attempt record, marked "stale", added to the attempt log of the delivery if it is still live.
   Kinds: throttled (429/503: queued again at dueAt, the endpoint held until then, the attempt logged and counted
   in "t" so it does not spend the retry budget; not a breaker failure), delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
   outbox for the history store; a delivered one is shed instead when the outbox is full), retry (queued again at
@@ -15,11 +17,13 @@
   ARGV[3] worker id
   ARGV[4] most records the outbox holds before delivered ones are shed
   ARGV[5] attempts kept per delivery
-  ARGV[6..] groups of 5: delivery id, kind, due at ("" unless retry/release), attempt record JSON (""), reason ("")
+  ARGV[6..] groups of 6: delivery id, kind, due at ("" unless retry/release), attempt record JSON (""), reason (""),
+            fencing token ("")
 
-  Returns { number of results applied, then groups of 7 describing what an operator should hear about:
-  kind ("disabled" | "opened" | "closed" | "dead"), endpoint id, then for disabled: reason; opened: open until;
-  dead: delivery id, message id, reason, attempts, event type ("" when unknown); unused items are "" }.
+  Returns { number of results applied, { delivery ids of stale results }, then groups of 7 describing what an
+  operator should hear about: kind ("disabled" | "opened" | "closed" | "dead"), endpoint id, then for disabled:
+  reason; opened: open until; dead: delivery id, message id, reason, attempts, event type ("" when unknown);
+  unused items are "" }.
 ]]
 
 local now = tonumber(ARGV[2])
@@ -27,9 +31,9 @@ local worker = ARGV[3]
 local outbox_max = tonumber(ARGV[4])
 local max_log = tonumber(ARGV[5])
 
-local endpoints, settled_leases = {}, {}
+local endpoints, settled_leases, stale = {}, {}, {}
 local applied = 0
-local reply = { 0 } -- reply[1] becomes the number applied; the operator events follow
+local reply = { 0, {} } -- reply[1] becomes the number applied, reply[2] the stale ids; the operator events follow
 
 local function event(kind, ep_id, a, b, c, d, e)
   local n = #reply
@@ -73,20 +77,25 @@ local function settle(did, v, kind, attempt, reason, has_log, inline)
   return env
 end
 
-for i = 6, #ARGV, 5 do
-  local did, kind, due_at, attempt, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+for i = 6, #ARGV, 6 do
+  local did, kind, due_at, attempt, reason, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
+    ARGV[i + 5]
   local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "lg", "c", "env")
+  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "lg", "c", "env", "ft")
   local ep_id, status, owner, mid, attempts, key, probe = v[1], v[2], v[3], v[4], v[5], v[6], v[7] == "1"
   local inline = v[10] ~= false -- the envelope lives in the delivery's hash (a message with one delivery)
   local has_log = v[8] == "1"
-  if status == "leased" and owner == worker then
+  if not (status == "leased" and owner == worker and (token == "" or v[11] == token)) then
+    stale[#stale + 1] = did
+    -- The attempt happened: its record stays with the live delivery, marked, without changing anything else.
+    if status and attempt ~= "" then log_attempt(did, '{"stale":true,' .. string.sub(attempt, 2)) end
+  else
     local ep = endpoints[ep_id]
     if ep == nil then
       ep = load_endpoint(ep_id) or false
       if ep then
         -- What decides its schedule entry, to skip rescheduling when none of it changes (see the end).
-        ep.before = { capped = ep.inf >= ep.conc, br = ep.br, probe = ep.probe, en = ep.en }
+        ep.before = { capped = ep.inf >= ep.conc, br = ep.br, probe = ep.probe, en = ep.en, inf = ep.inf }
       end
       endpoints[ep_id] = ep
     end
@@ -104,7 +113,7 @@ for i = 6, #ARGV, 5 do
       if ep and (kind == "delivered" or attempt ~= "") then record_result(ep, kind == "delivered", probe, now) end
     elseif kind == "throttled" then
       local due = tonumber(due_at)
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
       redis.call("HINCRBY", dk, "t", 1)
       redis.call("ZADD", K.queue(ep_id), due, did)
       log_attempt(did, attempt)
@@ -114,7 +123,7 @@ for i = 6, #ARGV, 5 do
         if not ep.pu or due > ep.pu then ep.pu = due end
       end
     elseif kind == "retry" or kind == "gone" then
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)
       log_attempt(did, attempt)
       if ep then
@@ -126,7 +135,8 @@ for i = 6, #ARGV, 5 do
         end
       end
     else -- release: given back without an attempt
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "a", math.max(0, (tonumber(attempts) or 1) - 1))
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "",
+        "a", math.max(0, (tonumber(attempts) or 1) - 1))
       redis.call("ZADD", K.queue(ep_id), tonumber(due_at), did)
       if ep then
         ep.requeued = true
@@ -143,9 +153,11 @@ outbox_finish()
 
 -- An endpoint's schedule entry only depends on its queue head and eligibility; when this call queued nothing
 -- for it and changed neither its cap state, breaker, probe nor enabled flag, the entry is still right.
+-- An endpoint whose breaker is not closed waits for its in-flight stragglers before the probe (eligible_at).
 local function schedule_changed(ep)
   local b = ep.before
   return ep.requeued or b.capped or b.br ~= ep.br or b.probe ~= ep.probe or b.en ~= ep.en
+    or (b.br ~= "closed" and b.inf ~= ep.inf)
 end
 
 local schedule = new_schedule_batch()
@@ -163,4 +175,5 @@ local woken = apply_schedule_batch(schedule)
 -- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again.
 if woken > 0 then redis.call("PUBLISH", K.wake, now) end
 reply[1] = applied
+reply[2] = stale
 return reply

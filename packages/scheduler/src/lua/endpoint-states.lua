@@ -28,9 +28,11 @@ for _, id in ipairs(ids) do
     local enabled = ep.cfg and ep.en
     local why = ""
     if not ep.cfg then why = "disabled in config" elseif not ep.en then why = ep.why end
+    -- openUntil is reported while open and half-open (when the cooldown ended), as the embedded store does.
     local breaker, open_until = "closed", ""
     if ep.br == "half" or (ep.br == "open" and now >= (ep.ou or 0)) then
       breaker = "half-open"
+      open_until = ep.ou and tostring(ep.ou) or ""
     elseif ep.br == "open" then
       breaker = "open"
       open_until = tostring(ep.ou)

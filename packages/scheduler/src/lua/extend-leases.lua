@@ -5,7 +5,7 @@
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2] new lease expiry (ms, store clock)
   ARGV[3] worker id
-  ARGV[4..] delivery ids
+  ARGV[4..] pairs: delivery id, fencing token ("" = any lease of the worker)
 
   Returns the number of leases extended.
 ]]
@@ -13,10 +13,11 @@
 local lease_until = ARGV[2]
 local worker = ARGV[3]
 local members = {}
-for i = 4, #ARGV do
+for i = 4, #ARGV, 2 do
   local dk = K.delivery(ARGV[i])
-  local v = redis.call("HMGET", dk, "st", "w")
-  if v[1] == "leased" and v[2] == worker then
+  local token = ARGV[i + 1]
+  local v = redis.call("HMGET", dk, "st", "w", "ft")
+  if v[1] == "leased" and v[2] == worker and (token == "" or v[3] == token) then
     redis.call("HSET", dk, "lease", lease_until)
     members[#members + 1] = lease_until
     members[#members + 1] = ARGV[i]

@@ -26,7 +26,8 @@ import { HookyardError } from "@hookyard/core";
  * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled); deleted when refs
  *                                   reaches 0. Only for messages fanned out to several endpoints.
  * - `{hy}:dlv:<id>`          hash  m, ep, st (queued | leased), a (attempts; absent = 0), c (created), w (worker),
- *                                   lease, k (ordering key), p (half-open probe), lg (1 = has an attempt list), and
+ *                                   lease, ft (the lease's fencing token), k (ordering key), p (half-open probe),
+ *                                   lg (1 = has an attempt list), and
  *                                   for a message with one delivery env (the envelope inline, saving a key and its
  *                                   bookkeeping); deleted when the delivery settles
  * - `{hy}:log:<id>`          list  attempt records of a live delivery, newest first, capped (LPUSH + LTRIM);

@@ -1,5 +1,6 @@
 import { type AttemptRecord, decodeEnvelope, type Endpoint, encodeEnvelope, HookyardError } from "@hookyard/core";
 import { Cluster } from "ioredis";
+import { type Clock, systemClock } from "../clock.js";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
@@ -8,6 +9,7 @@ import {
   type ClaimedDelivery,
   type ClaimRequest,
   type ClaimResult,
+  type CompleteReport,
   type CompletionResult,
   DEFAULT_OUTBOX_MAX_RECORDS,
   type DeliveryInfo,
@@ -28,6 +30,7 @@ import { closeClient, openClient, type RedisClient, type RedisConnection, whenRe
 import { type AckDurability, checkServer } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { decodeOutboxEntries } from "./outbox-records.js";
+import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
@@ -51,6 +54,10 @@ export interface RedisStoreOptions extends StoreOutboxOptions {
   readonly durability?: AckDurability;
   /** `checkServer()` warns instead of refusing when a setting cannot be read (managed Redis). Default false. */
   readonly unverifiedConfig?: boolean;
+  /** This instance's clock, corrected to Redis time by `clock` (tests inject a skewed one). Default systemClock. */
+  readonly localClock?: Clock;
+  /** How often `clock` measures its offset to Redis time again. Default 30 000 ms. */
+  readonly clockSyncMs?: number;
 }
 
 /** The Redis store: a `SchedulerStore` plus the start-up durability check. */
@@ -64,6 +71,12 @@ export interface RedisSchedulerStore extends SchedulerStore {
    * resolves with warnings to log for what is weaker than promised. Call it before accepting events.
    */
   checkServer(): Promise<readonly string[]>;
+  /**
+   * Redis time (one clock): the local clock plus an offset measured with TIME and refreshed periodically. Every
+   * instance sharing the store should take the `now` of its store calls (and its worker's clock) from here, so
+   * a skewed host clock shifts neither schedules nor leases. `clock.sync()` measures at once (start-up).
+   */
+  readonly clock: RedisClock;
 }
 
 const MAX_CLAIM = 1000;
@@ -100,6 +113,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       })
     : undefined;
   const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
+  const clock = createRedisClock({
+    local: options.localClock ?? systemClock,
+    logger,
+    refreshMs: options.clockSyncMs ?? 30_000,
+    readServerTime: async () => (await run("time", [keys.schedule], [])) as [string, string],
+  });
   const nextId = createIdFactory();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
   const known = new Map<string, Endpoint>();
@@ -286,6 +305,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     durable: true,
     keys,
     client,
+    clock,
 
     async syncEndpoints(endpoints) {
       for (const endpoint of endpoints) known.set(endpoint.id, endpoint);
@@ -302,14 +322,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
       const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
       for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
+      // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
       const reply = (await run(
         "claim",
         [keys.schedule, keys.leases],
-        [now, max, Math.ceil(leaseMs), workerId, ...roomArgs],
+        [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs],
       )) as [string, string[], ...(string | number)[]];
       const [nextDue, missing] = reply;
       const deliveries: ClaimedDelivery[] = [];
-      for (let i = 2; i < reply.length; i += 6) {
+      for (let i = 2; i < reply.length; i += 7) {
         const throttled = Number(reply[i + 5]);
         deliveries.push({
           deliveryId: String(reply[i]),
@@ -317,6 +338,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
           attempt: Number(reply[i + 2]),
           createdAt: Number(reply[i + 3]),
           envelope: decodeEnvelope(String(reply[i + 4])),
+          leaseToken: String(reply[i + 6]),
           ...(throttled > 0 ? { throttled } : {}),
         });
       }
@@ -329,20 +351,26 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
     },
 
-    async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<void> {
-      if (results.length === 0) return;
+    async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<CompleteReport> {
+      if (results.length === 0) return { applied: 0, stale: [] };
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number)[];
+      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number | string[])[];
       events.emit(schedulerEventsOf(reply, now));
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();
       }
+      return { applied: Number(reply[0]), stale: (reply[1] ?? []) as string[] };
     },
 
-    async extendLeases(workerId, deliveryIds, leaseMs, now) {
-      if (deliveryIds.length === 0) return;
-      await run("extendLeases", [keys.leases], [now + Math.ceil(leaseMs), workerId, ...deliveryIds]);
+    async extendLeases(workerId, leases, leaseMs, now) {
+      if (leases.length === 0) return;
+      const args: ScriptArg[] = [now + Math.ceil(leaseMs), workerId];
+      for (const lease of leases) {
+        if (typeof lease === "string") args.push(lease, "");
+        else args.push(lease.deliveryId, lease.leaseToken);
+      }
+      await run("extendLeases", [keys.leases], args);
     },
 
     async getDelivery(deliveryId) {
@@ -405,7 +433,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     stats(): Promise<SchedulerStats> {
-      return readStates([], Date.now());
+      return readStates([], clock.now());
     },
 
     async keepRejected(message) {
@@ -492,6 +520,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async close() {
       if (closed) return;
       closed = true;
+      clock.close();
       await wake.close();
       if (intake) await closeClient(intake);
       if (owned) await closeClient(client);
@@ -520,10 +549,10 @@ function endpointArgs(endpoint: Endpoint): ScriptArg[] {
   ];
 }
 
-/** The operator events in complete.lua's reply (groups of 7 after the count applied). */
-function schedulerEventsOf(reply: readonly (string | number)[], at: number): SchedulerEvent[] {
+/** The operator events in complete.lua's reply (groups of 7 after the count applied and the stale ids). */
+function schedulerEventsOf(reply: readonly (string | number | string[])[], at: number): SchedulerEvent[] {
   const found: SchedulerEvent[] = [];
-  for (let i = 1; i + 6 < reply.length; i += 7) {
+  for (let i = 2; i + 6 < reply.length; i += 7) {
     const item = (offset: number) => String(reply[i + offset] ?? "");
     const endpointId = item(1);
     switch (item(0)) {
@@ -555,19 +584,23 @@ function schedulerEventsOf(reply: readonly (string | number)[], at: number): Sch
   return found;
 }
 
-/** One result as complete.lua reads it (5 items). */
+/** One result as complete.lua reads it (6 items). */
 function completionArgs(result: CompletionResult): ScriptArg[] {
+  const token = result.leaseToken ?? "";
   switch (result.kind) {
     case "delivered":
     case "gone":
-      return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), ""];
+      return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), "", token];
     case "retry":
+      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), "", token];
     case "throttled":
-      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), ""];
-    case "dead":
-      return [result.deliveryId, result.kind, "", result.attempt ? JSON.stringify(result.attempt) : "", result.reason];
+      return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), "", token];
+    case "dead": {
+      const attempt = result.attempt ? JSON.stringify(result.attempt) : "";
+      return [result.deliveryId, result.kind, "", attempt, result.reason, token];
+    }
     case "release":
-      return [result.deliveryId, result.kind, result.dueAt, "", ""];
+      return [result.deliveryId, result.kind, result.dueAt, "", "", token];
   }
 }
 

@@ -23,6 +23,7 @@ const SCRIPT_FILES = {
   keepRejected: { file: "keep-rejected.lua", keys: 1, flags: "" },
   takeOutbox: { file: "take-outbox.lua", keys: 1, flags: "allow-oom" },
   ackOutbox: { file: "ack-outbox.lua", keys: 1, flags: "allow-oom" },
+  time: { file: "time.lua", keys: 1, flags: "no-writes" },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

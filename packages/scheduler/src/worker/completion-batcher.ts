@@ -16,6 +16,8 @@ export interface CompletionBatcherOptions {
   readonly random: () => number;
   readonly onFlushed: () => void;
   readonly onError: (error: unknown) => void;
+  /** Results the store refused as stale (lease lost or fenced off): not applied. */
+  readonly onStale: (results: readonly CompletionResult[]) => void;
 }
 
 export interface CompletionBatcher {
@@ -45,8 +47,12 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
     while (pending.length > 0 && !stop.signal.aborted) {
       const batch = pending.splice(0, options.maxBatch);
       try {
-        await store.complete(workerId, batch, clock.now());
+        const report = await store.complete(workerId, batch, clock.now());
         failures = 0;
+        if (report.stale.length > 0) {
+          const stale = new Set(report.stale);
+          options.onStale(batch.filter((result) => stale.has(result.deliveryId)));
+        }
         options.onFlushed();
       } catch (error) {
         pending.unshift(...batch);

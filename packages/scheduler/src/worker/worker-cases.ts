@@ -11,7 +11,7 @@ import {
   uniqueId,
 } from "../conformance/fixtures.js";
 import type { OpenStore } from "../conformance/harness.js";
-import type { SchedulerStore, SettledRecord } from "../store.js";
+import type { CompletionResult, SchedulerStore, SettledRecord } from "../store.js";
 import { createWorker, type Worker, type WorkerOptions } from "../worker.js";
 import { createFakeSender, hang, outcomes, type Respond, type SentCall } from "./fake-sender.js";
 
@@ -600,6 +600,39 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           await eventually("the delivery settled", async () => (await s.delivery(id))?.status === "delivered");
         },
         { leaseMs: 3000 },
+      );
+    });
+
+    it("reports a result whose lease was taken over as stale, keeping its attempt", () => {
+      let finish: (() => void) | undefined;
+      const stale: CompletionResult[] = [];
+      return withScenario(
+        { a: {} },
+        (call) =>
+          new Promise((resolve) => {
+            finish = () => resolve(outcomes.ok(call.at));
+          }),
+        async (s) => {
+          const id = await s.enqueue("a");
+          s.worker.start();
+          await eventually("the send in flight", async () => s.calls.length === 1);
+          // The worker's lease lapses (its extensions never reached the store, say) and another worker takes over.
+          const other = await s.store.claim({ workerId: "other", max: 10, leaseMs: MINUTE, now: t0 + 10 * SECOND });
+          assert.equal(other.deliveries.length, 1);
+          finish?.();
+          await eventually("the stale result reported", async () => stale.length === 1);
+          assert.deepEqual(
+            stale.map((result) => [result.deliveryId, result.kind]),
+            [[id, "delivered"]],
+          );
+          assert.deepEqual([(await s.delivery(id))?.status, (await s.delivery(id))?.attempts], ["leased", 2]);
+          assert.deepEqual(
+            (await s.store.listAttempts(id)).map((attempt) => attempt.stale),
+            [true],
+            "the fenced-off attempt is kept",
+          );
+        },
+        { leaseMs: 3000, observer: { onStaleCompletion: (result) => stale.push(result) } },
       );
     });
 

@@ -36,10 +36,12 @@ local function emission_interval(ep) return 1000 / ep.rps end
 local function tolerance(ep) return (1000 / ep.rps) * (ep.burst - 1) end
 
 -- Earliest time the endpoint may lease again by time alone, or nil when it waits for an event (disabled,
--- concurrency full, half-open probe in flight). An open breaker past its cooldown counts as half-open.
+-- concurrency full, half-open probe in flight). An open breaker past its cooldown counts as half-open. While the
+-- breaker is open or half-open, the probe waits until nothing leased before it opened is in flight.
 local function eligible_at(ep)
   if not (ep.cfg and ep.en) then return nil end
   if ep.inf >= ep.conc then return nil end
+  if ep.br ~= "closed" and ep.inf > 0 then return nil end
   local at = 0
   if ep.br == "open" then
     at = ep.ou or 0
