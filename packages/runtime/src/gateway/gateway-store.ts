@@ -33,6 +33,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger): Gatewa
   const store = createRedisStore({
     redis,
     prefix: settings.prefix,
+    shards: settings.shards,
     logger: logger.child({ component: "store" }),
     durability: settings.ack,
     unverifiedConfig: settings.unverifiedConfig,

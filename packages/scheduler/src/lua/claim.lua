@@ -12,7 +12,8 @@
   ARGV[4] lease duration (ms)
   ARGV[5] worker id
 
-  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 5 items:
+  Returns { nextDueAt ("" = none), { endpoint ids without policy }, earliest lease expiry ("" = no leases; a
+  sharded store visits the shard again then), then per leased delivery 5 items:
   delivery id, endpoint id, attempt, created at, encoded envelope }.
 ]]
 
@@ -53,7 +54,7 @@ if #expired > 0 then
 end
 
 -- 2. Lease from the due endpoints, oldest schedule entry first.
-local out = { "", unknown }
+local out = { "", unknown, "" }
 local remaining = max
 local schedule = new_schedule_batch()
 local lease_members = {} -- expiry, delivery id pairs: one ZADD for the whole claim
@@ -146,4 +147,6 @@ outbox_finish()
 
 local first = redis.call("ZRANGE", K.schedule, 0, 0, "WITHSCORES")
 if first[2] then out[1] = first[2] end
+local first_lease = redis.call("ZRANGE", K.leases, 0, 0, "WITHSCORES")
+if first_lease[2] then out[3] = first_lease[2] end
 return out

@@ -10,6 +10,10 @@ import { HookyardError } from "@hookyard/core";
  * (`{hy}:`) as ARGV[1] and derive per-endpoint and per-delivery keys from it; Redis Cluster accepts keys not
  * declared in KEYS as long as they live in the slot of the declared ones, which the shared tag guarantees.
  *
+ * Sharding (`redis.shards` N > 1, sharded-redis-store.ts): shard i has the base `{hy:i}:` and the same data model;
+ * an endpoint's keys live on shard `shardOf(endpoint id, N)`, a dedup key's deciding record on
+ * `shardOf(dedup key, N)`; `{hy}:meta` records N.
+ *
  * Data model (`{hy}:` stands for the base):
  * - `{hy}:schedule`          zset  endpoint id → time the endpoint may next lease (absent: nothing to do, or
  *                                   waiting for an event: disabled, concurrency full, probe in flight)
@@ -62,14 +66,25 @@ export interface RedisKeys {
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
 
-export function createRedisKeys(prefix = "hy"): RedisKeys {
+/** Which of a sharded store's shards the keys belong to (`redis.shards`). */
+export interface ShardPosition {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The keys of one store, or of one shard of a sharded store. With one shard the hash tag is `{<prefix>}` (what
+ * every deployment before sharding has); shard i of N > 1 uses `{<prefix>:i}`, a tag of its own, so each shard
+ * lands on its own Redis Cluster slot (and so possibly on its own master).
+ */
+export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0, count: 1 }): RedisKeys {
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new HookyardError(
       "CONFIG_INVALID",
       `redis key prefix must match ${PREFIX_PATTERN}: ${JSON.stringify(prefix)}`,
     );
   }
-  const base = `{${prefix}}:`;
+  const base = shard.count > 1 ? `{${prefix}:${shard.index}}:` : `{${prefix}}:`;
   return {
     base,
     schedule: `${base}schedule`,
@@ -88,6 +103,14 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     outbox: `${base}outbox`,
     outboxCounts: `${base}outbox:counts`,
   };
+}
+
+/**
+ * `{<prefix>}:meta` (hash, field `shards`): the shard count the data was written with, checked at start-up
+ * (shard-count.ts). It keeps the unsharded tag whatever the shard count, so it is found before the count is known.
+ */
+export function metaKey(prefix: string): string {
+  return `{${prefix}}:meta`;
 }
 
 /** The same builders in Lua, prepended to every script; `BASE` is ARGV[1]. Keep in step with the above. */
