@@ -13,6 +13,8 @@ export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
+export type { ReshardOptions, ReshardReport } from "./redis/reshard.js";
+export { reshardRedisStore } from "./redis/reshard.js";
 export type {
   BreakerState,
   ClaimedDelivery,

@@ -17,7 +17,7 @@ export async function storedShardCount(client: RedisClient, prefix: string): Pro
  * `CONFIG_INVALID` (`hookyard start` exits 78) naming both counts — when the data was written with another one.
  * An endpoint's queue lives on the shard its id hashes to among N, so a different N would look for every queue
  * in the wrong place: queued deliveries would be stranded, not moved. Resharding is drain-and-switch
- * (`reshardStore`, `hookyard reshard`).
+ * (`reshardRedisStore`, `hookyard reshard`).
  */
 export async function checkShardCount(client: RedisClient, prefix: string, configured: number): Promise<void> {
   // Records the count (the configured one for new data, 1 for data from before it was recorded) unless set.
@@ -33,8 +33,8 @@ export function shardCountMismatch(prefix: string, stored: number, configured: n
     `redis.shards is ${configured} but the scheduler data under prefix "${prefix}" was written with ${stored} ` +
       `shard(s) (key {${prefix}}:meta). Hookyard does not move queues between shards while running: set ` +
       `redis.shards back to ${stored}, or drain and switch: stop intake, wait until nothing is queued or in ` +
-      `flight, stop every instance, run \`hookyard reshard --shards ${configured}\`, start again ` +
-      '(docs/production.md, "Scaling out: scheduler shards")',
+      `flight, stop every instance, run \`hookyard reshard -c FILE\` with redis.shards ${configured}, start ` +
+      'again (docs/production.md, "Scaling out: scheduler shards")',
     { details: { setting: "redis.shards", value: configured, stored } },
   );
 }
