@@ -1,4 +1,5 @@
 import { HookyardError } from "@hookyard/core";
+import { shardTag } from "./shard-of.js";
 
 /**
  * Every Redis key of the scheduler is built here: the TypeScript builders below and, for the keys a Lua script
@@ -10,7 +11,8 @@ import { HookyardError } from "@hookyard/core";
  * (`{hy}:`) as ARGV[1] and derive per-endpoint and per-delivery keys from it; Redis Cluster accepts keys not
  * declared in KEYS as long as they live in the slot of the declared ones, which the shared tag guarantees.
  *
- * Sharding (`redis.shards` N > 1, sharded-redis-store.ts): shard i has the base `{hy:i}:` and the same data model;
+ * Sharding (`redis.shards` N > 1, sharded-redis-store.ts): shard i has the base `{hy:i}:` (or `{hy:i.n}:`, the
+ * first such tag in the i-th N-th of the cluster slots: shardTag in shard-of.ts) and the same data model;
  * an endpoint's keys live on shard `shardOf(endpoint id, N)`, a dedup key's deciding record on
  * `shardOf(dedup key, N)`; `{hy}:meta` records N.
  *
@@ -74,8 +76,8 @@ export interface ShardPosition {
 
 /**
  * The keys of one store, or of one shard of a sharded store. With one shard the hash tag is `{<prefix>}` (what
- * every deployment before sharding has); shard i of N > 1 uses `{<prefix>:i}`, a tag of its own, so each shard
- * lands on its own Redis Cluster slot (and so possibly on its own master).
+ * every deployment before sharding has); shard i of N > 1 uses `{<prefix>:i}` (or `{<prefix>:i.n}`, see
+ * `shardTag`: evenly spaced slots), a tag of its own, so the shards spread over the Redis Cluster's masters.
  */
 export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0, count: 1 }): RedisKeys {
   if (!PREFIX_PATTERN.test(prefix)) {
@@ -84,7 +86,7 @@ export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0
       `redis key prefix must match ${PREFIX_PATTERN}: ${JSON.stringify(prefix)}`,
     );
   }
-  const base = shard.count > 1 ? `{${prefix}:${shard.index}}:` : `{${prefix}}:`;
+  const base = shard.count > 1 ? `{${shardTag(prefix, shard.index, shard.count)}}:` : `{${prefix}}:`;
   return {
     base,
     schedule: `${base}schedule`,

@@ -12,9 +12,9 @@ import {
   uniqueId,
 } from "../testing.js";
 import type { RedisClient } from "./connection.js";
-import { metaKey } from "./keys.js";
+import { createRedisKeys, metaKey } from "./keys.js";
 import { createRedisShard, createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
-import { shardOf } from "./shard-of.js";
+import { clusterSlot, shardOf, shardTag } from "./shard-of.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
 const admin = new Redis(brokers.redisUrl);
@@ -74,6 +74,11 @@ async function withSharded(
   }
 }
 
+/** The key base of shard `index` of `count`. */
+function tagOf(prefix: string, index: number, count: number): string {
+  return createRedisKeys(prefix, { index, count }).base;
+}
+
 /** `n` endpoint ids, each on the shard `shard` of `count`. */
 function idsOnShard(shard: number, count: number, n: number): string[] {
   const ids: string[] = [];
@@ -98,12 +103,29 @@ describe("sharded redis store", () => {
     for (const n of counts) assert.ok(n > 800 && n < 1200, `shard sizes ${counts}`);
   });
 
+  it("gives shard i a tag in the i-th N-th of the cluster slots (CRC16), so shards spread evenly", () => {
+    assert.equal(clusterSlot("123456789"), 0x31c3 % 16_384); // the CRC16/XMODEM check value
+    for (const count of [2, 3, 12, 64]) {
+      for (let index = 0; index < count; index++) {
+        const slot = clusterSlot(shardTag("hy", index, count));
+        assert.ok(slot >= (index * 16_384) / count && slot < ((index + 1) * 16_384) / count, `${index}/${count}`);
+      }
+    }
+    assert.equal(shardTag("hy", 1, 12), "hy:1.23"); // stable: part of the stored layout
+  });
+
+  it("computes the same slots as Redis Cluster", async () => {
+    for (const tag of ["hy:0", "hy:5.3", shardTag("bench-0-12", 7, 12), "hookyard"]) {
+      assert.equal(Number(await clusterAdmin.cluster("KEYSLOT", `{${tag}}:x`)), clusterSlot(tag), tag);
+    }
+  });
+
   it("stores each endpoint's keys under its shard's own hash tag", () =>
     withSharded(4, async (store, prefix) => {
       const [a] = idsOnShard(2, 4, 1) as [string];
       await store.syncEndpoints([testEndpoint(a)]);
-      assert.equal(await admin.exists(`{${prefix}:2}:ep:${a}`), 1);
-      assert.equal(await admin.exists(`{${prefix}}:ep:${a}`, `{${prefix}:0}:ep:${a}`), 0);
+      assert.equal(await admin.exists(`${tagOf(prefix, 2, 4)}ep:${a}`), 1);
+      assert.equal(await admin.exists(`{${prefix}}:ep:${a}`, `${tagOf(prefix, 0, 4)}ep:${a}`), 0);
       assert.equal(store.keys.base, `{${prefix}}:`, "companions (admin) keep the unsharded tag");
     }));
 
@@ -114,7 +136,7 @@ describe("sharded redis store", () => {
       const result = await store.enqueue({ envelope: testEnvelope(), endpointIds: eps, now: 1000 });
       assert.equal(result.deliveryIds.length, 8);
       for (const shard of [0, 1, 2, 3]) {
-        assert.equal(await admin.exists(`{${prefix}:${shard}}:msg:${result.messageId}`), 1, `part on ${shard}`);
+        assert.equal(await admin.exists(`${tagOf(prefix, shard, 4)}msg:${result.messageId}`), 1, `part on ${shard}`);
       }
       const claimed = await store.claim({ workerId: "w", max: 100, leaseMs: 60_000, now: 1000 });
       assert.deepEqual(claimed.deliveries.map((d) => d.deliveryId).sort(), [...result.deliveryIds].sort());
@@ -131,7 +153,7 @@ describe("sharded redis store", () => {
       assert.equal(records.length, 8);
       assert.ok(records.every((r) => r.messageId === result.messageId));
       for (const shard of [0, 1, 2, 3]) {
-        assert.equal(await admin.exists(`{${prefix}:${shard}}:msg:${result.messageId}`), 0, "settled: freed");
+        assert.equal(await admin.exists(`${tagOf(prefix, shard, 4)}msg:${result.messageId}`), 0, "settled: freed");
       }
     }));
 
@@ -144,7 +166,7 @@ describe("sharded redis store", () => {
         store.enqueue({ envelope: testEnvelope(), endpointIds: [a, ghost], now: 1 }),
         isCode("ENDPOINT_UNKNOWN"),
       );
-      assert.equal(await admin.zcard(`{${prefix}:0}:queue:${a}`), 0);
+      assert.equal(await admin.zcard(`${tagOf(prefix, 0, 4)}queue:${a}`), 0);
     }));
 
   it("dedups a fanned-out message on its key's shard, and a duplicate completes an interrupted fan-out", () =>
@@ -161,9 +183,9 @@ describe("sharded redis store", () => {
       const victim = (decider + 1) % 4;
       const lostId = first.deliveryIds[victim] as string;
       await admin.del(
-        `{${prefix}:${victim}}:queue:${eps[victim]}`,
-        `{${prefix}:${victim}}:dlv:${lostId}`,
-        `{${prefix}:${victim}}:dedup:${dedupKey}`,
+        `${tagOf(prefix, victim, 4)}queue:${eps[victim]}`,
+        `${tagOf(prefix, victim, 4)}dlv:${lostId}`,
+        `${tagOf(prefix, victim, 4)}dedup:${dedupKey}`,
       );
       assert.deepEqual(await store.enqueue({ ...request, now: 2000 }), { ...first, duplicate: true });
       const claimed = await store.claim({ workerId: "w", max: 100, leaseMs: 60_000, now: 2000 });

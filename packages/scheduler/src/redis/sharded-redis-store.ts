@@ -26,6 +26,13 @@ import { shardOf } from "./shard-of.js";
 import { createWakeSubscriber } from "./wake-subscriber.js";
 
 const MAX_CLAIM = 1000;
+/**
+ * A round of a claim visits at most max(MIN_VISITS, ceil(max / MIN_SHARE)) shards: each script call carries
+ * fixed costs (lease expiry scan, schedule reads), so many small shares would cost more commands per delivery
+ * than one shard does. The shards left out go first next time (their due time is older), so none starves.
+ */
+const MIN_SHARE = 100;
+const MIN_VISITS = 4;
 /** After a shard's claim failed (its master down), other shards go on; that one is tried again after this. */
 const FAILED_SHARD_RETRY_MS = 1000;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -240,12 +247,12 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     // their share share what is left; each round visits at least one shard, so this ends.
     for (let round = 0; round <= count && pending.length > 0 && deliveries.length < max; round++) {
       const left = max - deliveries.length;
-      const visits = pending.slice(0, left);
+      const visits = pending.slice(0, Math.min(left, Math.max(MIN_VISITS, Math.ceil(left / MIN_SHARE))));
       if (round === 0) claimStart = ((visits[visits.length - 1] as number) + 1) % count;
       const result = await claimRound(request, visits, left);
       deliveries.push(...result.deliveries);
       failure ??= result.failure;
-      const rest = pending.slice(left);
+      const rest = pending.slice(visits.length);
       pending = [...rest, ...result.more.filter((index) => !rest.includes(index))];
     }
     if (failure !== undefined) {
