@@ -103,6 +103,11 @@ export interface SchedulerStore {
    */
   takeSettled(request: TakeSettledRequest): Promise<SettledEntry[]>;
   ackSettled(entries: readonly SettledEntry[]): Promise<void>;
+  /**
+   * The newest settle of a delivery while its record still waits in the outbox (settled, not yet acknowledged by
+   * the history hand-off), so a delivery is readable between leaving the live state and reaching the history.
+   */
+  findSettled(deliveryId: string): Promise<SettledRecord | undefined>;
   /** Records waiting in the outbox and how many were shed since the store's data began. */
   outboxStats(): Promise<OutboxStats>;
   /** Called after this store's `complete` put records in the outbox (a local signal for the drainer). */
@@ -161,6 +166,12 @@ export interface TakeSettledRequest {
   /** Records taken by a consumer that has not acknowledged them for this long are taken again. */
   readonly reclaimAfterMs: number;
   readonly now: number;
+  /**
+   * Also forget other consumers that hold nothing and have not taken anything for this long: each drainer is a
+   * consumer of the Redis store's group, so instances that died would otherwise stay there for good. Stores
+   * without such state ignore it.
+   */
+  readonly forgetIdleConsumersMs?: number;
 }
 
 export interface OutboxStats {

@@ -36,7 +36,8 @@ export function verifyRawSignature(secret: string, headers: Record<string, strin
 
 /**
  * A customer endpoint for tests: records every request, checks its signature with the official Standard
- * Webhooks library, and answers with `status(path)` (200 by default). `waitFor(n)` resolves once n requests arrived.
+ * Webhooks library, and answers with `status(path)` (200 by default), once `answerAfter` (if given) has resolved: a
+ * receiver that holds every request until the test lets go. `waitFor(n)` resolves once n requests arrived.
  */
 export interface WebhookReceiver {
   readonly url: string;
@@ -47,7 +48,11 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(
   secret: string,
-  options: { status?: (path: string) => number; onRequest?: (request: ReceivedRequest) => void } = {},
+  options: {
+    status?: (path: string) => number;
+    onRequest?: (request: ReceivedRequest) => void;
+    answerAfter?: Promise<unknown>;
+  } = {},
 ): Promise<WebhookReceiver> {
   const verifier = new Webhook(secret);
   const received: ReceivedRequest[] = [];
@@ -73,8 +78,10 @@ export async function startWebhookReceiver(
       const entry = { path, headers, body, verified, rawVerified };
       received.push(entry);
       options.onRequest?.(entry);
-      response.writeHead(options.status?.(path) ?? 200).end();
       for (const waiter of waiters) waiter();
+      const answer = () => void response.writeHead(options.status?.(path) ?? 200).end();
+      if (options.answerAfter === undefined) answer();
+      else void options.answerAfter.then(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

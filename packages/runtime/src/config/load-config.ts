@@ -157,7 +157,11 @@ async function validateConfig(
       maxResponseBodyBytes: settings.egress.maxResponseBodyBytes,
       ...(settings.egress.proxy === null ? {} : { proxy: settings.egress.proxy }),
     },
-    delivery: { concurrency: settings.delivery.concurrency, leaseMs: settings.delivery.lease },
+    delivery: {
+      concurrency: settings.delivery.concurrency,
+      leaseMs: settings.delivery.lease,
+      dedupWindowMs: settings.delivery.dedupWindow,
+    },
     endpoints: endpoints as Endpoint[],
     subscriptions: subscriptions as Subscription[],
     eventTypes: eventTypes as EventType[],
@@ -196,6 +200,10 @@ function sensitiveLeafPaths(schema: Schema<unknown>, prefix: Segments): string[]
     .map((leaf) => pathText([...prefix, ...leaf.segments]));
 }
 
+/** Shorter than a broker's redelivery is no de-duplication; longer than a month is memory for nothing. */
+const DEDUP_WINDOW_MIN_MS = 60_000;
+const DEDUP_WINDOW_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+
 function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollector): void {
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
@@ -206,6 +214,10 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
       "everysec or always on Redis Cluster (replicated needs a standalone redis.url)",
       "replicated",
     );
+  }
+  const window = settings.delivery.dedupWindow;
+  if (window < DEDUP_WINDOW_MIN_MS || window > DEDUP_WINDOW_MAX_MS) {
+    problems.add(["delivery", "dedupWindow"], "a duration between 1m and 30d", formatDuration(window));
   }
   const { internal } = settings.server;
   if (internal.port !== null && internal.port !== 0 && internal.port === settings.server.port) {

@@ -79,7 +79,7 @@ export interface RuntimeSettings {
     timeout: number;
     maxResponseBodyBytes: number;
   };
-  delivery: { concurrency: number; lease: number };
+  delivery: { concurrency: number; lease: number; dedupWindow: number };
   ingress: { routes: unknown[] };
   admin: {
     enabled: boolean;
@@ -308,6 +308,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "How long a claimed delivery stays with this process before another may take it over (after a crash). Renewed while a send is still running; must be longer than every endpoint's timeout.",
       format: "duration",
       default: 30_000,
+    },
+    dedupWindow: {
+      doc: "How long an event's de-duplication key is remembered: a broker message redelivered (to this or another instance) or an ingest API event sent again with the same Idempotency-Key within this window is recognised and not delivered twice. Each key costs ~250 B of Redis for the whole window, so at high rates it is most of Redis's memory (docs/deployment.md, Sizing); keep it longer than your brokers' redelivery and your producers' retry windows. Between 1m and 30d.",
+      format: "duration",
+      default: 24 * 60 * 60 * 1000,
     },
   },
   egress: {

@@ -129,7 +129,12 @@ export interface HookyardConfig {
     readonly secretGraceMs: number;
   };
   /** How this process works through the scheduler: in-flight cap and lease length. */
-  readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
+  readonly delivery: {
+    readonly concurrency: number;
+    readonly leaseMs: number;
+    /** How long de-duplication keys (broker coordinates, ingest idempotency keys) are kept. */
+    readonly dedupWindowMs: number;
+  };
   readonly endpoints: readonly Endpoint[];
   readonly subscriptions: readonly Subscription[];
   /** The event-type catalogue from the file (schemas compiled and checked). */

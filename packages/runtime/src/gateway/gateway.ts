@@ -52,7 +52,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
 /** Bound of one health check: the store's ping in /readyz, a connector's background check. */
@@ -145,7 +144,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       route: (envelope) => router.current().route(envelope),
       store,
       now: () => clock.now(),
-      dedupTtlMs: DEDUP_TTL_MS,
+      dedupTtlMs: config.delivery.dedupWindowMs,
       metrics,
     });
     // Payloads are checked against the catalogue (config and admin API types) before they are accepted.

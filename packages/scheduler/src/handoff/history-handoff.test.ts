@@ -57,6 +57,32 @@ describe("history hand-off", () => {
     await handoff.stop();
   });
 
+  it("asks the store to forget dead drainers' consumers at most once a minute", async () => {
+    const store = createEmbeddedStore();
+    const forgets: (number | undefined)[] = [];
+    let clock = 1_000;
+    const handoff = createHistoryHandoff({
+      store: {
+        ...store,
+        takeSettled: (request) => {
+          forgets.push(request.forgetIdleConsumersMs);
+          return store.takeSettled(request);
+        },
+      },
+      history: createMemoryHistoryStore(),
+      ownerOf: () => "",
+      forgetDrainersAfterMs: 300_000,
+      now: () => clock,
+    });
+    await handoff.drain();
+    clock += 59_999;
+    await handoff.drain();
+    clock += 1;
+    await handoff.drain();
+    assert.deepEqual(forgets, [300_000, undefined, 300_000]);
+    await handoff.stop();
+  });
+
   it("keeps delivering while the history store is down, then catches up with every record once", async (t) => {
     const store = createEmbeddedStore({ outboxMaxRecords: 10_000 });
     const memory = createMemoryHistoryStore();

@@ -45,6 +45,11 @@ export interface HistoryHandoffOptions {
   readonly pollMs?: number;
   /** Records another drainer took and has not acknowledged for this long are taken over. Default 60 s. */
   readonly reclaimAfterMs?: number;
+  /**
+   * Drainers of instances that died stay registered in the outbox's consumer group: once their records are
+   * taken over, those idle for this long are forgotten (looked for at most once a minute). Default 10 min.
+   */
+  readonly forgetDrainersAfterMs?: number;
   /** The store's outbox bound, for the fill warnings. Default `DEFAULT_OUTBOX_MAX_RECORDS`. */
   readonly outboxMaxRecords?: number;
   readonly statsEveryMs?: number;
@@ -55,6 +60,8 @@ export interface HistoryHandoffOptions {
 
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const FILL_LEVELS = [0.5, 0.8, 1] as const;
+/** How often a drainer looks for the consumers of dead drainers (one XINFO CONSUMERS inside its take). */
+const FORGET_EVERY_MS = 60_000;
 
 export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHandoff {
   const { store, history } = options;
@@ -64,6 +71,7 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   const pollMs = options.pollMs ?? 30_000;
   const lingerMs = options.lingerMs ?? 20;
   const reclaimAfterMs = options.reclaimAfterMs ?? 60_000;
+  const forgetAfterMs = options.forgetDrainersAfterMs ?? 600_000;
   const maxRecords = options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS;
   const statsEveryMs = options.statsEveryMs ?? 5000;
   const backoff = options.backoff ?? { minMs: 200, maxMs: 10_000 };
@@ -77,6 +85,7 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   let lastStats = Number.NEGATIVE_INFINITY;
   let fillLevel = 0;
   let lastShed: number | undefined;
+  let lastForget = Number.NEGATIVE_INFINITY;
 
   const unsubscribe = store.onSettled(() => {
     signalled = true;
@@ -87,7 +96,10 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   /** Takes (or retries the held) batch, writes it, acknowledges it; returns how many records were taken. */
   async function once(): Promise<number> {
     if (held.length === 0) {
-      held = await store.takeSettled({ consumer, max: batchSize, reclaimAfterMs, now: now() });
+      const at = now();
+      const forget = at - lastForget >= FORGET_EVERY_MS ? { forgetIdleConsumersMs: forgetAfterMs } : {};
+      held = await store.takeSettled({ consumer, max: batchSize, reclaimAfterMs, now: at, ...forget });
+      if (forget.forgetIdleConsumersMs !== undefined) lastForget = at;
     }
     const batch = held;
     if (batch.length === 0) return 0;

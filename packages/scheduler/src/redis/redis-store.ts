@@ -492,17 +492,33 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       }
     },
 
-    async takeSettled({ consumer, max, reclaimAfterMs }) {
+    async takeSettled({ consumer, max, reclaimAfterMs, forgetIdleConsumersMs }) {
       const count = Math.max(1, Math.floor(max));
-      const reply = (await run("takeOutbox", [keys.outbox], [consumer, count, Math.ceil(reclaimAfterMs)])) as unknown[];
+      const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
+      const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
+      const reply = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
       return decodeOutboxEntries(reply);
     },
 
     async ackSettled(entries) {
       if (entries.length === 0) return;
       const args: ScriptArg[] = [];
-      for (const { entryId, record } of entries) args.push(entryId, record.status === "dead" ? record.endpointId : "");
+      for (const { entryId, record } of entries) {
+        args.push(entryId, record.deliveryId, record.status === "dead" ? record.endpointId : "");
+      }
       await run("ackOutbox", [keys.outbox], args);
+    },
+
+    async findSettled(deliveryId) {
+      await ready();
+      try {
+        const entryId = await client.hget(keys.outboxIds, deliveryId);
+        if (entryId === null) return undefined;
+        const [entry] = decodeOutboxEntries((await client.xrange(keys.outbox, entryId, entryId)).flat());
+        return entry?.record;
+      } catch (error) {
+        throw translateRedisError(error);
+      }
     },
 
     async outboxStats() {
