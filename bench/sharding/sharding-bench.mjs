@@ -110,8 +110,7 @@ try {
       console.log(
         `run ${run} shards ${String(r.shards).padStart(2)}: ${r.perSecond}/s (${r.seconds.toFixed(1)} s, ${r.claims} claims); ` +
           `CPU share per master ${r.cpuShare.map(pct).join(" / ")}; commands share ${r.callShare.map(pct).join(" / ")}; ` +
-          `${r.commandsPerDelivery.toFixed(2)} commands/delivery; Redis CPU ${r.cpuUsPerDelivery.toFixed(1)} µs/delivery ` +
-          `(script time ${r.scriptUsPerDelivery.toFixed(1)} µs)`,
+          `${r.commandsPerDelivery.toFixed(2)} commands/delivery; Redis CPU ${r.cpuUsPerDelivery.toFixed(1)} µs/delivery `,
       );
     }
   }

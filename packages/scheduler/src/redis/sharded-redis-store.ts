@@ -416,6 +416,12 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     takeSettled,
     ackSettled,
 
+    async findSettled(deliveryId) {
+      // The delivery's shard is not in its id: ask every shard (one HGET each; admin reads only).
+      const found = await Promise.all(shards.map((shard) => shard.findSettled(deliveryId)));
+      return found.find((record) => record !== undefined);
+    },
+
     async outboxStats() {
       const all = await Promise.all(shards.map((shard) => shard.outboxStats()));
       return {
