@@ -51,6 +51,7 @@ async function runLayout(cluster, layoutShards, run) {
   const ids = Array.from({ length: endpointCount }, (_, i) => `ep-${i}`);
   await store.syncEndpoints(ids.map((id) => testEndpoint(id, { concurrency: 100 })));
   const now = Date.now();
+  const beforeEnqueue = await masterFigures(cluster);
   for (let i = 0; i < deliveries; i += 2000) {
     const batch = [];
     for (let j = i; j < Math.min(deliveries, i + 2000); j++) {
@@ -59,6 +60,7 @@ async function runLayout(cluster, layoutShards, run) {
     await Promise.all(batch);
   }
   const before = await masterFigures(cluster);
+  const enqueueCpuMs = before.reduce((sum, m, i) => sum + m.cpuMs - beforeEnqueue[i].cpuMs, 0);
   const started = process.hrtime.bigint();
   let settled = 0;
   let claims = 0;
@@ -95,6 +97,7 @@ async function runLayout(cluster, layoutShards, run) {
     callShare: perMaster.map((m) => m.calls / total("calls")),
     commandsPerDelivery: total("calls") / settled,
     cpuUsPerDelivery: (total("cpuMs") * 1000) / settled,
+    enqueueCpuUs: (enqueueCpuMs * 1000) / deliveries,
     scriptUsPerDelivery: total("scriptUsec") / settled,
   };
 }
@@ -110,7 +113,8 @@ try {
       console.log(
         `run ${run} shards ${String(r.shards).padStart(2)}: ${r.perSecond}/s (${r.seconds.toFixed(1)} s, ${r.claims} claims); ` +
           `CPU share per master ${r.cpuShare.map(pct).join(" / ")}; commands share ${r.callShare.map(pct).join(" / ")}; ` +
-          `${r.commandsPerDelivery.toFixed(2)} commands/delivery; Redis CPU ${r.cpuUsPerDelivery.toFixed(1)} µs/delivery `,
+          `${r.commandsPerDelivery.toFixed(2)} commands/delivery; Redis CPU ${r.cpuUsPerDelivery.toFixed(1)} µs/delivery ` +
+          `(+ ${r.enqueueCpuUs.toFixed(1)} µs per one-endpoint enqueue)`,
       );
     }
   }
