@@ -19,6 +19,9 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     only: { type: "string", default: "drain,isolation,rate" },
+    // bad: issue 14's isolation runs (all healthy, 50 bad, 200 bad, 50 answering 429) and steady: CPU per
+    // delivery at --steady-rate vs a drain of --deliveries; not in the default set.
+    "steady-rate": { type: "string", default: "200" },
     deliveries: { type: "string", default: "100000" },
     endpoints: { type: "string", default: "1000" },
     "max-in-flight": { type: "string", default: "500" },
@@ -40,6 +43,7 @@ const LOAD_SECONDS = Number(args.seconds);
 const IDLE_SECONDS = Number(args["idle-seconds"]);
 const WARM_UP_MS = 2000;
 const RATE_LIMIT = Number(args["rate-limit"]);
+const STEADY_RATE = Number(args["steady-rate"]);
 const BURST = Number(args.burst);
 const here = new URL(".", import.meta.url);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -326,39 +330,60 @@ async function drainRun(redis, receiver, endpoints, run) {
   };
 }
 
-async function loadRun(redis, receiver, endpoints, degraded) {
+/** Which endpoints misbehave in a load run: the old "degraded" mix, or issue 14's scenarios. */
+function scenarioModes(scenario, count) {
+  const modes = { failing: [], slow: [], slowMs: 2000, hanging: [], drip: [], throttled: [], tracked: [] };
+  const bad = { bad50: 50, bad200: 200, throttle50: 50 }[scenario] ?? 0;
+  const step = bad > 0 ? Math.floor(count / bad) : 0;
+  for (let i = 0; i < count; i++) {
+    if (scenario === "degraded" && i % 100 === 0) modes.failing.push(i);
+    else if (scenario === "degraded" && i % 20 === 1) modes.slow.push(i);
+    else if (bad > 0 && i % step === 0 && i / step < bad) {
+      if (scenario === "throttle50") modes.throttled.push(i);
+      else {
+        // A mix of hanging, 10 s slow, byte-drip body and 500s.
+        const kind = (i / step) % 4;
+        [modes.hanging, modes.slow, modes.drip, modes.failing][kind].push(i);
+      }
+    } else modes.tracked.push(i);
+  }
+  if (bad > 0) modes.slowMs = 10_000;
+  return modes;
+}
+
+async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   await redis.admin.flushall();
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
-  const failing = [];
-  const slow = [];
-  const tracked = [];
-  endpoints.forEach((_, i) => {
-    if (i % 100 === 0)
-      failing.push(i); // 1%
-    else if (i % 20 === 1)
-      slow.push(i); // 5%
-    else tracked.push(i);
-  });
+  const modes = scenarioModes(scenario, endpoints.length);
+  const { tracked } = modes;
   const worker = await startWorker(redis.url, endpoints);
   worker.start();
   // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency figures.
-  await receiver.mode({
-    failing: degraded ? failing : [],
-    slow: degraded ? slow : [],
-    slowMs: 2000,
-    tracked,
-    since: Date.now() + WARM_UP_MS,
-  });
-  // Open-loop load: LOAD_RATE messages/s round-robin over the endpoints, in 10 ms ticks.
+  await receiver.mode({ ...modes, since: Date.now() + WARM_UP_MS });
+  // Open-loop load: `rate` messages/s round-robin over the endpoints, in 10 ms ticks.
   const started = Date.now();
   const isTracked = new Set(tracked);
   let sent = 0;
   let trackedExpected = 0;
   let lastDebug = started;
   const pending = new Set();
+  let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
-    const due = Math.floor(((Date.now() - started) / 1000) * LOAD_RATE);
+    if (cpuFrom === undefined && Date.now() - started >= WARM_UP_MS) {
+      const [report, receiverStats, redisCpu] = await Promise.all([
+        worker.report(),
+        receiver.stats(),
+        redisCpuMicros(redis.admin),
+      ]);
+      cpuFrom = {
+        worker: report.cpuNow,
+        receiver: receiverStats.cpuMicros,
+        redis: redisCpu,
+        total: receiverStats.total,
+      };
+    }
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
     for (; sent < due; sent++) {
       const n = sent;
       if (isTracked.has(n % endpoints.length)) trackedExpected += 1;
@@ -380,14 +405,26 @@ async function loadRun(redis, receiver, endpoints, degraded) {
       console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
     }
   }
+  const [report, receiverStats, redisCpu] = await Promise.all([
+    worker.report(),
+    receiver.stats(),
+    redisCpuMicros(redis.admin),
+  ]);
+  // CPU per delivery over the steady part (after the warm-up), all three processes (enqueue included in Redis).
+  const arrived = receiverStats.total - cpuFrom.total;
+  const cpuUs = {
+    worker: (report.cpuNow - cpuFrom.worker) / arrived,
+    redis: (redisCpu - cpuFrom.redis) / arrived,
+    receiver: (receiverStats.cpuMicros - cpuFrom.receiver) / arrived,
+  };
   await Promise.all(pending);
-  // Let the tail arrive (slow endpoints answer after 2 s), then read the healthy endpoints' latencies.
+  // Let the tail arrive, then read the healthy endpoints' latencies.
   await waitUntil("healthy deliveries", async () => (await receiver.stats()).trackedTotal >= trackedExpected, 60_000);
   await sleep(500);
   const stats = await receiver.stats();
   await worker.stop();
   await store.close();
-  return { sent, ...stats.latency, byStatus: stats.byStatus };
+  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, inFlightAtEnd: report.inFlight };
 }
 
 async function rateRun(redis, receiver, endpoints, rateIndex) {
@@ -502,10 +539,10 @@ try {
     const healthy = [];
     const degraded = [];
     for (let run = 0; run < RUNS; run++) {
-      const h = await loadRun(redis, receiver, endpoints, false);
+      const h = await loadRun(redis, receiver, endpoints, "healthy");
       console.log(`load run ${run + 1} all healthy:`, JSON.stringify(h));
       healthy.push(h);
-      const d = await loadRun(redis, receiver, endpoints, true);
+      const d = await loadRun(redis, receiver, endpoints, "degraded");
       console.log(`load run ${run + 1} degraded:   `, JSON.stringify(d));
       degraded.push(d);
     }
@@ -519,6 +556,70 @@ try {
     console.log(
       `p99 ratio degraded / healthy (per pair): ${summary(
         degraded.map((r, i) => r.p99 / healthy[i].p99),
+        2,
+      )}`,
+    );
+  }
+  if (ONLY.has("bad")) {
+    // Issue 14: healthy endpoints' latency with bad ones, interleaved runs, medians.
+    const scenarios = ["healthy", "bad50", "bad200", "throttle50"];
+    const results = Object.fromEntries(scenarios.map((name) => [name, []]));
+    for (let run = 0; run < RUNS; run++) {
+      for (const name of scenarios) {
+        const result = await loadRun(redis, receiver, endpoints, name);
+        results[name].push(result);
+        console.log(`bad run ${run + 1} ${name}: load ${loadavg()[0].toFixed(1)}`, JSON.stringify(result));
+      }
+    }
+    console.log(
+      `\n== isolation (issue 14): ${LOAD_RATE}/s open loop for ${LOAD_SECONDS} s over ${ENDPOINTS} endpoints, maxInFlight ${MAX_IN_FLIGHT}; healthy endpoints' latency = enqueue → arrival, first ${WARM_UP_MS / 1000} s left out`,
+    );
+    const labels = {
+      healthy: "all healthy",
+      bad50: "50 bad (hang, 10 s, drip, 500)",
+      bad200: "200 bad (same mix)",
+      throttle50: "50 answering 429 + Retry-After 2",
+    };
+    for (const name of scenarios) {
+      const runs = results[name];
+      const ratio = runs.map((r, i) => r.p99 / results.healthy[i].p99);
+      console.log(
+        `${labels[name].padEnd(34)} p50 ${summary(runs.map((r) => r.p50))} ms, p99 ${summary(runs.map((r) => r.p99))} ms, p99 / all-healthy (per set) ${summary(ratio, 2)}`,
+      );
+    }
+  }
+  if (ONLY.has("steady")) {
+    // CPU per delivery at a steady moderate rate (all healthy) vs the drain's, all three processes.
+    const steady = [];
+    const drains = [];
+    for (let run = 0; run < RUNS; run++) {
+      const s = await loadRun(redis, receiver, endpoints, "healthy", STEADY_RATE);
+      console.log(`steady run ${run + 1}: load ${loadavg()[0].toFixed(1)}`, JSON.stringify(s));
+      steady.push(s);
+      const d = await drainRun(redis, receiver, endpoints, run);
+      console.log(
+        `drain run ${run + 1}: load ${loadavg()[0].toFixed(1)}`,
+        JSON.stringify({
+          rate: d.rate,
+          workerCpuUs: d.workerCpuUs,
+          redisCpuUs: d.redisCpuUs,
+          receiverCpuUs: d.receiverCpuUs,
+        }),
+      );
+      drains.push(d);
+    }
+    const total = (c) => c.worker + c.redis + c.receiver;
+    console.log(`\n== steady ${STEADY_RATE}/s (all healthy, ${LOAD_SECONDS} s) vs drain of ${DELIVERIES}`);
+    console.log(`steady p50 / p99: ${summary(steady.map((r) => r.p50))} / ${summary(steady.map((r) => r.p99))} ms`);
+    console.log(
+      `CPU µs per delivery, steady (worker + redis incl. enqueue + receiver): ${summary(steady.map((r) => total(r.cpuUs)))} (worker ${summary(steady.map((r) => r.cpuUs.worker))}, redis ${summary(steady.map((r) => r.cpuUs.redis))}, receiver ${summary(steady.map((r) => r.cpuUs.receiver))})`,
+    );
+    console.log(
+      `CPU µs per delivery, drain (worker + redis claim/complete + receiver): ${summary(drains.map((d) => d.workerCpuUs + d.redisCpuUs + d.receiverCpuUs))}`,
+    );
+    console.log(
+      `ratio steady / drain (per pair): ${summary(
+        steady.map((r, i) => total(r.cpuUs) / (drains[i].workerCpuUs + drains[i].redisCpuUs + drains[i].receiverCpuUs)),
         2,
       )}`,
     );

@@ -134,6 +134,7 @@ process.on("message", (message) => {
       peakRss,
       atPeak,
       inFlight: worker?.inFlight ?? 0,
+      cpuNow: cpuMicros(),
     });
   } else if (message.type === "stop") {
     (async () => {

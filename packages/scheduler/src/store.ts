@@ -234,6 +234,14 @@ export interface ClaimRequest {
   readonly max: number;
   readonly leaseMs: number;
   readonly now: number;
+  /**
+   * The claiming worker's room per endpoint (its fair share of its in-flight budget and the endpoint's adaptive
+   * limit, minus what it already sends there): at most this many of that endpoint in this claim; 0 skips the
+   * endpoint (it stays due for other workers, and `nextDueAt` ignores it). Endpoints not listed: `endpointRoom`.
+   */
+  readonly rooms?: ReadonlyMap<string, number>;
+  /** Room for endpoints not in `rooms` (default: no limit beyond the fair share and the policy's concurrency). */
+  readonly endpointRoom?: number;
 }
 
 export interface ClaimResult {
@@ -254,6 +262,8 @@ export interface ClaimedDelivery {
   readonly attempt: number;
   /** When the delivery was first queued (ms). */
   readonly createdAt: number;
+  /** Attempts of `attempt` that were throttled (429/503): they do not spend the retry budget. Default 0. */
+  readonly throttled?: number;
 }
 
 /**
@@ -264,6 +274,11 @@ export type CompletionResult =
   | { readonly deliveryId: string; readonly kind: "delivered"; readonly attempt: AttemptRecord }
   | { readonly deliveryId: string; readonly kind: "retry"; readonly attempt: AttemptRecord; readonly dueAt: number }
   | { readonly deliveryId: string; readonly kind: "dead"; readonly attempt?: AttemptRecord; readonly reason: string }
+  /**
+   * 429/503 (backpressure): queued again at `dueAt` and the whole endpoint held until then; the attempt is
+   * logged and counted but not as a breaker failure, and it does not spend the retry budget (`throttled`).
+   */
+  | { readonly deliveryId: string; readonly kind: "throttled"; readonly attempt: AttemptRecord; readonly dueAt: number }
   /** 410 Gone: the endpoint is disabled; this delivery stays queued (parked) for replay. */
   | { readonly deliveryId: string; readonly kind: "gone"; readonly attempt: AttemptRecord }
   /** Given back without an attempt (shutdown, breaker opened meanwhile): queued again at `dueAt`, attempt not counted. */

@@ -316,6 +316,7 @@ function buildEndpoint(
         jitter: policy.retry.jitter,
         maxRetryAfterMs: policy.retry.maxRetryAfter,
         minThrottleDelayMs: policy.retry.minThrottleDelay,
+        maxAgeMs: policy.retry.maxAge,
       },
       breaker: {
         windowMs: policy.breaker.window,

@@ -429,7 +429,13 @@ export interface EndpointSettings {
     timeout: number | string | null;
     orderedByKey: boolean;
     rateLimit: { perSecond: number | null; burst: number | null };
-    retry: { schedule: (string | number)[]; jitter: number; maxRetryAfter: number; minThrottleDelay: number };
+    retry: {
+      schedule: (string | number)[];
+      jitter: number;
+      maxRetryAfter: number;
+      minThrottleDelay: number;
+      maxAge: number;
+    };
     breaker: { window: number; minRequests: number; failureRate: number; cooldown: number; disableAfter: number };
   };
 }
@@ -536,6 +542,11 @@ export const endpointSchema: Schema<EndpointSettings> = {
         doc: "Least wait after a timeout or a 429.",
         format: "duration",
         default: retry.minThrottleDelayMs,
+      },
+      maxAge: {
+        doc: 'Longest a delivery stays live, from when it was queued: a retry, or a wait asked by 429/503 (backpressure, which does not spend the schedule\'s attempts), that would fall later makes it dead with reason "max age exceeded".',
+        format: "duration",
+        default: retry.maxAgeMs ?? 4 * 24 * 60 * 60 * 1000,
       },
     },
     breaker: {

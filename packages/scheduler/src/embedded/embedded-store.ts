@@ -140,6 +140,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       const interval = 1000 / rate.perSecond;
       at = Math.max(at, endpoint.tat - interval * (rate.burst - 1));
     }
+    if (endpoint.pausedUntil !== undefined) at = Math.max(at, endpoint.pausedUntil);
     return at;
   }
 
@@ -178,7 +179,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       const interval = 1000 / rate.perSecond;
       if (endpoint.tat - now > interval * (rate.burst - 1)) return false;
     }
-    return true;
+    return endpoint.pausedUntil === undefined || endpoint.pausedUntil <= now;
   }
 
   function lease(endpoint: EndpointRecord, delivery: DeliveryRecord, workerId: string, now: number, leaseMs: number) {
@@ -246,6 +247,13 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       case "retry":
         logAttempt(delivery, result.attempt);
         countFailure(endpoint, now);
+        requeue(delivery, result.dueAt, false);
+        break;
+      case "throttled":
+        // Backpressure: not a breaker failure; the endpoint waits until dueAt (its Retry-After).
+        logAttempt(delivery, result.attempt);
+        delivery.throttled += 1;
+        endpoint.pausedUntil = Math.max(endpoint.pausedUntil ?? result.dueAt, result.dueAt);
         requeue(delivery, result.dueAt, false);
         break;
       case "gone":
@@ -327,6 +335,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       seq: sequence,
       status: "queued",
       attempts: 0,
+      throttled: 0,
       dueAt: createdAt,
       queueToken: 0,
       leasedBy: undefined,
@@ -378,6 +387,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       queue: new EndpointQueue(),
       health: createHealth(),
       tat: undefined,
+      pausedUntil: undefined,
       lastClaimAt: Number.NEGATIVE_INFINITY,
       indexToken: 0,
       indexedScore: undefined,
@@ -435,22 +445,37 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       return result;
     },
 
-    async claim({ workerId, max, leaseMs, now }: ClaimRequest): Promise<ClaimResult> {
+    async claim(request: ClaimRequest): Promise<ClaimResult> {
+      const { workerId, max, leaseMs, now } = request;
       advance(now); // also returns expired leases to their queues
+      const roomOf = (id: string) => request.rooms?.get(id) ?? request.endpointRoom ?? max;
       const due: EndpointRecord[] = [];
+      // Endpoints this worker has no room for stay due, for other workers; put back once the claim is done.
+      const skipped: EndpointRecord[] = [];
+      const popTop = (): IndexEntry | undefined => {
+        for (;;) {
+          const top = validIndexTop();
+          if (top === undefined || roomOf(top.endpoint.id) > 0) return top;
+          index.pop();
+          top.endpoint.indexToken += 1;
+          top.endpoint.indexedScore = undefined;
+          skipped.push(top.endpoint);
+        }
+      };
       // Endpoints in order of their due time; never more than `max` (each due one gets at least one).
       while (due.length < max) {
-        const top = validIndexTop();
+        const top = popTop();
         if (top === undefined || top.score > now) break;
         index.pop();
         top.endpoint.indexToken += 1;
         top.endpoint.indexedScore = undefined;
         due.push(top.endpoint);
       }
-      const share = due.length === 0 ? 0 : Math.ceil(max / due.length);
+      const share = due.length === 0 ? 0 : Math.max(1, Math.floor(max / due.length));
       const claimed: ClaimedDelivery[] = [];
       for (const endpoint of due) {
-        for (let taken = 0; taken < share && claimed.length < max && mayLease(endpoint, now); taken++) {
+        const limit = Math.min(share, roomOf(endpoint.id));
+        for (let taken = 0; taken < limit && claimed.length < max && mayLease(endpoint, now); taken++) {
           const delivery = endpoint.queue.popDue(now);
           if (delivery === undefined) break;
           lease(endpoint, delivery, workerId, now, leaseMs);
@@ -462,13 +487,16 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
             envelope: message.envelope,
             attempt: delivery.attempts,
             createdAt: delivery.createdAt,
+            ...(delivery.throttled > 0 ? { throttled: delivery.throttled } : {}),
           });
         }
         endpoint.lastClaimAt = now;
         reindex(endpoint);
       }
-      const next = validIndexTop();
-      return { deliveries: claimed, ...(next === undefined ? {} : { nextDueAt: next.score }) };
+      const next = popTop();
+      const nextDueAt = next?.score;
+      for (const endpoint of skipped) reindex(endpoint);
+      return { deliveries: claimed, ...(nextDueAt === undefined ? {} : { nextDueAt }) };
     },
 
     async complete(workerId, results, now) {
@@ -526,6 +554,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       endpoint.runtimeEnabled = true;
       endpoint.disabledReason = undefined;
       resetHealth(endpoint.health);
+      endpoint.pausedUntil = undefined;
       for (const delivery of endpoint.deliveries.values()) if (delivery.status === "queued") delivery.dueAt = now;
       endpoint.queue.rebuild();
       reindex(endpoint);

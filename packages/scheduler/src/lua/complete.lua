@@ -1,7 +1,8 @@
 --[[
   complete: settles a batch of leased deliveries of one worker. A result is applied only when its delivery is
   leased by this worker (otherwise the lease expired and was reclaimed, or the delivery is unknown): ignored.
-  Kinds: delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
+  Kinds: throttled (429/503: queued again at dueAt, the endpoint held until then, the attempt logged and counted
+  in "t" so it does not spend the retry budget; not a breaker failure), delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
   outbox for the history store; a delivered one is shed instead when the outbox is full), retry (queued again at
   dueAt), gone (410: endpoint disabled, the delivery parked, queued due now), release (queued again at dueAt,
   attempt not counted). Updates each touched endpoint's concurrency, breaker window, failingSince and schedule
@@ -82,6 +83,17 @@ for i = 6, #ARGV, 5 do
         if ep then ep.requeued = true end
       end
       if ep and (kind == "delivered" or attempt ~= "") then record_result(ep, kind == "delivered", probe, now) end
+    elseif kind == "throttled" then
+      local due = tonumber(due_at)
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("HINCRBY", dk, "t", 1)
+      redis.call("ZADD", K.queue(ep_id), due, did)
+      log_attempt(did, attempt)
+      if ep then
+        ep.requeued = true
+        if probe then ep.probe = false end
+        if not ep.pu or due > ep.pu then ep.pu = due end
+      end
     elseif kind == "retry" or kind == "gone" then
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)

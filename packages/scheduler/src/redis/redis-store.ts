@@ -338,21 +338,24 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   async function claimShard(request: ClaimRequest): Promise<ShardClaimResult> {
     const { workerId, leaseMs, now } = request;
     const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
-    const reply = (await run("claim", [keys.schedule, keys.leases], [now, max, Math.ceil(leaseMs), workerId])) as [
-      string,
-      string[],
-      string,
-      ...(string | number)[],
-    ];
+    const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
+    for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
+    const reply = (await run(
+      "claim",
+      [keys.schedule, keys.leases],
+      [now, max, Math.ceil(leaseMs), workerId, ...roomArgs],
+    )) as [string, string[], string, ...(string | number)[]];
     const [nextDue, missing, leaseDue] = reply;
     const deliveries: ClaimedDelivery[] = [];
-    for (let i = 3; i < reply.length; i += 5) {
+    for (let i = 3; i < reply.length; i += 6) {
+      const throttled = Number(reply[i + 5]);
       deliveries.push({
         deliveryId: String(reply[i]),
         endpointId: String(reply[i + 1]),
         attempt: Number(reply[i + 2]),
         createdAt: Number(reply[i + 3]),
         envelope: decodeEnvelope(String(reply[i + 4])),
+        ...(throttled > 0 ? { throttled } : {}),
       });
     }
     let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
@@ -589,6 +592,7 @@ function completionArgs(result: CompletionResult): ScriptArg[] {
     case "gone":
       return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), ""];
     case "retry":
+    case "throttled":
       return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), ""];
     case "dead":
       return [result.deliveryId, result.kind, "", result.attempt ? JSON.stringify(result.attempt) : "", result.reason];

@@ -200,7 +200,11 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     const versions = visits.map((index) => (state[index] as ShardState).version);
     const replies = await Promise.allSettled(
       visits.map((index, k) =>
-        (shards[index] as RedisShard).claimShard({ ...request, max: share + (k < extra ? 1 : 0) }),
+        (shards[index] as RedisShard).claimShard({
+          ...request,
+          max: share + (k < extra ? 1 : 0),
+          ...(request.rooms ? { rooms: roomsOn(request.rooms, index) } : {}),
+        }),
       ),
     );
     const deliveries: ClaimedDelivery[] = [];
@@ -261,6 +265,13 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     }
     const nextDueAt = earliestDue(now);
     return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
+  }
+
+  /** The rooms of the endpoints living on shard `index` (the others mean nothing there). */
+  function roomsOn(rooms: ReadonlyMap<string, number>, index: number): Map<string, number> {
+    const own = new Map<string, number>();
+    for (const [endpointId, room] of rooms) if (shardOf(endpointId, count) === index) own.set(endpointId, room);
+    return own;
   }
 
   /** The earliest time any shard may have due work (now for one not known). */
