@@ -85,6 +85,8 @@ export interface RedisShard extends RedisSchedulerStore {
 export interface ShardClaimResult extends ClaimResult {
   /** The earliest lease expiry on the shard (any worker's), when it has leases. */
   readonly leaseDueAt?: number;
+  /** The shard's earliest schedule entry for any worker (`nextDueAt` leaves out endpoints this one has no room for). */
+  readonly scheduleDueAt?: number;
 }
 
 export interface PresetIds {
@@ -344,10 +346,10 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       "claim",
       [keys.schedule, keys.leases],
       [now, max, Math.ceil(leaseMs), workerId, ...roomArgs],
-    )) as [string, string[], string, ...(string | number)[]];
-    const [nextDue, missing, leaseDue] = reply;
+    )) as [string, string[], string, string, ...(string | number)[]];
+    const [nextDue, missing, leaseDue, scheduleDue] = reply;
     const deliveries: ClaimedDelivery[] = [];
-    for (let i = 3; i < reply.length; i += 6) {
+    for (let i = 4; i < reply.length; i += 6) {
       const throttled = Number(reply[i + 5]);
       deliveries.push({
         deliveryId: String(reply[i]),
@@ -368,6 +370,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       deliveries,
       ...(nextDueAt === undefined ? {} : { nextDueAt }),
       ...(leaseDue === "" ? {} : { leaseDueAt: Math.ceil(Number(leaseDue)) }),
+      ...(scheduleDue === "" ? {} : { scheduleDueAt: Math.ceil(Number(scheduleDue)) }),
     };
   }
 

@@ -194,21 +194,22 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
   }
 
   /** Claims `max` from `visits`, split evenly (the first ones get the remainder); records what each reports. */
-  async function claimRound(request: ClaimRequest, visits: readonly number[], max: number) {
-    const share = Math.floor(max / visits.length);
-    const extra = max % visits.length;
+  async function claimRound(request: ClaimRequest, visits: readonly number[], max: number, due: Map<number, number>) {
+    // floor, not the remainder spread: a shard's endpoints get at most their share of max, as within one shard.
+    const share = Math.max(1, Math.floor(max / visits.length));
     const versions = visits.map((index) => (state[index] as ShardState).version);
     const replies = await Promise.allSettled(
       visits.map((index, k) =>
         (shards[index] as RedisShard).claimShard({
           ...request,
-          max: share + (k < extra ? 1 : 0),
+          max: share,
           ...(request.rooms ? { rooms: roomsOn(request.rooms, index) } : {}),
         }),
       ),
     );
     const deliveries: ClaimedDelivery[] = [];
     const more: number[] = []; // shards that filled their share and have due work left
+    let short = false; // a shard left part of its share unused
     let failure: unknown;
     replies.forEach((reply, k) => {
       const index = visits[k] as number;
@@ -217,22 +218,23 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       if (reply.status === "rejected") {
         failure ??= reply.reason;
         s.dueAt = request.now + FAILED_SHARD_RETRY_MS;
+        due.set(index, s.dueAt);
       } else {
-        const { nextDueAt, leaseDueAt } = reply.value;
-        s.dueAt = nextDueAt;
+        const { nextDueAt, leaseDueAt, scheduleDueAt } = reply.value;
+        s.dueAt = scheduleDueAt;
         s.leaseDueAt = leaseDueAt;
+        if (nextDueAt === undefined) due.delete(index);
+        else due.set(index, nextDueAt);
         for (const delivery of reply.value.deliveries) {
           leasedOn.set(delivery.deliveryId, index);
           deliveries.push(delivery);
         }
-        const asked = share + (k < extra ? 1 : 0);
-        if (reply.value.deliveries.length >= asked && nextDueAt !== undefined && nextDueAt <= request.now) {
-          more.push(index);
-        }
+        if (reply.value.deliveries.length < share) short = true;
+        else if (nextDueAt !== undefined && nextDueAt <= request.now) more.push(index);
       }
       if (lowered !== undefined && (s.dueAt === undefined || lowered < s.dueAt)) s.dueAt = lowered;
     });
-    return { deliveries, more, failure };
+    return { deliveries, more, short, failure };
   }
 
   /**
@@ -246,6 +248,9 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     if (state.some((s) => !s.known)) await learn(now);
     let pending = claimCandidates(now);
     const deliveries: ClaimedDelivery[] = [];
+    /** This worker's next due time per visited shard (its rooms leave endpoints out). */
+    const due = new Map<number, number>();
+    const visited = new Set<number>();
     let failure: unknown;
     // Rounds: candidates not visited yet (max was smaller than their number) and shards that had more than
     // their share share what is left; each round visits at least one shard, so this ends.
@@ -253,17 +258,20 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       const left = max - deliveries.length;
       const visits = pending.slice(0, Math.min(left, Math.max(MIN_VISITS, Math.ceil(left / MIN_SHARE))));
       if (round === 0) claimStart = ((visits[visits.length - 1] as number) + 1) % count;
-      const result = await claimRound(request, visits, left);
+      const result = await claimRound(request, visits, left, due);
+      for (const index of visits) visited.add(index);
       deliveries.push(...result.deliveries);
       failure ??= result.failure;
       const rest = pending.slice(visits.length);
-      pending = [...rest, ...result.more.filter((index) => !rest.includes(index))];
+      // What was left goes to shards not visited yet, and — only when a shard did not use its share — to those
+      // that had more than theirs.
+      pending = result.short ? [...rest, ...result.more.filter((index) => !rest.includes(index))] : rest;
     }
     if (failure !== undefined) {
       if (deliveries.length === 0) throw failure;
       logger.warn({ err: failure }, "claim failed on a scheduler shard; claimed from the others");
     }
-    const nextDueAt = earliestDue(now);
+    const nextDueAt = earliestDue(now, due, visited);
     return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
   }
 
@@ -275,10 +283,10 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
   }
 
   /** The earliest time any shard may have due work (now for one not known). */
-  function earliestDue(now: number): number | undefined {
+  function earliestDue(now: number, due: Map<number, number>, visited: Set<number>): number | undefined {
     let earliest: number | undefined;
-    for (const s of state) {
-      const at = s.known ? s.dueAt : now;
+    for (const [index, s] of state.entries()) {
+      const at = visited.has(index) ? due.get(index) : s.known ? s.dueAt : now;
       if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
     }
     return earliest;
