@@ -15,6 +15,7 @@ export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store
 export { createRedisStore } from "./redis/redis-store.js";
 export type { ReshardOptions, ReshardReport } from "./redis/reshard.js";
 export { reshardRedisStore } from "./redis/reshard.js";
+export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
 export type {
   BreakerState,
   ClaimedDelivery,

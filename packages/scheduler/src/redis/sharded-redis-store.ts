@@ -457,6 +457,14 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       };
     },
 
+    onEvent(listener) {
+      // Each shard reports what its own complete calls changed (an endpoint's events come from its one shard).
+      const unsubscribes = shards.map((shard) => shard.onEvent(listener));
+      return () => {
+        for (const unsubscribe of unsubscribes) unsubscribe();
+      };
+    },
+
     onWake(listener) {
       return wake.add((channel, message) => {
         const index = channelShard.get(channel);
