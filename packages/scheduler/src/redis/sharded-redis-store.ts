@@ -199,7 +199,7 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     const share = Math.max(1, Math.floor(max / visits.length));
     const versions = visits.map((index) => (state[index] as ShardState).version);
     const replies = await Promise.allSettled(
-      visits.map((index, k) =>
+      visits.map((index) =>
         (shards[index] as RedisShard).claimShard({
           ...request,
           max: share,
