@@ -21,9 +21,10 @@ export async function freePort() {
 /**
  * Starts redis-server and waits until it answers. `aof`: appendonly yes with appendfsync everysec (what a
  * production Redis for Hookyard runs); otherwise no persistence at all. Never RDB snapshots.
- * Returns { url, pid, admin (an ioredis client), stop(), killNow() (synchronous, for an "exit" handler) }.
+ * `extraArgs`: more redis-server arguments (bench/sharding: `--cluster-enabled yes`).
+ * Returns { url, port, pid, admin (an ioredis client), stop(), killNow() (synchronous, for an "exit" handler) }.
  */
-export async function startPrivateRedis({ redisServer = "redis-server", aof = true } = {}) {
+export async function startPrivateRedis({ redisServer = "redis-server", aof = true, extraArgs = [] } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
   const persistence = aof ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"];
@@ -41,6 +42,7 @@ export async function startPrivateRedis({ redisServer = "redis-server", aof = tr
       "",
       "--loglevel",
       "warning",
+      ...extraArgs,
     ],
     { stdio: "ignore" },
   );
@@ -54,6 +56,7 @@ export async function startPrivateRedis({ redisServer = "redis-server", aof = tr
   }
   return {
     url,
+    port,
     pid: child.pid,
     admin,
     async stop() {

@@ -14,6 +14,8 @@ export type { RedisKeys } from "./redis/keys.js";
 export type { RedisClock } from "./redis/redis-clock.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
+export type { ReshardOptions, ReshardReport } from "./redis/reshard.js";
+export { reshardRedisStore } from "./redis/reshard.js";
 export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
 export type {
   BreakerState,

@@ -4,6 +4,7 @@ Usage:
   hookyard start -c FILE [--demo]     run the gateway described by FILE
   hookyard validate -c FILE           check FILE (every problem at once); prints it with secrets redacted
   hookyard migrate -c FILE            apply the history schema migrations to history.postgres.url
+  hookyard reshard -c FILE            switch drained scheduler data to FILE's redis.shards (instances stopped)
   hookyard describe [CONNECTOR]       print the config reference (the runtime's keys, or one connector's)
   hookyard schema                     print the config file's JSON Schema (for editors: yaml-language-server)
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]

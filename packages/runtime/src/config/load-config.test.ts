@@ -89,6 +89,7 @@ describe("loadConfig: a valid file", () => {
       prefix: "hy-test",
       ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
       unverifiedConfig: false,
+      shards: 1,
     });
     assert.deepEqual(config.ingest, {
       enabled: true,
@@ -176,7 +177,7 @@ describe("loadConfig: a valid file", () => {
 
   it("reads Redis Cluster seeds", async () => {
     const config = await loadConfigText(
-      'redis: { cluster: ["10.0.0.1:6379", "[::1]:7000"], password: "cluster-pass", tls: true }\n',
+      'redis: { cluster: ["10.0.0.1:6379", "[::1]:7000"], password: "cluster-pass", tls: true, shards: 12 }\n',
       "c.yaml",
       options,
     );
@@ -191,6 +192,7 @@ describe("loadConfig: a valid file", () => {
       password: "cluster-pass",
       ack: { mode: "everysec", replicas: 1, timeoutMs: 1000 },
       unverifiedConfig: false,
+      shards: 12,
     });
   });
 
@@ -206,6 +208,7 @@ describe("loadConfig: a valid file", () => {
       prefix: "hookyard",
       ack: { mode: "replicated", replicas: 2, timeoutMs: 250 },
       unverifiedConfig: true,
+      shards: 1,
     });
     await assert.rejects(
       loadConfigText('redis: { cluster: ["10.0.0.1:6379"], ackDurability: replicated }\n', "c.yaml", options),

@@ -265,6 +265,7 @@ function redisSettings(redis: RuntimeSettings["redis"]): RedisSettings {
   const safety = {
     ack: { mode: redis.ackDurability, replicas: redis.ackReplicas, timeoutMs: redis.ackReplicaTimeout },
     unverifiedConfig: redis.unverifiedConfig,
+    shards: redis.shards,
   };
   if (redis.url !== null) return { mode: "standalone", url: redis.url, prefix: redis.prefix, ...safety };
   if (redis.cluster.length > 0) {

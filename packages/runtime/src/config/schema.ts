@@ -62,6 +62,7 @@ export interface RuntimeSettings {
     password: string | null;
     tls: boolean;
     prefix: string;
+    shards: number;
     ackDurability: "everysec" | "always" | "replicated";
     ackReplicas: number;
     ackReplicaTimeout: number;
@@ -197,6 +198,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "Prefix of every Redis key Hookyard writes, so several deployments can share one Redis.",
       format: keyPrefixFormat,
       default: "hookyard",
+    },
+    shards: {
+      doc: "Scheduler shards: each has its own Redis hash tag ({prefix:0} … {prefix:N-1}; {prefix} with 1), and every endpoint lives on the shard its id hashes to, so on Redis Cluster the scheduler's load spreads over the masters (one shard runs on one Redis core: ~6,000-10,000 deliveries/s). Keep 1 on standalone Redis; on a Cluster use a few per master (e.g. 4 per master: 12 for 3 masters) so shards spread evenly as masters are added. Fixed for the life of the data: Hookyard refuses to start (exit 78) when it differs from the count the data was written with; see docs/production.md for changing it (drain and switch, `hookyard reshard`).",
+      format: positiveIntegerFormat,
+      default: 1,
     },
     ackDurability: {
       doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event (one WAIT per batch of events; WAITAOF on Redis 7.2+), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",

@@ -5,7 +5,7 @@ import type { OperatorEventType } from "./operator-event-types.js";
 import type { LogFormat, LogLevel } from "./schema.js";
 import type { TelemetrySettings } from "./telemetry-settings.js";
 
-/** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
+/** What an acknowledgement promises, how the start-up check treats settings it cannot read, and the shard count. */
 export interface RedisSafetySettings {
   readonly ack: {
     readonly mode: "everysec" | "always" | "replicated";
@@ -13,6 +13,8 @@ export interface RedisSafetySettings {
     readonly timeoutMs: number;
   };
   readonly unverifiedConfig: boolean;
+  /** Scheduler shards (`redis.shards`), each with its own hash tag. */
+  readonly shards: number;
 }
 
 /** Where scheduler state lives. `embedded` is in-process and not durable: for trying Hookyard only. */

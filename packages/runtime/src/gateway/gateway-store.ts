@@ -34,6 +34,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger, localCl
   const store = createRedisStore({
     redis,
     prefix: settings.prefix,
+    shards: settings.shards,
     logger: logger.child({ component: "store" }),
     durability: settings.ack,
     unverifiedConfig: settings.unverifiedConfig,

@@ -18,7 +18,9 @@
   ARGV[8..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
             stays scheduled for other workers and nextDueAt ignores it)
 
-  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 7 items:
+  Returns { nextDueAt ("" = none), { endpoint ids without policy }, earliest lease expiry ("" = no leases; a
+  sharded store visits the shard again then), the earliest schedule entry whatever this worker's room ("" =
+  none), then per leased delivery 7 items:
   delivery id, endpoint id, attempt, created at, encoded envelope, throttled attempts, fencing token }.
 ]]
 
@@ -71,7 +73,7 @@ if #expired > 0 then
 end
 
 -- 2. Lease from the due endpoints, oldest schedule entry first.
-local out = { "", unknown }
+local out = { "", unknown, "", "" }
 local remaining = max
 local schedule = new_schedule_batch()
 local lease_members = {} -- expiry, delivery id pairs: one ZADD for the whole claim
@@ -178,4 +180,7 @@ for j = 1, #first, 2 do
     break
   end
 end
+if first[2] then out[4] = first[2] end
+local first_lease = redis.call("ZRANGE", K.leases, 0, 0, "WITHSCORES")
+if first_lease[2] then out[3] = first_lease[2] end
 return out

@@ -86,7 +86,8 @@ while i <= #ARGV do
     -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
     -- lifetime. Fan-out: one message hash, reference-counted by the deliveries not yet settled.
     local inline = n == 1
-    if not inline then redis.call("HSET", K.message(mid), "env", envelope, "refs", n) end
+    -- n = 0: a sharded store's dedup decision on a shard none of the message's endpoints live on.
+    if n > 1 then redis.call("HSET", K.message(mid), "env", envelope, "refs", n) end
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""

@@ -1,4 +1,5 @@
 import { HookyardError } from "@hookyard/core";
+import { shardTag } from "./shard-of.js";
 
 /**
  * Every Redis key of the scheduler is built here: the TypeScript builders below and, for the keys a Lua script
@@ -9,6 +10,11 @@ import { HookyardError } from "@hookyard/core";
  * each script touches a single slot, on standalone Redis and on Redis Cluster alike. Scripts receive the base
  * (`{hy}:`) as ARGV[1] and derive per-endpoint and per-delivery keys from it; Redis Cluster accepts keys not
  * declared in KEYS as long as they live in the slot of the declared ones, which the shared tag guarantees.
+ *
+ * Sharding (`redis.shards` N > 1, sharded-redis-store.ts): shard i has the base `{hy:i}:` (or `{hy:i.n}:`, the
+ * first such tag in the i-th N-th of the cluster slots: shardTag in shard-of.ts) and the same data model;
+ * an endpoint's keys live on shard `shardOf(endpoint id, N)`, a dedup key's deciding record on
+ * `shardOf(dedup key, N)`; `{hy}:meta` records N.
  *
  * Data model (`{hy}:` stands for the base):
  * - `{hy}:schedule`          zset  endpoint id → time the endpoint may next lease (absent: nothing to do, or
@@ -66,14 +72,25 @@ export interface RedisKeys {
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
 
-export function createRedisKeys(prefix = "hy"): RedisKeys {
+/** Which of a sharded store's shards the keys belong to (`redis.shards`). */
+export interface ShardPosition {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The keys of one store, or of one shard of a sharded store. With one shard the hash tag is `{<prefix>}` (what
+ * every deployment before sharding has); shard i of N > 1 uses `{<prefix>:i}` (or `{<prefix>:i.n}`, see
+ * `shardTag`: evenly spaced slots), a tag of its own, so the shards spread over the Redis Cluster's masters.
+ */
+export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0, count: 1 }): RedisKeys {
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new HookyardError(
       "CONFIG_INVALID",
       `redis key prefix must match ${PREFIX_PATTERN}: ${JSON.stringify(prefix)}`,
     );
   }
-  const base = `{${prefix}}:`;
+  const base = shard.count > 1 ? `{${shardTag(prefix, shard.index, shard.count)}}:` : `{${prefix}}:`;
   return {
     base,
     schedule: `${base}schedule`,
@@ -93,6 +110,14 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     outboxCounts: `${base}outbox:counts`,
     outboxIds: `${base}outbox:ids`,
   };
+}
+
+/**
+ * `{<prefix>}:meta` (hash, field `shards`): the shard count the data was written with, checked at start-up
+ * (shard-count.ts). It keeps the unsharded tag whatever the shard count, so it is found before the count is known.
+ */
+export function metaKey(prefix: string): string {
+  return `{${prefix}}:meta`;
 }
 
 /** The same builders in Lua, prepended to every script; `BASE` is ARGV[1]. Keep in step with the above. */

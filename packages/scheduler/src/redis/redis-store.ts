@@ -34,7 +34,9 @@ import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
-import { createWakeSubscriber } from "./wake-subscriber.js";
+import { checkShardCount } from "./shard-count.js";
+import { createShardedRedisStore } from "./sharded-redis-store.js";
+import { createWakeSubscriber, type WakeSubscriber } from "./wake-subscriber.js";
 
 export interface RedisStoreOptions extends StoreOutboxOptions {
   /**
@@ -43,8 +45,13 @@ export interface RedisStoreOptions extends StoreOutboxOptions {
    * is unreachable.
    */
   readonly redis: RedisConnection;
-  /** Key prefix, also the hash tag of every key (`{hy}:…`). Default "hy". */
+  /** Key prefix, also the hash tag of every key (`{hy}:…`; `{hy:i}:…` for shard i when sharded). Default "hy". */
   readonly prefix?: string;
+  /**
+   * Scheduler shards (default 1): each has its own hash tag, so on Redis Cluster the load spreads over the
+   * masters. Fixed for the life of the data: `checkServer()` refuses a count other than the stored one.
+   */
+  readonly shards?: number;
   readonly logger?: SchedulerLogger;
   /** How long a call waits for a connecting client before failing with REDIS_UNAVAILABLE. Default 1000 ms. */
   readonly connectWaitMs?: number;
@@ -79,6 +86,40 @@ export interface RedisSchedulerStore extends SchedulerStore {
   readonly clock: RedisClock;
 }
 
+/**
+ * One shard of a sharded store (sharded-redis-store.ts): the store plus what the composition needs: a claim
+ * that also reports the shard's earliest lease expiry, and an enqueue with ids chosen by the caller.
+ */
+export interface RedisShard extends RedisSchedulerStore {
+  claimShard(request: ClaimRequest): Promise<ShardClaimResult>;
+  /** Enqueues with the given ids; a dedup record stores `record` (JSON) as the first result. */
+  enqueuePart(request: EnqueueRequest, preset: PresetIds): Promise<PartResult>;
+}
+
+export interface ShardClaimResult extends ClaimResult {
+  /** The earliest lease expiry on the shard (any worker's), when it has leases. */
+  readonly leaseDueAt?: number;
+  /** The shard's earliest schedule entry for any worker (`nextDueAt` leaves out endpoints this one has no room for). */
+  readonly scheduleDueAt?: number;
+}
+
+export interface PresetIds {
+  readonly messageId: string;
+  readonly deliveryIds: readonly string[];
+  readonly record: string;
+}
+
+/** An enqueue result; a duplicate also carries the endpoint ids its first result recorded (sharded stores). */
+export interface PartResult extends EnqueueResult {
+  readonly endpointIds?: readonly string[];
+}
+
+/** How a sharded store builds a shard: its keys, and the wake subscriber all shards share. */
+export interface ShardWiring {
+  readonly keys: RedisKeys;
+  readonly wake: WakeSubscriber;
+}
+
 const MAX_CLAIM = 1000;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -89,7 +130,16 @@ const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {
  * the store re-syncs it from the endpoints it was last given and carries on.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStore {
-  const keys = createRedisKeys(options.prefix);
+  const shards = options.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024) {
+    throw new HookyardError("CONFIG_INVALID", `redis shards must be an integer from 1 to 1024, not ${shards}`);
+  }
+  return shards > 1 ? createShardedRedisStore(options, shards) : createRedisShard(options);
+}
+
+/** A single-shard store, or (given `wiring`) one shard of a sharded store, on a client the sharded store owns. */
+export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWiring): RedisShard {
+  const keys = wiring?.keys ?? createRedisKeys(options.prefix);
   const logger = options.logger ?? NO_LOGGER;
   const outboxMaxRecords = Math.max(1, Math.floor(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS));
   const settledListeners = new Set<() => void>();
@@ -112,7 +162,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
         waitAof: () => waitAof,
       })
     : undefined;
-  const wake = createWakeSubscriber(client, keys.wakeChannel, logger);
+  const wake = wiring?.wake ?? createWakeSubscriber(client, [keys.wakeChannel], logger);
   const clock = createRedisClock({
     local: options.localClock ?? systemClock,
     logger,
@@ -236,10 +286,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     readonly bytes: number;
   }
 
-  function prepareEnqueue(request: EnqueueRequest): PreparedEnqueue {
+  /** An enqueue waiting for its batch; `preset` when a sharded store chose the ids. */
+  interface PendingEnqueue {
+    readonly request: EnqueueRequest;
+    readonly preset?: PresetIds;
+  }
+
+  function prepareEnqueue({ request, preset }: PendingEnqueue): PreparedEnqueue {
     const { envelope, endpointIds, now } = request;
-    const messageId = nextId(now);
-    const deliveryIds = endpointIds.map(() => nextId(now));
+    const messageId = preset?.messageId ?? nextId(now);
+    const deliveryIds = preset?.deliveryIds ?? endpointIds.map(() => nextId(now));
     const dedupTtlMs = request.dedupKey === undefined ? 0 : Math.max(0, Math.ceil(request.dedupTtlMs ?? 0));
     const encoded = encodeEnvelope(envelope);
     const args: ScriptArg[] = [
@@ -249,7 +305,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       envelope.key ?? "",
       dedupTtlMs > 0 ? (request.dedupKey ?? "") : "",
       dedupTtlMs,
-      `${now + dedupTtlMs}|${JSON.stringify({ messageId, deliveryIds })}`,
+      `${now + dedupTtlMs}|${preset?.record ?? JSON.stringify({ messageId, deliveryIds })}`,
       endpointIds.length,
     ];
     endpointIds.forEach((endpointId, index) => {
@@ -259,16 +315,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   }
 
   /** Runs one enqueue script call for `batch`; one result (or the error of that message) per entry. */
-  async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(EnqueueResult | Error)[]> {
+  async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(PartResult | Error)[]> {
     const args: ScriptArg[] = [];
     for (const entry of batch) args.push(...entry.args);
     const replies = (await runAcknowledged("enqueue", [keys.schedule], args)) as string[][];
-    return batch.map((entry, index): EnqueueResult | Error => {
+    return batch.map((entry, index): PartResult | Error => {
       const [status, ...rest] = replies[index] ?? [];
       if (status === "ok") return entry.result;
       if (status === "duplicate") {
-        const first = JSON.parse(rest[0] ?? "{}") as { messageId: string; deliveryIds: string[] };
-        return { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true };
+        const first = JSON.parse(rest[0] ?? "{}") as PartResult;
+        const { messageId, deliveryIds, endpointIds } = first;
+        return { messageId, deliveryIds, duplicate: true, ...(endpointIds ? { endpointIds } : {}) };
       }
       if (status === "unknown") return unknownEndpoint(rest);
       return new Error(`unexpected enqueue reply for message ${entry.result.messageId}: ${String(status)}`);
@@ -280,11 +337,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
    * small enough that Node prepares the next batch while Redis runs one — 256 × 2 was slower, 14k vs 16–23k
    * enqueues/s in bench/scheduler). A message whose endpoints Redis lost is retried once, alone, after re-syncing the endpoints this store knows.
    */
-  const enqueueBatched = createCallBatcher<EnqueueRequest, EnqueueResult>({
+  const enqueueBatched = createCallBatcher<PendingEnqueue, PartResult>({
     maxBatch: 64,
     maxWeight: 4 * 1024 * 1024,
     maxInFlight: 4,
-    weigh: (request) => request.envelope.data.byteLength,
+    weigh: ({ request }) => request.envelope.data.byteLength,
     async run(requests) {
       const prepared = requests.map(prepareEnqueue);
       const results = await enqueueScript(prepared);
@@ -295,13 +352,52 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
           const stillUnknown = await restore(missing);
           if (stillUnknown.length > 0) return unknownEndpoint(stillUnknown);
           const [retried] = await enqueueScript([prepared[index] as PreparedEnqueue]);
-          return retried as EnqueueResult | Error;
+          return retried as PartResult | Error;
         }),
       );
     },
   });
 
-  const store: RedisSchedulerStore = {
+  async function claimShard(request: ClaimRequest): Promise<ShardClaimResult> {
+    const { workerId, leaseMs, now } = request;
+    const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
+    const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
+    for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
+    // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
+    const reply = (await run(
+      "claim",
+      [keys.schedule, keys.leases],
+      [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs],
+    )) as [string, string[], string, string, ...(string | number)[]];
+    const [nextDue, missing, leaseDue, scheduleDue] = reply;
+    const deliveries: ClaimedDelivery[] = [];
+    for (let i = 4; i < reply.length; i += 7) {
+      const throttled = Number(reply[i + 5]);
+      deliveries.push({
+        deliveryId: String(reply[i]),
+        endpointId: String(reply[i + 1]),
+        attempt: Number(reply[i + 2]),
+        createdAt: Number(reply[i + 3]),
+        envelope: decodeEnvelope(String(reply[i + 4])),
+        leaseToken: String(reply[i + 6]),
+        ...(throttled > 0 ? { throttled } : {}),
+      });
+    }
+    let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
+    if (missing.length > 0) {
+      const stillUnknown = await restore(missing);
+      if (stillUnknown.length < missing.length) nextDueAt = now; // restored endpoints may have due work
+      if (stillUnknown.length > 0) logger.warn({ endpointIds: stillUnknown }, "queued work for unknown endpoints");
+    }
+    return {
+      deliveries,
+      ...(nextDueAt === undefined ? {} : { nextDueAt }),
+      ...(leaseDue === "" ? {} : { leaseDueAt: Math.ceil(Number(leaseDue)) }),
+      ...(scheduleDue === "" ? {} : { scheduleDueAt: Math.ceil(Number(scheduleDue)) }),
+    };
+  }
+
+  const store: RedisShard = {
     durable: true,
     keys,
     client,
@@ -314,41 +410,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
 
     enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
       if (closed) return Promise.reject(new HookyardError("STORE_CLOSED", "the scheduler store is closed"));
-      return enqueueBatched(request);
+      return enqueueBatched({ request });
     },
 
     async claim(request: ClaimRequest): Promise<ClaimResult> {
-      const { workerId, leaseMs, now } = request;
-      const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
-      const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
-      for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
-      // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
-      const reply = (await run(
-        "claim",
-        [keys.schedule, keys.leases],
-        [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs],
-      )) as [string, string[], ...(string | number)[]];
-      const [nextDue, missing] = reply;
-      const deliveries: ClaimedDelivery[] = [];
-      for (let i = 2; i < reply.length; i += 7) {
-        const throttled = Number(reply[i + 5]);
-        deliveries.push({
-          deliveryId: String(reply[i]),
-          endpointId: String(reply[i + 1]),
-          attempt: Number(reply[i + 2]),
-          createdAt: Number(reply[i + 3]),
-          envelope: decodeEnvelope(String(reply[i + 4])),
-          leaseToken: String(reply[i + 6]),
-          ...(throttled > 0 ? { throttled } : {}),
-        });
-      }
-      let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
-      if (missing.length > 0) {
-        const stillUnknown = await restore(missing);
-        if (stillUnknown.length < missing.length) nextDueAt = now; // restored endpoints may have due work
-        if (stillUnknown.length > 0) logger.warn({ endpointIds: stillUnknown }, "queued work for unknown endpoints");
-      }
+      const { deliveries, nextDueAt } = await claimShard(request);
       return nextDueAt === undefined ? { deliveries } : { deliveries, nextDueAt };
+    },
+
+    claimShard,
+
+    enqueuePart(request, preset) {
+      if (closed) return Promise.reject(new HookyardError("STORE_CLOSED", "the scheduler store is closed"));
+      return enqueueBatched({ request, preset });
     },
 
     async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<CompleteReport> {
@@ -507,11 +581,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     },
 
     onWake(listener) {
-      return wake.add(listener);
+      return wake.add(() => listener());
     },
 
     async checkServer() {
       await ready();
+      if (!wiring) await checkShardCount(client, options.prefix ?? "hy", 1);
       const report = await checkServer(client, { durability, unverifiedConfig: options.unverifiedConfig ?? false });
       waitAof = report.waitAof;
       return report.warnings;
