@@ -502,13 +502,24 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     async complete(workerId, results, now) {
       advance(now);
       let settled = false;
+      const unscheduled = new Set<EndpointRecord>();
       for (const result of results) {
         const delivery = deliveries.get(result.deliveryId);
         if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
+        const endpoint = endpoints.get(delivery.endpointId);
+        if (endpoint?.indexedScore === undefined && endpoint !== undefined) unscheduled.add(endpoint);
         applyResult(result, delivery, now);
         if (result.kind === "delivered" || result.kind === "dead") settled = true;
       }
       if (settled) for (const listener of settledListeners) listener();
+      // As complete.lua does: an endpoint that was waiting for a lease to settle (concurrency cap, probe, per-key
+      // order) has work again, which no claim's nextDueAt announced.
+      for (const endpoint of unscheduled) {
+        if (endpoint.indexedScore !== undefined) {
+          wake();
+          break;
+        }
+      }
     },
 
     async extendLeases(workerId, deliveryIds, leaseMs, now) {
