@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Benchmark of the egress engine: Redis store + worker + @hookyard/delivery, all co-located. Build first:
 //   npx turbo run build --filter=@hookyard/scheduler --filter=@hookyard/delivery
-// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate]
+// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate,tracing]
 //          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
+//          [--tracing off,off+tp,0.01,1]   (the tracing scenario's variants: off; off with events that carry a
+//          producer's traceparent, passed through; or a sampled share of traces; sdk-only: the SDK started at
+//          1 % but not given to the delivery client)
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
@@ -30,6 +35,7 @@ const { values: args } = parseArgs({
     "idle-seconds": { type: "string", default: "10" },
     "rate-limit": { type: "string", default: "50" },
     burst: { type: "string", default: "1" },
+    tracing: { type: "string", default: "off,off+tp,0.01,1" },
     "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server" },
   },
 });
@@ -85,7 +91,7 @@ async function startReceiver(count) {
 
 const workers = new Set();
 
-async function startWorker(redisUrl, endpoints) {
+async function startWorker(redisUrl, endpoints, tracing, warmup = 0) {
   // HOOKYARD_BENCH_WORKER_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const execArgv = (process.env.HOOKYARD_BENCH_WORKER_ARGS ?? "").split(" ").filter(Boolean);
   const child = fork(new URL("worker-main.mjs", here), [], {
@@ -97,7 +103,15 @@ async function startWorker(redisUrl, endpoints) {
   const exited = once(child, "exit").then(() => workers.delete(child));
   return {
     pid: child.pid,
-    start: () => child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT }),
+    start: () =>
+      child.send({
+        type: "start",
+        redisUrl,
+        endpoints,
+        maxInFlight: MAX_IN_FLIGHT,
+        warmup,
+        ...(tracing ? { tracing } : {}),
+      }),
     report: () => request(child, { type: "report" }, "report"),
     async stop() {
       child.send({ type: "stop" });
@@ -174,12 +188,19 @@ async function deleteMatching(admin, pattern) {
 const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
 const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0);
 
-async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false) {
+async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false, traceOf = () => undefined) {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      const envelope = createEnvelope({ id: idOf(i), source: "bench", type: "invoice.paid", data: PAYLOAD });
+      const traceparent = traceOf(i);
+      const envelope = createEnvelope({
+        id: idOf(i),
+        source: "bench",
+        type: "invoice.paid",
+        data: PAYLOAD,
+        ...(traceparent === undefined ? {} : { traceparent }),
+      });
       // dedup: as a broker source enqueues (a key from the message's coordinates, kept 24 h).
       const keyed = dedup ? { dedupKey: `bench:orders:0:${i}`, dedupTtlMs: 24 * 3600_000 } : {};
       await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now(), ...keyed });
@@ -327,6 +348,82 @@ async function drainRun(redis, receiver, endpoints, run) {
     idleRoundTripsPerSecond: roundTrips(idleStats) / IDLE_SECONDS,
     stats,
     idleStats,
+  };
+}
+
+/**
+ * The drain with OpenTelemetry. `variant` "off": tracing off, events without a trace context (as before tracing
+ * existed); "off+tp": tracing off, every event carrying a producer's traceparent (passed through to the endpoint);
+ * a number: tracing on, every event carrying a producer's traceparent sampled for that share of them (as the
+ * accept span decides with a ratio sampler), the worker's attempt spans following it, exported over OTLP/HTTP to
+ * a collector stand-in in this process (its CPU is not counted; the worker's export work is).
+ */
+async function tracingRun(redis, receiver, endpoints, run, variant, collectorUrl) {
+  const ratio = typeof variant === "number" ? variant : variant === "sdk-only" ? 0.01 : undefined;
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  await receiver.mode({});
+  const every = ratio === undefined || ratio === 0 ? 0 : Math.round(1 / ratio);
+  const traceOf =
+    variant === "off"
+      ? () => undefined
+      : (i) =>
+          `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-${every > 0 && i % every === 0 ? "01" : "00"}`;
+  await enqueueAll(
+    store,
+    DELIVERIES,
+    (i) => `t${run}-${variant}-${i}`,
+    (i) => endpoints[i % endpoints.length].id,
+    256,
+    false,
+    traceOf,
+  );
+  await store.close();
+  // The first tenth is the warm-up (left out of the figures): code loaded and compiled on first use.
+  const worker = await startWorker(
+    redis.url,
+    endpoints,
+    ratio === undefined ? undefined : { url: collectorUrl, ratio, sdkOnly: variant === "sdk-only" },
+    Math.floor(DELIVERIES / 10),
+  );
+  worker.start();
+  const report = await waitUntil(
+    "the drain",
+    async () => {
+      const r = await worker.report();
+      return r.stored >= DELIVERIES ? r : undefined;
+    },
+    600_000,
+  );
+  await worker.stop();
+  const measured = report.stored - report.storedAtWarm;
+  return {
+    rate: measured / ((report.lastCompleteAt - report.warmAt) / 1000),
+    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtWarm) / measured,
+    failed: report.failed,
+  };
+}
+
+/** An OTLP/HTTP collector stand-in: reads each export and answers 200 (an empty ExportTraceServiceResponse). */
+async function startCollector() {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((request, response) => {
+    request.on("data", (chunk) => {
+      bytes += chunk.length;
+    });
+    request.on("end", () => {
+      exports += 1;
+      response.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1/traces`,
+    stats: () => ({ exports, bytes }),
+    close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
 
@@ -670,6 +767,54 @@ try {
         2,
       )} %`,
     );
+  }
+  if (ONLY.has("tracing")) {
+    // Variants interleaved (rotating which goes first), so a change in the machine's load hits each alike.
+    const variants = args.tracing.split(",").map((v) => (v.startsWith("off") || v === "sdk-only" ? v : Number(v)));
+    const label = (variant) =>
+      typeof variant === "number" ? `${variant * 100} % sampled` : variant === "off+tp" ? "off, with tp" : variant;
+    const collector = await startCollector();
+    const results = new Map(variants.map((ratio) => [ratio, []]));
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        for (let k = 0; k < variants.length; k++) {
+          const ratio = variants[(run + k) % variants.length];
+          const result = await tracingRun(redis, receiver, endpoints, run, ratio, collector.url);
+          results.get(ratio).push(result);
+          console.log(`tracing run ${run + 1}, ${label(ratio)}:`, JSON.stringify(result));
+        }
+      }
+    } finally {
+      await collector.close();
+    }
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const change = (runs, base, key) =>
+      `${((median(runs.map((r) => r[key])) / median(base.map((r) => r[key])) - 1) * 100).toFixed(1)} %`;
+    console.log(
+      `\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each (figures after the first tenth)`,
+    );
+    console.log(`OTLP exports received by the collector stand-in: ${JSON.stringify(collector.stats())}`);
+    for (const variant of variants) {
+      const runs = results.get(variant);
+      // Against off, and against off with the same traceparents on the events (what tracing itself adds).
+      const against = ["off", "off+tp"]
+        .filter((base) => base !== variant && results.has(base) && (base === "off" || variant !== "off+tp"))
+        .map(
+          (base) =>
+            `; vs ${label(base)}: rate ${change(runs, results.get(base), "rate")}, worker CPU ${change(runs, results.get(base), "workerCpuUs")}`,
+        )
+        .join("");
+      console.log(
+        `${label(variant).padEnd(14)} drain ${summary(runs.map((r) => r.rate))} /s; worker CPU per delivery ${summary(
+          runs.map((r) => r.workerCpuUs),
+          1,
+        )} µs${against}`,
+      );
+    }
   }
 } finally {
   for (const child of workers) child.kill("SIGKILL");

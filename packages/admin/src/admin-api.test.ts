@@ -58,6 +58,7 @@ for (const kind of ["redis", "embedded"] as StoreKind[]) {
       const got = await h.request("GET", `/admin/v1/endpoints/${id}`);
       assert.equal(got.body.url, "https://hooks.example.com/a");
       assert.equal(got.body.source, "api");
+      assert.equal(got.body.payload, "standard", "the Standard Webhooks structure by default");
       const listed = await h.request("GET", "/admin/v1/endpoints?owner=acme&limit=1");
       assert.equal(listed.body.data?.length, 1);
       assert.ok(listed.body.nextCursor);
@@ -70,6 +71,10 @@ for (const kind of ["redis", "embedded"] as StoreKind[]) {
       assert.equal(patched.status, 200);
       assert.equal(patched.body.url, "https://hooks.example.com/b");
       assert.equal(h.registry.get(id)?.url, "https://hooks.example.com/b");
+      const raw = await h.request("PATCH", `/admin/v1/endpoints/${id}`, { body: { payload: "raw" } });
+      assert.equal(raw.body.payload, "raw");
+      assert.equal(h.registry.get(id)?.payload, "raw");
+      assert.equal((await h.request("PATCH", `/admin/v1/endpoints/${id}`, { body: { payload: "xml" } })).status, 400);
       assert.ok(h.registry.subscriptions().some((s) => s.id === `endpoint:${id}` && s.types[0] === "invoice.paid"));
 
       const readOnly = await h.request("PATCH", "/admin/v1/endpoints/cfg-a", { body: { url: "https://x.example" } });

@@ -635,12 +635,18 @@ function components(): Schema {
       },
       Endpoint: {
         type: "object",
-        required: ["id", "owner", "url", "enabled", "source"],
+        required: ["id", "owner", "url", "enabled", "payload", "source"],
         properties: {
           id: str(),
           owner: str(),
           url: str(),
           enabled: { type: "boolean" },
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
           source: { type: "string", enum: ["config", "api"] },
           eventTypes: { type: "array", items: str() },
           description: str(),
@@ -661,6 +667,12 @@ function components(): Schema {
           eventTypes: { type: "array", items: str() },
           description: str(),
           enabled: { type: "boolean" },
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
           headers: { type: "object", additionalProperties: str() },
           policy: ref("PolicyInput"),
         },
@@ -669,6 +681,13 @@ function components(): Schema {
         type: "object",
         properties: {
           url: str(),
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
+
           eventTypes: { type: "array", items: str() },
           description: str(),
           headers: { type: "object", additionalProperties: str() },

@@ -145,7 +145,10 @@ describe("customer portal in Chromium", () => {
     await page.locator("#test-result", { hasText: "delivered" }).waitFor({ timeout: 30_000 });
     assert.match((await page.locator("#test-result").textContent()) ?? "", /HTTP 200/);
     const arrived = received.find((r) => r.path === "/acme");
-    assert.deepEqual(JSON.parse(arrived?.body ?? "null"), { invoiceId: "in_123", amount: 42 });
+    // The Standard Webhooks structure: the test event's type, its time, the catalogue example as data.
+    const structured = JSON.parse(arrived?.body ?? "null") as { type: string; timestamp: string; data: unknown };
+    assert.equal(structured.type, "invoice.paid");
+    assert.deepEqual(structured.data, { invoiceId: "in_123", amount: 42 });
     assert.match(arrived?.signature ?? "", /^v1,/);
     await check(page, "4-test-event-delivered");
 

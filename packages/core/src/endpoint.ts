@@ -52,6 +52,12 @@ export interface EndpointPolicy {
   readonly timeoutMs: number;
 }
 
+/**
+ * What the request body is: "standard" (the default) wraps a JSON payload in the Standard Webhooks structure
+ * `{"type", "timestamp", "data"}`, so receivers can tell an event's type; "raw" sends the payload bytes as they are.
+ */
+export type PayloadFormat = "standard" | "raw";
+
 export interface Endpoint {
   readonly id: string;
   readonly url: string;
@@ -64,6 +70,8 @@ export interface Endpoint {
   /** HTTP CONNECT proxy URL for static egress IPs. */
   readonly proxy?: string;
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  /** Default "standard". */
+  readonly payload?: PayloadFormat;
 }
 
 const SECOND = 1000;

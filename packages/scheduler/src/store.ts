@@ -7,6 +7,7 @@ import type {
   Endpoint,
   Envelope,
 } from "@hookyard/core";
+import type { SchedulerEventListener } from "./scheduler-events.js";
 
 // The delivery log's types live in core: the history store (@hookyard/history) answers the same queries.
 export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary };
@@ -112,6 +113,13 @@ export interface SchedulerStore {
   outboxStats(): Promise<OutboxStats>;
   /** Called after this store's `complete` put records in the outbox (a local signal for the drainer). */
   onSettled(listener: () => void): () => void;
+
+  /**
+   * Calls `listener` for each endpoint disabled, breaker opened or closed and delivery dead-lettered by this
+   * store's own `complete` calls (so across instances each change is reported once), after the change is stored.
+   * Operator alerts are built on it. Returns the unsubscribe function.
+   */
+  onEvent(listener: SchedulerEventListener): () => void;
 
   /**
    * Calls `listener` when enqueue, requeue or re-enabling makes work due, so idle workers wake without polling

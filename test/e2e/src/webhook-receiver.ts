@@ -16,6 +16,32 @@ export interface ReceivedRequest {
   readonly rawVerified: boolean;
 }
 
+/** A body in the Standard Webhooks structure, as Hookyard sends a JSON payload by default. */
+export interface StandardPayload {
+  readonly type: string;
+  readonly timestamp: string;
+  /** The payload's bytes as embedded in the body (Hookyard embeds them verbatim). */
+  readonly data: Buffer;
+}
+
+/**
+ * Splits a `{"type":…,"timestamp":…,"data":…}` body; throws when the body is not exactly that, with the payload's
+ * bytes embedded verbatim (so tests can still check payloads byte for byte).
+ */
+export function standardPayload(body: Buffer): StandardPayload {
+  const parsed = JSON.parse(body.toString("utf8")) as { type?: unknown; timestamp?: unknown };
+  if (typeof parsed.type !== "string" || typeof parsed.timestamp !== "string") {
+    throw new Error(`not a Standard Webhooks body: ${body.toString("utf8").slice(0, 200)}`);
+  }
+  const head = Buffer.from(
+    `{"type":${JSON.stringify(parsed.type)},"timestamp":${JSON.stringify(parsed.timestamp)},"data":`,
+  );
+  if (!body.subarray(0, head.length).equals(head) || body.at(-1) !== 0x7d) {
+    throw new Error(`unexpected body layout: ${body.toString("utf8").slice(0, 200)}`);
+  }
+  return { type: parsed.type, timestamp: parsed.timestamp, data: body.subarray(head.length, -1) };
+}
+
 /** Checks the `v1` signatures of a Standard Webhooks request over the exact body bytes. */
 export function verifyRawSignature(secret: string, headers: Record<string, string>, body: Buffer): boolean {
   const id = headers["webhook-id"];

@@ -615,6 +615,11 @@ export interface components {
             owner: string;
             url: string;
             enabled: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload: "standard" | "raw";
             /** @enum {string} */
             source: "config" | "api";
             eventTypes?: string[];
@@ -641,6 +646,11 @@ export interface components {
             eventTypes?: string[];
             description?: string;
             enabled?: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             headers?: {
                 [key: string]: string;
             };
@@ -648,6 +658,11 @@ export interface components {
         };
         EndpointPatch: {
             url?: string;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             eventTypes?: string[];
             description?: string;
             headers?: {

@@ -1,4 +1,12 @@
-import { type ApiErrorCode, createEnvelope, type Envelope, redactHeaders } from "@hookyard/core";
+import {
+  type ApiErrorCode,
+  createEnvelope,
+  type Envelope,
+  type EnvelopeInput,
+  redactHeaders,
+  traceContextOf,
+} from "@hookyard/core";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
@@ -14,6 +22,7 @@ import type {
   RejectedLog,
 } from "./collaborators.js";
 import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
+import { addRequestSpans } from "./request-spans.js";
 import { createStoreBudget, type StoreBudget } from "./store-budget.js";
 
 export interface IngressRoutesOptions {
@@ -46,6 +55,11 @@ export interface IngressRoutesOptions {
    * Retry-After. Default 1000 ms.
    */
   readonly storeTimeoutMs?: number;
+  /**
+   * OpenTelemetry tracer: a SERVER span per request (verify, route, accept), whose context the accepted event is
+   * stored with, so its sink messages and webhooks continue the trace. Default: none (no span, no cost).
+   */
+  readonly tracer?: Tracer;
 }
 
 /** See IngressRoutesOptions.targetRefuses. */
@@ -91,6 +105,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
     return origin;
   };
 
+  let spans: ReturnType<typeof addRequestSpans> | undefined;
   const finish = (
     route: IngressRoute,
     request: FastifyRequest,
@@ -99,6 +114,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
     size: number,
   ) => {
     options.metrics?.count(route.id, outcome);
+    spans?.outcome(request, outcome, reason);
     if (reason === undefined) return;
     const headers = redactHeaders(flatHeaders(request), {
       sensitive: route.sensitiveHeaders,
@@ -123,6 +139,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
     // Verifiers need the exact bytes, whatever the content type: one raw parser, the limit set per route.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+    spans = addRequestSpans(scope, options.tracer);
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       const route = (request.routeOptions.config as { ingressRoute?: IngressRoute }).ingressRoute;
       const announced = Number(request.headers["content-length"] ?? 0) || 0;
@@ -214,7 +231,7 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
             finish(route, request, "unroutable", "no rule matched", rawBody.length);
             return reply.code(200).send({ received: true, routed: false });
           }
-          const envelope = createEnvelope({
+          const input: EnvelopeInput = {
             id,
             source: `ingress:${route.id}`,
             type,
@@ -223,7 +240,14 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
             contentType: inbound.headers["content-type"] ?? "application/octet-stream",
             headers: keptHeadersOf(route, inbound),
             idempotencyKey: `ingress:${route.id}:${id}`,
-          });
+          };
+          // The request span's context; untraced, the sender's own traceparent (if any) passes through.
+          const trace = spans?.contextOf(request) ?? traceContextOf(inbound.headers);
+          if (trace !== undefined) {
+            input.traceparent = trace.traceparent;
+            if (trace.tracestate !== undefined) input.tracestate = trace.tracestate;
+          }
+          const envelope = createEnvelope(input);
           const refusal = refusedByEveryTarget(envelope, targets);
           if (refusal !== undefined) {
             finish(route, request, "too_large", refusal.reason, rawBody.length);

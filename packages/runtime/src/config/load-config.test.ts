@@ -322,7 +322,7 @@ const broken: [string, string, string[]][] = [
     "an unknown top-level key",
     "endpionts: []\n",
     [
-      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
+      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, telemetry, egress, admin, operator, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
     ],
   ],
   [

@@ -3,6 +3,7 @@ import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSi
 import type { HistoryStore } from "@hookyard/history";
 import { createClientOriginResolver, registerIngressRoutes } from "@hookyard/ingress";
 import type { SchedulerStore } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -27,6 +28,8 @@ export interface HttpApiWiring {
   readonly teardown: Teardown;
   /** The started sinks by id, so an ingress route can refuse (413) an event none of its targets can ever take. */
   readonly sinks: ReadonlyMap<string, Sink>;
+  /** With tracing on: a SERVER span per inbound webhook request. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /**
@@ -76,6 +79,7 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
       header: config.server.forwardedHeader,
     }),
     storeTimeoutMs: config.server.storeTimeoutMs,
+    ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
     targetRefuses: (envelope, target) => sinkRefuses(wiring.sinks.get(target), envelope),
     logger: logger.child({ component: "ingress" }),
     metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },

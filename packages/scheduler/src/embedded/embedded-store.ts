@@ -1,6 +1,7 @@
 import { type AttemptRecord, type Endpoint, HookyardError } from "@hookyard/core";
 import type { SchedulerLogger } from "../logger.js";
 import { createRejectedLog } from "../rejected-log.js";
+import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -77,6 +78,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   const listeners = new Set<() => void>();
   const nextId = createIdFactory();
   const settledListeners = new Set<() => void>();
+  const events = createSchedulerEventHub(options.logger);
   const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
   const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
   let sequence = 0;
@@ -228,6 +230,20 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   function countFailure(endpoint: EndpointRecord, now: number): void {
     const reason = recordFailure(endpoint.health, endpoint.config.policy.breaker, now);
     if (reason !== undefined && endpoint.runtimeEnabled) disable(endpoint, reason);
+  }
+
+  function deadEvent(delivery: DeliveryRecord, reason: string, now: number): SchedulerEvent {
+    const eventType = messages.get(delivery.messageId)?.envelope.type;
+    return {
+      kind: "delivery.dead",
+      endpointId: delivery.endpointId,
+      at: now,
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      reason,
+      attempts: delivery.attempts,
+      ...(eventType === undefined ? {} : { eventType }),
+    };
   }
 
   function applyResult(result: CompletionResult, delivery: DeliveryRecord, now: number): void {
@@ -503,15 +519,21 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       advance(now);
       let settled = false;
       const unscheduled = new Set<EndpointRecord>();
+      const before = new Map<EndpointRecord, HealthSnapshot>();
+      const found: SchedulerEvent[] = [];
       for (const result of results) {
         const delivery = deliveries.get(result.deliveryId);
         if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
-        const endpoint = endpoints.get(delivery.endpointId);
-        if (endpoint?.indexedScore === undefined && endpoint !== undefined) unscheduled.add(endpoint);
+        const endpoint = endpointOf(delivery.endpointId);
+        if (endpoint.indexedScore === undefined) unscheduled.add(endpoint);
+        if (!before.has(endpoint)) before.set(endpoint, snapshotHealth(endpoint));
+        if (result.kind === "dead") found.push(deadEvent(delivery, result.reason, now));
         applyResult(result, delivery, now);
         if (result.kind === "delivered" || result.kind === "dead") settled = true;
       }
+      for (const [endpoint, snapshot] of before) found.push(...healthEvents(endpoint, snapshot, now));
       if (settled) for (const listener of settledListeners) listener();
+      events.emit(found);
       // As complete.lua does: an endpoint that was waiting for a lease to settle (concurrency cap, probe, per-key
       // order) has work again, which no claim's nextDueAt announced.
       for (const endpoint of unscheduled) {
@@ -617,6 +639,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       };
     },
 
+    onEvent(listener) {
+      return events.subscribe(listener);
+    },
+
     onWake(listener) {
       const own = () => listener();
       listeners.add(own);
@@ -630,4 +656,28 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       listeners.clear();
     },
   };
+}
+
+/** An endpoint's enabled flag and breaker before a `complete` call, to report what the call changed. */
+interface HealthSnapshot {
+  readonly enabled: boolean;
+  readonly open: boolean;
+}
+
+function snapshotHealth(endpoint: EndpointRecord): HealthSnapshot {
+  return { enabled: endpoint.runtimeEnabled, open: endpoint.health.openUntil !== undefined };
+}
+
+/** The same transitions complete.lua reports: disabled, closed → open (not a failed probe), and closed again. */
+function healthEvents(endpoint: EndpointRecord, before: HealthSnapshot, at: number): SchedulerEvent[] {
+  const found: SchedulerEvent[] = [];
+  const endpointId = endpoint.id;
+  if (before.enabled && !endpoint.runtimeEnabled) {
+    found.push({ kind: "endpoint.disabled", endpointId, at, reason: endpoint.disabledReason ?? "" });
+  }
+  const { openUntil } = endpoint.health;
+  if (!before.open && openUntil !== undefined)
+    found.push({ kind: "endpoint.breaker.opened", endpointId, at, openUntil });
+  if (before.open && openUntil === undefined) found.push({ kind: "endpoint.breaker.closed", endpointId, at });
+  return found;
 }

@@ -130,7 +130,14 @@ describe("history hand-off", () => {
   it("warns as the outbox fills and when delivered history is shed; dead letters are kept", async (t) => {
     const store = createEmbeddedStore({ outboxMaxRecords: 10 });
     const logger = recordingLogger();
+    const filling: number[] = [];
+    const shedding: [number, number][] = [];
     const handoff = createHistoryHandoff({
+      fillAlertAt: 0.5,
+      observer: {
+        onFilling: (stats, max) => void filling.push(stats.records / max),
+        onShedding: (shed, stats) => void shedding.push([shed, stats.shed]),
+      },
       store,
       history: {
         write: () => Promise.reject(new HookyardError("HISTORY_UNAVAILABLE", "down", { retryable: true })),
@@ -159,6 +166,9 @@ describe("history hand-off", () => {
         ? true
         : undefined,
     );
+    // The operator alerts: once per episode, not once per look (statsEveryMs 0 looks all the time).
+    assert.deepEqual(filling, [0.6]);
+    assert.deepEqual(shedding, [[4, 4]]);
     await handoff.stop();
   });
 });

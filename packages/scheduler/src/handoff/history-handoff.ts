@@ -25,6 +25,13 @@ export interface HistoryHandoffObserver {
   onWritten?(records: number, durationMs: number): void;
   /** The outbox's figures, read every `statsEveryMs`. */
   onOutbox?(stats: OutboxStats): void;
+  /**
+   * The outbox reached `fillAlertAt` of its bound (once, until it drained below half of that): operator alert
+   * `history.outbox.filling`.
+   */
+  onFilling?(stats: OutboxStats, maxRecords: number): void;
+  /** Delivered records' history began to be shed (once, until a look finds no new shedding). */
+  onShedding?(shed: number, stats: OutboxStats, maxRecords: number): void;
   onError?(error: unknown): void;
 }
 
@@ -57,6 +64,8 @@ export interface HistoryHandoffOptions {
   /** The store's outbox bound, for the fill warnings. Default `DEFAULT_OUTBOX_MAX_RECORDS`. */
   readonly outboxMaxRecords?: number;
   readonly statsEveryMs?: number;
+  /** The fraction of `outboxMaxRecords` at which `observer.onFilling` is called. Default 0.8. */
+  readonly fillAlertAt?: number;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly observer?: HistoryHandoffObserver;
   readonly now?: () => number;
@@ -90,6 +99,9 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   let fillLevel = 0;
   let lastShed: number | undefined;
   let lastForget = Number.NEGATIVE_INFINITY;
+  const fillAlertAt = options.fillAlertAt ?? 0.8;
+  let fillAlerted = false;
+  let shedding = false;
 
   let lingering = false;
   const unsubscribe = store.onSettled(() => {
@@ -168,10 +180,26 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
       );
     }
     fillLevel = level;
-    if (lastShed !== undefined && stats.shed > lastShed) {
-      logger.warn({ shed: stats.shed - lastShed, total: stats.shed }, "history of delivered deliveries shed");
+    alertOnFill(stats);
+    const newlyShed = lastShed === undefined ? 0 : stats.shed - lastShed;
+    const shedNow = newlyShed > 0;
+    if (shedNow) {
+      logger.warn({ shed: newlyShed, total: stats.shed }, "history of delivered deliveries shed");
+      if (!shedding) options.observer?.onShedding?.(newlyShed, stats, maxRecords);
     }
+    shedding = shedNow;
     lastShed = stats.shed;
+  }
+
+  /** Edge-triggered with hysteresis: one alert per filling episode, not one per look. */
+  function alertOnFill(stats: OutboxStats): void {
+    const threshold = fillAlertAt * maxRecords;
+    if (!fillAlerted && stats.records >= threshold) {
+      fillAlerted = true;
+      options.observer?.onFilling?.(stats, maxRecords);
+    } else if (fillAlerted && stats.records < threshold / 2) {
+      fillAlerted = false;
+    }
   }
 
   function idle(ms: number): Promise<void> {

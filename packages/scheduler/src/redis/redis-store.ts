@@ -3,6 +3,7 @@ import { Cluster } from "ioredis";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
+import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -79,6 +80,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   const logger = options.logger ?? NO_LOGGER;
   const outboxMaxRecords = Math.max(1, Math.floor(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS));
   const settledListeners = new Set<() => void>();
+  const events = createSchedulerEventHub(logger);
   const connectWaitMs = options.connectWaitMs ?? 1000;
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
@@ -331,7 +333,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       if (results.length === 0) return;
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      await run("complete", [keys.schedule, keys.leases], args);
+      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number)[];
+      events.emit(schedulerEventsOf(reply, now));
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();
       }
@@ -471,6 +474,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       };
     },
 
+    onEvent(listener) {
+      return events.subscribe(listener);
+    },
+
     onWake(listener) {
       return wake.add(listener);
     },
@@ -511,6 +518,41 @@ function endpointArgs(endpoint: Endpoint): ScriptArg[] {
     `failing for more than ${breaker.disableAfterMs} ms`,
     endpoint.enabled ? 1 : 0,
   ];
+}
+
+/** The operator events in complete.lua's reply (groups of 7 after the count applied). */
+function schedulerEventsOf(reply: readonly (string | number)[], at: number): SchedulerEvent[] {
+  const found: SchedulerEvent[] = [];
+  for (let i = 1; i + 6 < reply.length; i += 7) {
+    const item = (offset: number) => String(reply[i + offset] ?? "");
+    const endpointId = item(1);
+    switch (item(0)) {
+      case "disabled":
+        found.push({ kind: "endpoint.disabled", endpointId, at, reason: item(2) });
+        break;
+      case "opened":
+        found.push({ kind: "endpoint.breaker.opened", endpointId, at, openUntil: Number(item(2)) });
+        break;
+      case "closed":
+        found.push({ kind: "endpoint.breaker.closed", endpointId, at });
+        break;
+      case "dead": {
+        const eventType = item(6);
+        found.push({
+          kind: "delivery.dead",
+          endpointId,
+          at,
+          deliveryId: item(2),
+          messageId: item(3),
+          reason: item(4),
+          attempts: Number(item(5)),
+          ...(eventType === "" ? {} : { eventType }),
+        });
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /** One result as complete.lua reads it (5 items). */

@@ -775,6 +775,7 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     findSettled: (id) => store.findSettled(id),
     outboxStats: () => store.outboxStats(),
     onSettled: (listener) => store.onSettled(listener),
+    onEvent: (listener) => store.onEvent(listener),
     onWake: (listener) => store.onWake(listener),
     close: () => store.close(),
     ...overrides,
