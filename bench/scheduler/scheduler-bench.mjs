@@ -456,8 +456,10 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const { tracked } = modes;
   const worker = await startWorker(redis.url, endpoints);
   worker.start();
-  // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency figures.
-  await receiver.mode({ ...modes, since: Date.now() + WARM_UP_MS });
+  // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency and CPU figures: at least
+  // one round over the endpoints (5 s at 200/s), or a connection set-up per delivery is counted as steady cost.
+  const warmUpMs = Math.max(WARM_UP_MS, Math.ceil((endpoints.length / rate) * 1000));
+  await receiver.mode({ ...modes, since: Date.now() + warmUpMs });
   // Open-loop load: `rate` messages/s round-robin over the endpoints, in 10 ms ticks.
   const started = Date.now();
   const isTracked = new Set(tracked);
@@ -467,13 +469,15 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const pending = new Set();
   let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
-    if (cpuFrom === undefined && Date.now() - started >= WARM_UP_MS) {
+    if (cpuFrom === undefined && Date.now() - started >= warmUpMs) {
       const [report, receiverStats, redisCpu] = await Promise.all([
         worker.report(),
         receiver.stats(),
         redisCpuMicros(redis.admin),
       ]);
       cpuFrom = {
+        claims: report.claims,
+        completes: report.completes,
         worker: report.cpuNow,
         receiver: receiverStats.cpuMicros,
         redis: redisCpu,
@@ -514,6 +518,11 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
     redis: (redisCpu - cpuFrom.redis) / arrived,
     receiver: (receiverStats.cpuMicros - cpuFrom.receiver) / arrived,
   };
+  // Store calls per delivery over the same part: what a quiet rate costs beyond the drain's batches.
+  const callsPerDelivery = {
+    claims: (report.claims - cpuFrom.claims) / arrived,
+    completes: (report.completes - cpuFrom.completes) / arrived,
+  };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
   await waitUntil("healthy deliveries", async () => (await receiver.stats()).trackedTotal >= trackedExpected, 60_000);
@@ -521,7 +530,7 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const stats = await receiver.stats();
   await worker.stop();
   await store.close();
-  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, inFlightAtEnd: report.inFlight };
+  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, callsPerDelivery, inFlightAtEnd: report.inFlight };
 }
 
 async function rateRun(redis, receiver, endpoints, rateIndex) {
@@ -710,6 +719,15 @@ try {
     console.log(`steady p50 / p99: ${summary(steady.map((r) => r.p50))} / ${summary(steady.map((r) => r.p99))} ms`);
     console.log(
       `CPU µs per delivery, steady (worker + redis incl. enqueue + receiver): ${summary(steady.map((r) => total(r.cpuUs)))} (worker ${summary(steady.map((r) => r.cpuUs.worker))}, redis ${summary(steady.map((r) => r.cpuUs.redis))}, receiver ${summary(steady.map((r) => r.cpuUs.receiver))})`,
+    );
+    console.log(
+      `store calls per delivery, steady: claims ${summary(
+        steady.map((r) => r.callsPerDelivery.claims),
+        2,
+      )}, completes ${summary(
+        steady.map((r) => r.callsPerDelivery.completes),
+        2,
+      )}`,
     );
     console.log(
       `CPU µs per delivery, drain (worker + redis claim/complete + receiver): ${summary(drains.map((d) => d.workerCpuUs + d.redisCpuUs + d.receiverCpuUs))}`,

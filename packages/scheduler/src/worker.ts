@@ -100,6 +100,11 @@ interface InFlightSend {
 /** Least time the final flush of results gets at shutdown, after the grace period. */
 const FINAL_FLUSH_MS = 1000;
 
+function hasNoRoom(rooms: ReadonlyMap<string, number>): boolean {
+  for (const room of rooms.values()) if (room <= 0) return true;
+  return false;
+}
+
 /** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
 const MIN_WAIT_MS = 5;
 
@@ -137,14 +142,24 @@ export function createWorker(options: WorkerOptions): Worker {
     backoff,
     random,
     // Stored results free capacity here and in the store (endpoint cap, per-key order): claim again, once per
-    // flush rather than once per settled send, so claims stay batched.
-    onFlushed: () => waiter.wake(),
+    // flush rather than once per settled send, so claims stay batched — but only when a claim may have left work
+    // behind for want of that capacity. Otherwise there is nothing for the freed slots to take (work that became
+    // due in the store meanwhile is PUBLISHed by enqueue/complete), and at a quiet rate that empty claim after
+    // every `complete` was one script call per one or two deliveries.
+    onFlushed: () => {
+      if (claimInFlight || claimLeftWork) waiter.wake();
+    },
     onError: (error) => notify(() => observer?.onStoreError?.("complete", error)),
     onStale: (results) => {
       logger?.warn({ deliveryIds: results.map((result) => result.deliveryId) }, "scheduler results were stale");
       for (const result of results) notify(() => observer?.onStaleCompletion?.(result));
     },
   });
+  // Whether a claim is running (a flush meanwhile may free what it was denied: remember the wake), and whether
+  // the last one may have left due work behind: it filled what it asked for, the store has more due now, or the
+  // worker gave some endpoints no room (those are left out of `nextDueAt`, so only a flush brings them back).
+  let claimInFlight = false;
+  let claimLeftWork = false;
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let cancelExtender: (() => void) | undefined;
@@ -255,7 +270,17 @@ export function createWorker(options: WorkerOptions): Worker {
     const now = clock.now();
     const { rooms, endpointRoom, reserve } = limits.rooms(now);
     const max = Math.max(1, maxInFlight - inFlight.size - reserve);
-    const result = await store.claim({ workerId, max, leaseMs, now, rooms, endpointRoom });
+    claimInFlight = true;
+    let result: ClaimResult;
+    try {
+      result = await store.claim({ workerId, max, leaseMs, now, rooms, endpointRoom });
+    } finally {
+      claimInFlight = false;
+    }
+    claimLeftWork =
+      result.deliveries.length >= max ||
+      (result.nextDueAt !== undefined && result.nextDueAt <= clock.now()) ||
+      hasNoRoom(rooms);
     notify(() => observer?.onClaim?.(result.deliveries.length, performance.now() - started));
     return result;
   }
@@ -272,6 +297,7 @@ export function createWorker(options: WorkerOptions): Worker {
     while (stopping === undefined) {
       const free = maxInFlight - inFlight.size;
       if (free <= 0) {
+        claimLeftWork = true;
         await waiter.wait(maxIdleMs); // the next flush of results wakes us
         continue;
       }

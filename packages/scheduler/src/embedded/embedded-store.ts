@@ -538,6 +538,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       let settled = false;
       let applied = 0;
       const stale: string[] = [];
+      const unscheduled = new Set<EndpointRecord>();
       const before = new Map<EndpointRecord, HealthSnapshot>();
       const found: SchedulerEvent[] = [];
       for (const result of results) {
@@ -551,6 +552,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
           continue;
         }
         const endpoint = endpointOf(delivery.endpointId);
+        if (endpoint.indexedScore === undefined) unscheduled.add(endpoint);
         if (!before.has(endpoint)) before.set(endpoint, snapshotHealth(endpoint));
         if (result.kind === "dead") found.push(deadEvent(delivery, result.reason, now));
         applyResult(result, delivery, now);
@@ -560,6 +562,14 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       for (const [endpoint, snapshot] of before) found.push(...healthEvents(endpoint, snapshot, now));
       if (settled) for (const listener of settledListeners) listener();
       events.emit(found);
+      // As complete.lua does: an endpoint that was waiting for a lease to settle (concurrency cap, probe, per-key
+      // order) has work again, which no claim's nextDueAt announced.
+      for (const endpoint of unscheduled) {
+        if (endpoint.indexedScore !== undefined) {
+          wake();
+          break;
+        }
+      }
       return { applied, stale };
     },
 

@@ -576,6 +576,73 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         },
       ));
 
+    it("claims once per wake-up at a quiet rate: a stored result with nothing waiting triggers no claim", () =>
+      withScenario(
+        { a: {} },
+        (call) => outcomes.ok(call.at),
+        async (s) => {
+          let claims = 0;
+          let completes = 0;
+          const worker = createWorker({
+            store: wrapStore(s.store, {
+              claim: (request) => {
+                claims += 1;
+                return s.store.claim(request);
+              },
+              complete: (workerId, results, now) => {
+                completes += 1;
+                return s.store.complete(workerId, results, now);
+              },
+            }),
+            send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
+            endpoints: (id) => (id === s.ep.a ? testEndpoint(id) : undefined),
+            clock: s.clock,
+            maxIdleMs: 60_000,
+            flushLingerMs: 1,
+          });
+          worker.start();
+          try {
+            await eventually("the first claim", async () => claims === 1);
+            for (let round = 1; round <= 3; round++) {
+              const id = await s.enqueue("a");
+              await eventually("the delivery stored", async () => (await s.delivery(id))?.status === "delivered");
+              await eventually("its result stored", async () => completes === round);
+            }
+            // One more turn of the event loop for a claim the last flush would have started.
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.equal(claims, 4, "the idle claim, then one per enqueue wake-up (none after each complete)");
+          } finally {
+            await worker.stop({ graceMs: 0 });
+          }
+        },
+      ));
+
+    it("claims again when a stored result frees an endpoint's concurrency cap (no idle wait)", () =>
+      withScenario(
+        { a: { concurrency: 1 } },
+        (call) => outcomes.ok(call.at),
+        async (s) => {
+          const ids = [await s.enqueue("a"), await s.enqueue("a"), await s.enqueue("a")];
+          const worker = createWorker({
+            store: s.store,
+            send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
+            endpoints: (id) => (id === s.ep.a ? testEndpoint(id, { concurrency: 1 }) : undefined),
+            clock: s.clock,
+            maxIdleMs: 60_000,
+            flushLingerMs: 1,
+          });
+          worker.start();
+          try {
+            // The manual clock never moves: only wake-ups (not the 60 s idle wait) can get the later two out.
+            for (const id of ids) {
+              await eventually("each delivered in turn", async () => (await s.delivery(id))?.status === "delivered");
+            }
+          } finally {
+            await worker.stop({ graceMs: 0 });
+          }
+        },
+      ));
+
     it("extends the leases of long sends", () => {
       let finish: (() => void) | undefined;
       return withScenario(
