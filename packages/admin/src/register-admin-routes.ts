@@ -10,6 +10,7 @@ import { createDeliveryLog } from "./delivery-log.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
 import { createReplayJobs, type ReplayJobs } from "./replay/replay-jobs.js";
+import { registerConfigRoutes } from "./routes/config-routes.js";
 import { createRouteContext } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/delivery-routes.js";
 import { registerEndpointRoutes } from "./routes/endpoint-routes.js";
@@ -137,6 +138,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
       registerEventTypeRoutes(scope, context);
       registerDeliveryRoutes(scope, context);
       registerOperatorRoutes(scope, context);
+      registerConfigRoutes(scope, context);
     },
     { prefix: "/admin/v1" },
   );
