@@ -21,6 +21,8 @@ export interface Metrics {
   readonly componentUp: Gauge<"component">;
   /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
   readonly payloadSchemaFailures: Counter<"source" | "type" | "mode">;
+  /** Config reloads (SIGHUP, `hookyard reload`) by result: applied, unchanged, invalid, failed. */
+  readonly configReloads: Counter<"result">;
   /**
    * Queue depth, in-flight, dead letters and breaker states come from the store, which reads every endpoint for
    * them: a scrape serves the figures of the last read and starts a new read in the background once they are
@@ -146,6 +148,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "hookyard_payload_schema_failures_total",
       help: "Payloads not matching their event type's JSON Schema, by source, type and validation mode",
       labelNames: ["source", "type", "mode"],
+      registers,
+    }),
+    configReloads: new Counter({
+      name: "hookyard_config_reloads_total",
+      help: "Config reloads (SIGHUP, hookyard reload) by result: applied, unchanged, invalid, failed",
+      labelNames: ["result"],
       registers,
     }),
     attemptSeconds: new Histogram({

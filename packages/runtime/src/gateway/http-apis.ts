@@ -1,7 +1,7 @@
-import { type AdminStorage, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
+import { type AdminStorage, type ConfigControl, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
 import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSizeOf } from "@hookyard/core";
 import type { HistoryStore } from "@hookyard/history";
-import { createClientOriginResolver, registerIngressRoutes } from "@hookyard/ingress";
+import { createClientOriginResolver, type IngressRoutes, registerIngressRoutes } from "@hookyard/ingress";
 import type { SchedulerStore } from "@hookyard/scheduler";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -27,6 +27,8 @@ export interface HttpApiWiring {
   readonly teardown: Teardown;
   /** The started sinks by id, so an ingress route can refuse (413) an event none of its targets can ever take. */
   readonly sinks: ReadonlyMap<string, Sink>;
+  /** The config reloader, for the admin API's /config routes (absent: they answer 409). */
+  readonly configControl?: ConfigControl;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface HttpApiWiring {
 export async function registerHttpApis(
   servers: { readonly public: FastifyInstance; readonly internal: FastifyInstance },
   wiring: HttpApiWiring,
-): Promise<void> {
+): Promise<{ readonly ingress?: IngressRoutes }> {
   const { config, metrics } = wiring;
   const server = servers.public;
   if (config.ingest.enabled) {
@@ -51,17 +53,18 @@ export async function registerHttpApis(
       storeTimeoutMs: config.server.storeTimeoutMs,
     });
   }
-  if (config.ingress.routes.length > 0) await registerIngress(server, wiring);
+  const ingress = config.ingress.routes.length > 0 ? await registerIngress(server, wiring) : undefined;
   if (config.admin.enabled) await registerAdmin(servers.internal, wiring);
+  return ingress === undefined ? {} : { ingress };
 }
 
 /** Inbound webhooks: rules name sinks and endpoints; a sink is reached through its internal scheduler endpoint. */
-async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): Promise<IngressRoutes> {
   const { config, metrics, logger } = wiring;
   const state = await openIngressState(config.redis);
   wiring.teardown.add(() => state.close());
   const sinkIds = new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id));
-  await registerIngressRoutes(server, {
+  return registerIngressRoutes(server, {
     routes: config.ingress.routes,
     accept: async (envelope, targets) => {
       await wiring.accept(
@@ -121,6 +124,7 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
       ...config.ingress.routes.map((route) => `ingress:${route.id}`),
     ],
     logger: wiring.logger.child({ component: "admin" }),
+    ...(wiring.configControl === undefined ? {} : { config: wiring.configControl }),
   });
   wiring.teardown.add(() => admin.jobs.idle());
 }
