@@ -94,6 +94,8 @@ export interface EndpointRegistry {
    * created, or leave an API subscription naming an endpoint that no longer exists.
    */
   replaceConfig(next: ConfigRecords): Promise<readonly ConfigConflict[]>;
+  /** The conflicts `replaceConfig` would refuse `next` for, without changing anything. */
+  checkConfig(next: ConfigRecords): readonly ConfigConflict[];
   /** Called after every change, local or noticed by refresh (the runtime rebuilds its router). */
   onChange(listener: () => void): () => void;
 }
@@ -166,6 +168,15 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     for (const listener of listeners) listener();
   }
 
+  function checkConfig(next: ConfigRecords): ConfigConflict[] {
+    return configConflicts(next, {
+      configEndpointIds: new Set(fromConfig.keys()),
+      apiEndpointIds: new Set([...storedById.keys()].filter((id) => !fromConfig.has(id))),
+      subscriptions,
+      eventTypes: [...eventTypes.values()],
+    });
+  }
+
   async function written(ok: boolean): Promise<boolean> {
     if (ok) await reload();
     return ok;
@@ -232,13 +243,9 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
       if (configTypes.has(name)) return false;
       return written(await storage.deleteEventType(name));
     },
+    checkConfig,
     async replaceConfig(next) {
-      const conflicts = configConflicts(next, {
-        configEndpointIds: new Set(fromConfig.keys()),
-        apiEndpointIds: new Set([...storedById.keys()].filter((id) => !fromConfig.has(id))),
-        subscriptions,
-        eventTypes: [...eventTypes.values()],
-      });
+      const conflicts = checkConfig(next);
       if (conflicts.length > 0) return conflicts;
       fromConfig = configEndpointsOf(next.endpoints);
       configSubscriptions = configSubscriptionsOf(next.subscriptions);
@@ -316,7 +323,7 @@ function configConflicts(
       conflicts.push({
         path: "endpoints",
         expected: `endpoint ${JSON.stringify(id)}, which admin API subscription ${JSON.stringify(subscription.id)} names`,
-        found: "it removed",
+        found: "none (change or delete that subscription first)",
       });
     }
   }
