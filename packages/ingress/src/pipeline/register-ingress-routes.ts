@@ -65,6 +65,8 @@ export interface IngressRoutes {
    * route they started with; a path no longer served answers 404.
    */
   replace(routes: readonly IngressRoute[]): void;
+  /** The routes served now (enabled or not), as last given. */
+  routes(): readonly IngressRoute[];
 }
 
 /**
@@ -134,7 +136,8 @@ export async function registerIngressRoutes(
 
   // The routes by path, swapped whole by `replace` (a config reload): one wildcard POST serves them all, so a
   // route added, removed or changed applies to the next request without re-registering anything with fastify.
-  let table = routeTable(options.routes);
+  let given = options.routes;
+  let table = routeTable(given);
   const routes = new WeakMap<FastifyRequest, IngressRoute>();
 
   await app.register(async (scope) => {
@@ -258,7 +261,9 @@ export async function registerIngressRoutes(
   return {
     replace(next) {
       table = routeTable(next);
+      given = next;
     },
+    routes: () => given,
   };
 
   /** When no target can ever take the event: why (for the log) and what the provider is told. */

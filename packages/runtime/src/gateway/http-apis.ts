@@ -54,7 +54,7 @@ export async function registerHttpApis(
     });
   }
   const ingress = config.ingress.routes.length > 0 ? await registerIngress(server, wiring) : undefined;
-  if (config.admin.enabled) await registerAdmin(servers.internal, wiring);
+  if (config.admin.enabled) await registerAdmin(servers.internal, wiring, ingress);
   return ingress === undefined ? {} : { ingress };
 }
 
@@ -102,7 +102,11 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
   });
 }
 
-async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+async function registerAdmin(
+  server: FastifyInstance,
+  wiring: HttpApiWiring,
+  ingress: IngressRoutes | undefined,
+): Promise<void> {
   const { config } = wiring;
   const admin = await registerAdminRoutes(server, {
     store: wiring.store,
@@ -121,7 +125,8 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
     defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
     rejectedOrigins: () => [
       ...config.sources.map((source) => `source:${source.id}`),
-      ...config.ingress.routes.map((route) => `ingress:${route.id}`),
+      // The routes served now: a config reload may have changed them.
+      ...(ingress?.routes() ?? []).map((route) => `ingress:${route.id}`),
     ],
     logger: wiring.logger.child({ component: "admin" }),
     ...(wiring.configControl === undefined ? {} : { config: wiring.configControl }),
