@@ -220,6 +220,26 @@ for (const store of ["redis", "embedded"] as const) {
           15_000,
         );
 
+        // A policy change reaches the scheduler: ep-b disabled in the file holds its deliveries, enabled sends them.
+        const withEpB = (enabled: boolean) => {
+          const next = configOf(setup, "next");
+          const endpoints = (next.endpoints as { id: string }[]).map((e) => (e.id === "ep-b" ? { ...e, enabled } : e));
+          return { ...next, endpoints };
+        };
+        write(withEpB(false));
+        reloaded = hookyard.waitForNewLine(/"message":"config reloaded"/);
+        hookyard.kill("SIGHUP");
+        await reloaded;
+        const held = await send(setup.port, "order.created");
+        assert.equal(held.deliveries, 1);
+        const health = await admin(setup, "GET", "/admin/v1/endpoints/ep-b/health");
+        assert.equal((health.body as { enabled: boolean }).enabled, false, JSON.stringify(health.body));
+        write(withEpB(true));
+        reloaded = hookyard.waitForNewLine(/"message":"config reloaded"/);
+        hookyard.kill("SIGHUP");
+        await reloaded;
+        await arrivedAt(receiver, "/ep-b", held.id);
+
         // An invalid file: refused with validate's messages (logged at error), the running config stays.
         const invalid = { ...configOf(setup, "next"), endpoints: [{ id: "ep-a", url: "ftp://nowhere" }] };
         write(invalid);
@@ -271,7 +291,7 @@ for (const store of ["redis", "embedded"] as const) {
         const loaded = await admin(setup, "GET", "/admin/v1/config");
         assert.deepEqual((loaded.body as { restartRequired: string[] }).restartRequired, ["server.port"]);
         assert.equal((await postIngress(setup, "still-old-port")).status, 200, "the old port still serves");
-        assert.equal(await metric(setup, /hookyard_config_reloads_total\{result="applied"\}/), 2);
+        assert.equal(await metric(setup, /hookyard_config_reloads_total\{result="applied"\}/), 4);
         assert.equal(await metric(setup, /hookyard_config_reloads_total\{result="invalid"\}/), 3);
 
         hookyard.kill("SIGTERM");
