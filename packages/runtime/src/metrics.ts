@@ -118,6 +118,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
   });
 
+  const configReloads = new Counter({
+    name: "hookyard_config_reloads_total",
+    help: "Config reloads (SIGHUP, hookyard reload) by result: applied, unchanged, invalid, failed",
+    labelNames: ["result"],
+    registers,
+  });
+  // Every result from 0, so an alert on increase(…{result="invalid"}) fires on the first refused reload.
+  for (const result of ["applied", "unchanged", "invalid", "failed"]) configReloads.inc({ result }, 0);
+
   return {
     registry,
     eventsIn: new Counter({
@@ -150,12 +159,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["source", "type", "mode"],
       registers,
     }),
-    configReloads: new Counter({
-      name: "hookyard_config_reloads_total",
-      help: "Config reloads (SIGHUP, hookyard reload) by result: applied, unchanged, invalid, failed",
-      labelNames: ["result"],
-      registers,
-    }),
+    configReloads,
     attemptSeconds: new Histogram({
       name: "hookyard_attempt_duration_seconds",
       help: "Latency of delivery attempts",

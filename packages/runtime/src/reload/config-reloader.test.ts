@@ -26,7 +26,9 @@ const load = (source: string): Promise<HookyardConfig> => loadConfigText(source,
 
 async function counted(metrics: ReturnType<typeof createMetrics>): Promise<Record<string, number>> {
   const { values } = await metrics.configReloads.get();
-  return Object.fromEntries(values.map((value) => [String(value.labels.result), value.value]));
+  return Object.fromEntries(
+    values.filter((value) => value.value > 0).map((value) => [String(value.labels.result), value.value]),
+  );
 }
 
 describe("config changes", () => {
