@@ -4,16 +4,23 @@ import type { DeliveryStatus, RequeueRequest, SchedulerStore } from "@hookyard/s
 
 /**
  * The delivery log as the admin API reads it, over the two tiers: a delivery is live in the scheduler (queued or
- * leased, in Redis) until it settles, then its record is in the history store (PostgreSQL or memory). Lists,
- * dead letters, events and the charts read the history; one delivery's detail and attempts read both; retry,
+ * leased, in Redis) until it settles; its record then waits in the scheduler's outbox (milliseconds, or as long as
+ * the history store is down) and is then in the history store (PostgreSQL or memory). Lists, dead letters,
+ * events and the charts read the history; one delivery's detail and attempts read all three; retry,
  * dead-letter replay and range replay take records from the history and queue them again in the scheduler
  * (`requeue`, same delivery id), then mark them replayed in the history.
  */
 export interface DeliveryLog {
   queryDeliveries(query: HistoryQuery): Promise<DeliveryPage>;
-  /** Live in the scheduler, else its latest settle in the history; undefined when neither knows it. */
+  /**
+   * Live in the scheduler, else its settle waiting in the outbox, else its latest settle in the history; undefined
+   * when none knows it.
+   */
   getDelivery(deliveryId: string): Promise<DeliveryDetail | undefined>;
-  /** Every attempt: the stored ones (across replays), then those of the live delivery since it was queued. */
+  /**
+   * Every attempt: the stored ones (across replays), then those since it was last queued (live, or in a settle
+   * still waiting in the outbox).
+   */
   listAttempts(deliveryId: string): Promise<AttemptRecord[]>;
   listDeadLetters(endpointId: string, limit: number): Promise<HistoryDelivery[]>;
   /** Queues settled deliveries again; returns the ids queued (live or unknown ones are left alone). */
@@ -52,13 +59,22 @@ export function createDeliveryLog(store: SchedulerStore, history: HistoryStore):
     return queued;
   }
 
+  /** The attempts of a settle still in the outbox, unless the history already stored that settle. */
+  async function attemptsWaitingInOutbox(deliveryId: string): Promise<AttemptRecord[]> {
+    const waiting = await store.findSettled(deliveryId);
+    if (waiting === undefined) return [];
+    const stored = await history.getDelivery(deliveryId);
+    return stored?.settledAt === waiting.settledAt ? [] : [...waiting.attemptLog];
+  }
+
   return {
     queryDeliveries: (query) => history.queryDeliveries(query),
 
     async getDelivery(deliveryId) {
       const live = await store.getDelivery(deliveryId);
       if (live !== undefined) return live;
-      const settled = await history.getDelivery(deliveryId);
+      // The outbox holds only settles newer than (or the same as) the history's: it is read first.
+      const settled = (await store.findSettled(deliveryId)) ?? (await history.getDelivery(deliveryId));
       if (settled === undefined) return undefined;
       return {
         deliveryId: settled.deliveryId,
@@ -68,13 +84,15 @@ export function createDeliveryLog(store: SchedulerStore, history: HistoryStore):
         attempts: settled.attempts,
         createdAt: settled.createdAt,
         ...(settled.deadReason === undefined ? {} : { deadReason: settled.deadReason }),
-        envelope: settled.envelope,
+        ...(settled.envelope === undefined ? {} : { envelope: settled.envelope }),
       };
     },
 
     async listAttempts(deliveryId) {
       const [stored, live] = await Promise.all([history.listAttempts(deliveryId), store.listAttempts(deliveryId)]);
-      return [...stored.map(({ attemptId: _id, attempt: _n, ...record }) => record), ...live];
+      const attempts = [...stored.map(({ attemptId: _id, attempt: _n, ...record }) => record), ...live];
+      if (live.length > 0 || (await store.getDelivery(deliveryId)) !== undefined) return attempts;
+      return [...attempts, ...(await attemptsWaitingInOutbox(deliveryId))];
     },
 
     async listDeadLetters(endpointId, limit) {

@@ -103,6 +103,11 @@ export interface SchedulerStore {
    */
   takeSettled(request: TakeSettledRequest): Promise<SettledEntry[]>;
   ackSettled(entries: readonly SettledEntry[]): Promise<void>;
+  /**
+   * The newest settle of a delivery while its record still waits in the outbox (settled, not yet acknowledged by
+   * the history hand-off), so a delivery is readable between leaving the live state and reaching the history.
+   */
+  findSettled(deliveryId: string): Promise<SettledRecord | undefined>;
   /** Records waiting in the outbox and how many were shed since the store's data began. */
   outboxStats(): Promise<OutboxStats>;
   /** Called after this store's `complete` put records in the outbox (a local signal for the drainer). */

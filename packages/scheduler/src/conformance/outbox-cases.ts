@@ -116,6 +116,36 @@ export function describeOutboxCases(withStore: WithStore, t0: number): void {
         assert.deepEqual([second?.deliveryId, second?.status, second?.settledAt], [id, "delivered", t0 + 11]);
       }));
 
+    it("finds a settle while it waits in the outbox, the newest one after a replay, and forgets it on ack", () =>
+      withStore(async (store) => {
+        const ep = uniqueId("ep");
+        await store.syncEndpoints([testEndpoint(ep)]);
+        const id = await enqueueOne(store, ep, testEnvelope(), t0);
+        assert.equal(await store.findSettled(id), undefined, "a queued delivery has not settled");
+        await claimAll(store, t0 + 1);
+        await settleAll(store, [id], "dead", t0 + 2);
+        const waiting = await store.findSettled(id);
+        assert.deepEqual([waiting?.status, waiting?.settledAt, waiting?.attemptLog.length], ["dead", t0 + 2, 1]);
+        // Replayed and settled again before the first record was handed off: the newest settle is found, and
+        // acknowledging the older record does not hide the newer one.
+        assert.ok(waiting);
+        assert.deepEqual(await store.requeue([requeueOf(waiting)], t0 + 3), [id]);
+        await claimAll(store, t0 + 3);
+        await settleAll(store, [id], "delivered", t0 + 4);
+        const entries = await store.takeSettled({ consumer: "c", max: 10, reclaimAfterMs: 3_600_000, now: t0 + 5 });
+        assert.deepEqual(
+          entries.map((entry) => entry.record.status),
+          ["dead", "delivered"],
+        );
+        await store.ackSettled(entries.slice(0, 1));
+        assert.deepEqual(
+          [(await store.findSettled(id))?.status, (await store.findSettled(id))?.settledAt],
+          ["delivered", t0 + 4],
+        );
+        await store.ackSettled(entries.slice(1));
+        assert.equal(await store.findSettled(id), undefined, "handed off: the history has it");
+      }));
+
     it("requeues under per-key order at the end of the key's line, and skips unknown endpoints", () =>
       withStore(async (store) => {
         const ep = uniqueId("ep");

@@ -561,6 +561,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       outbox.ack(entries);
     },
 
+    async findSettled(deliveryId) {
+      return outbox.find(deliveryId);
+    },
+
     async outboxStats() {
       return outbox.stats();
     },

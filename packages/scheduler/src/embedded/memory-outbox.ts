@@ -10,6 +10,8 @@ export interface MemoryOutbox {
   take(request: TakeSettledRequest): SettledEntry[];
   ack(entries: readonly SettledEntry[]): void;
   stats(): OutboxStats;
+  /** The newest record of the delivery waiting here. */
+  find(deliveryId: string): SettledRecord | undefined;
   /** Dead letters of the endpoint waiting here. */
   deadWaiting(endpointId: string): number;
 }
@@ -23,6 +25,7 @@ interface Waiting {
 export function createMemoryOutbox(maxRecords: number): MemoryOutbox {
   const waiting = new Map<string, Waiting>(); // insertion order = settle order
   const deadByEndpoint = new Map<string, number>();
+  const newestEntry = new Map<string, string>(); // delivery id → entry id
   let sequence = 0;
   let shed = 0;
 
@@ -36,6 +39,7 @@ export function createMemoryOutbox(maxRecords: number): MemoryOutbox {
       sequence += 1;
       const entryId = `${record.settledAt}-${sequence}`;
       waiting.set(entryId, { entry: { entryId, record }, takenBy: undefined, takenAt: 0 });
+      newestEntry.set(record.deliveryId, entryId);
       if (dead) deadByEndpoint.set(record.endpointId, (deadByEndpoint.get(record.endpointId) ?? 0) + 1);
     },
     take({ consumer, max, reclaimAfterMs, now }) {
@@ -55,6 +59,7 @@ export function createMemoryOutbox(maxRecords: number): MemoryOutbox {
         if (item === undefined) continue;
         waiting.delete(entryId);
         const { record } = item.entry;
+        if (newestEntry.get(record.deliveryId) === entryId) newestEntry.delete(record.deliveryId);
         if (record.status !== "dead") continue;
         const left = (deadByEndpoint.get(record.endpointId) ?? 1) - 1;
         if (left > 0) deadByEndpoint.set(record.endpointId, left);
@@ -63,6 +68,10 @@ export function createMemoryOutbox(maxRecords: number): MemoryOutbox {
     },
     stats() {
       return { records: waiting.size, shed };
+    },
+    find(deliveryId) {
+      const entryId = newestEntry.get(deliveryId);
+      return entryId === undefined ? undefined : waiting.get(entryId)?.entry.record;
     },
     deadWaiting(endpointId) {
       return deadByEndpoint.get(endpointId) ?? 0;

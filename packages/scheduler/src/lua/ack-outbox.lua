@@ -1,18 +1,20 @@
 --[[
-  ack-outbox: removes records the history store has stored (XACK + XDEL), and counts the dead letters among them
-  out of their endpoint's "waiting in the outbox" figure (only when this call removed them: a record handed off
-  twice is counted out once).
+  ack-outbox: removes records the history store has stored (XACK + XDEL), drops their delivery's entry in the
+  outbox index when it still points at them (a replayed delivery may have settled again since), and counts the
+  dead letters among them out of their endpoint's "waiting in the outbox" figure (only when this call removed
+  them: a record handed off twice is counted out once).
 
   KEYS[1] outbox
   ARGV[1] base key prefix "{prefix}:"
-  ARGV[2..] pairs: entry id, endpoint id of a dead letter ("" for a delivered record)
+  ARGV[2..] triples: entry id, delivery id, endpoint id of a dead letter ("" for a delivered record)
 
   Returns the number of entries removed.
 ]]
 
 local delivered, removed = {}, 0
-for i = 2, #ARGV, 2 do
-  local id, dead_ep = ARGV[i], ARGV[i + 1]
+for i = 2, #ARGV, 3 do
+  local id, did, dead_ep = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call("HGET", K.outbox_ids, did) == id then redis.call("HDEL", K.outbox_ids, did) end
   if dead_ep == "" then
     delivered[#delivered + 1] = id
   else

@@ -39,6 +39,8 @@ import { HookyardError } from "@hookyard/core";
  *                                   "history" (XREADGROUP / XAUTOCLAIM), XACK + XDEL once stored
  * - `{hy}:outbox:counts`     hash  shed (delivered records dropped while the outbox was full), dead:<ep> (dead
  *                                   letters of ep waiting in the outbox)
+ * - `{hy}:outbox:ids`        hash  delivery id → its newest outbox entry id, so a delivery that settled but is not yet
+ *                                   in the history store can still be read (`findSettled`); removed on ack
  */
 export interface RedisKeys {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -58,6 +60,7 @@ export interface RedisKeys {
   rejected(origin: string): string;
   readonly outbox: string;
   readonly outboxCounts: string;
+  readonly outboxIds: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
@@ -87,6 +90,7 @@ export function createRedisKeys(prefix = "hy"): RedisKeys {
     rejected: (origin) => `${base}rejected:${origin}`,
     outbox: `${base}outbox`,
     outboxCounts: `${base}outbox:counts`,
+    outboxIds: `${base}outbox:ids`,
   };
 }
 
@@ -109,4 +113,5 @@ function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
 K.outbox = BASE .. "outbox"
 K.outbox_counts = BASE .. "outbox:counts"
+K.outbox_ids = BASE .. "outbox:ids"
 `;

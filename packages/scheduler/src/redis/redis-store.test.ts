@@ -82,7 +82,7 @@ describe("redis store", () => {
     const lua = `${LUA_KEY_FUNCTIONS}
       return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
         K.line(ARGV[2], ARGV[3]), K.message(ARGV[2]), K.delivery(ARGV[2]),
-        K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts }`;
+        K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts, K.outbox_ids }`;
     const fromLua = await admin.eval(lua, 0, keys.base, id, key);
     assert.deepEqual(fromLua, [
       keys.schedule,
@@ -99,6 +99,7 @@ describe("redis store", () => {
       keys.dedup(key),
       keys.outbox,
       keys.outboxCounts,
+      keys.outboxIds,
     ]);
     // One hash tag: every key of the store lives in one Redis Cluster slot.
     const slots = new Set(

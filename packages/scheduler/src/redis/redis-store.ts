@@ -429,8 +429,22 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async ackSettled(entries) {
       if (entries.length === 0) return;
       const args: ScriptArg[] = [];
-      for (const { entryId, record } of entries) args.push(entryId, record.status === "dead" ? record.endpointId : "");
+      for (const { entryId, record } of entries) {
+        args.push(entryId, record.deliveryId, record.status === "dead" ? record.endpointId : "");
+      }
       await run("ackOutbox", [keys.outbox], args);
+    },
+
+    async findSettled(deliveryId) {
+      await ready();
+      try {
+        const entryId = await client.hget(keys.outboxIds, deliveryId);
+        if (entryId === null) return undefined;
+        const [entry] = decodeOutboxEntries((await client.xrange(keys.outbox, entryId, entryId)).flat());
+        return entry?.record;
+      } catch (error) {
+        throw translateRedisError(error);
+      }
     },
 
     async outboxStats() {

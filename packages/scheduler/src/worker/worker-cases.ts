@@ -549,6 +549,7 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     listRejected: (origin, limit) => store.listRejected(origin, limit),
     takeSettled: (request) => store.takeSettled(request),
     ackSettled: (entries) => store.ackSettled(entries),
+    findSettled: (id) => store.findSettled(id),
     outboxStats: () => store.outboxStats(),
     onSettled: (listener) => store.onSettled(listener),
     onWake: (listener) => store.onWake(listener),

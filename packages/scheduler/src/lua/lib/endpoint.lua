@@ -186,7 +186,8 @@ local function outbox_add(fields, dead, ep_id, max_len)
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
-  redis.call("XADD", K.outbox, "*", unpack(fields))
+  -- fields[2] is the delivery id: the index keeps it readable until the history store has it (findSettled).
+  redis.call("HSET", K.outbox_ids, fields[2], redis.call("XADD", K.outbox, "*", unpack(fields)))
   OUTBOX.len = OUTBOX.len + 1
   if dead then redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep_id, 1) end
   return true
