@@ -135,7 +135,8 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       apply: createApplyConfig({
         registry,
         store,
-        runningSinks: new Set(sinkEndpoints.keys()),
+        runningSinks: new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id)),
+        runningLeaseMs: config.delivery.leaseMs,
         ingress: () => ingress,
       }),
       metrics,

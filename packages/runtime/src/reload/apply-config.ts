@@ -1,4 +1,5 @@
 import type { ConfigConflict, ConfigRecords, EndpointRegistry } from "@hookyard/admin";
+import { formatDuration } from "@hookyard/core";
 import type { IngressRoutes } from "@hookyard/ingress";
 import type { SchedulerStore } from "@hookyard/scheduler";
 import type { HookyardConfig } from "../config/types.js";
@@ -9,6 +10,8 @@ export interface LiveParts {
   readonly store: Pick<SchedulerStore, "syncEndpoints">;
   /** Ids of the sinks this instance started: sinks (broker connections) change only with a restart. */
   readonly runningSinks: ReadonlySet<string>;
+  /** The worker's lease (delivery.lease changes only with a restart): every endpoint timeout must stay below it. */
+  readonly runningLeaseMs: number;
   /** The served inbound routes; undefined when the instance started with none. */
   readonly ingress: () => IngressRoutes | undefined;
 }
@@ -21,7 +24,11 @@ export interface LiveParts {
 export function createApplyConfig(parts: LiveParts): ApplyConfig {
   return async (next, live) => {
     const records = recordsOf(next);
-    const conflicts = [...parts.registry.checkConfig(records), ...sinkTargetConflicts(next, parts.runningSinks)];
+    const conflicts = [
+      ...parts.registry.checkConfig(records),
+      ...sinkTargetConflicts(next, parts.runningSinks),
+      ...leaseConflicts(next, parts.runningLeaseMs),
+    ];
     if (conflicts.length > 0) return conflicts;
     if (live.includes("endpoints")) await parts.store.syncEndpoints(next.endpoints);
     if (live.includes("endpoints") || live.includes("subscriptions") || live.includes("eventTypes")) {
@@ -53,4 +60,23 @@ function sinkTargetConflicts(next: HookyardConfig, runningSinks: ReadonlySet<str
     }
   }
   return conflicts;
+}
+
+/**
+ * `validate` checks the file's timeouts against the file's lease; a reload must also check them against the lease
+ * the worker runs with, or an attempt could outlive its lease and be sent twice.
+ */
+function leaseConflicts(next: HookyardConfig, runningLeaseMs: number): ConfigConflict[] {
+  if (next.delivery.leaseMs === runningLeaseMs) return [];
+  return next.endpoints.flatMap((endpoint, index) =>
+    endpoint.policy.timeoutMs < runningLeaseMs
+      ? []
+      : [
+          {
+            path: `endpoints[${index}].policy.timeout`,
+            expected: `a timeout shorter than the running delivery.lease (${formatDuration(runningLeaseMs)}; a new lease applies only after a restart)`,
+            found: formatDuration(endpoint.policy.timeoutMs),
+          },
+        ],
+  );
 }
