@@ -16,7 +16,7 @@ export interface LoadedConfig {
 export interface ConfigReloadReport {
   readonly result: "applied" | "unchanged" | "invalid" | "failed";
   readonly problems: readonly string[];
-  /** The live parts that changed: endpoints, subscriptions, eventTypes, ingress.routes. */
+  /** The live parts that changed: endpoints, subscriptions, eventTypes, ingress.routes, ingest.apiKeys, admin.apiKeys. */
   readonly applied: readonly string[];
   readonly restartRequired: readonly string[];
   readonly config: LoadedConfig;

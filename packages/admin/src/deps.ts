@@ -58,6 +58,8 @@ export interface AdminDependencies {
   readonly rejectedOrigins: () => readonly string[];
   /** How endpoint URLs' hosts are resolved for the SSRF check (tests inject one). Default: the system resolver. */
   readonly resolveHost?: ResolveHost;
+  /** The admin API keys now, when a config reload may change them. Default: `settings.apiKeys`. */
+  readonly adminKeys?: () => readonly string[];
   /** The config reloader (`/config`, `/config/reload`); absent when not started from a file (409 there). */
   readonly config?: ConfigControl;
   /** Store clock (ms). Default Date.now. */

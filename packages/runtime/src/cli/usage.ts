@@ -11,7 +11,8 @@ Usage:
                                       publish a test event through a running instance's ingest API
   hookyard reload [--url URL] [--api-key KEY]
                                       make a running instance re-read its config file (or send it SIGHUP):
-                                      endpoints, subscriptions, event types and inbound routes change live
+                                      endpoints, subscriptions, event types, inbound routes and API keys
+                                      change live
   hookyard secret [whsec | ed25519 | key]
                                       print a new signing secret (whsec_, default), an ed25519 key pair
                                       (whsk_ secret, whpk_ public key) or a random API key

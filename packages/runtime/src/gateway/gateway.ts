@@ -22,7 +22,7 @@ import { checkReadiness, type HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createApplyConfig } from "../reload/apply-config.js";
-import { createConfigReloader } from "../reload/config-reloader.js";
+import { type ApplyConfig, createConfigReloader } from "../reload/config-reloader.js";
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
@@ -131,14 +131,21 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const registry = await openRegistry(config, store, adminStorage, parts.teardown);
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
     let ingress: IngressRoutes | undefined;
+    // The config as last reloaded: the parts read per request (API keys) follow it.
+    let current = config;
+    const applyLive = createApplyConfig({
+      registry,
+      store,
+      runningSinks: new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id)),
+      runningLeaseMs: config.delivery.leaseMs,
+      ingress: () => ingress,
+    });
     const reloader = configReloader(config, deps, {
-      apply: createApplyConfig({
-        registry,
-        store,
-        runningSinks: new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id)),
-        runningLeaseMs: config.delivery.leaseMs,
-        ingress: () => ingress,
-      }),
+      apply: async (next, live) => {
+        const conflicts = await applyLive(next, live);
+        if (conflicts.length === 0) current = next;
+        return conflicts;
+      },
       metrics,
     });
 
@@ -196,6 +203,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       },
       wiring: {
         config,
+        current: () => current,
         accept,
         checkPayload,
         store,
@@ -274,7 +282,7 @@ async function startListeners(
 function configReloader(
   config: HookyardConfig,
   deps: GatewayDependencies,
-  wiring: { apply: ReturnType<typeof createApplyConfig>; metrics: Metrics },
+  wiring: { apply: ApplyConfig; metrics: Metrics },
 ): ConfigControl {
   const { loadConfig } = deps;
   return createConfigReloader({

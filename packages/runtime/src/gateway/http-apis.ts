@@ -16,6 +16,8 @@ import type { Teardown } from "./teardown.js";
 
 export interface HttpApiWiring {
   readonly config: HookyardConfig;
+  /** The config as last reloaded: what changes live (API keys here) is read from it per request. */
+  readonly current: () => HookyardConfig;
   readonly accept: Accept;
   readonly checkPayload: PayloadCheck;
   readonly store: SchedulerStore;
@@ -43,7 +45,7 @@ export async function registerHttpApis(
   const server = servers.public;
   if (config.ingest.enabled) {
     await registerIngestRoutes(server, {
-      apiKeys: config.ingest.apiKeys,
+      apiKeys: () => wiring.current().ingest.apiKeys,
       maxBodyBytes: config.ingest.maxBodyBytes,
       maxBatchEvents: config.ingest.maxBatchEvents,
       maxJsonDepth: config.ingest.maxJsonDepth,
@@ -129,6 +131,7 @@ async function registerAdmin(
       ...(ingress?.routes() ?? []).map((route) => `ingress:${route.id}`),
     ],
     logger: wiring.logger.child({ component: "admin" }),
+    adminKeys: () => wiring.current().admin.apiKeys,
     ...(wiring.configControl === undefined ? {} : { config: wiring.configControl }),
   });
   wiring.teardown.add(() => admin.jobs.idle());

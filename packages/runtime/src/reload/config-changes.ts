@@ -1,7 +1,14 @@
 import type { HookyardConfig } from "../config/types.js";
 
 /** The parts of a config a reload applies; everything else takes a restart. */
-export const LIVE_PARTS = ["endpoints", "subscriptions", "eventTypes", "ingress.routes"] as const;
+export const LIVE_PARTS = [
+  "endpoints",
+  "subscriptions",
+  "eventTypes",
+  "ingress.routes",
+  "ingest.apiKeys",
+  "admin.apiKeys",
+] as const;
 export type LivePart = (typeof LIVE_PARTS)[number];
 
 export interface ConfigChanges {
@@ -37,15 +44,26 @@ export function configChanges(
     if (options.ingressServed || next.ingress.routes.length === 0) live.push("ingress.routes");
     else restart.push("ingress.routes (this instance started without inbound routes)");
   }
+  if (differs(running.ingest.apiKeys, next.ingest.apiKeys)) live.push("ingest.apiKeys");
+  if (differs(running.admin.apiKeys, next.admin.apiKeys)) live.push("admin.apiKeys");
   const listed =
     restart.length > MAX_LISTED ? [...restart.slice(0, MAX_LISTED), `… ${restart.length - MAX_LISTED} more`] : restart;
   return { live, restartRequired: listed };
 }
 
 function withoutLive(shown: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const { endpoints: _e, subscriptions: _s, eventTypes: _t, ingress, ...rest } = shown;
-  const { routes: _r, ...ingressRest } = (ingress ?? {}) as Record<string, unknown>;
-  return { ...rest, ingress: ingressRest };
+  const { endpoints: _e, subscriptions: _s, eventTypes: _t, ingress, ingest, admin, ...rest } = shown;
+  return {
+    ...rest,
+    ingress: without(ingress, "routes"),
+    ingest: without(ingest, "apiKeys"),
+    admin: without(admin, "apiKeys"),
+  };
+}
+
+function without(section: unknown, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = (section ?? {}) as Record<string, unknown>;
+  return rest;
 }
 
 function routesOf(shown: Readonly<Record<string, unknown>>): unknown {

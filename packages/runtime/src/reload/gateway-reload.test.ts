@@ -10,10 +10,12 @@ import { startGateway } from "../gateway/gateway.js";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTE_KEY = "route-key-0123456789abcdef";
 
-function text(target: string): string {
+function text(target: string, keys = { ingest: "ingest-key-1-0123456789", admin: "admin-key-1-0123456789" }): string {
   return `
 server: { host: 127.0.0.1, port: 0 }
 log: { level: silent }
+ingest: { enabled: true, apiKeys: [${keys.ingest}] }
+admin: { enabled: true, apiKeys: [${keys.admin}] }
 endpoints:
   - { id: a, url: "https://example.com/a", secrets: ["${SECRET}"] }
 sinks:
@@ -75,6 +77,36 @@ describe("a running gateway reloads its config", () => {
       assert.equal(Buffer.from(published.data).toString(), '{"marker":"to-the-sink"}');
       const ready = (await (await fetch(`${gateway.url}/readyz`)).json()) as { config: { hash: string } };
       assert.equal(ready.config.hash, report.config.hash);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it("rotates ingest and admin API keys without a restart", async () => {
+    const first = { ingest: "ingest-key-1-0123456789", admin: "admin-key-1-0123456789" };
+    const second = { ingest: "ingest-key-2-0123456789", admin: "admin-key-2-0123456789" };
+    let file = text("a", first);
+    const gateway = await startGateway(await load(file), {
+      logger: pino({ level: "silent" }),
+      resolveConnector: async (type) => resolveFakeConnector(type),
+      loadConfig: () => load(file),
+    });
+    const ingest = (key: string) =>
+      fetch(`${gateway.url}/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ type: "order.created", data: {} }),
+      }).then((response) => response.status);
+    const admin = (key: string) =>
+      fetch(`${gateway.url}/admin/v1/config`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    try {
+      assert.deepEqual([await ingest(first.ingest), await admin(first.admin)], [202, 200]);
+      file = text("a", second);
+      const report = await gateway.reload("signal");
+      assert.deepEqual(report.applied, ["ingest.apiKeys", "admin.apiKeys"]);
+      assert.deepEqual(report.restartRequired, []);
+      assert.deepEqual([await ingest(first.ingest), await admin(first.admin)], [401, 401]);
+      assert.deepEqual([await ingest(second.ingest), await admin(second.admin)], [202, 200]);
     } finally {
       await gateway.stop();
     }
