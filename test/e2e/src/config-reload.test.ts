@@ -163,8 +163,11 @@ async function validateProblems(file: string): Promise<string[]> {
     .map((line) => line.trim());
 }
 
-async function cliReload(setup: Setup): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = [cliPath, "reload", "--url", `http://127.0.0.1:${setup.adminPort}`, "--api-key", ADMIN_KEY];
+/** `hookyard reload` with the admin listener and key named, or found in the config file (`-c FILE`). */
+async function cliReload(setup: Setup, file?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const target =
+    file === undefined ? ["--url", `http://127.0.0.1:${setup.adminPort}`, "--api-key", ADMIN_KEY] : ["-c", file];
+  const args = [cliPath, "reload", ...target];
   return run(process.execPath, args, { cwd: repoRoot }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => error,
@@ -280,7 +283,7 @@ for (const store of ["redis", "embedded"] as const) {
         const restartPort = await freePort();
         write({ ...next, server: { ...(next.server as object), port: restartPort } });
         reloaded = hookyard.waitForNewLine(/config changes that only a restart applies/);
-        const applied = await cliReload(setup);
+        const applied = await cliReload(setup, file);
         assert.equal(applied.code, 0, applied.stderr);
         assert.match(applied.stdout, /needs a restart/);
         assert.match(applied.stdout, /^ {2}server\.port$/m);
