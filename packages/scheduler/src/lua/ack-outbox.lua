@@ -11,10 +11,15 @@
   Returns the number of entries removed.
 ]]
 
-local delivered, removed = {}, 0
+local delivered, removed, dids = {}, 0, {}
+for i = 3, #ARGV, 3 do dids[#dids + 1] = ARGV[i] end
+local indexed, forget = {}, {}
+in_chunks(dids, function(...)
+  for _, entry in ipairs(redis.call("HMGET", K.outbox_ids, ...)) do indexed[#indexed + 1] = entry end
+end)
 for i = 2, #ARGV, 3 do
   local id, did, dead_ep = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call("HGET", K.outbox_ids, did) == id then redis.call("HDEL", K.outbox_ids, did) end
+  if indexed[(i + 1) / 3] == id then forget[#forget + 1] = did end
   if dead_ep == "" then
     delivered[#delivered + 1] = id
   else
@@ -26,6 +31,7 @@ for i = 2, #ARGV, 3 do
     end
   end
 end
+in_chunks(forget, function(...) redis.call("HDEL", K.outbox_ids, ...) end)
 in_chunks(delivered, function(...)
   redis.call("XACK", K.outbox, "history", ...)
   removed = removed + redis.call("XDEL", K.outbox, ...)

@@ -179,23 +179,28 @@ end
 -- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
 -- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
 -- history is shed and counted. A dead letter is always added: it is never lost on the way.
-local OUTBOX = { len = nil, shed = 0 }
+local OUTBOX = { len = nil, shed = 0, ids = {} }
 local function outbox_add(fields, dead, ep_id, max_len)
   if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
+  local entry = redis.call("XADD", K.outbox, "*", unpack(fields))
   -- fields[2] is the delivery id: the index keeps it readable until the history store has it (findSettled).
-  redis.call("HSET", K.outbox_ids, fields[2], redis.call("XADD", K.outbox, "*", unpack(fields)))
+  OUTBOX.ids[#OUTBOX.ids + 1] = fields[2]
+  OUTBOX.ids[#OUTBOX.ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
   if dead then redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep_id, 1) end
   return true
 end
 
--- Writes the shed count of this call (once per call).
+-- Writes the shed count and the outbox index entries of this call (once per call, not once per record).
 local function outbox_finish()
   if OUTBOX.shed > 0 then redis.call("HINCRBY", K.outbox_counts, "shed", OUTBOX.shed) end
+  for i = 1, #OUTBOX.ids, 1000 do
+    redis.call("HSET", K.outbox_ids, unpack(OUTBOX.ids, i, math.min(i + 999, #OUTBOX.ids)))
+  end
 end
 
 -- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
