@@ -1,7 +1,10 @@
 // The benchmark's webhook receiver, run as its own process so it does not take the worker's event loop:
 // one node:http server (keep-alive, answers 200 at once) per endpoint on 127.0.0.1, i.e. one origin per endpoint.
 // Controlled over IPC by scheduler-bench.mjs:
-//   { type: "mode", failing: [index], slow: [index], slowMs, tracked: [index], since, rateIndex } → { type: "ok" }
+//   { type: "mode", failing: [index], slow: [index], slowMs, hanging: [index], drip: [index], throttled: [index],
+//     tracked: [index], since, rateIndex } → { type: "ok" }
+//   hanging: never answers; drip: answers 200 and then sends its body a byte every 500 ms, never ending;
+//   throttled: 429 with Retry-After: 2.
 //   { type: "stats" } → { type: "stats", total, trackedTotal, byStatus, latency: { count, p50, p99, max }, rateTimes }
 // Latency = arrival time here - enqueue time, which the bench encodes in the envelope id (webhook-id "e<ms>-<n>"),
 // recorded for the tracked endpoints' deliveries enqueued at or after `since` (the warm-up is left out).
@@ -11,6 +14,9 @@ const count = Number(process.argv[2] ?? 1000);
 let failing = new Set();
 let slow = new Set();
 let slowMs = 0;
+let hanging = new Set();
+let drip = new Set();
+let throttled = new Set();
 let tracked = new Set();
 let rateIndex = -1;
 let since = 0;
@@ -33,6 +39,18 @@ function handler(index) {
         const dash = id.indexOf("-");
         const enqueuedAt = id.startsWith("e") && dash > 1 ? Number(id.slice(1, dash)) : Number.NaN;
         if (enqueuedAt >= since) latencies.push(now - enqueuedAt);
+      }
+      if (hanging.has(index)) return;
+      if (drip.has(index)) {
+        res.writeHead(200, { "content-type": "text/plain" });
+        const timer = setInterval(() => res.write("."), 500);
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      if (throttled.has(index)) {
+        byStatus[429] = (byStatus[429] ?? 0) + 1;
+        res.writeHead(429, { "retry-after": "2" }).end("slow down");
+        return;
       }
       const status = failing.has(index) ? 500 : 200;
       byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -61,6 +79,9 @@ process.on("message", (message) => {
     failing = new Set(message.failing ?? []);
     slow = new Set(message.slow ?? []);
     slowMs = message.slowMs ?? 0;
+    hanging = new Set(message.hanging ?? []);
+    drip = new Set(message.drip ?? []);
+    throttled = new Set(message.throttled ?? []);
     tracked = new Set(message.tracked ?? []);
     rateIndex = message.rateIndex ?? -1;
     since = message.since ?? 0;

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Benchmark of the egress engine: Redis store + worker + @hookyard/delivery, all co-located. Build first:
 //   npx turbo run build --filter=@hookyard/scheduler --filter=@hookyard/delivery
-// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate]
+// Usage: node bench/scheduler/scheduler-bench.mjs [--runs 3] [--only drain,isolation,rate,tracing]
 //          [--deliveries 100000] [--endpoints 1000] [--max-in-flight 500] [--rate 500] [--seconds 12]
+//          [--tracing off,off+tp,0.01,1]   (the tracing scenario's variants: off; off with events that carry a
+//          producer's traceparent, passed through; or a sampled share of traces; sdk-only: the SDK started at
+//          1 % but not given to the delivery client)
 // Starts a private redis-server (AOF on, appendfsync everysec, temp dir, free port), a receiver process (one
 // keep-alive node:http server per endpoint) and, per run, a fresh worker process. Prints medians and spread.
 // See bench/README.md for what each figure means.
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
@@ -19,6 +24,9 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     only: { type: "string", default: "drain,isolation,rate" },
+    // bad: issue 14's isolation runs (all healthy, 50 bad, 200 bad, 50 answering 429) and steady: CPU per
+    // delivery at --steady-rate vs a drain of --deliveries; not in the default set.
+    "steady-rate": { type: "string", default: "200" },
     deliveries: { type: "string", default: "100000" },
     endpoints: { type: "string", default: "1000" },
     "max-in-flight": { type: "string", default: "500" },
@@ -27,6 +35,7 @@ const { values: args } = parseArgs({
     "idle-seconds": { type: "string", default: "10" },
     "rate-limit": { type: "string", default: "50" },
     burst: { type: "string", default: "1" },
+    tracing: { type: "string", default: "off,off+tp,0.01,1" },
     "redis-server": { type: "string", default: process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server" },
   },
 });
@@ -40,6 +49,7 @@ const LOAD_SECONDS = Number(args.seconds);
 const IDLE_SECONDS = Number(args["idle-seconds"]);
 const WARM_UP_MS = 2000;
 const RATE_LIMIT = Number(args["rate-limit"]);
+const STEADY_RATE = Number(args["steady-rate"]);
 const BURST = Number(args.burst);
 const here = new URL(".", import.meta.url);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,7 +91,7 @@ async function startReceiver(count) {
 
 const workers = new Set();
 
-async function startWorker(redisUrl, endpoints) {
+async function startWorker(redisUrl, endpoints, tracing, warmup = 0) {
   // HOOKYARD_BENCH_WORKER_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const execArgv = (process.env.HOOKYARD_BENCH_WORKER_ARGS ?? "").split(" ").filter(Boolean);
   const child = fork(new URL("worker-main.mjs", here), [], {
@@ -93,7 +103,15 @@ async function startWorker(redisUrl, endpoints) {
   const exited = once(child, "exit").then(() => workers.delete(child));
   return {
     pid: child.pid,
-    start: () => child.send({ type: "start", redisUrl, endpoints, maxInFlight: MAX_IN_FLIGHT }),
+    start: () =>
+      child.send({
+        type: "start",
+        redisUrl,
+        endpoints,
+        maxInFlight: MAX_IN_FLIGHT,
+        warmup,
+        ...(tracing ? { tracing } : {}),
+      }),
     report: () => request(child, { type: "report" }, "report"),
     async stop() {
       child.send({ type: "stop" });
@@ -143,6 +161,20 @@ async function usedMemory(admin) {
   const text = await admin.info("memory");
   return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? 0);
 }
+/**
+ * used_memory once Redis has had the time to shrink its hash tables after a mass delete (its cron, at hz 10,
+ * resizes and rehashes them bit by bit): read every 200 ms until it stops falling (within 1 KB), at most 10 s.
+ */
+async function settledMemory(admin) {
+  let last = await usedMemory(admin);
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const now = await usedMemory(admin);
+    if (Math.abs(now - last) <= 1024) return now;
+    last = now;
+  }
+  return last;
+}
 async function deleteMatching(admin, pattern) {
   let cursor = "0";
   let deleted = 0;
@@ -156,12 +188,19 @@ async function deleteMatching(admin, pattern) {
 const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
 const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0);
 
-async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false) {
+async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false, traceOf = () => undefined) {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      const envelope = createEnvelope({ id: idOf(i), source: "bench", type: "invoice.paid", data: PAYLOAD });
+      const traceparent = traceOf(i);
+      const envelope = createEnvelope({
+        id: idOf(i),
+        source: "bench",
+        type: "invoice.paid",
+        data: PAYLOAD,
+        ...(traceparent === undefined ? {} : { traceparent }),
+      });
       // dedup: as a broker source enqueues (a key from the message's coordinates, kept 24 h).
       const keyed = dedup ? { dedupKey: `bench:orders:0:${i}`, dedupTtlMs: 24 * 3600_000 } : {};
       await store.enqueue({ envelope, endpointIds: [endpointOf(i)], now: Date.now(), ...keyed });
@@ -200,6 +239,7 @@ async function drainRun(redis, receiver, endpoints, run) {
   await receiver.mode({});
   const memoryBaseline = await usedMemory(redis.admin);
   await redis.admin.config("RESETSTAT");
+  const redisCpuBeforeEnqueue = await redisCpuMicros(redis.admin);
   const enqueueStarted = performance.now();
   await enqueueAll(
     store,
@@ -212,6 +252,7 @@ async function drainRun(redis, receiver, endpoints, run) {
   const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
   const enqueueStats = await commandStats(redis.admin);
   const enqueueUsec = scriptUsec(await commandUsec(redis.admin));
+  const redisEnqueueCpu = (await redisCpuMicros(redis.admin)) - redisCpuBeforeEnqueue;
   const memoryQueued = await usedMemory(redis.admin);
   await store.close();
 
@@ -255,14 +296,14 @@ async function drainRun(redis, receiver, endpoints, run) {
 
   // Memory after the drain (worker gone), without the dedup keys, against the same deployment emptied:
   // FLUSHALL keeps the loaded scripts, and the endpoints are synced again (their policies and schedule).
-  const memoryDrained = await usedMemory(redis.admin);
+  const memoryDrained = await settledMemory(redis.admin);
   const dedupKeys = await deleteMatching(redis.admin, "{bench}:dedup:*");
-  const memoryWithoutDedup = await usedMemory(redis.admin);
+  const memoryWithoutDedup = await settledMemory(redis.admin);
   await redis.admin.flushall();
   const empty = createRedisStore({ redis: redis.url, prefix: "bench" });
   await empty.syncEndpoints(endpoints);
   await empty.close();
-  const memoryEmpty = await usedMemory(redis.admin);
+  const memoryEmpty = await settledMemory(redis.admin);
 
   const seconds = (report.lastCompleteAt - report.startedAt) / 1000;
   return {
@@ -283,6 +324,9 @@ async function drainRun(redis, receiver, endpoints, run) {
     redisUsecPerEvent: (enqueueUsec + drainUsec) / DELIVERIES,
     redisEnqueueUsecPerEvent: enqueueUsec / DELIVERIES,
     redisProcessCpuUsWithHandoff: redisCpuWithHandoff / DELIVERIES,
+    // The same end to end as CPU time of the redis-server process (INFO cpu): what usec measures minus the time
+    // Redis was descheduled on a busy machine (usec is wall time), plus its event loop and AOF writes.
+    redisProcessCpuUsEndToEnd: (redisEnqueueCpu + redisCpuWithHandoff) / DELIVERIES,
     delivered: report.delivered,
     failed: report.failed,
     received: received.total,
@@ -307,39 +351,136 @@ async function drainRun(redis, receiver, endpoints, run) {
   };
 }
 
-async function loadRun(redis, receiver, endpoints, degraded) {
+/**
+ * The drain with OpenTelemetry. `variant` "off": tracing off, events without a trace context (as before tracing
+ * existed); "off+tp": tracing off, every event carrying a producer's traceparent (passed through to the endpoint);
+ * a number: tracing on, every event carrying a producer's traceparent sampled for that share of them (as the
+ * accept span decides with a ratio sampler), the worker's attempt spans following it, exported over OTLP/HTTP to
+ * a collector stand-in in this process (its CPU is not counted; the worker's export work is).
+ */
+async function tracingRun(redis, receiver, endpoints, run, variant, collectorUrl) {
+  const ratio = typeof variant === "number" ? variant : variant === "sdk-only" ? 0.01 : undefined;
   await redis.admin.flushall();
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
-  const failing = [];
-  const slow = [];
-  const tracked = [];
-  endpoints.forEach((_, i) => {
-    if (i % 100 === 0)
-      failing.push(i); // 1%
-    else if (i % 20 === 1)
-      slow.push(i); // 5%
-    else tracked.push(i);
+  await receiver.mode({});
+  const every = ratio === undefined || ratio === 0 ? 0 : Math.round(1 / ratio);
+  const traceOf =
+    variant === "off"
+      ? () => undefined
+      : (i) =>
+          `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-${every > 0 && i % every === 0 ? "01" : "00"}`;
+  await enqueueAll(
+    store,
+    DELIVERIES,
+    (i) => `t${run}-${variant}-${i}`,
+    (i) => endpoints[i % endpoints.length].id,
+    256,
+    false,
+    traceOf,
+  );
+  await store.close();
+  // The first tenth is the warm-up (left out of the figures): code loaded and compiled on first use.
+  const worker = await startWorker(
+    redis.url,
+    endpoints,
+    ratio === undefined ? undefined : { url: collectorUrl, ratio, sdkOnly: variant === "sdk-only" },
+    Math.floor(DELIVERIES / 10),
+  );
+  worker.start();
+  const report = await waitUntil(
+    "the drain",
+    async () => {
+      const r = await worker.report();
+      return r.stored >= DELIVERIES ? r : undefined;
+    },
+    600_000,
+  );
+  await worker.stop();
+  const measured = report.stored - report.storedAtWarm;
+  return {
+    rate: measured / ((report.lastCompleteAt - report.warmAt) / 1000),
+    workerCpuUs: (report.cpuAtLastComplete - report.cpuAtWarm) / measured,
+    failed: report.failed,
+  };
+}
+
+/** An OTLP/HTTP collector stand-in: reads each export and answers 200 (an empty ExportTraceServiceResponse). */
+async function startCollector() {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((request, response) => {
+    request.on("data", (chunk) => {
+      bytes += chunk.length;
+    });
+    request.on("end", () => {
+      exports += 1;
+      response.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
   });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1/traces`,
+    stats: () => ({ exports, bytes }),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Which endpoints misbehave in a load run: the old "degraded" mix, or issue 14's scenarios. */
+function scenarioModes(scenario, count) {
+  const modes = { failing: [], slow: [], slowMs: 2000, hanging: [], drip: [], throttled: [], tracked: [] };
+  const bad = { bad50: 50, bad200: 200, throttle50: 50 }[scenario] ?? 0;
+  const step = bad > 0 ? Math.floor(count / bad) : 0;
+  for (let i = 0; i < count; i++) {
+    if (scenario === "degraded" && i % 100 === 0) modes.failing.push(i);
+    else if (scenario === "degraded" && i % 20 === 1) modes.slow.push(i);
+    else if (bad > 0 && i % step === 0 && i / step < bad) {
+      if (scenario === "throttle50") modes.throttled.push(i);
+      else {
+        // A mix of hanging, 10 s slow, byte-drip body and 500s.
+        const kind = (i / step) % 4;
+        [modes.hanging, modes.slow, modes.drip, modes.failing][kind].push(i);
+      }
+    } else modes.tracked.push(i);
+  }
+  if (bad > 0) modes.slowMs = 10_000;
+  return modes;
+}
+
+async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  const modes = scenarioModes(scenario, endpoints.length);
+  const { tracked } = modes;
   const worker = await startWorker(redis.url, endpoints);
   worker.start();
   // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency figures.
-  await receiver.mode({
-    failing: degraded ? failing : [],
-    slow: degraded ? slow : [],
-    slowMs: 2000,
-    tracked,
-    since: Date.now() + WARM_UP_MS,
-  });
-  // Open-loop load: LOAD_RATE messages/s round-robin over the endpoints, in 10 ms ticks.
+  await receiver.mode({ ...modes, since: Date.now() + WARM_UP_MS });
+  // Open-loop load: `rate` messages/s round-robin over the endpoints, in 10 ms ticks.
   const started = Date.now();
   const isTracked = new Set(tracked);
   let sent = 0;
   let trackedExpected = 0;
   let lastDebug = started;
   const pending = new Set();
+  let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
-    const due = Math.floor(((Date.now() - started) / 1000) * LOAD_RATE);
+    if (cpuFrom === undefined && Date.now() - started >= WARM_UP_MS) {
+      const [report, receiverStats, redisCpu] = await Promise.all([
+        worker.report(),
+        receiver.stats(),
+        redisCpuMicros(redis.admin),
+      ]);
+      cpuFrom = {
+        worker: report.cpuNow,
+        receiver: receiverStats.cpuMicros,
+        redis: redisCpu,
+        total: receiverStats.total,
+      };
+    }
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
     for (; sent < due; sent++) {
       const n = sent;
       if (isTracked.has(n % endpoints.length)) trackedExpected += 1;
@@ -361,14 +502,26 @@ async function loadRun(redis, receiver, endpoints, degraded) {
       console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
     }
   }
+  const [report, receiverStats, redisCpu] = await Promise.all([
+    worker.report(),
+    receiver.stats(),
+    redisCpuMicros(redis.admin),
+  ]);
+  // CPU per delivery over the steady part (after the warm-up), all three processes (enqueue included in Redis).
+  const arrived = receiverStats.total - cpuFrom.total;
+  const cpuUs = {
+    worker: (report.cpuNow - cpuFrom.worker) / arrived,
+    redis: (redisCpu - cpuFrom.redis) / arrived,
+    receiver: (receiverStats.cpuMicros - cpuFrom.receiver) / arrived,
+  };
   await Promise.all(pending);
-  // Let the tail arrive (slow endpoints answer after 2 s), then read the healthy endpoints' latencies.
+  // Let the tail arrive, then read the healthy endpoints' latencies.
   await waitUntil("healthy deliveries", async () => (await receiver.stats()).trackedTotal >= trackedExpected, 60_000);
   await sleep(500);
   const stats = await receiver.stats();
   await worker.stop();
   await store.close();
-  return { sent, ...stats.latency, byStatus: stats.byStatus };
+  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, inFlightAtEnd: report.inFlight };
 }
 
 async function rateRun(redis, receiver, endpoints, rateIndex) {
@@ -450,6 +603,9 @@ try {
     console.log(
       `redis process CPU per event, drain + hand-off (µs): ${summary(pick("redisProcessCpuUsWithHandoff"), 1)} (enqueue not included)`,
     );
+    console.log(
+      `redis process CPU per event end to end (µs): ${summary(pick("redisProcessCpuUsEndToEnd"), 1)} (INFO cpu: enqueue + claim + complete + hand-off, AOF writes and event loop included)`,
+    );
     console.log(`hand-off to the history store: ${summary(pick("handoffRate"))} records/s`);
     console.log(
       `redis memory: baseline ${summary(pick("memoryBaselineMb"), 2)} MB; ${DELIVERIES.toLocaleString("en")} queued ${summary(pick("memoryQueuedMb"), 1)} MB; drained ${summary(pick("memoryDrainedMb"), 2)} MB (with the dedup keys)`,
@@ -480,10 +636,10 @@ try {
     const healthy = [];
     const degraded = [];
     for (let run = 0; run < RUNS; run++) {
-      const h = await loadRun(redis, receiver, endpoints, false);
+      const h = await loadRun(redis, receiver, endpoints, "healthy");
       console.log(`load run ${run + 1} all healthy:`, JSON.stringify(h));
       healthy.push(h);
-      const d = await loadRun(redis, receiver, endpoints, true);
+      const d = await loadRun(redis, receiver, endpoints, "degraded");
       console.log(`load run ${run + 1} degraded:   `, JSON.stringify(d));
       degraded.push(d);
     }
@@ -497,6 +653,70 @@ try {
     console.log(
       `p99 ratio degraded / healthy (per pair): ${summary(
         degraded.map((r, i) => r.p99 / healthy[i].p99),
+        2,
+      )}`,
+    );
+  }
+  if (ONLY.has("bad")) {
+    // Issue 14: healthy endpoints' latency with bad ones, interleaved runs, medians.
+    const scenarios = ["healthy", "bad50", "bad200", "throttle50"];
+    const results = Object.fromEntries(scenarios.map((name) => [name, []]));
+    for (let run = 0; run < RUNS; run++) {
+      for (const name of scenarios) {
+        const result = await loadRun(redis, receiver, endpoints, name);
+        results[name].push(result);
+        console.log(`bad run ${run + 1} ${name}: load ${loadavg()[0].toFixed(1)}`, JSON.stringify(result));
+      }
+    }
+    console.log(
+      `\n== isolation (issue 14): ${LOAD_RATE}/s open loop for ${LOAD_SECONDS} s over ${ENDPOINTS} endpoints, maxInFlight ${MAX_IN_FLIGHT}; healthy endpoints' latency = enqueue → arrival, first ${WARM_UP_MS / 1000} s left out`,
+    );
+    const labels = {
+      healthy: "all healthy",
+      bad50: "50 bad (hang, 10 s, drip, 500)",
+      bad200: "200 bad (same mix)",
+      throttle50: "50 answering 429 + Retry-After 2",
+    };
+    for (const name of scenarios) {
+      const runs = results[name];
+      const ratio = runs.map((r, i) => r.p99 / results.healthy[i].p99);
+      console.log(
+        `${labels[name].padEnd(34)} p50 ${summary(runs.map((r) => r.p50))} ms, p99 ${summary(runs.map((r) => r.p99))} ms, p99 / all-healthy (per set) ${summary(ratio, 2)}`,
+      );
+    }
+  }
+  if (ONLY.has("steady")) {
+    // CPU per delivery at a steady moderate rate (all healthy) vs the drain's, all three processes.
+    const steady = [];
+    const drains = [];
+    for (let run = 0; run < RUNS; run++) {
+      const s = await loadRun(redis, receiver, endpoints, "healthy", STEADY_RATE);
+      console.log(`steady run ${run + 1}: load ${loadavg()[0].toFixed(1)}`, JSON.stringify(s));
+      steady.push(s);
+      const d = await drainRun(redis, receiver, endpoints, run);
+      console.log(
+        `drain run ${run + 1}: load ${loadavg()[0].toFixed(1)}`,
+        JSON.stringify({
+          rate: d.rate,
+          workerCpuUs: d.workerCpuUs,
+          redisCpuUs: d.redisCpuUs,
+          receiverCpuUs: d.receiverCpuUs,
+        }),
+      );
+      drains.push(d);
+    }
+    const total = (c) => c.worker + c.redis + c.receiver;
+    console.log(`\n== steady ${STEADY_RATE}/s (all healthy, ${LOAD_SECONDS} s) vs drain of ${DELIVERIES}`);
+    console.log(`steady p50 / p99: ${summary(steady.map((r) => r.p50))} / ${summary(steady.map((r) => r.p99))} ms`);
+    console.log(
+      `CPU µs per delivery, steady (worker + redis incl. enqueue + receiver): ${summary(steady.map((r) => total(r.cpuUs)))} (worker ${summary(steady.map((r) => r.cpuUs.worker))}, redis ${summary(steady.map((r) => r.cpuUs.redis))}, receiver ${summary(steady.map((r) => r.cpuUs.receiver))})`,
+    );
+    console.log(
+      `CPU µs per delivery, drain (worker + redis claim/complete + receiver): ${summary(drains.map((d) => d.workerCpuUs + d.redisCpuUs + d.receiverCpuUs))}`,
+    );
+    console.log(
+      `ratio steady / drain (per pair): ${summary(
+        steady.map((r, i) => total(r.cpuUs) / (drains[i].workerCpuUs + drains[i].redisCpuUs + drains[i].receiverCpuUs)),
         2,
       )}`,
     );
@@ -529,6 +749,54 @@ try {
         2,
       )} %`,
     );
+  }
+  if (ONLY.has("tracing")) {
+    // Variants interleaved (rotating which goes first), so a change in the machine's load hits each alike.
+    const variants = args.tracing.split(",").map((v) => (v.startsWith("off") || v === "sdk-only" ? v : Number(v)));
+    const label = (variant) =>
+      typeof variant === "number" ? `${variant * 100} % sampled` : variant === "off+tp" ? "off, with tp" : variant;
+    const collector = await startCollector();
+    const results = new Map(variants.map((ratio) => [ratio, []]));
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        for (let k = 0; k < variants.length; k++) {
+          const ratio = variants[(run + k) % variants.length];
+          const result = await tracingRun(redis, receiver, endpoints, run, ratio, collector.url);
+          results.get(ratio).push(result);
+          console.log(`tracing run ${run + 1}, ${label(ratio)}:`, JSON.stringify(result));
+        }
+      }
+    } finally {
+      await collector.close();
+    }
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const change = (runs, base, key) =>
+      `${((median(runs.map((r) => r[key])) / median(base.map((r) => r[key])) - 1) * 100).toFixed(1)} %`;
+    console.log(
+      `\n== drain of ${DELIVERIES.toLocaleString("en")} with tracing, ${RUNS} interleaved runs each (figures after the first tenth)`,
+    );
+    console.log(`OTLP exports received by the collector stand-in: ${JSON.stringify(collector.stats())}`);
+    for (const variant of variants) {
+      const runs = results.get(variant);
+      // Against off, and against off with the same traceparents on the events (what tracing itself adds).
+      const against = ["off", "off+tp"]
+        .filter((base) => base !== variant && results.has(base) && (base === "off" || variant !== "off+tp"))
+        .map(
+          (base) =>
+            `; vs ${label(base)}: rate ${change(runs, results.get(base), "rate")}, worker CPU ${change(runs, results.get(base), "workerCpuUs")}`,
+        )
+        .join("");
+      console.log(
+        `${label(variant).padEnd(14)} drain ${summary(runs.map((r) => r.rate))} /s; worker CPU per delivery ${summary(
+          runs.map((r) => r.workerCpuUs),
+          1,
+        )} µs${against}`,
+      );
+    }
   }
 } finally {
   for (const child of workers) child.kill("SIGKILL");

@@ -1,6 +1,8 @@
 // One Hookyard worker process for the benchmark: Redis store + worker + @hookyard/delivery (signing, undici,
 // SSRF guard with 127.0.0.0/8 allowed). Controlled over IPC by scheduler-bench.mjs:
-//   { type: "start", redisUrl, endpoints, maxInFlight } → starts the worker
+//   { type: "start", redisUrl, endpoints, maxInFlight, tracing? } → starts the worker; `tracing: { url, ratio }`
+//     turns on OpenTelemetry (the runtime's startTracing: OTLP/HTTP to url, parent-based ratio sampler) and each
+//     attempt becomes a client span
 //   { type: "report" } → { type: "report", ...counters, rss, peakRss }
 //   { type: "stop" } → stops everything and exits
 // It counts its store calls (one Redis round trip each) and the results stored by successful complete calls.
@@ -8,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createHttpDelivery } from "@hookyard/delivery";
 import { createMemoryHistoryStore } from "@hookyard/history";
+import { startTracing } from "@hookyard/runtime";
 import { createHistoryHandoff, createRedisStore, createWorker } from "@hookyard/scheduler";
 
 const counters = {
@@ -22,6 +25,11 @@ const counters = {
   lastCompleteAt: 0,
   cpuAtStart: 0, // µs of CPU (user + system) of this process
   cpuAtLastComplete: 0,
+  // The first `warmup` results (start message) are left out of the figures taken from these: lazily loaded and
+  // compiled code (e.g. the OTLP exporter's on its first export) is a one-time cost, not a per-delivery one.
+  storedAtWarm: 0,
+  warmAt: 0,
+  cpuAtWarm: 0,
   handedOff: 0, // settled records written to the history store by this process's hand-off
   lastHandoffAt: 0,
 };
@@ -43,6 +51,7 @@ let worker;
 let store;
 let delivery;
 let handoff;
+let tracing;
 
 // HOOKYARD_BENCH_ALLOC_PROFILE=FILE: a sampling profile of every allocation (also of objects the GC has collected
 // since) from start to stop, written as a .heapprofile (Chrome DevTools → Memory, or summarise it by function).
@@ -59,7 +68,24 @@ async function start(message) {
     });
   }
   store = createRedisStore({ redis: message.redisUrl, prefix: "bench" });
-  delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
+  tracing = message.tracing
+    ? await startTracing(
+        {
+          kind: "otlp",
+          tracesUrl: message.tracing.url,
+          headers: {},
+          serviceName: "hookyard-bench",
+          resourceAttributes: {},
+          sampler: { name: "parentbased_traceidratio", ratio: message.tracing.ratio },
+        },
+        { info() {}, warn: (details, text) => console.error(text, details) },
+      )
+    : undefined;
+  delivery = createHttpDelivery({
+    ssrf: { allow: ["127.0.0.0/8"] },
+    // sdkOnly: the SDK started, no tracer handed to the delivery client (what loading it costs by itself).
+    ...(tracing?.tracer && !message.tracing.sdkOnly ? { tracer: tracing.tracer } : {}),
+  });
   const endpoints = new Map(message.endpoints.map((endpoint) => [endpoint.id, endpoint]));
   const counted = {
     ...store,
@@ -79,6 +105,11 @@ async function start(message) {
       }
       counters.lastCompleteAt = performance.now();
       counters.cpuAtLastComplete = cpuMicros();
+      if (counters.warmAt === 0 && counters.stored >= (message.warmup ?? 0)) {
+        counters.warmAt = counters.lastCompleteAt;
+        counters.cpuAtWarm = counters.cpuAtLastComplete;
+        counters.storedAtWarm = counters.stored;
+      }
     },
     async extendLeases(...args) {
       counters.extends += 1;
@@ -134,6 +165,7 @@ process.on("message", (message) => {
       peakRss,
       atPeak,
       inFlight: worker?.inFlight ?? 0,
+      cpuNow: cpuMicros(),
     });
   } else if (message.type === "stop") {
     (async () => {
@@ -145,6 +177,7 @@ process.on("message", (message) => {
       }
       await store?.close();
       await delivery?.close();
+      await tracing?.shutdown();
       process.exit(0);
     })();
   }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createEnvelope } from "@hookyard/core";
 import { createPortalTokens } from "./auth/portal-token.js";
 import {
   type AdminHarness,
@@ -9,57 +8,7 @@ import {
   type StoreKind,
   testEndpoint,
 } from "./testing/admin-harness.js";
-
-/** Settles the endpoint's queued deliveries as the worker would: `ok` ones delivered, the others dead. */
-async function settleAll(harness: AdminHarness, ok: (deliveryId: string) => boolean): Promise<void> {
-  const now = Date.now();
-  for (;;) {
-    const { deliveries } = await harness.store.claim({ workerId: "test", max: 1000, leaseMs: 60_000, now });
-    if (deliveries.length === 0) return harness.settleHistory();
-    await harness.store.complete(
-      "test",
-      deliveries.map((d) =>
-        ok(d.deliveryId)
-          ? {
-              deliveryId: d.deliveryId,
-              kind: "delivered" as const,
-              attempt: { startedAt: new Date(now).toISOString(), durationMs: 12, status: 200 },
-            }
-          : {
-              deliveryId: d.deliveryId,
-              kind: "dead" as const,
-              reason: "rejected: HTTP 500",
-              attempt: {
-                startedAt: new Date(now).toISOString(),
-                durationMs: 30,
-                status: 500,
-                errorClass: "http_status" as const,
-                requestHeaders: { "webhook-id": d.envelope.id },
-                responseBody: "boom",
-              },
-            },
-      ),
-      now,
-    );
-  }
-}
-
-async function enqueue(harness: AdminHarness, endpointId: string, type: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 500) {
-    const chunk = await Promise.all(
-      Array.from({ length: Math.min(500, count - i) }, (_, j) =>
-        harness.store.enqueue({
-          envelope: createEnvelope({ id: `evt-${endpointId}-${i + j}`, source: "test", type, data: `{"n":${i + j}}` }),
-          endpointIds: [endpointId],
-          now: Date.now(),
-        }),
-      ),
-    );
-    ids.push(...chunk.map((r) => r.deliveryIds[0] ?? ""));
-  }
-  return ids;
-}
+import { enqueue, settleAll } from "./testing/settle-deliveries.js";
 
 for (const kind of ["redis", "embedded"] as StoreKind[]) {
   describe(`admin API (${kind} store)`, () => {
@@ -109,6 +58,7 @@ for (const kind of ["redis", "embedded"] as StoreKind[]) {
       const got = await h.request("GET", `/admin/v1/endpoints/${id}`);
       assert.equal(got.body.url, "https://hooks.example.com/a");
       assert.equal(got.body.source, "api");
+      assert.equal(got.body.payload, "standard", "the Standard Webhooks structure by default");
       const listed = await h.request("GET", "/admin/v1/endpoints?owner=acme&limit=1");
       assert.equal(listed.body.data?.length, 1);
       assert.ok(listed.body.nextCursor);
@@ -121,6 +71,10 @@ for (const kind of ["redis", "embedded"] as StoreKind[]) {
       assert.equal(patched.status, 200);
       assert.equal(patched.body.url, "https://hooks.example.com/b");
       assert.equal(h.registry.get(id)?.url, "https://hooks.example.com/b");
+      const raw = await h.request("PATCH", `/admin/v1/endpoints/${id}`, { body: { payload: "raw" } });
+      assert.equal(raw.body.payload, "raw");
+      assert.equal(h.registry.get(id)?.payload, "raw");
+      assert.equal((await h.request("PATCH", `/admin/v1/endpoints/${id}`, { body: { payload: "xml" } })).status, 400);
       assert.ok(h.registry.subscriptions().some((s) => s.id === `endpoint:${id}` && s.types[0] === "invoice.paid"));
 
       const readOnly = await h.request("PATCH", "/admin/v1/endpoints/cfg-a", { body: { url: "https://x.example" } });

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
-import { createHttpDelivery, type HttpDelivery } from "@hookyard/delivery";
-import { createWorker, type Worker } from "@hookyard/scheduler";
+import { createEnvelope, DEFAULT_ENDPOINT_POLICY, type Endpoint } from "@hookyard/core";
 import type { BrowserContext, Page } from "playwright-core";
-import { ADMIN_KEY, type AdminHarness, openAdminHarness } from "./testing/admin-harness.js";
-import { launchChromium } from "./testing/chromium.js";
-
-const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/dashboard/", import.meta.url));
+import { ADMIN_KEY, type AdminHarness, testEndpoint } from "./testing/admin-harness.js";
+import { type BrowserHarness, openBrowserHarness } from "./testing/browser-harness.js";
 
 /**
  * The dashboard in Debian's headless Chromium (playwright-core, no browser download) against a real Hookyard
@@ -20,52 +11,28 @@ const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/dashboard/", im
  * endpoint URL, retry, see it delivered. Screenshots of the main pages go to test-artifacts/dashboard/.
  */
 describe("dashboard in Chromium", () => {
+  let b: BrowserHarness;
   let h: AdminHarness;
-  let receiver: Server;
   let receiverUrl: string;
-  let delivery: HttpDelivery;
-  let worker: Worker;
   let context: BrowserContext;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let shot: BrowserHarness["shot"];
   const received: string[] = [];
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    receiver = createServer((request, response) => {
-      received.push(request.url ?? "");
-      request.resume();
-      response.statusCode = request.url === "/ok" ? 200 : 500;
-      response.end(request.url === "/ok" ? "thanks" : "receiver is broken");
+    b = await openBrowserHarness({
+      artifacts: "dashboard",
+      receive: (request, response) => {
+        received.push(request.url ?? "");
+        request.resume();
+        response.statusCode = request.url === "/ok" ? 200 : 500;
+        response.end(request.url === "/ok" ? "thanks" : "receiver is broken");
+      },
+      admin: (url) => ({ configEndpoints: [heldEndpoint(url)] }),
     });
-    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    h = await openAdminHarness("redis", {
-      // One attempt, so a failure is dead at once (a dashboard user then fixes and retries it).
-      defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, retry: { ...DEFAULT_ENDPOINT_POLICY.retry, scheduleMs: [0] } },
-    });
-    delivery = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] } });
-    worker = createWorker({
-      store: h.store,
-      endpoints: (id) => h.registry.get(id),
-      send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
-      maxIdleMs: 200,
-    });
-    worker.start();
-    browser = await launchChromium();
-    context = browser.context;
+    ({ h, receiverUrl, context, shot } = b);
   });
 
-  after(async () => {
-    await browser?.close();
-    await worker?.stop({ graceMs: 0 });
-    await delivery?.close();
-    await h?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-  });
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  }
+  after(() => b?.close());
 
   it("finds a failed delivery, reads its attempts, fixes the URL, retries and sees it delivered", async () => {
     const created = await h.request("POST", "/admin/v1/endpoints", {
@@ -142,10 +109,199 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("link", { name: "shop-orders" }).waitFor();
     assert.equal(await page.getByRole("link", { name: "other-co" }).count(), 0);
     assert.doesNotMatch(page.url(), /token=/, "the token leaves the address bar");
-    await shot(page, "portal");
+    await b.check(page, "portal");
     await page.getByRole("navigation").getByRole("link", { name: "Deliveries" }).click();
-    await page.getByRole("heading", { name: "Deliveries" }).waitFor();
-    await shot(page, "deliveries");
+    await page.getByRole("heading", { name: "Deliveries", exact: true }).waitFor();
+    await b.check(page, "portal-deliveries");
+    // The portal's delivery log on a phone: searchable, nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel("Payload contains").fill("n=1");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("heading", { name: "Settled deliveries, newest first" }).waitFor();
+    await b.assertNoHorizontalScroll(page, "portal-deliveries-phone");
+    await b.check(page, "portal-deliveries-phone");
     await page.close();
   });
+
+  it("searches the delivery log by payload, type glob and order; views and copies JSON; shows held queues; fits a phone", async () => {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: h.url });
+    await h.request("POST", "/admin/v1/endpoints", {
+      body: { id: "log-shop", owner: "acme", url: `${receiverUrl}/ok` },
+    });
+    const events = [
+      ["order.created", { customer: { id: "c_42" }, total: 10 }],
+      ["order.paid", { customer: { id: "c_42" }, total: 10, note: "<img src=x onerror=alert(1)>" }],
+      ["order.created", { customer: { id: "c_7" }, total: 20 }],
+      ["invoice.paid", { customer: { id: "c_42" } }],
+    ] as const;
+    const ids: string[] = [];
+    for (const [i, [type, payload]] of events.entries()) {
+      const queued = await h.store.enqueue({
+        envelope: createEnvelope({
+          id: `evt-log-${i}`,
+          source: "test",
+          type,
+          data: JSON.stringify(payload),
+          contentType: "application/json",
+        }),
+        endpointIds: ["log-shop"],
+        now: Date.now() + i, // distinct creation times: the order is the enqueue order
+      });
+      ids.push(queued.deliveryIds[0] ?? "");
+    }
+    await settled(ids);
+    // The held endpoint: its first delivery fails and opens the breaker (cooldown 10 min), the next ones wait.
+    const held: string[] = [];
+    for (const n of [0, 1, 2]) {
+      const queued = await h.store.enqueue({
+        envelope: createEnvelope({ id: `evt-held-${n}`, source: "test", type: "order.created", data: "{}" }),
+        endpointIds: ["held-ep"],
+        now: Date.now(),
+      });
+      held.push(queued.deliveryIds[0] ?? "");
+    }
+    await until(async () => {
+      const queues = await h.request("GET", "/admin/v1/queues?endpointId=held-ep");
+      return (queues.body.data?.[0]?.hold as { heldBy?: string } | undefined)?.heldBy === "breaker";
+    }, "the held endpoint's breaker opens");
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${h.url}/dashboard/#/deliveries?endpointId=log-shop`);
+    await page.getByRole("heading", { name: "Queued now" }).waitFor();
+    await page.getByLabel("Event type").fill("order.*");
+    await page.getByLabel("Payload contains").fill("customer.id=c_42");
+    await page.getByLabel("Sort").selectOption("oldest");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("heading", { name: "Settled deliveries, oldest first" }).waitFor();
+    assert.deepEqual(await page.locator("table.log tbody tr td:first-child").allTextContents(), [ids[0], ids[1]]);
+    await page.getByLabel("Sort").selectOption("newest");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("heading", { name: "Settled deliveries, newest first" }).waitFor();
+    assert.deepEqual(await page.locator("table.log tbody tr td:first-child").allTextContents(), [ids[1], ids[0]]);
+    const chart = page.getByRole("img", { name: /Deliveries over time/ });
+    assert.match((await chart.getAttribute("aria-labelledby")) ?? "", /chart-/);
+    assert.ok((await page.locator(".chart .axis text").count()) >= 8, "tick labels on both axes");
+    await b.check(page, "log-search");
+
+    // Bad input: the API's message under the form, the field marked invalid and described by it.
+    await page.getByLabel("Payload contains").fill('{"customer":');
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("alert").filter({ hasText: "the JSON does not parse" }).waitFor();
+    const payloadField = page.getByLabel("Payload contains");
+    assert.equal(await payloadField.getAttribute("aria-invalid"), "true");
+    assert.match((await payloadField.getAttribute("aria-describedby")) ?? "", /filter-error/);
+    await b.check(page, "log-search-error");
+
+    // The queued deliveries of the held endpoint, with the breaker named.
+    await page.goto(`${h.url}/dashboard/#/deliveries?endpointId=held-ep`);
+    const queued = page.locator(".queued-now li", { hasText: "held-ep" });
+    await queued.waitFor();
+    assert.match((await queued.textContent()) ?? "", /3 queued, 0 in flight\s*Held by the breaker until/);
+    await b.check(page, "log-held");
+    await page.goto(`${h.url}/dashboard/#/deliveries/${held[2]}`);
+    await page.getByRole("heading", { name: /Attempts/ }).waitFor();
+    assert.match((await page.locator(".facts").textContent()) ?? "", /queued.*Held by the breaker until/s);
+    await b.check(page, "log-held-delivery");
+
+    // One delivery: JSON viewer (no markup from the payload), copy with the keyboard.
+    await page.goto(`${h.url}/dashboard/#/deliveries/${ids[1]}`);
+    await page.getByRole("heading", { name: `Delivery ${ids[1]}` }).waitFor();
+    const viewer = page.getByRole("region", { name: "Payload (JSON)" });
+    assert.match((await viewer.textContent()) ?? "", /"note": "<img src=x onerror=alert\(1\)>"/);
+    assert.equal(await page.locator(".viewer-body img").count(), 0, "payload text is never parsed as HTML");
+    await page.getByRole("button", { name: "Copy payload" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").filter({ hasText: "Payload copied" }).waitFor();
+    const copied = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    assert.equal(copied, JSON.stringify(events[1][1]), "the exact payload, as sent");
+    await page.keyboard.press("Tab");
+    assert.equal(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { className: string } } }).document.activeElement
+            .className,
+      ),
+      "viewer-body",
+      "the viewer is the next stop: keyboard users can scroll it",
+    );
+    await page.getByRole("button", { name: "Copy request headers" }).first().waitFor();
+    await b.check(page, "log-delivery-json");
+
+    // A phone: nothing scrolls sideways and every control is on screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, path] of [
+      ["phone-log", "#/deliveries?endpointId=log-shop&payload=customer.id%3Dc_42"],
+      ["phone-delivery", `#/deliveries/${ids[1]}`],
+      ["phone-endpoints", "#/endpoints"],
+    ] as const) {
+      await page.goto(`${h.url}/dashboard/${path}`);
+      await page.locator("#page-title").waitFor();
+      await b.assertNoHorizontalScroll(page, name);
+      const outside = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          innerWidth: number;
+          document: {
+            querySelectorAll(s: string): Iterable<{
+              getBoundingClientRect(): { left: number; right: number; width: number };
+              textContent: string | null;
+            }>;
+          };
+        };
+        return [...g.document.querySelectorAll("main button, main input, main select, main a, nav a")]
+          .filter((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && (r.left < 0 || r.right > g.innerWidth + 0.5);
+          })
+          .map((e) => e.textContent);
+      });
+      assert.deepEqual(outside, [], `${name}: controls outside the screen`);
+      await b.check(page, name);
+    }
+    await page.getByRole("navigation").getByRole("link", { name: "Deliveries" }).click();
+    await page.getByLabel("Payload contains").fill("total=20");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator("table.log tbody tr", { hasText: ids[2] ?? "" }).waitFor();
+    await page.close();
+  });
+
+  async function signIn(page: Page): Promise<void> {
+    await page.goto(`${h.url}/dashboard/`);
+    await page.getByLabel("Admin API key or portal token").fill(ADMIN_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Endpoints" }).waitFor();
+  }
+
+  async function settled(ids: readonly string[]): Promise<void> {
+    await until(
+      async () => (await Promise.all(ids.map((id) => h.history.getDelivery(id)))).every((d) => d !== undefined),
+      "the deliveries reach the history",
+    );
+  }
 });
+
+/** An endpoint whose breaker opens at its first failure and stays open for 10 minutes; retried after 10. */
+function heldEndpoint(receiverUrl: string): Endpoint {
+  const endpoint = testEndpoint("held-ep", "acme", `${receiverUrl}/broken`);
+  return {
+    ...endpoint,
+    policy: {
+      ...endpoint.policy,
+      retry: { ...DEFAULT_ENDPOINT_POLICY.retry, scheduleMs: [0, 600_000] },
+      breaker: { ...DEFAULT_ENDPOINT_POLICY.breaker, minRequests: 1, failureRate: 0.5, cooldownMs: 600_000 },
+    },
+  };
+}
+
+/** Polls a condition the test cannot be told about (the worker and the hand-off run on their own). */
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, `timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

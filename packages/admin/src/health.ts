@@ -82,6 +82,7 @@ export async function deliverySeries(log: DeliveryLog, endpointIds: readonly str
       return {
         ...bucket,
         start: new Date(bucket.start).toISOString(),
+        end: new Date(bucket.start + width).toISOString(),
         latencyAvgMs: sorted.length === 0 ? null : Math.round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
         latencyP95Ms:
           sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? null),

@@ -59,6 +59,7 @@ const OPERATION_IDS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   "/event-types": { get: "listEventTypes", post: "createEventType" },
   "/event-types/{name}": { get: "getEventType", patch: "updateEventType", delete: "deleteEventType" },
   "/deliveries": { get: "listDeliveries" },
+  "/queues": { get: "listLiveQueues" },
   "/deliveries/{id}": { get: "getDelivery" },
   "/deliveries/{id}/attempts": { get: "listAttempts" },
   "/deliveries/{id}/retry": { post: "retryDelivery" },
@@ -392,7 +393,7 @@ function adminOperations(): Record<string, Record<string, Schema>> {
     },
     "/deliveries": {
       get: op(
-        "The delivery log of settled (delivered and dead) deliveries, from the history store, newest first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (health) and shown one by one (GET /deliveries/{id})",
+        "The delivery log of settled (delivered and dead) deliveries, from the history store, newest (or oldest) first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (GET /queues) and shown one by one (GET /deliveries/{id})",
         "deliveries",
         { "200": json(list(ref("DeliverySummary"))) },
         {
@@ -407,10 +408,35 @@ function adminOperations(): Record<string, Record<string, Schema>> {
             queryParam("type", "The event type: exact, or a glob (order.*, order.**)"),
             queryParam("from", "Created at or after (ISO 8601 or ms)"),
             queryParam("to", "Created before (ISO 8601 or ms)"),
+            queryParam(
+              "payload",
+              'Payload search by JSON containment: a JSON fragment ({"customer":{"id":"c_42"}}) or key=value pairs separated by spaces (customer.id=c_42 paid=true; a dotted key is a path, a value is a JSON scalar when it parses as one). Payloads that are not JSON never match',
+            ),
+            queryParam("order", "newest (default) or oldest first by creation; a cursor is valid with its own order", {
+              type: "string",
+              enum: ["newest", "oldest"],
+            }),
             queryParam("limit", "Page size (1-200)", { type: "integer" }),
             queryParam("cursor", "From nextCursor"),
           ],
         },
+      ),
+    },
+    "/queues": {
+      get: op(
+        "Live deliveries per endpoint, from the scheduler (the history only has settled ones): endpoints with queued or in-flight deliveries, and what holds them (the circuit breaker, a disabled endpoint). At most 200 endpoints are read; truncated says more exist",
+        "deliveries",
+        {
+          "200": json({
+            type: "object",
+            required: ["data"],
+            properties: {
+              data: { type: "array", items: ref("LiveQueue") },
+              truncated: { type: "boolean" },
+            },
+          }),
+        },
+        { parameters: [queryParam("endpointId", "One endpoint"), queryParam("owner", "One owner's endpoints")] },
       ),
     },
     "/deliveries/{id}": {
@@ -653,12 +679,18 @@ function components(): Schema {
       },
       Endpoint: {
         type: "object",
-        required: ["id", "owner", "url", "enabled", "source"],
+        required: ["id", "owner", "url", "enabled", "payload", "source"],
         properties: {
           id: str(),
           owner: str(),
           url: str(),
           enabled: { type: "boolean" },
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
           source: { type: "string", enum: ["config", "api"] },
           eventTypes: { type: "array", items: str() },
           description: str(),
@@ -679,6 +711,12 @@ function components(): Schema {
           eventTypes: { type: "array", items: str() },
           description: str(),
           enabled: { type: "boolean" },
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
           headers: { type: "object", additionalProperties: str() },
           policy: ref("PolicyInput"),
         },
@@ -687,6 +725,13 @@ function components(): Schema {
         type: "object",
         properties: {
           url: str(),
+          payload: {
+            type: "string",
+            enum: ["standard", "raw"],
+            description:
+              'The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is',
+          },
+
           eventTypes: { type: "array", items: str() },
           description: str(),
           headers: { type: "object", additionalProperties: str() },
@@ -771,6 +816,7 @@ function components(): Schema {
           createdAt: time,
           dueAt: time,
           deadReason: str(),
+          hold: ref("Hold"),
           event: {
             type: "object",
             properties: {
@@ -819,10 +865,32 @@ function components(): Schema {
           error: str(),
         },
       },
+      Hold: {
+        type: "object",
+        description: "What keeps a queued delivery from being sent now",
+        required: ["heldBy", "reason"],
+        properties: {
+          heldBy: { type: "string", enum: ["breaker", "disabled"] },
+          reason: str(),
+          until: { ...time, description: "When the open breaker lets a probe through" },
+        },
+      },
+      LiveQueue: {
+        type: "object",
+        required: ["endpointId", "queued", "inFlight", "breaker"],
+        properties: {
+          endpointId: str(),
+          queued: { type: "integer" },
+          inFlight: { type: "integer" },
+          breaker: { type: "string", enum: ["closed", "open", "half-open"] },
+          hold: ref("Hold"),
+        },
+      },
       Bucket: {
         type: "object",
         properties: {
           start: time,
+          end: time,
           delivered: { type: "integer" },
           failed: { type: "integer" },
           pending: { type: "integer" },

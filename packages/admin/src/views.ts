@@ -10,6 +10,7 @@ export function endpointView(managed: ManagedEndpoint) {
     owner: endpoint.owner,
     url: endpoint.url,
     enabled: endpoint.enabled,
+    payload: endpoint.payload ?? "standard",
     source: managed.source,
     eventTypes: [...managed.eventTypes],
     ...(managed.description === undefined ? {} : { description: managed.description }),

@@ -14,6 +14,12 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
   /** Least wait after a timeout or a 429. */
   readonly minThrottleDelayMs: number;
+  /**
+   * Longest a delivery stays live, counted from when it was first queued: a retry (or a throttled 429/503, which
+   * does not spend the schedule) that would fall later makes it dead with reason "max age exceeded …". Default
+   * `DEFAULT_RETRY_POLICY.maxAgeMs` (4 days, above the default schedule's ~3.4 days with jitter).
+   */
+  readonly maxAgeMs?: number;
 }
 
 export interface RateLimitPolicy {
@@ -46,6 +52,12 @@ export interface EndpointPolicy {
   readonly timeoutMs: number;
 }
 
+/**
+ * What the request body is: "standard" (the default) wraps a JSON payload in the Standard Webhooks structure
+ * `{"type", "timestamp", "data"}`, so receivers can tell an event's type; "raw" sends the payload bytes as they are.
+ */
+export type PayloadFormat = "standard" | "raw";
+
 export interface Endpoint {
   readonly id: string;
   readonly url: string;
@@ -58,6 +70,8 @@ export interface Endpoint {
   /** HTTP CONNECT proxy URL for static egress IPs. */
   readonly proxy?: string;
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  /** Default "standard". */
+  readonly payload?: PayloadFormat;
 }
 
 const SECOND = 1000;
@@ -81,6 +95,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   jitter: 0.1,
   maxRetryAfterMs: 6 * HOUR,
   minThrottleDelayMs: MINUTE,
+  maxAgeMs: 4 * 24 * HOUR,
 });
 
 export const DEFAULT_BREAKER_POLICY: BreakerPolicy = Object.freeze({

@@ -18,6 +18,8 @@ interface StoredEnvelope {
   headers: Readonly<Record<string, string>>;
   key?: string;
   idempotencyKey?: string;
+  traceparent?: string;
+  tracestate?: string;
 }
 
 // fatal: invalid UTF-8 is not text; ignoreBOM: a leading BOM is kept, so the bytes round-trip exactly.
@@ -53,6 +55,8 @@ export function encodeEnvelope(envelope: Envelope): string {
   if (envelope.subject !== undefined) stored.subject = envelope.subject;
   if (envelope.key !== undefined) stored.key = envelope.key;
   if (envelope.idempotencyKey !== undefined) stored.idempotencyKey = envelope.idempotencyKey;
+  if (envelope.traceparent !== undefined) stored.traceparent = envelope.traceparent;
+  if (envelope.tracestate !== undefined) stored.tracestate = envelope.tracestate;
   return JSON.stringify(stored);
 }
 
@@ -78,5 +82,7 @@ export function decodeEnvelope(text: string): Envelope {
   if (stored.subject !== undefined) input.subject = stored.subject;
   if (stored.key !== undefined) input.key = stored.key;
   if (stored.idempotencyKey !== undefined) input.idempotencyKey = stored.idempotencyKey;
+  if (stored.traceparent !== undefined) input.traceparent = stored.traceparent;
+  if (stored.tracestate !== undefined) input.tracestate = stored.tracestate;
   return createEnvelope(input);
 }

@@ -1,5 +1,6 @@
 import { HookyardError } from "./errors.js";
 import { isSafeHeaderValue } from "./security/header-value.js";
+import { isUsableTracestate, parseTraceparent, type TraceContext } from "./tracing/trace-context.js";
 
 /**
  * One event, transport-neutral and CloudEvents-shaped. `data` is kept byte-exact because webhook signatures are
@@ -25,6 +26,12 @@ export interface Envelope {
   readonly key?: string;
   /** De-duplication key derived from the broker's coordinates or given by the producer. */
   readonly idempotencyKey?: string;
+  /**
+   * W3C trace context of the event: the producer's (from its message headers or ingest request), or, when
+   * Hookyard traces, that of the span that accepted it. Sent on every webhook attempt and sink message.
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 export interface EnvelopeInput {
@@ -38,6 +45,8 @@ export interface EnvelopeInput {
   headers?: Record<string, string>;
   key?: string;
   idempotencyKey?: string;
+  traceparent?: string;
+  tracestate?: string;
 }
 
 const MAX_ID_LENGTH = 256;
@@ -76,7 +85,34 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
   if (input.subject !== undefined) envelope.subject = input.subject;
   if (input.key !== undefined) envelope.key = input.key;
   if (input.idempotencyKey !== undefined) envelope.idempotencyKey = input.idempotencyKey;
+  if (input.traceparent !== undefined) {
+    if (parseTraceparent(input.traceparent) === undefined) {
+      throw new HookyardError("ENVELOPE_INVALID", "envelope traceparent is not a W3C traceparent");
+    }
+    envelope.traceparent = input.traceparent;
+    if (input.tracestate !== undefined) {
+      if (!isUsableTracestate(input.tracestate)) {
+        throw new HookyardError("ENVELOPE_INVALID", "envelope tracestate is empty, too long or not printable ASCII");
+      }
+      envelope.tracestate = input.tracestate;
+    }
+  }
   return Object.freeze(envelope);
+}
+
+/**
+ * The same event carrying `context` instead of its own trace context (none: without one). A copy: envelopes are
+ * frozen. Only called when there is a context to set or Hookyard's tracing is on, never on the untraced hot path.
+ */
+export function withTraceContext(envelope: Envelope, context: TraceContext | undefined): Envelope {
+  const copy: { -readonly [K in keyof Envelope]: Envelope[K] } = { ...envelope };
+  delete copy.traceparent;
+  delete copy.tracestate;
+  if (context !== undefined) {
+    copy.traceparent = context.traceparent;
+    if (context.tracestate !== undefined) copy.tracestate = context.tracestate;
+  }
+  return Object.freeze(copy);
 }
 
 function requireText(field: string, value: unknown, maxLength: number): void {

@@ -21,13 +21,14 @@ export type {
   BreakerPolicy,
   Endpoint,
   EndpointPolicy,
+  PayloadFormat,
   RateLimitPolicy,
   RetryPolicy,
   SigningSecret,
 } from "./endpoint.js";
 export { DEFAULT_BREAKER_POLICY, DEFAULT_ENDPOINT_POLICY, DEFAULT_RETRY_POLICY } from "./endpoint.js";
 export type { Envelope, EnvelopeInput } from "./envelope.js";
-export { createEnvelope } from "./envelope.js";
+export { createEnvelope, withTraceContext } from "./envelope.js";
 export { decodeEnvelope, encodeEnvelope } from "./envelope-codec.js";
 export type { ApiErrorCode, ApiErrorCodeInfo, ErrorCode, ErrorCodeInfo } from "./error-codes.js";
 export { API_ERROR_CODES, ERROR_CODES } from "./error-codes.js";
@@ -61,3 +62,12 @@ export type { FailedSinkItem } from "./sink-failure.js";
 export { failedSinkItem, messageTooLarge, sinkPartialFailure } from "./sink-failure.js";
 export type { SinkLimits } from "./sink-limits.js";
 export { payloadAndHeadersSize, sinkLimitsOf, sinkSizeOf, UNDECLARED_SINK_LIMITS } from "./sink-limits.js";
+export { parentContextOf, traceContextOfSpan } from "./tracing/span-links.js";
+export type { ParsedTraceparent, TraceContext } from "./tracing/trace-context.js";
+export {
+  formatTraceparent,
+  isUsableTracestate,
+  MAX_TRACESTATE_LENGTH,
+  parseTraceparent,
+  traceContextOf,
+} from "./tracing/trace-context.js";

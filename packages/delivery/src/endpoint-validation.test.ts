@@ -100,13 +100,22 @@ describe("buildRequestHeaders", () => {
     });
     const at = new Date();
     const headers = buildRequestHeaders(endpoint, envelope, at);
-    assert.equal(headers["content-type"], "application/cloudevents+json");
+    // A JSON payload (any +json type) goes out wrapped in the Standard Webhooks structure: always application/json.
+    assert.equal(headers["content-type"], "application/json");
     assert.equal(headers["user-agent"], DEFAULT_USER_AGENT);
     assert.match(DEFAULT_USER_AGENT, /^Hookyard\/\d+\.\d+\.\d+/);
     assert.equal(headers["x-tenant"], "acme");
     assert.equal(headers["webhook-id"], "evt_42");
     assert.equal(headers["webhook-timestamp"], String(Math.floor(at.getTime() / 1000)));
-    assert.deepEqual(new Webhook(TEST_SECRET).verify('{"n":1}', headers), { n: 1 });
+    const body = `{"type":"order.created","timestamp":"${envelope.time}","data":{"n":1}}`;
+    assert.deepEqual(new Webhook(TEST_SECRET).verify(body, headers), {
+      type: "order.created",
+      timestamp: envelope.time,
+      data: { n: 1 },
+    });
+    const raw = buildRequestHeaders({ ...endpoint, payload: "raw" }, envelope, at);
+    assert.equal(raw["content-type"], "application/cloudevents+json");
+    assert.deepEqual(new Webhook(TEST_SECRET).verify('{"n":1}', raw), { n: 1 });
   });
 
   it("refuses an endpoint with a bad header, naming it", () => {

@@ -94,7 +94,7 @@ describe("createHttpDelivery: classification against real servers", () => {
   const send = (path: string, policy: Parameters<typeof testEndpoint>[1] = {}): Promise<DeliveryOutcome> =>
     delivery.send(testEndpoint(`${server.origin}${path}`, policy), envelope, 1);
 
-  it("200: delivered, the request is signed and byte-exact, response recorded", async () => {
+  it("200: delivered, the request is signed, in the Standard Webhooks structure, response recorded", async () => {
     const endpoint = testEndpoint(`${server.origin}/ok`, {
       headers: { Authorization: "Bearer s3cr3t", "X-Tenant": "acme" },
     });
@@ -103,14 +103,20 @@ describe("createHttpDelivery: classification against real servers", () => {
     const received = server.requests.at(-1);
     assert.ok(received);
     assert.equal(received.method, "POST");
-    assert.deepEqual(new Uint8Array(received.body), envelope.data);
+    // The payload's bytes are embedded verbatim as `data`; the signature covers exactly the bytes sent.
+    const expected = `{"type":"order.created","timestamp":"${envelope.time}","data":${Buffer.from(envelope.data)}}`;
+    assert.equal(received.body.toString("utf8"), expected);
     assert.equal(received.headers["content-type"], "application/json");
     assert.equal(received.headers["webhook-id"], envelope.id);
     assert.equal(received.headers.authorization, "Bearer s3cr3t");
     assert.equal(received.headers["x-tenant"], "acme");
     assert.match(received.headers["user-agent"] ?? "", /^Hookyard\//);
     const verified = new Webhook(TEST_SECRET).verify(received.body, received.headers as Record<string, string>);
-    assert.deepEqual(verified, { order: 7, note: "ünïcødé" });
+    assert.deepEqual(verified, {
+      type: "order.created",
+      timestamp: envelope.time,
+      data: { order: 7, note: "ünïcødé" },
+    });
 
     const attempt = outcome.attempt;
     assert.equal(attempt.status, 200);
@@ -122,6 +128,37 @@ describe("createHttpDelivery: classification against real servers", () => {
     assert.equal(attempt.requestHeaders?.["webhook-signature"], received.headers["webhook-signature"]);
     assert.ok(attempt.durationMs >= 0 && attempt.durationMs < 5_000);
     assert.ok(!Number.isNaN(Date.parse(attempt.startedAt)));
+  });
+
+  it("sends the event's W3C trace context untouched when tracing is off, and none when it has none", async () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const traced = createEnvelope({
+      id: "evt_traced",
+      source: "kafka:orders",
+      type: "order.created",
+      data: "{}",
+      traceparent,
+      tracestate: "congo=t61rcWkgMzE",
+    });
+    const outcome = await delivery.send(testEndpoint(`${server.origin}/ok`), traced, 1);
+    assert.equal(outcome.kind, "delivered");
+    assert.equal(server.requests.at(-1)?.headers.traceparent, traceparent);
+    assert.equal(server.requests.at(-1)?.headers.tracestate, "congo=t61rcWkgMzE");
+    assert.equal(outcome.attempt.requestHeaders?.traceparent, traceparent, "kept in the attempt log too");
+    await send("/ok");
+    assert.equal(server.requests.at(-1)?.headers.traceparent, undefined);
+    assert.equal(server.requests.at(-1)?.headers.tracestate, undefined);
+  });
+
+  it('payload "raw": the payload bytes as they are, signed', async () => {
+    const outcome = await delivery.send(testEndpoint(`${server.origin}/ok`, { payload: "raw" }), envelope, 1);
+    assert.equal(outcome.kind, "delivered");
+    const received = server.requests.at(-1);
+    assert.ok(received);
+    assert.deepEqual(new Uint8Array(received.body), envelope.data);
+    assert.equal(received.headers["content-type"], "application/json");
+    const verified = new Webhook(TEST_SECRET).verify(received.body, received.headers as Record<string, string>);
+    assert.deepEqual(verified, { order: 7, note: "ünïcødé" });
   });
 
   it("reuses the keep-alive connection for sequential attempts", async () => {

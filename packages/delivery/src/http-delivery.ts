@@ -1,15 +1,18 @@
 import { performance } from "node:perf_hooks";
 import type { AttemptRecord, DeliveryOutcome, Endpoint, Envelope } from "@hookyard/core";
+import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import { outcomeForStatus } from "./classify-response.js";
 import { createDispatcherSet } from "./dispatchers.js";
 import { type PreparedEndpoint, prepareEndpoint } from "./endpoint-validation.js";
 import { describeError, errorClassOf } from "./error-class.js";
 import { type ResolveHost, systemResolver } from "./guarded-connect.js";
-import { headersFor } from "./request-headers.js";
+import { type AttemptTrace, headersFor } from "./request-headers.js";
 import { collectResponse, type ResponseHeaders } from "./response-collector.js";
 import { createSigner, type Signer } from "./signer.js";
 import { createSsrfGuard, type SsrfGuardOptions } from "./ssrf-guard.js";
+import { traceAttempts } from "./traced-attempt.js";
+import { type WebhookBody, webhookBody } from "./webhook-body.js";
 
 export interface HttpDeliveryOptions {
   /** SSRF guard: on by default; `allow` lists CIDRs let through (e.g. ["10.20.0.0/16"] for internal endpoints). */
@@ -34,6 +37,11 @@ export interface HttpDeliveryOptions {
   readonly userAgent?: string;
   /** Shared signer (its key cache); default a new one. */
   readonly signer?: Signer;
+  /**
+   * OpenTelemetry tracer: each attempt becomes an HTTP client span, child of the event's trace context, and its
+   * `traceparent` is the one sent. Without it (tracing off) the event's own trace context is sent as it is.
+   */
+  readonly tracer?: Tracer;
 }
 
 export interface SendOptions {
@@ -43,7 +51,7 @@ export interface SendOptions {
 
 export interface HttpDelivery {
   /**
-   * One signed POST of `envelope` to `endpoint`, classified for the scheduler. Never rejects for anything the
+   * One signed POST of `envelope` to `endpoint` (its body per the endpoint's `payload`, see `webhookBody`), classified for the scheduler. Never rejects for anything the
    * endpoint or the network does; `attemptNumber` (1-based) is informational.
    */
   send(endpoint: Endpoint, envelope: Envelope, attemptNumber: number, options?: SendOptions): Promise<DeliveryOutcome>;
@@ -78,6 +86,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     envelope: Envelope,
     _attemptNumber: number,
     sendOptions: SendOptions = {},
+    trace: AttemptTrace = envelope,
   ): Promise<DeliveryOutcome> {
     if (closed) throw new Error("http delivery is closed");
     const startedAtMs = Date.now();
@@ -87,9 +96,11 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     let target: PreparedEndpoint;
     let dispatcher: Dispatcher;
     let headers: ReturnType<typeof headersFor>;
+    let body: WebhookBody;
     try {
       ({ target, dispatcher } = prepared.get(endpoint) ?? prepareOnce(endpoint, startedAtMs));
-      headers = headersFor(target, envelope, startedAtMs, signer, options.userAgent);
+      body = webhookBody(endpoint, envelope);
+      headers = headersFor(target, envelope, body, startedAtMs, signer, options.userAgent, trace);
     } catch (error) {
       // An endpoint or event that can never be sent as is: dead-letter now rather than retry for days.
       const durationMs = Math.round(performance.now() - started);
@@ -104,7 +115,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
         path: target.path,
         method: "POST",
         headers: headers.sent,
-        body: envelope.data,
+        body: body.bytes,
         headersTimeout: Math.min(headersTimeoutMs, timeoutMs),
         bodyTimeout: Math.min(bodyTimeoutMs, timeoutMs),
       },
@@ -171,7 +182,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
   }
 
   return {
-    send,
+    send: options.tracer === undefined ? send : traceAttempts(send, options.tracer),
     async close() {
       closed = true;
       await dispatchers.close();

@@ -24,3 +24,5 @@ export {
 } from "./signing-keys.js";
 export type { BlockReason, SsrfGuard, SsrfGuardOptions } from "./ssrf-guard.js";
 export { classifyAddress, createSsrfGuard } from "./ssrf-guard.js";
+export type { WebhookBody } from "./webhook-body.js";
+export { isJsonContentType, webhookBody } from "./webhook-body.js";

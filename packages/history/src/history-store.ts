@@ -17,8 +17,9 @@ import type { AttemptRecord, DeliveryPage, DeliveryQuery, DeliverySummary, Envel
  * 3. A delivery settled again after a replay is a new settle (same `deliveryId`, later `settledAt`):
  *    `getDelivery` answers with the latest settle; the earlier one, marked by `markReplayed`, has left the lists.
  *    Attempts accumulate (all attempts of the delivery, across replays).
- * 4. Lists are newest first by creation (`createdAt`, then `deliveryId`), paged by an opaque keyset cursor:
- *    no gaps or repeats while records are written concurrently.
+ * 4. Lists are newest first by creation (`createdAt`, then `deliveryId`), or oldest first when asked
+ *    (`order: "oldest"`), paged by an opaque keyset cursor (which remembers its order): no gaps or repeats while
+ *    records are written concurrently.
  * 5. Retention: a delivered record is kept at least `retentionMs`, a dead letter at least
  *    `deadLetterRetentionMs`, counted from `settledAt`; expiry is by whole days (partitions) or by count (memory),
  *    never by scanning rows.
@@ -35,7 +36,7 @@ export interface HistoryStore {
   /** Stores settled deliveries and attempts, idempotently (semantics 1–3). */
   write(batch: HistoryBatch): Promise<void>;
 
-  /** One page of settled deliveries, newest first by creation, filtered (semantics 4). */
+  /** One page of settled deliveries, newest (or oldest) first by creation, filtered (semantics 4). */
   queryDeliveries(query: HistoryQuery): Promise<DeliveryPage>;
   /** The latest settle of one delivery, with its envelope; undefined when unknown or expired. */
   getDelivery(deliveryId: string): Promise<HistoryDelivery | undefined>;
@@ -131,7 +132,11 @@ export interface HistoryQuery extends DeliveryQuery {
    * this value, e.g. `{ "customer": { "id": "c_42" } }`. Payloads that are not JSON never match.
    */
   readonly payloadContains?: JsonValue;
+  /** By creation: `newest` first (default) or `oldest` first. A cursor is only valid with the order it came from. */
+  readonly order?: HistoryOrder;
 }
+
+export type HistoryOrder = "newest" | "oldest";
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 

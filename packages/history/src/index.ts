@@ -5,6 +5,7 @@ export type {
   HistoryBatch,
   HistoryDelivery,
   HistoryMaintenance,
+  HistoryOrder,
   HistoryPageRequest,
   HistoryQuery,
   HistoryRecordPage,

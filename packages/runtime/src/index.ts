@@ -12,6 +12,7 @@ export {
   renderVerifierReference,
 } from "./config/render-reference.js";
 export type { LogFormat, LogLevel } from "./config/schema.js";
+export type { SamplerName, TelemetrySettings } from "./config/telemetry-settings.js";
 export type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./config/types.js";
 export { builtInConnectors } from "./connectors/builtin-connectors.js";
 export type { ConnectorRegistry } from "./connectors/connector-registry.js";
@@ -27,3 +28,5 @@ export type { Metrics } from "./metrics.js";
 export { createMetrics } from "./metrics.js";
 export type { Router } from "./router/create-router.js";
 export { createRouter } from "./router/create-router.js";
+export type { Tracing } from "./telemetry/start-tracing.js";
+export { startTracing } from "./telemetry/start-tracing.js";

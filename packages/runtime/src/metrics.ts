@@ -17,6 +17,8 @@ export interface Metrics {
   readonly historyWritten: Counter;
   /** Failed hand-off attempts (history store down or slow): records wait in the outbox meanwhile. */
   readonly historyErrors: Counter;
+  /** Operator alerts raised by this instance, by type (endpoint.disabled, delivery.dead, …). */
+  readonly operatorEvents: Counter<"type">;
   /** 1 when a source's or sink's last health check passed, 0 when it failed (label: "source:<id>", "sink:<id>"). */
   readonly componentUp: Gauge<"component">;
   /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
@@ -175,6 +177,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     historyErrors: new Counter({
       name: "hookyard_history_handoff_errors_total",
       help: "Failed writes of settled deliveries to the history store (retried; records wait in the outbox)",
+      registers,
+    }),
+    operatorEvents: new Counter({
+      name: "hookyard_operator_events_total",
+      help: "Operator alerts raised by this instance, by type (endpoint.disabled, endpoint.breaker.opened, endpoint.breaker.closed, delivery.dead, history.outbox.filling, history.outbox.shedding)",
+      labelNames: ["type"],
       registers,
     }),
     componentUp: new Gauge({

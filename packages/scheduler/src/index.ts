@@ -13,6 +13,7 @@ export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisSchedulerStore, RedisStoreOptions } from "./redis/redis-store.js";
 export { createRedisStore } from "./redis/redis-store.js";
+export type { SchedulerEvent, SchedulerEventKind, SchedulerEventListener } from "./scheduler-events.js";
 export type {
   BreakerState,
   ClaimedDelivery,

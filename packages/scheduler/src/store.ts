@@ -7,6 +7,7 @@ import type {
   Endpoint,
   Envelope,
 } from "@hookyard/core";
+import type { SchedulerEventListener } from "./scheduler-events.js";
 
 // The delivery log's types live in core: the history store (@hookyard/history) answers the same queries.
 export type { DeliveryPage, DeliveryQuery, DeliveryStatus, DeliverySummary };
@@ -114,6 +115,13 @@ export interface SchedulerStore {
   onSettled(listener: () => void): () => void;
 
   /**
+   * Calls `listener` for each endpoint disabled, breaker opened or closed and delivery dead-lettered by this
+   * store's own `complete` calls (so across instances each change is reported once), after the change is stored.
+   * Operator alerts are built on it. Returns the unsubscribe function.
+   */
+  onEvent(listener: SchedulerEventListener): () => void;
+
+  /**
    * Calls `listener` when enqueue, requeue or re-enabling makes work due, so idle workers wake without polling
    * (embedded: a direct call; Redis: PUBLISH + one subscriber connection per store). Returns the unsubscribe
    * function. Listeners must not throw; a wake-up may be spurious.
@@ -166,6 +174,12 @@ export interface TakeSettledRequest {
   /** Records taken by a consumer that has not acknowledged them for this long are taken again. */
   readonly reclaimAfterMs: number;
   readonly now: number;
+  /**
+   * Also forget other consumers that hold nothing and have not taken anything for this long: each drainer is a
+   * consumer of the Redis store's group, so instances that died would otherwise stay there for good. Stores
+   * without such state ignore it.
+   */
+  readonly forgetIdleConsumersMs?: number;
 }
 
 export interface OutboxStats {
@@ -228,6 +242,14 @@ export interface ClaimRequest {
   readonly max: number;
   readonly leaseMs: number;
   readonly now: number;
+  /**
+   * The claiming worker's room per endpoint (its fair share of its in-flight budget and the endpoint's adaptive
+   * limit, minus what it already sends there): at most this many of that endpoint in this claim; 0 skips the
+   * endpoint (it stays due for other workers, and `nextDueAt` ignores it). Endpoints not listed: `endpointRoom`.
+   */
+  readonly rooms?: ReadonlyMap<string, number>;
+  /** Room for endpoints not in `rooms` (default: no limit beyond the fair share and the policy's concurrency). */
+  readonly endpointRoom?: number;
 }
 
 export interface ClaimResult {
@@ -248,6 +270,8 @@ export interface ClaimedDelivery {
   readonly attempt: number;
   /** When the delivery was first queued (ms). */
   readonly createdAt: number;
+  /** Attempts of `attempt` that were throttled (429/503): they do not spend the retry budget. Default 0. */
+  readonly throttled?: number;
 }
 
 /**
@@ -258,6 +282,11 @@ export type CompletionResult =
   | { readonly deliveryId: string; readonly kind: "delivered"; readonly attempt: AttemptRecord }
   | { readonly deliveryId: string; readonly kind: "retry"; readonly attempt: AttemptRecord; readonly dueAt: number }
   | { readonly deliveryId: string; readonly kind: "dead"; readonly attempt?: AttemptRecord; readonly reason: string }
+  /**
+   * 429/503 (backpressure): queued again at `dueAt` and the whole endpoint held until then; the attempt is
+   * logged and counted but not as a breaker failure, and it does not spend the retry budget (`throttled`).
+   */
+  | { readonly deliveryId: string; readonly kind: "throttled"; readonly attempt: AttemptRecord; readonly dueAt: number }
   /** 410 Gone: the endpoint is disabled; this delivery stays queued (parked) for replay. */
   | { readonly deliveryId: string; readonly kind: "gone"; readonly attempt: AttemptRecord }
   /** Given back without an attempt (shutdown, breaker opened meanwhile): queued again at `dueAt`, attempt not counted. */

@@ -8,6 +8,7 @@ import { completionFor } from "./policy/completion-for.js";
 import type { ClaimedDelivery, ClaimResult, CompletionResult, SchedulerStore } from "./store.js";
 import { backoffDelay, sleep } from "./worker/backoff.js";
 import { createCompletionBatcher } from "./worker/completion-batcher.js";
+import { createEndpointLimits } from "./worker/endpoint-limits.js";
 import { createWaiter } from "./worker/waiter.js";
 
 /** Makes one attempt (packages/delivery in the runtime). Should resolve, not throw; `signal` aborts at shutdown. */
@@ -37,6 +38,14 @@ export interface WorkerOptions {
   readonly workerId?: string;
   /** Most sends in flight at once, over all endpoints. Default 50. */
   readonly maxInFlight?: number;
+  /**
+   * Fairness and adaptive concurrency (see `worker/endpoint-limits.ts`): an attempt slower than this (or a send
+   * in flight for longer) marks its endpoint slow: its concurrency halves (AIMD), it gets no more sends while one
+   * is stuck, and slow endpoints together hold at most `slowShare` of `maxInFlight`. Default 2,000 ms.
+   */
+  readonly slowSendMs?: number;
+  /** Share of `maxInFlight` that slow endpoints may hold together. Default 0.5. */
+  readonly slowShare?: number;
   /** Lease length; leases of long sends are extended every third of it. Default 60 s. */
   readonly leaseMs?: number;
   /**
@@ -96,6 +105,11 @@ export function createWorker(options: WorkerOptions): Worker {
   const unknownEndpointDelayMs = options.unknownEndpointDelayMs ?? 60_000;
 
   const inFlight = new Map<string, InFlightSend>();
+  const limits = createEndpointLimits({
+    maxInFlight,
+    slowSendMs: options.slowSendMs ?? 2000,
+    slowShare: options.slowShare ?? 0.5,
+  });
   const waiter = createWaiter(clock);
   const stopSignal = new AbortController();
   // Aborts the sends still running when the grace period is over (they are released, see stop). One signal for
@@ -185,10 +199,13 @@ export function createWorker(options: WorkerOptions): Worker {
       return Promise.resolve(result);
     }
     const started = performance.now();
+    limits.started(claimed.endpointId, claimed.deliveryId, clock.now());
     const settled = attempt(claimed, endpoint, abandon.signal).then((outcome) => {
       if (entry.released) return undefined;
       inFlight.delete(claimed.deliveryId);
       const durationMs = performance.now() - started;
+      const concurrency = endpoint.policy.concurrency;
+      limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency);
       notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const result = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
@@ -214,8 +231,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function claim(): Promise<ClaimResult> {
     const started = performance.now();
-    const max = maxInFlight - inFlight.size;
-    const result = await store.claim({ workerId, max, leaseMs, now: clock.now() });
+    const now = clock.now();
+    const { rooms, endpointRoom, reserve } = limits.rooms(now);
+    const max = Math.max(1, maxInFlight - inFlight.size - reserve);
+    const result = await store.claim({ workerId, max, leaseMs, now, rooms, endpointRoom });
     notify(() => observer?.onClaim?.(result.deliveries.length, performance.now() - started));
     return result;
   }

@@ -14,9 +14,12 @@ export interface BrokerAddresses {
   readonly sqsRegion: string;
   /** A superuser connection URL (tests create their own schema or database in it). */
   readonly postgresUrl: string;
+  /** Jaeger's OTLP/HTTP receiver (base URL: /v1/traces is appended) and its query API (/api/traces). */
+  readonly jaegerOtlpEndpoint: string;
+  readonly jaegerQueryUrl: string;
 }
 
-export type BrokerName = "redis" | "redis-cluster" | "rabbitmq" | "kafka" | "pubsub" | "sqs" | "postgres";
+export type BrokerName = "redis" | "redis-cluster" | "rabbitmq" | "kafka" | "pubsub" | "sqs" | "postgres" | "jaeger";
 
 const KEYS: Record<BrokerName, readonly string[]> = {
   redis: ["HOOKYARD_REDIS_URL"],
@@ -26,6 +29,7 @@ const KEYS: Record<BrokerName, readonly string[]> = {
   pubsub: ["PUBSUB_EMULATOR_HOST", "PUBSUB_PROJECT_ID"],
   sqs: ["HOOKYARD_SQS_ENDPOINT", "HOOKYARD_SQS_REGION"],
   postgres: ["HOOKYARD_POSTGRES_URL"],
+  jaeger: ["HOOKYARD_JAEGER_OTLP_ENDPOINT", "HOOKYARD_JAEGER_QUERY_URL"],
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -83,5 +87,7 @@ export function requireBrokers(...names: BrokerName[]): BrokerAddresses {
     sqsEndpoint: env.HOOKYARD_SQS_ENDPOINT ?? "",
     sqsRegion: env.HOOKYARD_SQS_REGION ?? "us-east-1",
     postgresUrl: env.HOOKYARD_POSTGRES_URL ?? "",
+    jaegerOtlpEndpoint: env.HOOKYARD_JAEGER_OTLP_ENDPOINT ?? "",
+    jaegerQueryUrl: env.HOOKYARD_JAEGER_QUERY_URL ?? "",
   };
 }

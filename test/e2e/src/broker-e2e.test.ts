@@ -11,7 +11,7 @@ import { pubsubFixture } from "./pubsub-fixture.js";
 import { rabbitmqFixture } from "./rabbitmq-fixture.js";
 import { deleteHookyardKeys } from "./redis-cleanup.js";
 import { sqsFixture } from "./sqs-fixture.js";
-import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+import { standardPayload, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 const fixtures: Record<string, () => Promise<BrokerFixture>> = {
   kafka: () => kafkaFixture(),
@@ -68,7 +68,9 @@ describe("broker sources end to end: published with the broker's client, deliver
         const gotBinary = byId.get(binary.id);
         assert.ok(gotJson, `${json.id} arrived`);
         assert.ok(gotBinary, `${binary.id} arrived`);
-        assert.deepEqual(gotJson.body, Buffer.from(json.data), "JSON payload byte-identical");
+        const structured = standardPayload(gotJson.body);
+        assert.equal(structured.type, json.type, "the event type in the Standard Webhooks structure");
+        assert.deepEqual(structured.data, Buffer.from(json.data), "JSON payload byte-identical as data");
         assert.equal(gotJson.verified, true, "verified by the official standardwebhooks library");
         assert.equal(gotJson.rawVerified, true);
         assert.equal(gotJson.headers["content-type"], "application/json");

@@ -5,7 +5,7 @@ import { uniqueName, waitFor } from "@hookyard/test-brokers";
 import { INGEST_KEY, ingestConfig, startTestGateway, TEST_SECRET } from "./gateway-fixture.js";
 import { freePort } from "./hookyard-process.js";
 import { privateRedis } from "./private-redis.js";
-import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+import { standardPayload, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 const auth = { authorization: `Bearer ${INGEST_KEY}` };
 const json = { ...auth, "content-type": "application/json" };
@@ -36,7 +36,9 @@ describe("HTTP ingest API", () => {
     const arrived = await waitForId(receiver, id);
     assert.equal(arrived.verified, true);
     assert.equal(arrived.headers["content-type"], "application/json");
-    assert.deepEqual(JSON.parse(arrived.body.toString()), { amount: 7 });
+    const structured = standardPayload(arrived.body);
+    assert.equal(structured.type, "order.created");
+    assert.deepEqual(JSON.parse(structured.data.toString()), { amount: 7 });
   });
 
   it("answers a repeated event id with the original result and delivers it once", async () => {

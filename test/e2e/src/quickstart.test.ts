@@ -26,11 +26,20 @@ describe("quick start: `npm start` on the embedded default", () => {
 
       const receiverUrl = `http://127.0.0.1:${receiverPort}/webhooks`;
       const webhook = await waitFor("the webhook at the demo receiver", async () => {
-        const list = (await (await fetch(receiverUrl)).json()) as { id: string; verified: boolean; body: string }[];
+        const list = (await (await fetch(receiverUrl)).json()) as {
+          id: string;
+          type?: string;
+          verified: boolean;
+          body: string;
+        }[];
         return list.find((item) => item.id === accepted.id);
       });
       assert.equal(webhook.verified, true, "the demo receiver verified the Standard Webhooks signature");
-      assert.deepEqual(JSON.parse(webhook.body), { orderId: "o-1", amount: 42 });
+      // The Standard Webhooks structure: the event's type and time, the payload as data.
+      const structured = JSON.parse(webhook.body) as { type: string; timestamp: string; data: unknown };
+      assert.deepEqual(structured.data, { orderId: "o-1", amount: 42 });
+      assert.equal(structured.type, webhook.type);
+      assert.ok(!Number.isNaN(Date.parse(structured.timestamp)));
       await hookyard.waitForLine(/demo receiver got a webhook/);
 
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

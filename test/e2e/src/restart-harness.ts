@@ -6,7 +6,7 @@ import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
 import { type HookyardProcess, runHookyard } from "./hookyard-process.js";
 import { deleteHookyardKeys } from "./redis-cleanup.js";
-import { startWebhookReceiver } from "./webhook-receiver.js";
+import { standardPayload, startWebhookReceiver } from "./webhook-receiver.js";
 
 /** Shortest time the broker stays away, so Hookyard's reconnect attempts meet a refusal and back off. */
 const OUTAGE_MS = 3000;
@@ -109,7 +109,8 @@ export async function runRestartTest(
       "every delivery, duplicates included, is signed",
     );
     for (const request of receiver.received) {
-      assert.equal(request.body.toString(), JSON.stringify({ id: request.headers["webhook-id"] }));
+      const data = standardPayload(request.body).data.toString();
+      assert.equal(data, JSON.stringify({ id: request.headers["webhook-id"] }));
     }
     const ids = seen();
     return {

@@ -16,6 +16,32 @@ export interface ReceivedRequest {
   readonly rawVerified: boolean;
 }
 
+/** A body in the Standard Webhooks structure, as Hookyard sends a JSON payload by default. */
+export interface StandardPayload {
+  readonly type: string;
+  readonly timestamp: string;
+  /** The payload's bytes as embedded in the body (Hookyard embeds them verbatim). */
+  readonly data: Buffer;
+}
+
+/**
+ * Splits a `{"type":…,"timestamp":…,"data":…}` body; throws when the body is not exactly that, with the payload's
+ * bytes embedded verbatim (so tests can still check payloads byte for byte).
+ */
+export function standardPayload(body: Buffer): StandardPayload {
+  const parsed = JSON.parse(body.toString("utf8")) as { type?: unknown; timestamp?: unknown };
+  if (typeof parsed.type !== "string" || typeof parsed.timestamp !== "string") {
+    throw new Error(`not a Standard Webhooks body: ${body.toString("utf8").slice(0, 200)}`);
+  }
+  const head = Buffer.from(
+    `{"type":${JSON.stringify(parsed.type)},"timestamp":${JSON.stringify(parsed.timestamp)},"data":`,
+  );
+  if (!body.subarray(0, head.length).equals(head) || body.at(-1) !== 0x7d) {
+    throw new Error(`unexpected body layout: ${body.toString("utf8").slice(0, 200)}`);
+  }
+  return { type: parsed.type, timestamp: parsed.timestamp, data: body.subarray(head.length, -1) };
+}
+
 /** Checks the `v1` signatures of a Standard Webhooks request over the exact body bytes. */
 export function verifyRawSignature(secret: string, headers: Record<string, string>, body: Buffer): boolean {
   const id = headers["webhook-id"];
@@ -36,7 +62,8 @@ export function verifyRawSignature(secret: string, headers: Record<string, strin
 
 /**
  * A customer endpoint for tests: records every request, checks its signature with the official Standard
- * Webhooks library, and answers with `status(path)` (200 by default). `waitFor(n)` resolves once n requests arrived.
+ * Webhooks library, and answers with `status(path)` (200 by default), once `answerAfter` (if given) has resolved: a
+ * receiver that holds every request until the test lets go. `waitFor(n)` resolves once n requests arrived.
  */
 export interface WebhookReceiver {
   readonly url: string;
@@ -47,7 +74,11 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(
   secret: string,
-  options: { status?: (path: string) => number; onRequest?: (request: ReceivedRequest) => void } = {},
+  options: {
+    status?: (path: string) => number;
+    onRequest?: (request: ReceivedRequest) => void;
+    answerAfter?: Promise<unknown>;
+  } = {},
 ): Promise<WebhookReceiver> {
   const verifier = new Webhook(secret);
   const received: ReceivedRequest[] = [];
@@ -73,8 +104,10 @@ export async function startWebhookReceiver(
       const entry = { path, headers, body, verified, rawVerified };
       received.push(entry);
       options.onRequest?.(entry);
-      response.writeHead(options.status?.(path) ?? 200).end();
       for (const waiter of waiters) waiter();
+      const answer = () => void response.writeHead(options.status?.(path) ?? 200).end();
+      if (options.answerAfter === undefined) answer();
+      else void options.answerAfter.then(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -127,9 +127,27 @@ export interface DeliverySummary {
 
 export interface Bucket {
   start: string;
+  /** Absent from servers before bucket ends were reported. */
+  end?: string;
   delivered: number;
   failed: number;
   pending: number;
   latencyAvgMs: number | null;
   latencyP95Ms: number | null;
+}
+
+/** What keeps queued deliveries from being sent now. */
+export interface Hold {
+  heldBy: "breaker" | "disabled";
+  reason: string;
+  until?: string;
+}
+
+/** An endpoint's live deliveries (GET /queues). */
+export interface LiveQueue {
+  endpointId: string;
+  queued: number;
+  inFlight: number;
+  breaker: "closed" | "open" | "half-open";
+  hold?: Hold;
 }

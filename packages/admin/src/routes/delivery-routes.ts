@@ -1,12 +1,15 @@
-import type { DeliveryQuery, DeliveryStatus, DeliverySummary } from "@hookyard/scheduler";
+import type { HistoryQuery } from "@hookyard/history";
+import type { DeliveryStatus, DeliverySummary } from "@hookyard/scheduler";
 import { MAX_DELIVERY_PAGE } from "@hookyard/scheduler";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, invalid, notFound } from "../api-error.js";
 import { mayAccess } from "../auth/principal.js";
 import { deliverySeries } from "../health.js";
+import { endpointStateIfKnown, holdOf, liveQueues } from "../live-queues.js";
 import { envelopeView } from "../views.js";
 import type { RouteContext } from "./context.js";
 import { bodyOf, limitParam, optionalString, paramOf, queryOf, timeParam } from "./params.js";
+import { parsePayloadSearch } from "./payload-search.js";
 
 const STATUSES: readonly DeliveryStatus[] = ["queued", "leased", "delivered", "dead"];
 
@@ -29,6 +32,9 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
     }
     const from = timeParam(query.from, "from");
     const before = timeParam(query.to, "to");
+    if (query.order !== undefined && query.order !== "newest" && query.order !== "oldest") {
+      throw invalid('order must be "newest" or "oldest"');
+    }
     const page = await ctx.log.queryDeliveries({
       limit: limitParam(query.limit, 50, MAX_DELIVERY_PAGE),
       ...(endpointIds === undefined ? {} : { endpointIds }),
@@ -38,7 +44,9 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
       ...(from === undefined ? {} : { from }),
       ...(before === undefined ? {} : { before }),
       ...(query.cursor ? { cursor: query.cursor } : {}),
-    } satisfies DeliveryQuery);
+      ...(query.order === undefined ? {} : { order: query.order }),
+      ...(query.payload ? { payloadContains: parsePayloadSearch(query.payload) } : {}),
+    } satisfies HistoryQuery);
     return {
       data: page.deliveries.map(summaryView),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
@@ -57,6 +65,9 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
 
   app.get("/deliveries/:id", async (request) => {
     const d = await visibleDelivery(request);
+    // A queued delivery may be parked: say by what (the breaker, a disabled endpoint) and until when.
+    const state = d.status === "queued" ? await endpointStateIfKnown(ctx.store, d.endpointId, ctx.now()) : undefined;
+    const hold = state === undefined ? undefined : holdOf(state);
     return {
       deliveryId: d.deliveryId,
       messageId: d.messageId,
@@ -66,8 +77,17 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: RouteContext):
       createdAt: new Date(d.createdAt).toISOString(),
       ...(d.dueAt === undefined ? {} : { dueAt: new Date(d.dueAt).toISOString() }),
       ...(d.deadReason === undefined ? {} : { deadReason: d.deadReason }),
+      ...(hold === undefined ? {} : { hold }),
       ...(d.envelope === undefined ? {} : { event: envelopeView(d.envelope) }),
     };
+  });
+
+  // Queued deliveries are not in the history (it keeps settled ones): the log shows them per endpoint, live.
+  app.get("/queues", async (request) => {
+    const query = queryOf(request);
+    let endpointIds = ctx.visibleEndpointIds(request, query.owner);
+    if (query.endpointId !== undefined) endpointIds = [ctx.endpointFor(request, query.endpointId).endpoint.id];
+    return liveQueues(ctx.store, endpointIds ?? registry.list().map((m) => m.endpoint.id), ctx.now());
   });
 
   app.get("/deliveries/:id/attempts", async (request) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createEnvelope, type Endpoint, type EndpointPolicy } from "@hookyard/core";
+import { createEnvelope, type Endpoint, type EndpointPolicy, type PayloadFormat } from "@hookyard/core";
 import { generateSecret, validateEndpoint } from "@hookyard/delivery";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, invalid } from "../api-error.js";
@@ -56,6 +56,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
       headers: headersOf(body) ?? {},
       enabled: body.enabled !== false,
       policy: policyOf(body, ctx.deps.defaultPolicy),
+      payload: payloadOf(body) ?? "standard",
     };
     validateEndpoint(endpoint, at);
     await ctx.checkUrl(endpoint.url);
@@ -81,10 +82,12 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: RouteContext):
     const headers = headersOf(body);
     const eventTypes = stringList(body, "eventTypes");
     const description = optionalString(body, "description", 1024);
+    const payload = payloadOf(body);
     const endpoint: Endpoint = {
       ...managed.endpoint,
       url,
       ...(headers === undefined ? {} : { headers }),
+      ...(payload === undefined ? {} : { payload }),
       ...(body.policy === undefined ? {} : { policy: policyOf(body, managed.endpoint.policy) }),
     };
     validateEndpoint(endpoint, ctx.now());
@@ -299,6 +302,14 @@ function apiEndpoint(managed: ManagedEndpoint): ManagedEndpoint {
     throw new ApiError(409, "READ_ONLY", "endpoints from the config file are read-only; change the file instead");
   }
   return managed;
+}
+
+/** "standard" (the Standard Webhooks structure) or "raw" (the payload as it is); undefined when not given. */
+function payloadOf(body: Record<string, unknown>): PayloadFormat | undefined {
+  const { payload } = body;
+  if (payload === undefined) return undefined;
+  if (payload === "standard" || payload === "raw") return payload;
+  throw invalid('payload must be "standard" or "raw"');
 }
 
 function requiredUrl(body: Record<string, unknown>): string {

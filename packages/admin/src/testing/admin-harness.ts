@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { DEFAULT_ENDPOINT_POLICY, type Endpoint, type EndpointPolicy } from "@hookyard/core";
 import type { ResolveHost } from "@hookyard/delivery";
 import { createMemoryHistoryStore, type HistoryStore } from "@hookyard/history";
+import { openPostgresTestHistory } from "@hookyard/history/testing";
 import {
   createEmbeddedStore,
   createHistoryHandoff,
@@ -46,6 +47,8 @@ export const ADMIN_KEY = "admin-key-for-tests-0123456789";
 export const PORTAL_SIGNING_KEY = "portal-signing-key-for-tests-0123456789";
 
 export type StoreKind = "redis" | "embedded";
+/** Where settled deliveries go: the memory history, or PostgreSQL (the harness's, a schema of the test's own). */
+export type HistoryKind = "memory" | "postgres";
 
 export function testEndpoint(id: string, owner: string, url = `http://127.0.0.1:9/${id}`): Endpoint {
   return {
@@ -80,6 +83,8 @@ export async function openAdminHarness(
     defaultPolicy?: EndpointPolicy;
     /** Settings over the defaults below (branding, frame ancestors, …). */
     settings?: Partial<AdminSettings>;
+    /** Default memory. */
+    history?: HistoryKind;
   } = {},
 ): Promise<AdminHarness> {
   let store: SchedulerStore;
@@ -103,7 +108,11 @@ export async function openAdminHarness(
     store,
   });
   await registry.load();
-  const history = createMemoryHistoryStore();
+  const historyHarness =
+    options.history === "postgres"
+      ? await openPostgresTestHistory(requireBrokers("postgres").postgresUrl)
+      : { store: createMemoryHistoryStore(), close: () => Promise.resolve() };
+  const history = historyHarness.store;
   const handoff: HistoryHandoff = createHistoryHandoff({
     store,
     history,
@@ -163,6 +172,7 @@ export async function openAdminHarness(
       await handoff.stop();
       await app.close();
       await store.close();
+      await historyHarness.close();
     },
   };
 }

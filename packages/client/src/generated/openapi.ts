@@ -324,8 +324,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log of settled (delivered and dead) deliveries, from the history store, newest first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (health) and shown one by one (GET /deliveries/{id}) */
+        /** The delivery log of settled (delivered and dead) deliveries, from the history store, newest (or oldest) first; a page may be short and still have a nextCursor. Live (queued, leased) deliveries are counted per endpoint (GET /queues) and shown one by one (GET /deliveries/{id}) */
         get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live deliveries per endpoint, from the scheduler (the history only has settled ones): endpoints with queued or in-flight deliveries, and what holds them (the circuit breaker, a disabled endpoint). At most 200 endpoints are read; truncated says more exist */
+        get: operations["listLiveQueues"];
         put?: never;
         post?: never;
         delete?: never;
@@ -650,6 +667,11 @@ export interface components {
             owner: string;
             url: string;
             enabled: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload: "standard" | "raw";
             /** @enum {string} */
             source: "config" | "api";
             eventTypes?: string[];
@@ -676,6 +698,11 @@ export interface components {
             eventTypes?: string[];
             description?: string;
             enabled?: boolean;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             headers?: {
                 [key: string]: string;
             };
@@ -683,6 +710,11 @@ export interface components {
         };
         EndpointPatch: {
             url?: string;
+            /**
+             * @description The request body: "standard" wraps a JSON payload in {"type", "timestamp", "data"}; "raw" sends it as it is
+             * @enum {string}
+             */
+            payload?: "standard" | "raw";
             eventTypes?: string[];
             description?: string;
             headers?: {
@@ -757,6 +789,7 @@ export interface components {
             /** Format: date-time */
             dueAt?: string;
             deadReason?: string;
+            hold?: components["schemas"]["Hold"];
             event?: {
                 id?: string;
                 type?: string;
@@ -806,9 +839,30 @@ export interface components {
             finishedAt?: string;
             error?: string;
         };
+        /** @description What keeps a queued delivery from being sent now */
+        Hold: {
+            /** @enum {string} */
+            heldBy: "breaker" | "disabled";
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the open breaker lets a probe through
+             */
+            until?: string;
+        };
+        LiveQueue: {
+            endpointId: string;
+            queued: number;
+            inFlight: number;
+            /** @enum {string} */
+            breaker: "closed" | "open" | "half-open";
+            hold?: components["schemas"]["Hold"];
+        };
         Bucket: {
             /** Format: date-time */
             start?: string;
+            /** Format: date-time */
+            end?: string;
             delivered?: number;
             failed?: number;
             pending?: number;
@@ -1680,6 +1734,10 @@ export interface operations {
                 from?: string;
                 /** @description Created before (ISO 8601 or ms) */
                 to?: string;
+                /** @description Payload search by JSON containment: a JSON fragment ({"customer":{"id":"c_42"}}) or key=value pairs separated by spaces (customer.id=c_42 paid=true; a dotted key is a path, a value is a JSON scalar when it parses as one). Payloads that are not JSON never match */
+                payload?: string;
+                /** @description newest (default) or oldest first by creation; a cursor is valid with its own order */
+                order?: "newest" | "oldest";
                 /** @description Page size (1-200) */
                 limit?: number;
                 /** @description From nextCursor */
@@ -1701,6 +1759,37 @@ export interface operations {
                         data: components["schemas"]["DeliverySummary"][];
                         /** @description Pass as `cursor` for the next page. */
                         nextCursor?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listLiveQueues: {
+        parameters: {
+            query?: {
+                /** @description One endpoint */
+                endpointId?: string;
+                /** @description One owner's endpoints */
+                owner?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["LiveQueue"][];
+                        truncated?: boolean;
                     };
                 };
             };

@@ -3,6 +3,7 @@ import { appendKey } from "../config/key-path.js";
 import { createEnvelope, type Envelope, type EnvelopeInput } from "../envelope.js";
 import { HookyardError, permanentError } from "../errors.js";
 import { specError } from "../filter/filter-error.js";
+import { isUsableTracestate, parseTraceparent } from "../tracing/trace-context.js";
 import {
   type CompiledValueSource,
   compileValueSource,
@@ -143,6 +144,7 @@ export function compileEnvelopeMapping(spec: unknown, where: string): EnvelopeMa
       if (key !== undefined) input.key = key;
       if (subject !== undefined) input.subject = subject;
       if (idempotencyKey !== undefined) input.idempotencyKey = idempotencyKey;
+      readTraceContext(view, input);
       return createEnvelope(input);
     } catch (error) {
       if (error instanceof HookyardError) throw permanentError(`${where}: ${error.message}`, error);
@@ -150,6 +152,18 @@ export function compileEnvelopeMapping(spec: unknown, where: string): EnvelopeMa
     }
   };
   return Object.freeze({ usesJson, map });
+}
+
+/**
+ * The producer's W3C trace context from the message headers (Kafka headers, AMQP headers, Pub/Sub and SQS
+ * attributes). A malformed one is ignored, never a reason to reject the event.
+ */
+function readTraceContext(view: MessageView, input: EnvelopeInput): void {
+  const traceparent = view.header("traceparent")?.trim();
+  if (traceparent === undefined || parseTraceparent(traceparent) === undefined) return;
+  input.traceparent = traceparent;
+  const tracestate = view.header("tracestate")?.trim();
+  if (tracestate !== undefined && isUsableTracestate(tracestate)) input.tracestate = tracestate;
 }
 
 function createMessageView(message: SourceMessage, decoder: { decode(input: Uint8Array): string }): MessageView {

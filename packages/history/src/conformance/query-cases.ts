@@ -120,6 +120,47 @@ export function describeQueryCases(withHistory: WithHistory, t0: number): void {
         assert.deepEqual(await q({ customer: { id: uniqueId("none") } }), []);
       }));
 
+    it("lists oldest first on request, paging without gaps or repeats, also with filters and payload search", () =>
+      withHistory(async (store) => {
+        const endpointId = uniqueId("ep");
+        const second = uniqueId("ep");
+        const tag = uniqueId("tag");
+        // Equal creation times too; every third payload carries the tag, two types for a glob; every fourth row
+        // on a second endpoint (several endpoints are merged from one scan each on PostgreSQL).
+        const batch = Array.from({ length: 24 }, (_, i) =>
+          settled(t0 + Math.floor(i / 3), {
+            endpointId: i % 4 === 3 ? second : endpointId,
+            envelope: jsonEnvelope(i % 2 === 0 ? "order.created" : "order.paid", {
+              n: i,
+              ...(i % 3 === 0 ? { tag } : {}),
+            }),
+          }),
+        );
+        await store.write({ deliveries: batch });
+        const oldest = [...batch].sort((a, b) => a.createdAt - b.createdAt || (a.deliveryId < b.deliveryId ? -1 : 1));
+        const q = async (query: Parameters<typeof allPages>[1]) =>
+          idsOf(await allPages(store, { endpointIds: [endpointId, second], limit: 5, order: "oldest", ...query }));
+        assert.deepEqual(await q({}), idsOf(oldest));
+        assert.deepEqual(await q({ type: "order.*" }), idsOf(oldest));
+        const tagged = oldest.filter((d) => d.envelope.type === "order.created" && d.envelope.data.length > 0);
+        assert.deepEqual(
+          await q({ type: "order.created", payloadContains: { tag } }),
+          idsOf(tagged.filter((d) => JSON.parse(Buffer.from(d.envelope.data).toString()).tag === tag)),
+        );
+        assert.deepEqual(await q({ from: t0 + 2, before: t0 + 4 }), idsOf(oldest.slice(6, 12)));
+        // The same, newest first, is the exact reverse; one endpoint alone, its share in order.
+        assert.deepEqual(await q({ order: "newest" }), idsOf(oldest).reverse());
+        assert.deepEqual(await q({ endpointIds: [second] }), idsOf(oldest.filter((d) => d.endpointId === second)));
+        // A cursor keeps its order: used with the other one, it is refused rather than misread.
+        const first = await store.queryDeliveries({ endpointIds: [endpointId], limit: 2, order: "oldest" });
+        assert.ok(first.nextCursor);
+        await assert.rejects(
+          store.queryDeliveries({ endpointIds: [endpointId], limit: 2, cursor: first.nextCursor }),
+          isQueryInvalid,
+        );
+        await assert.rejects(store.queryDeliveries({ limit: 2, order: "sideways" as "oldest" }), isQueryInvalid);
+      }));
+
     it("refuses a cursor it did not make and a malformed type glob with QUERY_INVALID", () =>
       withHistory(async (store) => {
         await assert.rejects(store.queryDeliveries({ limit: 5, cursor: "%%%" }), isQueryInvalid);

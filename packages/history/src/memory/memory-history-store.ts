@@ -108,13 +108,14 @@ export function createMemoryHistoryStore(options: MemoryHistoryOptions = {}): Hi
     async queryDeliveries(query) {
       const checked = checkQuery(query);
       const matches = [...rowsFor(query.status)].filter((row) => matchesQuery(row, query, checked));
-      matches.sort((a, b) => compareNewestFirst(a.record, b.record));
+      const direction = checked.order === "oldest" ? -1 : 1;
+      matches.sort((a, b) => direction * compareNewestFirst(a.record, b.record));
       const page = matches.slice(0, checked.limit);
       const last = page.at(-1)?.record;
       return {
         deliveries: page.map((row) => summarize(row.record)),
         ...(last !== undefined && matches.length > page.length
-          ? { nextCursor: encodeCursor({ at: last.createdAt, id: last.deliveryId }) }
+          ? { nextCursor: encodeCursor({ at: last.createdAt, id: last.deliveryId }, checked.order) }
           : {}),
         scanned: rows.delivered.size + rows.dead.size,
       };
@@ -196,8 +197,10 @@ function matchesQuery(row: Row, query: HistoryQuery, checked: CheckedQuery): boo
   if (checked.type !== undefined && !checked.type.matches(r.envelope.type)) return false;
   if (query.from !== undefined && r.createdAt < query.from) return false;
   if (query.before !== undefined && r.createdAt >= query.before) return false;
-  if (checked.after !== undefined && compareKeyset({ at: r.createdAt, id: r.deliveryId }, checked.after) >= 0) {
-    return false;
+  if (checked.after !== undefined) {
+    // Past the previous page's last row, in the page order.
+    const position = compareKeyset({ at: r.createdAt, id: r.deliveryId }, checked.after);
+    if (checked.order === "oldest" ? position <= 0 : position >= 0) return false;
   }
   if (query.payloadContains !== undefined) {
     if (row.json === undefined) {

@@ -10,7 +10,7 @@ import { dropSchema, testSchema } from "./test-schema.js";
 const { postgresUrl } = requireBrokers("postgres");
 
 // More deliveries than one probe examines, so both steps of a payload search run: the row-by-row probe of the
-// newest candidates, then the GIN index below them.
+// newest (or oldest) candidates, then the GIN index past them.
 describe("postgres payload search past the probe window", () => {
   const schema = testSchema();
   let store: HistoryStore;
@@ -61,6 +61,37 @@ describe("postgres payload search past the probe window", () => {
     assert.deepEqual(
       all.map((d) => d.deliveryId),
       newestFirst(rows.filter((_, i) => i % 2 === 0)),
+    );
+  });
+
+  it("searches oldest first too: a rare value newer than the oldest candidates, and a common one in full", async () => {
+    const last = rows.at(-1);
+    assert.ok(last);
+    // A rare value on the newest row: past the probe window when read oldest first.
+    const late = uniqueId("late");
+    const twin = settled(last.createdAt + 1, {
+      endpointId,
+      envelope: jsonEnvelope("order.created", { customer: late, gold: false }),
+    });
+    await store.write({ deliveries: [twin] });
+    const found = await allPages(store, {
+      endpointIds: [endpointId],
+      payloadContains: { customer: late },
+      order: "oldest",
+    });
+    assert.deepEqual(
+      found.map((d) => d.deliveryId),
+      [twin.deliveryId],
+    );
+    const all = await allPages(store, {
+      endpointIds: [endpointId],
+      payloadContains: { gold: true },
+      limit: 200,
+      order: "oldest",
+    });
+    assert.deepEqual(
+      all.map((d) => d.deliveryId),
+      rows.filter((_, i) => i % 2 === 0).map((d) => d.deliveryId),
     );
   });
 });

@@ -138,8 +138,8 @@ export async function createPostgresHistoryStore(options: PostgresHistoryOptions
   }
 
   /**
-   * Payload containment, newest first: the newest candidates row by row (a common value fills the page there),
-   * then the GIN index below them (a rare value: few matches to fetch and sort). Up to `limit + 1` rows.
+   * Payload containment, in the page order: the first candidates row by row (a common value fills the page
+   * there), then the GIN index past them (a rare value: few matches to fetch and sort). Up to `limit + 1` rows.
    */
   async function payloadSearch(query: HistoryQuery, checked: CheckedQuery): Promise<SummaryRow[]> {
     const probed = await select<SummaryRow & { edge: boolean; examined: number }>(
@@ -222,7 +222,7 @@ export async function createPostgresHistoryStore(options: PostgresHistoryOptions
       return {
         deliveries: page,
         ...(last !== undefined && rows.length > checked.limit
-          ? { nextCursor: encodeCursor({ at: last.createdAt, id: last.deliveryId }) }
+          ? { nextCursor: encodeCursor({ at: last.createdAt, id: last.deliveryId }, checked.order) }
           : {}),
         scanned: rows.length,
       };

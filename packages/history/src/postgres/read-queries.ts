@@ -1,6 +1,6 @@
 import type { AttemptRecord, DeliverySummary, Envelope } from "@hookyard/core";
 import type { CheckedQuery } from "../history-query.js";
-import type { HistoryDelivery, HistoryQuery, SettledStatus } from "../history-store.js";
+import type { HistoryDelivery, HistoryOrder, HistoryQuery, SettledStatus } from "../history-store.js";
 import { TIMESTAMPTZ_TO_MS as ms, MS_TO_TIMESTAMPTZ as ts } from "./sql.js";
 
 /** A statement and its parameters, built up filter by filter. */
@@ -54,72 +54,89 @@ function conditions(query: HistoryQuery, checked: CheckedQuery, param: (value: u
   if (query.from !== undefined) where.push(`created_at >= ${ts(param(Math.floor(query.from)))}`);
   if (query.before !== undefined) where.push(`created_at < ${ts(param(Math.floor(query.before)))}`);
   if (checked.after !== undefined) {
-    where.push(`(created_at, delivery_id) < (${ts(param(checked.after.at))}, ${param(checked.after.id)})`);
+    const past = checked.order === "oldest" ? ">" : "<";
+    where.push(`(created_at, delivery_id) ${past} (${ts(param(checked.after.at))}, ${param(checked.after.id)})`);
   }
   return where;
 }
 
-const NEWEST_FIRST = "ORDER BY created_at DESC, delivery_id DESC";
+/** The page order; a b-tree index on (…, created_at, delivery_id) is walked forwards or backwards for either. */
+function orderBy(order: HistoryOrder): string {
+  return order === "oldest" ? "ORDER BY created_at, delivery_id" : "ORDER BY created_at DESC, delivery_id DESC";
+}
+
+function reversed(order: HistoryOrder): HistoryOrder {
+  return order === "oldest" ? "newest" : "oldest";
+}
 
 /**
- * `rows` newest first matching `where` (plus the endpoint filter). Several endpoints (an owner's) are read as one
+ * The first `rows` in `order` matching `where` (plus the endpoint filter). Several endpoints (an owner's) are read as one
  * index scan each, merged (LATERAL): PostgreSQL cannot walk `endpoint_id = ANY(...)` in creation order, and
  * would otherwise fetch and sort every delivery of those endpoints.
  */
-function newestRows(
+function firstRows(
   query: HistoryQuery,
+  order: HistoryOrder,
   where: readonly string[],
   columns: string,
   rows: string,
   param: (value: unknown) => string,
 ): string {
   const ids = query.endpointIds ?? [];
+  const ORDERED = orderBy(order);
   if (ids.length === 1) {
     return `SELECT ${columns} FROM deliveries WHERE endpoint_id = ${param(ids[0])} AND ${where.join(" AND ")}
-      ${NEWEST_FIRST} LIMIT ${rows}`;
+      ${ORDERED} LIMIT ${rows}`;
   }
   if (ids.length > 1 && ids.length <= LATERAL_ENDPOINTS) {
     return `SELECT d.* FROM unnest(${param(ids)}::text[]) AS e(id) CROSS JOIN LATERAL (
-        SELECT ${columns} FROM deliveries WHERE endpoint_id = e.id AND ${where.join(" AND ")} ${NEWEST_FIRST} LIMIT ${rows}
-      ) d ${NEWEST_FIRST} LIMIT ${rows}`;
+        SELECT ${columns} FROM deliveries WHERE endpoint_id = e.id AND ${where.join(" AND ")} ${ORDERED} LIMIT ${rows}
+      ) d ${ORDERED} LIMIT ${rows}`;
   }
   const endpoints = ids.length === 0 ? [] : [`endpoint_id = ANY(${param(ids)}::text[])`];
-  return `SELECT ${columns} FROM deliveries WHERE ${[...endpoints, ...where].join(" AND ")} ${NEWEST_FIRST} LIMIT ${rows}`;
+  return `SELECT ${columns} FROM deliveries WHERE ${[...endpoints, ...where].join(" AND ")} ${ORDERED} LIMIT ${rows}`;
 }
 
 /**
- * The delivery log query: newest first by (created_at, delivery_id), keyset-paged, one more row than the page
- * to know whether another page follows. Payload searches are `payloadProbeStatement`/`payloadIndexStatement`.
+ * The delivery log query: newest (or oldest) first by (created_at, delivery_id), keyset-paged, one more row
+ * than the page to know whether another page follows. Payload searches are `payloadProbeStatement`/`payloadIndexStatement`.
  */
 export function listStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
   const { values, add } = parameters();
   const where = conditions(query, checked, add);
-  return { text: newestRows(query, where, SUMMARY_COLUMNS, add(checked.limit + 1), add), values };
+  return { text: firstRows(query, checked.order, where, SUMMARY_COLUMNS, add(checked.limit + 1), add), values };
 }
 
 /**
- * A payload search, step 1: the newest `PAYLOAD_PROBE_ROWS` candidates (every other filter applied, in index
- * order) checked one by one. A common value fills the page here, where the GIN index would fetch and sort all of
- * its matches. Returns the matches (edge false) and one more row (edge true): the oldest candidate examined,
- * with the number examined, so that step 2 goes on below it.
+ * A payload search, step 1: the first `PAYLOAD_PROBE_ROWS` candidates in the page order (every other filter
+ * applied, in index order) checked one by one. A common value fills the page here, where the GIN index would
+ * fetch and sort all of its matches. Returns the matches (edge false) and one more row (edge true): the last
+ * candidate examined, with the number examined, so that step 2 goes on past it.
  */
 export function payloadProbeStatement(query: HistoryQuery, checked: CheckedQuery): Statement {
   const { values, add } = parameters();
   const where = conditions(query, checked, add);
   const contains = add(JSON.stringify(query.payloadContains));
-  const scanned = newestRows(query, where, `${SUMMARY_COLUMNS}, payload_json`, add(PAYLOAD_PROBE_ROWS), add);
+  const scanned = firstRows(
+    query,
+    checked.order,
+    where,
+    `${SUMMARY_COLUMNS}, payload_json`,
+    add(PAYLOAD_PROBE_ROWS),
+    add,
+  );
   const text = `WITH scanned AS MATERIALIZED (${scanned})
     (SELECT ${SUMMARY_OUTPUT}, false AS edge, 0 AS examined FROM scanned
       WHERE payload_json IS NOT NULL AND (payload_json::jsonb) @> ${contains}::jsonb
-      ${NEWEST_FIRST} LIMIT ${add(checked.limit + 1)})
+      ${orderBy(checked.order)} LIMIT ${add(checked.limit + 1)})
     UNION ALL
     (SELECT ${SUMMARY_OUTPUT}, true AS edge, (SELECT count(*)::int FROM scanned) AS examined FROM scanned
-      ORDER BY created_at, delivery_id LIMIT 1)`;
+      ${orderBy(reversed(checked.order))} LIMIT 1)`;
   return { text, values };
 }
 
 /**
- * A payload search, step 2, below the probed rows: the GIN index (jsonb_path_ops) alone finds the matches, which
+ * A payload search, step 2, past the probed rows: the GIN index (jsonb_path_ops) alone finds the matches, which
  * are then filtered, sorted and cut. PostgreSQL estimates any containment at 0.1 % of the rows, so given the
  * filters and the LIMIT in one query it would walk the creation-order index and test every row for a rare value,
  * or AND the GIN bitmap with one of millions of keyset entries: seconds on millions of rows. Only the status (the
@@ -138,7 +155,7 @@ export function payloadIndexStatement(query: HistoryQuery, checked: CheckedQuery
   if (ids.length > 0) outer.push(`endpoint_id = ANY(${add(ids)}::text[])`);
   return {
     text: `WITH matched AS MATERIALIZED (SELECT ${SUMMARY_COLUMNS}, owner, replayed FROM deliveries WHERE ${inner.join(" AND ")})
-      SELECT * FROM matched WHERE ${outer.join(" AND ")} ${NEWEST_FIRST} LIMIT ${add(checked.limit + 1)}`,
+      SELECT * FROM matched WHERE ${outer.join(" AND ")} ${orderBy(checked.order)} LIMIT ${add(checked.limit + 1)}`,
     values,
   };
 }

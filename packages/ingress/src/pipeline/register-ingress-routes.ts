@@ -1,4 +1,12 @@
-import { type ApiErrorCode, createEnvelope, type Envelope, redactHeaders } from "@hookyard/core";
+import {
+  type ApiErrorCode,
+  createEnvelope,
+  type Envelope,
+  type EnvelopeInput,
+  redactHeaders,
+  traceContextOf,
+} from "@hookyard/core";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
@@ -14,6 +22,7 @@ import type {
 } from "./collaborators.js";
 import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
 import { BODY_TOO_LARGE, readBounded } from "./read-bounded.js";
+import { addRequestSpans } from "./request-spans.js";
 import { routeTable } from "./route-table.js";
 import { createStoreBudget, type StoreBudget } from "./store-budget.js";
 
@@ -47,6 +56,11 @@ export interface IngressRoutesOptions {
    * Retry-After. Default 1000 ms.
    */
   readonly storeTimeoutMs?: number;
+  /**
+   * OpenTelemetry tracer: a SERVER span per request (verify, route, accept), whose context the accepted event is
+   * stored with, so its sink messages and webhooks continue the trace. Default: none (no span, no cost).
+   */
+  readonly tracer?: Tracer;
 }
 
 /** See IngressRoutesOptions.targetRefuses. */
@@ -106,6 +120,7 @@ export async function registerIngressRoutes(
     return origin;
   };
 
+  let spans: ReturnType<typeof addRequestSpans> | undefined;
   const finish = (
     route: IngressRoute,
     request: FastifyRequest,
@@ -114,6 +129,7 @@ export async function registerIngressRoutes(
     size: number,
   ) => {
     options.metrics?.count(route.id, outcome);
+    spans?.outcome(request, outcome, reason);
     if (reason === undefined) return;
     const headers = redactHeaders(flatHeaders(request), {
       sensitive: route.sensitiveHeaders,
@@ -150,6 +166,8 @@ export async function registerIngressRoutes(
         (error: Error) => done(error, undefined),
       );
     });
+    // The span hook runs before the route's gate: it finds the route by path itself.
+    spans = addRequestSpans(scope, options.tracer, (request) => table.get(request.url.split("?")[0] ?? ""));
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       const route = routes.get(request);
       const announced = Number(request.headers["content-length"] ?? 0) || 0;
@@ -239,7 +257,7 @@ export async function registerIngressRoutes(
         finish(route, request, "unroutable", "no rule matched", rawBody.length);
         return reply.code(200).send({ received: true, routed: false });
       }
-      const envelope = createEnvelope({
+      const input: EnvelopeInput = {
         id,
         source: `ingress:${route.id}`,
         type,
@@ -248,7 +266,14 @@ export async function registerIngressRoutes(
         contentType: inbound.headers["content-type"] ?? "application/octet-stream",
         headers: keptHeadersOf(route, inbound),
         idempotencyKey: `ingress:${route.id}:${id}`,
-      });
+      };
+      // The request span's context; untraced, the sender's own traceparent (if any) passes through.
+      const trace = spans?.contextOf(request) ?? traceContextOf(inbound.headers);
+      if (trace !== undefined) {
+        input.traceparent = trace.traceparent;
+        if (trace.tracestate !== undefined) input.tracestate = trace.tracestate;
+      }
+      const envelope = createEnvelope(input);
       const refusal = refusedByEveryTarget(envelope, targets);
       if (refusal !== undefined) {
         finish(route, request, "too_large", refusal.reason, rawBody.length);

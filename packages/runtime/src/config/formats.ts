@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { describedFormat, describedListFormat, parseDuration } from "@hookyard/core";
+import { OPERATOR_EVENT_TYPES } from "./operator-event-types.js";
 
 /** Formats of the runtime's own keys. Each says what it accepts, for error messages and docs/config.md. */
 
@@ -132,6 +133,17 @@ export const typeListFormat = describedListFormat(
   { min: 1 },
 );
 
+const OPERATOR_EVENTS: ReadonlySet<unknown> = new Set(OPERATOR_EVENT_TYPES);
+
+export const operatorEventListFormat = describedListFormat(
+  "a non-empty list of operator alerts",
+  {
+    expected: `one of ${OPERATOR_EVENT_TYPES.join(", ")}`,
+    check: (item) => isString(item) && OPERATOR_EVENTS.has(item),
+  },
+  { min: 1 },
+);
+
 export const durationListFormat = describedListFormat(
   'a list of durations ("0", "5s", "5m", "2h" or milliseconds)',
   {
@@ -150,6 +162,12 @@ export const optionalDurationFormat = describedFormat(
 export const fractionFormat = describedFormat(
   "a number from 0 to 1",
   (value) => typeof value === "number" && value >= 0 && value <= 1,
+  "number",
+);
+
+export const optionalFractionFormat = describedFormat(
+  "a number from 0 to 1",
+  (value) => value === null || (typeof value === "number" && value >= 0 && value <= 1),
   "number",
 );
 

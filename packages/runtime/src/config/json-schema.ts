@@ -4,6 +4,7 @@ import type { Schema } from "convict";
 import {
   endpointSchema,
   eventTypeSchema,
+  operatorEndpointSchema,
   runtimeSchema,
   sinkEntrySchema,
   sourceEntrySchema,
@@ -29,7 +30,12 @@ const INTERPOLATED: JsonSchema = {
  * Keys that take numbers or booleans also accept a `${VAR}` reference, as the loader does.
  */
 export function configJsonSchema(connectors: readonly ConnectorDefinition[]): JsonSchema {
-  const runtime = convictToJsonSchema(runtimeSchema as Schema<unknown>, { "ingress.routes": routeListSchema() });
+  const runtime = convictToJsonSchema(runtimeSchema as Schema<unknown>, {
+    "ingress.routes": routeListSchema(),
+    "operator.endpoints": listOf(
+      convictToJsonSchema(operatorEndpointSchema as Schema<unknown>, { headers: stringMap() }),
+    ),
+  });
   const properties = runtime.properties as Record<string, JsonSchema>;
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",

@@ -322,7 +322,7 @@ const broken: [string, string, string[]][] = [
     "an unknown top-level key",
     "endpionts: []\n",
     [
-      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, egress, admin, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
+      'bad.yaml: endpionts: expected one of the keys server, log, redis, history, ingest, delivery, telemetry, egress, admin, operator, ingress, endpoints, subscriptions, sources, sinks, eventTypes, found the unknown key "endpionts" (did you mean "endpoints"?)',
     ],
   ],
   [
@@ -511,6 +511,11 @@ const broken: [string, string, string[]][] = [
     ["bad.yaml: history.retention: expected a duration of at least 1h, found 600000 ms"],
   ],
   [
+    "a de-duplication window under a minute",
+    "delivery: { dedupWindow: 10s }\n",
+    ["bad.yaml: delivery.dedupWindow: expected a duration between 1m and 30d, found 10s"],
+  ],
+  [
     "redis url and cluster",
     'redis: { url: "redis://r:6379", cluster: ["a:1"] }\n',
     ["bad.yaml: redis.cluster: expected either redis.url or redis.cluster, not both"],
@@ -676,6 +681,12 @@ describe("loadConfig: delivery lease and endpoint timeouts", () => {
     const config = await loadConfigText(endpoint('"2s"'), "t.yaml", options);
     assert.equal(config.endpoints[0]?.policy.timeoutMs, 2000);
     assert.equal(config.delivery.leaseMs, 30_000);
+  });
+
+  it("keeps de-duplication keys 24 h by default, or for delivery.dedupWindow", async () => {
+    assert.equal((await loadConfigText(endpoint("1000"), "t.yaml", options)).delivery.dedupWindowMs, 86_400_000);
+    const config = await loadConfigText(`delivery: { dedupWindow: 3d }\n${endpoint("1000")}`, "t.yaml", options);
+    assert.equal(config.delivery.dedupWindowMs, 3 * 86_400_000);
   });
 
   it("refuses a lease that does not outlast the longest endpoint timeout", async () => {

@@ -22,14 +22,18 @@ import { checkHeaders } from "./headers.js";
 import { historySettings } from "./history-settings.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { pathText, type Segments } from "./key-path.js";
+import { OPERATOR_ENDPOINT_PREFIX, OPERATOR_OWNER, operatorEndpointId } from "./operator-endpoint-id.js";
+import { OPERATOR_EVENT_TYPES, type OperatorEventType } from "./operator-event-types.js";
 import { ConfigValidationError } from "./problems.js";
 import { type ParsedFile, parseConfigText, readConfigFile } from "./read-config-file.js";
 import {
   type ConnectorEntrySettings,
+  type EndpointSettings,
   type EventTypeSettings,
   endpointSchema,
   eventTypeSchema,
   LIST_KEYS,
+  operatorEndpointSchema,
   type RuntimeSettings,
   runtimeSchema,
   type SubscriptionSettings,
@@ -40,7 +44,8 @@ import {
 import { schemaLeaves } from "./schema-walk.js";
 import { createShownConfig, displaySection, type ShownConfig, shownConfig } from "./shown-config.js";
 import { suggest } from "./suggest.js";
-import type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./types.js";
+import { telemetrySettings } from "./telemetry-settings.js";
+import type { HookyardConfig, OperatorEndpoint, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./types.js";
 import { validateSection } from "./validate-section.js";
 
 export type ResolveConnector = (type: string) => ConnectorDefinition | Promise<ConnectorDefinition>;
@@ -95,6 +100,7 @@ async function validateConfig(
   sensitivePaths.push(...sensitiveLeafPaths(runtimeSchema, []));
   checkRuntimeSettings(settings, problems);
   const history = historySettings(settings.history, options.env, problems);
+  const telemetry = telemetrySettings(settings.telemetry, options.env, problems);
 
   const lists = Object.fromEntries(LIST_KEYS.map((key) => [key, listAt(input, key, problems)])) as Record<
     (typeof LIST_KEYS)[number],
@@ -102,8 +108,13 @@ async function validateConfig(
   >;
 
   const endpoints = lists.endpoints.map((item, index) =>
-    buildEndpoint(item, index, settings, { problems, sensitivePaths, shown }),
+    buildEndpoint(item, ["endpoints", index], settings, { problems, sensitivePaths, shown }),
   );
+  const operatorItems = operatorEndpointItems(input, settings, problems);
+  const operatorEndpoints = operatorItems.map((item, index) =>
+    buildOperatorEndpoint(item, index, settings, { problems, sensitivePaths, shown }),
+  );
+  checkUniqueIds("operator.endpoints", operatorItems, problems);
   const subscriptions = lists.subscriptions.map((item, index) => buildSubscription(item, index, problems, shown));
   const compiler = createSchemaCompiler();
   const eventTypes = lists.eventTypes.map((item, index) => buildEventType(item, index, compiler, problems));
@@ -141,6 +152,7 @@ async function validateConfig(
     log: { ...settings.log },
     redis: redisSettings(settings.redis),
     history,
+    telemetry,
     ingest: { ...settings.ingest },
     admin: {
       enabled: settings.admin.enabled,
@@ -159,13 +171,21 @@ async function validateConfig(
       maxResponseBodyBytes: settings.egress.maxResponseBodyBytes,
       ...(settings.egress.proxy === null ? {} : { proxy: settings.egress.proxy }),
     },
-    delivery: { concurrency: settings.delivery.concurrency, leaseMs: settings.delivery.lease },
+    delivery: {
+      concurrency: settings.delivery.concurrency,
+      leaseMs: settings.delivery.lease,
+      dedupWindowMs: settings.delivery.dedupWindow,
+    },
     endpoints: endpoints as Endpoint[],
     subscriptions: subscriptions as Subscription[],
     eventTypes: eventTypes as EventType[],
     sources: sources as SourceEntry[],
     sinks: sinks as SinkEntry[],
     ingress: { routes },
+    operator: {
+      endpoints: operatorEndpoints as OperatorEndpoint[],
+      outboxFillAlert: settings.operator.outboxFillAlert,
+    },
     sensitivePaths,
     shown: shownConfig(shown, routeItems),
   };
@@ -198,6 +218,10 @@ function sensitiveLeafPaths(schema: Schema<unknown>, prefix: Segments): string[]
     .map((leaf) => pathText([...prefix, ...leaf.segments]));
 }
 
+/** Shorter than a broker's redelivery is no de-duplication; longer than a month is memory for nothing. */
+const DEDUP_WINDOW_MIN_MS = 60_000;
+const DEDUP_WINDOW_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+
 function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollector): void {
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
@@ -208,6 +232,10 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
       "everysec or always on Redis Cluster (replicated needs a standalone redis.url)",
       "replicated",
     );
+  }
+  const window = settings.delivery.dedupWindow;
+  if (window < DEDUP_WINDOW_MIN_MS || window > DEDUP_WINDOW_MAX_MS) {
+    problems.add(["delivery", "dedupWindow"], "a duration between 1m and 30d", formatDuration(window));
   }
   const { internal } = settings.server;
   if (internal.port !== null && internal.port !== 0 && internal.port === settings.server.port) {
@@ -262,21 +290,59 @@ interface Collectors {
   readonly shown: ShownConfig;
 }
 
-function buildEndpoint(
+/** `operator.endpoints` from the file itself (like ingress.routes: a problem elsewhere must not hide its own). */
+function operatorEndpointItems(
+  input: Record<string, unknown>,
+  settings: RuntimeSettings,
+  problems: ProblemCollector,
+): readonly unknown[] {
+  const raw = isPlainObject(input.operator) ? input.operator.endpoints : undefined;
+  if (raw === undefined) return settings.operator.endpoints;
+  if (!Array.isArray(raw)) {
+    problems.add(["operator", "endpoints"], "a list", describeValue(raw));
+    return [];
+  }
+  return raw;
+}
+
+/** An operator endpoint: validated like an endpoint, its id prefixed "operator:", owned by "hookyard". */
+function buildOperatorEndpoint(
   item: unknown,
   index: number,
   settings: RuntimeSettings,
+  collectors: Collectors,
+): OperatorEndpoint | undefined {
+  const at: Segments = ["operator", "endpoints", index];
+  const schema = operatorEndpointSchema as Schema<unknown> as Schema<EndpointSettings>;
+  const endpoint = buildEndpoint(item, at, settings, collectors, schema);
+  // Signing secrets are required like any endpoint's (secrets: 1 to 10): operator alerts are always signed.
+  const raw = isPlainObject(item) ? item : {};
+  if (endpoint === undefined) return undefined;
+  // Validated with the endpoint's keys above (the operator schema includes `events`).
+  const events = Array.isArray(raw.events) ? (raw.events as OperatorEventType[]) : [...OPERATOR_EVENT_TYPES];
+  return { endpoint: { ...endpoint, id: operatorEndpointId(endpoint.id), owner: OPERATOR_OWNER }, events };
+}
+
+function buildEndpoint(
+  item: unknown,
+  at: Segments,
+  settings: RuntimeSettings,
   { problems, sensitivePaths, shown }: Collectors,
+  schema: Schema<EndpointSettings> = endpointSchema,
 ): Endpoint | undefined {
-  const at: Segments = ["endpoints", index];
-  const { value, ok } = validateSection(endpointSchema, item, at, problems, ["headers"]);
-  sensitivePaths.push(...sensitiveLeafPaths(endpointSchema, at));
+  // An operator endpoint's own keys (events) were validated by its caller; the endpoint keys are checked here.
+  const validated = validateSection(schema, item, at, problems, ["headers"]);
+  const value = validated.value as EndpointSettings;
+  const { ok } = validated;
+  sensitivePaths.push(...sensitiveLeafPaths(schema, at));
   const rawHeaders = isPlainObject(item) ? item.headers : undefined;
   const headers = checkHeaders(rawHeaders, [...at, "headers"], problems);
   for (const name of Object.keys(headers)) {
     if (isCredentialHeader(name)) sensitivePaths.push(pathText([...at, "headers", name]));
   }
-  shown.endpoints[index] = { ...displaySection(endpointSchema as Schema<unknown>, value), headers };
+  const display = { ...displaySection(schema as Schema<unknown>, value), headers };
+  if (at[0] === "endpoints") shown.endpoints[at[1] as number] = display;
+  else shown.operatorEndpoints[at[2] as number] = display;
   const { policy } = value;
   if (policy.rateLimit.burst !== null && policy.rateLimit.perSecond === null) {
     problems.add([...at, "policy", "rateLimit", "perSecond"], "a rate when burst is set", "nothing");
@@ -296,6 +362,7 @@ function buildEndpoint(
     ),
     headers,
     enabled: value.enabled,
+    payload: value.payload,
     policy: {
       concurrency: policy.concurrency,
       orderedByKey: policy.orderedByKey,
@@ -305,6 +372,7 @@ function buildEndpoint(
         jitter: policy.retry.jitter,
         maxRetryAfterMs: policy.retry.maxRetryAfter,
         minThrottleDelayMs: policy.retry.minThrottleDelay,
+        maxAgeMs: policy.retry.maxAge,
       },
       breaker: {
         windowMs: policy.breaker.window,
@@ -536,6 +604,7 @@ async function buildConnectorEntry(
 /** Checked on the raw items, so a duplicate is reported even when the item has other problems. */
 function checkUniqueIds(list: string, items: readonly unknown[], problems: ProblemCollector): void {
   const first = new Map<string, number>();
+  const at: Segments = list.split(".");
   for (const [index, item] of items.entries()) {
     const id = idOf(item);
     if (id === undefined) continue;
@@ -543,7 +612,7 @@ function checkUniqueIds(list: string, items: readonly unknown[], problems: Probl
     if (earlier === undefined) {
       first.set(id, index);
     } else {
-      problems.add([list, index, "id"], "a unique id", `${JSON.stringify(id)}, already used by ${list}[${earlier}]`);
+      problems.add([...at, index, "id"], "a unique id", `${JSON.stringify(id)}, already used by ${list}[${earlier}]`);
     }
   }
 }
@@ -645,8 +714,13 @@ function checkTargetNamespaces(
     const id = idOfItem(endpoint);
     if (id === undefined) continue;
     endpointIds.set(id, index);
-    if (id.startsWith("sink:")) {
-      problems.add(["endpoints", index, "id"], 'an id that does not start with "sink:" (reserved)', JSON.stringify(id));
+    for (const reserved of ["sink:", OPERATOR_ENDPOINT_PREFIX]) {
+      if (!id.startsWith(reserved)) continue;
+      problems.add(
+        ["endpoints", index, "id"],
+        `an id that does not start with "${reserved}" (reserved)`,
+        JSON.stringify(id),
+      );
     }
   }
   for (const [index, sink] of sinks.entries()) {

@@ -67,6 +67,7 @@ sources:
 
 sinks: []                                       # broker targets of ingress routes
 ingress: { routes: [] }                         # inbound webhooks, see ingress.routes below
+operator: { endpoints: [] }                     # where operator alerts go, see operator.endpoints below
 \`\`\`
 
 ## Rules that apply everywhere

@@ -7,6 +7,7 @@ import { REFERENCE_INTRO } from "./reference-intro.js";
 import {
   endpointSchema,
   eventTypeSchema,
+  operatorEndpointSchema,
   runtimeSchema,
   sinkEntrySchema,
   sourceEntrySchema,
@@ -45,6 +46,9 @@ export function renderConfigReference(connectors: readonly ConnectorDefinition[]
     table(sinkEntrySchema, "sinks[]."),
     "",
     renderIngressReference(),
+    '## operator.endpoints\n\nEach item of `operator.endpoints` (where operator alerts are sent; see docs/production.md, "Operator alerts"). The keys are an endpoint\'s, without `owner`, plus `events`:\n',
+    table(operatorEndpointSchema as Schema<unknown>, "operator.endpoints[]."),
+    "",
     "## Connectors\n",
   ];
   const sorted = [...connectors].sort((a, b) => a.type.localeCompare(b.type));

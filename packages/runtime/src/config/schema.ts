@@ -15,7 +15,9 @@ import {
   keyPrefixFormat,
   logoUrlFormat,
   nonEmptyStringFormat,
+  operatorEventListFormat,
   optionalDurationFormat,
+  optionalFractionFormat,
   optionalHttpUrlFormat,
   optionalPemFormat,
   optionalPositiveNumberFormat,
@@ -28,6 +30,7 @@ import {
   signingKeyFormat,
   typeListFormat,
 } from "./formats.js";
+import { OPERATOR_EVENT_TYPES } from "./operator-event-types.js";
 
 /**
  * The runtime's convict schemas. Convict validates nested objects but not lists of objects, so the file is
@@ -78,8 +81,10 @@ export interface RuntimeSettings {
     timeout: number;
     maxResponseBodyBytes: number;
   };
-  delivery: { concurrency: number; lease: number };
+  delivery: { concurrency: number; lease: number; dedupWindow: number };
+  telemetry: { enabled: boolean; endpoint: string | null; serviceName: string | null; sampleRatio: number | null };
   ingress: { routes: unknown[] };
+  operator: { endpoints: unknown[]; outboxFillAlert: number };
   admin: {
     enabled: boolean;
     apiKeys: string[];
@@ -303,6 +308,36 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       format: "duration",
       default: 30_000,
     },
+    dedupWindow: {
+      doc: "How long an event's de-duplication key is remembered: a broker message redelivered (to this or another instance) or an ingest API event sent again with the same Idempotency-Key within this window is recognised and not delivered twice. Each key costs ~250 B of Redis for the whole window, so at high rates it is most of Redis's memory (docs/deployment.md, Sizing); keep it longer than your brokers' redelivery and your producers' retry windows. Between 1m and 30d.",
+      format: "duration",
+      default: 24 * 60 * 60 * 1000,
+    },
+  },
+  telemetry: {
+    enabled: {
+      doc: "Export OpenTelemetry traces over OTLP/HTTP (protobuf): a span for each event's acceptance (source or ingest API), each delivery attempt, each inbound webhook and each sink publish, in the producer's trace when its message or request carried a W3C traceparent (docs/tracing.md). Off by default; the traceparent is passed on to endpoints and sinks either way. $OTEL_SDK_DISABLED=true turns it off.",
+      format: Boolean,
+      default: false,
+    },
+    endpoint: {
+      doc: "OTLP/HTTP endpoint (a collector, Jaeger, Tempo, …); /v1/traces is appended. Unset: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. Headers (e.g. an API key) come from $OTEL_EXPORTER_OTLP_HEADERS / $OTEL_EXPORTER_OTLP_TRACES_HEADERS.",
+      format: optionalHttpUrlFormat,
+      default: null,
+      nullable: true,
+    },
+    serviceName: {
+      doc: "service.name of the spans. Unset: $OTEL_SERVICE_NAME, else hookyard. More resource attributes from $OTEL_RESOURCE_ATTRIBUTES.",
+      format: optionalStringFormat,
+      default: null,
+      nullable: true,
+    },
+    sampleRatio: {
+      doc: "Share of new traces recorded (0 to 1), parent-based: an event whose producer's traceparent says sampled (or not) follows that decision. Unset: $OTEL_TRACES_SAMPLER and $OTEL_TRACES_SAMPLER_ARG (always_on, always_off, traceidratio, parentbased_*), else parentbased_always_on.",
+      format: optionalFractionFormat,
+      default: null,
+      nullable: true,
+    },
   },
   egress: {
     allowCidrs: {
@@ -395,6 +430,18 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 86_400_000,
     },
   },
+  operator: {
+    endpoints: {
+      doc: "Where operator alerts go as signed webhooks (endpoint disabled, breaker opened/closed, dead letters, history outbox filling or shedding), through the same scheduler as customer deliveries; see [operator.endpoints](#operatorendpoints). Every alert is also logged at warn and counted in hookyard_operator_events_total.",
+      format: Array,
+      default: [],
+    },
+    outboxFillAlert: {
+      doc: "history.outbox.filling is raised when the history outbox holds this fraction of history.outboxMaxRecords (raised again only after it drained below half of it).",
+      format: fractionFormat,
+      default: 0.8,
+    },
+  },
   ingress: {
     routes: {
       doc: "Inbound webhook routes (verified third-party webhooks onto the brokers or internal HTTP services); every key is validated, see [ingress.routes](#ingressroutes).",
@@ -413,12 +460,19 @@ export interface EndpointSettings {
   enabled: boolean;
   proxy: string | null;
   tls: { ca: string | null; cert: string | null; key: string | null };
+  payload: "standard" | "raw";
   policy: {
     concurrency: number;
     timeout: number | string | null;
     orderedByKey: boolean;
     rateLimit: { perSecond: number | null; burst: number | null };
-    retry: { schedule: (string | number)[]; jitter: number; maxRetryAfter: number; minThrottleDelay: number };
+    retry: {
+      schedule: (string | number)[];
+      jitter: number;
+      maxRetryAfter: number;
+      minThrottleDelay: number;
+      maxAge: number;
+    };
     breaker: { window: number; minRequests: number; failureRate: number; cooldown: number; disableAfter: number };
   };
 }
@@ -450,6 +504,11 @@ export const endpointSchema: Schema<EndpointSettings> = {
     doc: "A disabled endpoint keeps its deliveries queued until it is enabled again.",
     format: Boolean,
     default: true,
+  },
+  payload: {
+    doc: 'The request body. "standard": a JSON payload is wrapped in the Standard Webhooks structure {"type", "timestamp", "data"} (the event\'s type and time, the payload as data), so receivers can tell events apart; "raw": the payload bytes as they are (what Hookyard sent before this setting existed, for receivers that expect the producer\'s exact body). Payloads that are not JSON always go out raw. Either way the signature covers exactly the bytes sent. See docs/receiving-webhooks.md.',
+    format: ["standard", "raw"],
+    default: "standard",
   },
   proxy: {
     doc: "HTTP CONNECT proxy for this endpoint (defaults to egress.proxy).",
@@ -526,6 +585,11 @@ export const endpointSchema: Schema<EndpointSettings> = {
         format: "duration",
         default: retry.minThrottleDelayMs,
       },
+      maxAge: {
+        doc: 'Longest a delivery stays live, from when it was queued: a retry, or a wait asked by 429/503 (backpressure, which does not spend the schedule\'s attempts), that would fall later makes it dead with reason "max age exceeded".',
+        format: "duration",
+        default: retry.maxAgeMs ?? 4 * 24 * 60 * 60 * 1000,
+      },
     },
     breaker: {
       window: { doc: "Window over which the failure rate is measured.", format: "duration", default: breaker.windowMs },
@@ -552,6 +616,27 @@ export const endpointSchema: Schema<EndpointSettings> = {
     },
   },
 };
+
+export interface OperatorEndpointSettings extends Omit<EndpointSettings, "owner"> {
+  events: string[];
+}
+
+const { owner: _owner, ...endpointKeys } = endpointSchema;
+
+/** An operator endpoint: an endpoint (without owner) plus the alerts it wants. */
+export const operatorEndpointSchema: Schema<OperatorEndpointSettings> = {
+  ...(endpointKeys as Schema<Omit<EndpointSettings, "owner">>),
+  id: {
+    doc: "Unique operator endpoint id (its deliveries show as endpoint operator:<id> in metrics and history).",
+    format: idFormat,
+    default: null,
+  },
+  events: {
+    doc: `The alerts it receives: any of ${OPERATOR_EVENT_TYPES.map((type) => `"${type}"`).join(", ")}. Default: all.`,
+    format: operatorEventListFormat,
+    default: [...OPERATOR_EVENT_TYPES],
+  },
+} as Schema<OperatorEndpointSettings>;
 
 export interface SubscriptionSettings {
   id: string;

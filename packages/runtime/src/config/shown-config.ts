@@ -13,10 +13,11 @@ export interface ShownConfig {
   readonly subscriptions: unknown[];
   readonly sources: unknown[];
   readonly sinks: unknown[];
+  readonly operatorEndpoints: unknown[];
 }
 
 export function createShownConfig(): ShownConfig {
-  return { runtime: {}, endpoints: [], subscriptions: [], sources: [], sinks: [] };
+  return { runtime: {}, endpoints: [], subscriptions: [], sources: [], sinks: [], operatorEndpoints: [] };
 }
 
 /** One validated section with its duration and size keys written back as "30s" / "1mb". */
@@ -39,9 +40,10 @@ export function displaySection(schema: Schema<unknown>, value: unknown): Record<
 
 /** The whole shown config, in the order of the reference. */
 export function shownConfig(shown: ShownConfig, routes: readonly unknown[]): Record<string, unknown> {
-  const { ingress: _ingress, ...runtime } = shown.runtime;
+  const { ingress: _ingress, operator, ...runtime } = shown.runtime;
   return {
     ...runtime,
+    operator: { ...(operator as Record<string, unknown>), endpoints: shown.operatorEndpoints },
     endpoints: shown.endpoints,
     subscriptions: shown.subscriptions,
     sources: shown.sources,

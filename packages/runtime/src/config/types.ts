@@ -1,7 +1,9 @@
 import type { EventType, PortalBranding } from "@hookyard/admin";
 import type { Endpoint, EnvelopeMappingSpec, FilterSpec } from "@hookyard/core";
 import type { IngressRoute } from "@hookyard/ingress";
+import type { OperatorEventType } from "./operator-event-types.js";
 import type { LogFormat, LogLevel } from "./schema.js";
+import type { TelemetrySettings } from "./telemetry-settings.js";
 
 /** What an acknowledgement promises and how the start-up check treats settings it cannot read. */
 export interface RedisSafetySettings {
@@ -80,6 +82,15 @@ export interface SinkEntry {
 }
 
 /** A validated, frozen config file. Durations are milliseconds and sizes bytes. */
+/**
+ * An endpoint receiving operator alerts. `endpoint.id` is the config id prefixed with "operator:" (so it never
+ * collides with a customer endpoint and alerts about it are recognised), `owner` is "hookyard".
+ */
+export interface OperatorEndpoint {
+  readonly endpoint: Endpoint;
+  readonly events: readonly OperatorEventType[];
+}
+
 export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
@@ -102,6 +113,8 @@ export interface HookyardConfig {
   readonly log: { readonly level: LogLevel; readonly format: LogFormat; readonly requests: LogLevel };
   readonly redis: RedisSettings;
   readonly history: HistorySettings;
+  /** OpenTelemetry tracing: off, or where and how to export. */
+  readonly telemetry: TelemetrySettings;
   readonly ingest: {
     readonly enabled: boolean;
     readonly apiKeys: readonly string[];
@@ -129,7 +142,12 @@ export interface HookyardConfig {
     readonly secretGraceMs: number;
   };
   /** How this process works through the scheduler: in-flight cap and lease length. */
-  readonly delivery: { readonly concurrency: number; readonly leaseMs: number };
+  readonly delivery: {
+    readonly concurrency: number;
+    readonly leaseMs: number;
+    /** How long de-duplication keys (broker coordinates, ingest idempotency keys) are kept. */
+    readonly dedupWindowMs: number;
+  };
   readonly endpoints: readonly Endpoint[];
   readonly subscriptions: readonly Subscription[];
   /** The event-type catalogue from the file (schemas compiled and checked). */
@@ -138,6 +156,11 @@ export interface HookyardConfig {
   readonly sinks: readonly SinkEntry[];
   /** Inbound webhook routes, compiled by @hookyard/ingress (verifiers ready, rules compiled). */
   readonly ingress: { readonly routes: readonly IngressRoute[] };
+  /** Where operator alerts go, and when the history outbox counts as filling (a fraction of its bound). */
+  readonly operator: {
+    readonly endpoints: readonly OperatorEndpoint[];
+    readonly outboxFillAlert: number;
+  };
   /** Key paths (as in error messages) whose values are secrets; `redactConfig` hides them. */
   readonly sensitivePaths: readonly string[];
   /**

@@ -1,6 +1,8 @@
 import type { Envelope } from "@hookyard/core";
 import type { EnqueueRequest, SchedulerStore } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import { type Metrics, perLabel } from "../metrics.js";
+import { traceAccept } from "./traced-accept.js";
 
 export interface AcceptResult {
   readonly id: string;
@@ -23,9 +25,16 @@ export interface AcceptDependencies {
   readonly now: () => number;
   readonly dedupTtlMs: number;
   readonly metrics: Metrics;
+  /** With tracing on: one span per accepted event, whose context is stored with it. */
+  readonly tracer?: Tracer | undefined;
 }
 
-export function createAccept({ route, store, now, dedupTtlMs, metrics }: AcceptDependencies): Accept {
+export function createAccept(dependencies: AcceptDependencies): Accept {
+  const accept = createUntracedAccept(dependencies);
+  return dependencies.tracer === undefined ? accept : traceAccept(accept, dependencies.tracer);
+}
+
+function createUntracedAccept({ route, store, now, dedupTtlMs, metrics }: AcceptDependencies): Accept {
   // Runs once per event: each source's counter child is kept, and the request is built without an object spread.
   const eventsIn = perLabel((source) => metrics.eventsIn.labels({ source }));
   return async (envelope, named) => {

@@ -4,6 +4,7 @@ import { createHistoryHandoff, type SchedulerStore } from "@hookyard/scheduler";
 import type { Logger } from "pino";
 import type { HistorySettings } from "../config/types.js";
 import type { Metrics } from "../metrics.js";
+import type { OperatorAlerts } from "../operator/operator-alerts.js";
 import type { Teardown } from "./teardown.js";
 
 /** How often history retention runs (PostgreSQL: drop expired day partitions, create the coming days'). */
@@ -95,6 +96,10 @@ export function startHistoryTier(wiring: {
   readonly history: HistoryStore;
   readonly settings: HistorySettings;
   readonly ownerOf: (endpointId: string) => string | undefined;
+  /** Raises history.outbox.filling / shedding. */
+  readonly alerts: OperatorAlerts;
+  /** Fraction of the outbox bound at which history.outbox.filling is raised. */
+  readonly outboxFillAlert: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly teardown: Teardown;
@@ -107,9 +112,19 @@ export function startHistoryTier(wiring: {
     ownerOf: wiring.ownerOf,
     logger,
     outboxMaxRecords: wiring.settings.outboxMaxRecords,
+    fillAlertAt: wiring.outboxFillAlert,
     observer: {
       onWritten: (records) => metrics.historyWritten.inc(records),
       onError: () => metrics.historyErrors.inc(),
+      onFilling: (stats, maxRecords) =>
+        wiring.alerts.raise("history.outbox.filling", { records: stats.records, maxRecords }),
+      onShedding: (shed, stats, maxRecords) =>
+        wiring.alerts.raise("history.outbox.shedding", {
+          shed,
+          totalShed: stats.shed,
+          records: stats.records,
+          maxRecords,
+        }),
     },
   });
   handoff.start();

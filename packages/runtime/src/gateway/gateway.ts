@@ -15,6 +15,7 @@ import { createHttpDelivery } from "@hookyard/delivery";
 import type { HistoryStore } from "@hookyard/history";
 import type { IngressRoutes } from "@hookyard/ingress";
 import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -26,12 +27,14 @@ import { type ApplyConfig, createConfigReloader } from "../reload/config-reloade
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
+import { startTracing } from "../telemetry/start-tracing.js";
 import { type Accept, createAccept } from "./accept.js";
 import { type ComponentHealth, createComponentHealth } from "./component-health.js";
 import { openGatewayHistory, startHistoryTier } from "./gateway-history.js";
 import { type GatewayStore, openGatewayStore, prepareGatewayStore } from "./gateway-store.js";
 import { type HttpApiWiring, registerHttpApis } from "./http-apis.js";
 import { observeWorkerInMetrics } from "./metrics-bridge.js";
+import { startOperatorAlerts } from "./operator-wiring.js";
 import { createPayloadCheck } from "./payload-check.js";
 import { type ConnectorWiring, startSinks, startSource, stopAll } from "./start-connectors.js";
 import { createTeardown, type Teardown } from "./teardown.js";
@@ -70,7 +73,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** How often other instances' admin API changes (endpoints, subscriptions) are picked up: one Redis read each. */
 const REGISTRY_POLL_MS = 5000;
 /** Bound of one health check: the store's ping in /readyz, a connector's background check. */
@@ -118,8 +120,15 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     health: parts.health,
   };
   try {
+    // 0. Tracing (when on): flushed last, after the worker's final attempts.
+    const tracing = await startTracing(config.telemetry, logger);
+    parts.teardown.add(() => tracing.shutdown());
+    const { tracer } = tracing;
+
     // 1. The store, with every endpoint it must know (config endpoints and one internal endpoint per sink).
+    // Operator endpoints (where operator alerts go) are internal endpoints too, beside the sinks'.
     const sinkEndpoints = enabledSinkEndpoints(config);
+    for (const { endpoint } of config.operator.endpoints) sinkEndpoints.set(endpoint.id, endpoint);
     const opened = openGatewayStore(config, logger);
     const { store } = opened;
     parts.teardown.add(() => store.close());
@@ -148,6 +157,8 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       },
       metrics,
     });
+    const ownerOf = (id: string) => endpointOf(id)?.owner;
+    const alerts = startOperatorAlerts(config, { store, ownerOf, metrics, logger, clock, teardown: parts.teardown });
 
     // 3. The delivery worker, sending to customer endpoints over HTTP and to sinks through their connectors.
     const isDeleted = (id: string) => registry.isDeleted(id);
@@ -160,6 +171,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       isDeleted,
       connectors,
       parts,
+      tracer,
     });
 
     // 3b. The history tier: settled deliveries leave the scheduler through its outbox into the history store.
@@ -169,7 +181,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       store,
       history,
       settings: config.history,
-      ownerOf: (id) => registry.get(id)?.owner ?? (sinkEndpoints.has(id) ? "hookyard" : undefined),
+      ownerOf,
+      outboxFillAlert: config.operator.outboxFillAlert,
+      alerts,
       metrics,
       logger,
       teardown: parts.teardown,
@@ -181,8 +195,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       route: (envelope) => router.current().route(envelope),
       store,
       now: () => clock.now(),
-      dedupTtlMs: DEDUP_TTL_MS,
+      dedupTtlMs: config.delivery.dedupWindowMs,
       metrics,
+      tracer,
     });
     // Payloads are checked against the catalogue (config and admin API types) before they are accepted.
     const checkPayload = createPayloadCheck({
@@ -215,6 +230,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         teardown: parts.teardown,
         sinks: parts.sinks,
         ...(deps.loadConfig === undefined ? {} : { configControl: reloader }),
+        tracer,
       },
     });
 
@@ -347,6 +363,7 @@ async function startDeliveryWorker(
     isDeleted: (id: string) => boolean;
     connectors: ConnectorWiring;
     parts: Parts;
+    tracer: Tracer | undefined;
   },
 ): Promise<Worker> {
   const { parts } = wiring;
@@ -354,6 +371,7 @@ async function startDeliveryWorker(
     ssrf: { allow: [...config.egress.allowCidrs] },
     maxResponseBodyBytes: config.egress.maxResponseBodyBytes,
     ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
+    ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
   });
   parts.teardown.add(() => delivery.close());
   const sinks = await startSinks(
@@ -362,7 +380,7 @@ async function startDeliveryWorker(
   );
   parts.teardown.add(() => stopAll(sinks.values()));
   for (const [id, sink] of sinks) parts.sinks.set(id, sink);
-  const sinkDispatcher = createSinkDispatcher(sinks);
+  const sinkDispatcher = createSinkDispatcher(sinks, wiring.tracer);
   const worker = createWorker({
     store: wiring.store,
     clock: wiring.clock,

@@ -3,6 +3,7 @@ import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSi
 import type { HistoryStore } from "@hookyard/history";
 import { createClientOriginResolver, type IngressRoutes, registerIngressRoutes } from "@hookyard/ingress";
 import type { SchedulerStore } from "@hookyard/scheduler";
+import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
@@ -31,6 +32,8 @@ export interface HttpApiWiring {
   readonly sinks: ReadonlyMap<string, Sink>;
   /** The config reloader, for the admin API's /config routes (absent: they answer 409). */
   readonly configControl?: ConfigControl;
+  /** With tracing on: a SERVER span per inbound webhook request. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /**
@@ -81,6 +84,7 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
       header: config.server.forwardedHeader,
     }),
     storeTimeoutMs: config.server.storeTimeoutMs,
+    ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
     targetRefuses: (envelope, target) => sinkRefuses(wiring.sinks.get(target), envelope),
     logger: logger.child({ component: "ingress" }),
     metrics: { count: (route, outcome) => metrics.ingressRequests.inc({ route, outcome }) },

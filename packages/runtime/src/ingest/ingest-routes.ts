@@ -1,5 +1,14 @@
 import type { PayloadProblem } from "@hookyard/admin";
-import { createSecretCheck, type Envelope, HookyardError, presentedApiKey, withTimeout } from "@hookyard/core";
+import {
+  createSecretCheck,
+  type Envelope,
+  HookyardError,
+  presentedApiKey,
+  type TraceContext,
+  traceContextOf,
+  withTimeout,
+  withTraceContext,
+} from "@hookyard/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Accept, AcceptResult } from "../gateway/accept.js";
 import type { PayloadCheck } from "../gateway/payload-check.js";
@@ -57,7 +66,7 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
     scope.post("/v1/events", async (request, reply) => {
       let envelope: Envelope;
       try {
-        envelope = parseIngestEvent(request.headers, bodyOf(request.body), options);
+        envelope = withProducerTrace(parseIngestEvent(request.headers, bodyOf(request.body), options), request);
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
@@ -72,7 +81,9 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
       let envelopes: Envelope[];
       try {
         const events = parseIngestBatch(bodyOf(request.body), options.maxBatchEvents, options);
-        envelopes = events.map((event, index) => fromStructured(event, `events[${index}]`, options));
+        envelopes = events.map((event, index) =>
+          withProducerTrace(fromStructured(event, `events[${index}]`, options), request),
+        );
       } catch (error) {
         return rejectInvalid(reply, error, options.metrics);
       }
@@ -88,6 +99,15 @@ export async function registerIngestRoutes(app: FastifyInstance, options: Ingest
       return reply;
     });
   });
+}
+
+/**
+ * The producer's W3C trace context: an event's own `headers.traceparent` (a batch may mix traces), else the
+ * request's `traceparent`/`tracestate` headers. Kept on the envelope, so the webhook attempts continue that trace.
+ */
+function withProducerTrace(envelope: Envelope, request: FastifyRequest): Envelope {
+  const context: TraceContext | undefined = traceContextOf(envelope.headers) ?? traceContextOf(request.headers);
+  return context === undefined ? envelope : withTraceContext(envelope, context);
 }
 
 function bodyOf(body: unknown): Buffer {

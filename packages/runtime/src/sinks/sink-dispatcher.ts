@@ -6,6 +6,8 @@ import {
   isRetryable,
   type Sink,
 } from "@hookyard/core";
+import type { Tracer } from "@opentelemetry/api";
+import { tracePublish } from "./sink-trace.js";
 
 /**
  * Publishes queued ingress events onto sinks. The scheduler hands over one delivery at a time (with its retries,
@@ -36,7 +38,8 @@ const MAX_BATCH = 100;
  */
 const OWN_VERDICTS: ReadonlySet<string> = new Set(["MESSAGE_TOO_LARGE", "CONFIG_INVALID"]);
 
-export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>): SinkDispatcher {
+/** `tracer`: with tracing on, each publish is a PRODUCER span whose traceparent the message carries. */
+export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>, tracer?: Tracer): SinkDispatcher {
   const queues = new Map<string, Pending[]>();
 
   async function flush(sinkId: string, sink: Sink): Promise<void> {
@@ -88,7 +91,15 @@ export function createSinkDispatcher(sinks: ReadonlyMap<string, Sink>): SinkDisp
           // Everything handed over in this turn of the event loop goes out as one batch.
           setImmediate(() => void flush(sinkId, sink));
         }
-        queue.push({ envelope, startedAt: Date.now(), resolve });
+        const { envelope: sent, end } = tracePublish(sinkId, envelope, tracer);
+        const settle =
+          end === undefined
+            ? resolve
+            : (outcome: DeliveryOutcome) => {
+                end(outcome);
+                resolve(outcome);
+              };
+        queue.push({ envelope: sent, startedAt: Date.now(), resolve: settle });
       });
     },
   };

@@ -111,6 +111,36 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
       }));
   });
 
+  describe("6b. throttled (429/503 backpressure)", () => {
+    it("holds the endpoint until dueAt, logs and counts the attempt, counts it as throttled, not as a failure", () =>
+      withStore(async (store) => {
+        const { ep, ids } = await setUp(store, { breaker: { ...BREAKER, minRequests: 1 } }, 2, t0);
+        const [first] = await claimAll(store, t0, { max: 1 });
+        assert.ok(first);
+        await store.complete(
+          "w1",
+          [{ deliveryId: first.deliveryId, kind: "throttled", attempt: attemptAt(t0, 429), dueAt: t0 + 30_000 }],
+          t0,
+        );
+        const state = await store.getEndpointState(ep, t0 + 1);
+        assert.deepEqual([state.breaker, state.failingSince, state.queued], ["closed", undefined, 2]);
+        const held = await store.claim({ workerId: "w1", max: 10, leaseMs: 60_000, now: t0 + 29_999 });
+        assert.deepEqual([held.deliveries.length, held.nextDueAt], [0, t0 + 30_000]);
+        const again = await claimAll(store, t0 + 30_000);
+        assert.deepEqual(
+          again.map((d) => [d.deliveryId, d.attempt, d.throttled ?? 0]).sort(),
+          [
+            [first.deliveryId, 2, 1],
+            [ids.find((id) => id !== first.deliveryId), 1, 0],
+          ].sort(),
+        );
+        assert.deepEqual(
+          (await store.listAttempts(first.deliveryId)).map((a) => a.status),
+          [429],
+        );
+      }));
+  });
+
   describe("7. circuit breaker", () => {
     it("opens at the failure rate and parks deliveries without counting attempts", () =>
       withStore(async (store) => {

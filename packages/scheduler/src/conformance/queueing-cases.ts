@@ -142,18 +142,61 @@ export function describeQueueingCases(withStore: WithStore, t0: number): void {
   });
 
   describe("2. fair claim and lease expiry", () => {
-    it("gives each due endpoint at most ceil(max / dueEndpoints)", () =>
+    it("gives each due endpoint at most floor(max / dueEndpoints), min 1", () =>
       withStore(async (store) => {
         const [big, small] = [uniqueId("ep-big"), uniqueId("ep-small")];
         await store.syncEndpoints([testEndpoint(big, { concurrency: 100 }), testEndpoint(small)]);
         for (let i = 0; i < 20; i++) await store.enqueue({ envelope: testEnvelope(), endpointIds: [big], now: t0 });
         for (let i = 0; i < 2; i++)
           await store.enqueue({ envelope: testEnvelope(), endpointIds: [small], now: t0 + 1 });
-        const first = await claimAll(store, t0 + 2, { max: 4 });
+        const first = await claimAll(store, t0 + 2, { max: 5 });
         assert.equal(first.filter((d) => d.endpointId === big).length, 2);
         assert.equal(first.filter((d) => d.endpointId === small).length, 2);
         const second = await claimAll(store, t0 + 3, { max: 4 });
         assert.equal(second.filter((d) => d.endpointId === big).length, 4);
+        const alone = await claimAll(store, t0 + 4, { max: 1 });
+        assert.equal(alone.length, 1, "min 1");
+      }));
+
+    it("takes at most the worker's room per endpoint; room 0 skips it for other workers and for nextDueAt", () =>
+      withStore(async (store) => {
+        const [full, open, other] = [uniqueId("ep-full"), uniqueId("ep-open"), uniqueId("ep-other")];
+        await store.syncEndpoints([testEndpoint(full), testEndpoint(open), testEndpoint(other)]);
+        for (const ep of [full, open, other]) {
+          for (let i = 0; i < 5; i++) await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: t0 });
+        }
+        const result = await store.claim({
+          workerId: "w1",
+          max: 100,
+          leaseMs: 60_000,
+          now: t0 + 1,
+          rooms: new Map([
+            [full, 0],
+            [open, 2],
+          ]),
+          endpointRoom: 3,
+        });
+        const count = (ep: string) => result.deliveries.filter((d) => d.endpointId === ep).length;
+        assert.deepEqual([count(full), count(open), count(other)], [0, 2, 3]);
+        // open and other still have due work; full is ignored by this worker's nextDueAt.
+        assert.ok(result.nextDueAt !== undefined && result.nextDueAt <= t0 + 1);
+        const onlyFull = await store.claim({
+          workerId: "w1",
+          max: 100,
+          leaseMs: 60_000,
+          now: t0 + 2,
+          rooms: new Map([
+            [full, 0],
+            [open, 0],
+            [other, 0],
+          ]),
+        });
+        assert.deepEqual([onlyFull.deliveries.length, onlyFull.nextDueAt], [0, undefined]);
+        // Another worker with room takes what this one left.
+        assert.equal(
+          (await claimAll(store, t0 + 3, { workerId: "w2" })).filter((d) => d.endpointId === full).length,
+          5,
+        );
       }));
 
     it("re-scores an endpoint that still has due work so the others go first", () =>

@@ -1,4 +1,5 @@
 import { describe } from "node:test";
+import { describeEventCases } from "./event-cases.js";
 import { type OpenStore, withStoreFrom } from "./harness.js";
 import { describeLifecycleCases } from "./lifecycle-cases.js";
 import { describeOutboxCases } from "./outbox-cases.js";
@@ -22,5 +23,6 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     describeLifecycleCases(withStore, t0);
     describeOutboxCases(withStore, t0);
     describeRejectedCases(withStore, t0);
+    describeEventCases(withStore, t0);
   });
 }

@@ -1,6 +1,7 @@
 import { type AttemptRecord, type Endpoint, HookyardError } from "@hookyard/core";
 import type { SchedulerLogger } from "../logger.js";
 import { createRejectedLog } from "../rejected-log.js";
+import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -77,6 +78,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   const listeners = new Set<() => void>();
   const nextId = createIdFactory();
   const settledListeners = new Set<() => void>();
+  const events = createSchedulerEventHub(options.logger);
   const index = new BinaryHeap<IndexEntry>((a, b) => a.score < b.score || (a.score === b.score && a.seq < b.seq));
   const timers = new BinaryHeap<TimedEntry>((a, b) => a.at < b.at);
   let sequence = 0;
@@ -140,6 +142,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       const interval = 1000 / rate.perSecond;
       at = Math.max(at, endpoint.tat - interval * (rate.burst - 1));
     }
+    if (endpoint.pausedUntil !== undefined) at = Math.max(at, endpoint.pausedUntil);
     return at;
   }
 
@@ -178,7 +181,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       const interval = 1000 / rate.perSecond;
       if (endpoint.tat - now > interval * (rate.burst - 1)) return false;
     }
-    return true;
+    return endpoint.pausedUntil === undefined || endpoint.pausedUntil <= now;
   }
 
   function lease(endpoint: EndpointRecord, delivery: DeliveryRecord, workerId: string, now: number, leaseMs: number) {
@@ -229,6 +232,20 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     if (reason !== undefined && endpoint.runtimeEnabled) disable(endpoint, reason);
   }
 
+  function deadEvent(delivery: DeliveryRecord, reason: string, now: number): SchedulerEvent {
+    const eventType = messages.get(delivery.messageId)?.envelope.type;
+    return {
+      kind: "delivery.dead",
+      endpointId: delivery.endpointId,
+      at: now,
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      reason,
+      attempts: delivery.attempts,
+      ...(eventType === undefined ? {} : { eventType }),
+    };
+  }
+
   function applyResult(result: CompletionResult, delivery: DeliveryRecord, now: number): void {
     const endpoint = endpointOf(delivery.endpointId);
     const breaker = endpoint.config.policy.breaker;
@@ -246,6 +263,13 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       case "retry":
         logAttempt(delivery, result.attempt);
         countFailure(endpoint, now);
+        requeue(delivery, result.dueAt, false);
+        break;
+      case "throttled":
+        // Backpressure: not a breaker failure; the endpoint waits until dueAt (its Retry-After).
+        logAttempt(delivery, result.attempt);
+        delivery.throttled += 1;
+        endpoint.pausedUntil = Math.max(endpoint.pausedUntil ?? result.dueAt, result.dueAt);
         requeue(delivery, result.dueAt, false);
         break;
       case "gone":
@@ -327,6 +351,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       seq: sequence,
       status: "queued",
       attempts: 0,
+      throttled: 0,
       dueAt: createdAt,
       queueToken: 0,
       leasedBy: undefined,
@@ -378,6 +403,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       queue: new EndpointQueue(),
       health: createHealth(),
       tat: undefined,
+      pausedUntil: undefined,
       lastClaimAt: Number.NEGATIVE_INFINITY,
       indexToken: 0,
       indexedScore: undefined,
@@ -435,22 +461,37 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       return result;
     },
 
-    async claim({ workerId, max, leaseMs, now }: ClaimRequest): Promise<ClaimResult> {
+    async claim(request: ClaimRequest): Promise<ClaimResult> {
+      const { workerId, max, leaseMs, now } = request;
       advance(now); // also returns expired leases to their queues
+      const roomOf = (id: string) => request.rooms?.get(id) ?? request.endpointRoom ?? max;
       const due: EndpointRecord[] = [];
+      // Endpoints this worker has no room for stay due, for other workers; put back once the claim is done.
+      const skipped: EndpointRecord[] = [];
+      const popTop = (): IndexEntry | undefined => {
+        for (;;) {
+          const top = validIndexTop();
+          if (top === undefined || roomOf(top.endpoint.id) > 0) return top;
+          index.pop();
+          top.endpoint.indexToken += 1;
+          top.endpoint.indexedScore = undefined;
+          skipped.push(top.endpoint);
+        }
+      };
       // Endpoints in order of their due time; never more than `max` (each due one gets at least one).
       while (due.length < max) {
-        const top = validIndexTop();
+        const top = popTop();
         if (top === undefined || top.score > now) break;
         index.pop();
         top.endpoint.indexToken += 1;
         top.endpoint.indexedScore = undefined;
         due.push(top.endpoint);
       }
-      const share = due.length === 0 ? 0 : Math.ceil(max / due.length);
+      const share = due.length === 0 ? 0 : Math.max(1, Math.floor(max / due.length));
       const claimed: ClaimedDelivery[] = [];
       for (const endpoint of due) {
-        for (let taken = 0; taken < share && claimed.length < max && mayLease(endpoint, now); taken++) {
+        const limit = Math.min(share, roomOf(endpoint.id));
+        for (let taken = 0; taken < limit && claimed.length < max && mayLease(endpoint, now); taken++) {
           const delivery = endpoint.queue.popDue(now);
           if (delivery === undefined) break;
           lease(endpoint, delivery, workerId, now, leaseMs);
@@ -462,25 +503,35 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
             envelope: message.envelope,
             attempt: delivery.attempts,
             createdAt: delivery.createdAt,
+            ...(delivery.throttled > 0 ? { throttled: delivery.throttled } : {}),
           });
         }
         endpoint.lastClaimAt = now;
         reindex(endpoint);
       }
-      const next = validIndexTop();
-      return { deliveries: claimed, ...(next === undefined ? {} : { nextDueAt: next.score }) };
+      const next = popTop();
+      const nextDueAt = next?.score;
+      for (const endpoint of skipped) reindex(endpoint);
+      return { deliveries: claimed, ...(nextDueAt === undefined ? {} : { nextDueAt }) };
     },
 
     async complete(workerId, results, now) {
       advance(now);
       let settled = false;
+      const before = new Map<EndpointRecord, HealthSnapshot>();
+      const found: SchedulerEvent[] = [];
       for (const result of results) {
         const delivery = deliveries.get(result.deliveryId);
         if (delivery === undefined || delivery.status !== "leased" || delivery.leasedBy !== workerId) continue;
+        const endpoint = endpointOf(delivery.endpointId);
+        if (!before.has(endpoint)) before.set(endpoint, snapshotHealth(endpoint));
+        if (result.kind === "dead") found.push(deadEvent(delivery, result.reason, now));
         applyResult(result, delivery, now);
         if (result.kind === "delivered" || result.kind === "dead") settled = true;
       }
+      for (const [endpoint, snapshot] of before) found.push(...healthEvents(endpoint, snapshot, now));
       if (settled) for (const listener of settledListeners) listener();
+      events.emit(found);
     },
 
     async extendLeases(workerId, deliveryIds, leaseMs, now) {
@@ -526,6 +577,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       endpoint.runtimeEnabled = true;
       endpoint.disabledReason = undefined;
       resetHealth(endpoint.health);
+      endpoint.pausedUntil = undefined;
       for (const delivery of endpoint.deliveries.values()) if (delivery.status === "queued") delivery.dueAt = now;
       endpoint.queue.rebuild();
       reindex(endpoint);
@@ -577,6 +629,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       };
     },
 
+    onEvent(listener) {
+      return events.subscribe(listener);
+    },
+
     onWake(listener) {
       const own = () => listener();
       listeners.add(own);
@@ -590,4 +646,28 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       listeners.clear();
     },
   };
+}
+
+/** An endpoint's enabled flag and breaker before a `complete` call, to report what the call changed. */
+interface HealthSnapshot {
+  readonly enabled: boolean;
+  readonly open: boolean;
+}
+
+function snapshotHealth(endpoint: EndpointRecord): HealthSnapshot {
+  return { enabled: endpoint.runtimeEnabled, open: endpoint.health.openUntil !== undefined };
+}
+
+/** The same transitions complete.lua reports: disabled, closed → open (not a failed probe), and closed again. */
+function healthEvents(endpoint: EndpointRecord, before: HealthSnapshot, at: number): SchedulerEvent[] {
+  const found: SchedulerEvent[] = [];
+  const endpointId = endpoint.id;
+  if (before.enabled && !endpoint.runtimeEnabled) {
+    found.push({ kind: "endpoint.disabled", endpointId, at, reason: endpoint.disabledReason ?? "" });
+  }
+  const { openUntil } = endpoint.health;
+  if (!before.open && openUntil !== undefined)
+    found.push({ kind: "endpoint.breaker.opened", endpointId, at, openUntil });
+  if (before.open && openUntil === undefined) found.push({ kind: "endpoint.breaker.closed", endpointId, at });
+  return found;
 }

@@ -11,6 +11,15 @@ describe("createIdFactory", () => {
     for (const id of ids) assert.match(id, /^[0-9a-z]{13}[0-9a-f]{6}$/);
   });
 
+  it("never repeats an id when the clock steps back and forth (sequence does not restart)", () => {
+    const nextId = createIdFactory();
+    const times = Array.from({ length: 3000 }, (_, i) => 1_764_000_000_000 + (i % 3));
+    const ids = times.map((now) => nextId(now));
+    // Without the random part, which alone would make a collision merely unlikely.
+    assert.equal(new Set(ids.map((id) => id.slice(0, -6))).size, ids.length);
+    assert.ok(nextId(1_764_000_000_000) < idTimePrefix(1_764_000_000_001), "an older time still sorts before");
+  });
+
   it("keeps making unique ids past the random pool's refills", () => {
     const nextId = createIdFactory();
     const ids = Array.from({ length: 5000 }, () => nextId(1_764_000_000_000));

@@ -6,28 +6,34 @@ const RANDOM_POOL_BYTES = 4095;
 
 /**
  * Makes unique ids that sort by creation time: base36 milliseconds (fixed width), a per-millisecond sequence
- * (keeps order within one millisecond) and random bytes (unique across processes).
+ * (keeps order within one millisecond, and across a clock that steps back) and random bytes (unique across
+ * processes).
  */
 export function createIdFactory(): (now: number) => string {
-  let lastMs = -1;
-  let lastPrefix = "";
+  let highestMs = -1;
   let sequence = 0;
+  let prefixMs = -1;
+  let prefix = "";
   const pool = Buffer.alloc(RANDOM_POOL_BYTES);
   let poolOffset = RANDOM_POOL_BYTES;
   return (now) => {
-    if (now === lastMs) sequence += 1;
-    else {
-      lastMs = now;
-      lastPrefix = idTimePrefix(now);
+    // The sequence restarts only on a millisecond later than any seen: a clock that steps back (NTP, or callers
+    // passing an older `now`) keeps counting, so ids from one factory never repeat, whatever the clock does.
+    if (now > highestMs) {
+      highestMs = now;
       sequence = 0;
-    }
+    } else sequence += 1;
     if (poolOffset === RANDOM_POOL_BYTES) {
       randomFillSync(pool);
       poolOffset = 0;
     }
     const random = pool.toString("hex", poolOffset, poolOffset + RANDOM_BYTES_PER_ID);
     poolOffset += RANDOM_BYTES_PER_ID;
-    return `${lastPrefix}${sequence.toString(36).padStart(4, "0")}${random}`;
+    if (now !== prefixMs) {
+      prefixMs = now;
+      prefix = idTimePrefix(now);
+    }
+    return `${prefix}${sequence.toString(36).padStart(4, "0")}${random}`;
   };
 }
 

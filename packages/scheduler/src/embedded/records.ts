@@ -15,6 +15,8 @@ export interface DeliveryRecord {
   seq: number;
   status: DeliveryStatus;
   attempts: number;
+  /** Of `attempts`, those throttled (429/503): they do not spend the retry budget. */
+  throttled: number;
   dueAt: number;
   /** Bumped whenever the delivery is pushed into its queue heap; older heap entries are stale. */
   queueToken: number;
@@ -39,6 +41,8 @@ export interface EndpointRecord {
   readonly health: EndpointHealth;
   /** GCRA theoretical arrival time. */
   tat: number | undefined;
+  /** Held until then by a throttled result (429/503 and its Retry-After). */
+  pausedUntil: number | undefined;
   /** Last claim that served this endpoint: it queues behind endpoints waiting since earlier (fairness). */
   lastClaimAt: number;
   /** Bumped on every re-index; older entries of the endpoint index are stale. */

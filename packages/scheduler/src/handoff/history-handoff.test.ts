@@ -57,6 +57,32 @@ describe("history hand-off", () => {
     await handoff.stop();
   });
 
+  it("asks the store to forget dead drainers' consumers at most once a minute", async () => {
+    const store = createEmbeddedStore();
+    const forgets: (number | undefined)[] = [];
+    let clock = 1_000;
+    const handoff = createHistoryHandoff({
+      store: {
+        ...store,
+        takeSettled: (request) => {
+          forgets.push(request.forgetIdleConsumersMs);
+          return store.takeSettled(request);
+        },
+      },
+      history: createMemoryHistoryStore(),
+      ownerOf: () => "",
+      forgetDrainersAfterMs: 300_000,
+      now: () => clock,
+    });
+    await handoff.drain();
+    clock += 59_999;
+    await handoff.drain();
+    clock += 1;
+    await handoff.drain();
+    assert.deepEqual(forgets, [300_000, undefined, 300_000]);
+    await handoff.stop();
+  });
+
   it("keeps delivering while the history store is down, then catches up with every record once", async (t) => {
     const store = createEmbeddedStore({ outboxMaxRecords: 10_000 });
     const memory = createMemoryHistoryStore();
@@ -104,7 +130,14 @@ describe("history hand-off", () => {
   it("warns as the outbox fills and when delivered history is shed; dead letters are kept", async (t) => {
     const store = createEmbeddedStore({ outboxMaxRecords: 10 });
     const logger = recordingLogger();
+    const filling: number[] = [];
+    const shedding: [number, number][] = [];
     const handoff = createHistoryHandoff({
+      fillAlertAt: 0.5,
+      observer: {
+        onFilling: (stats, max) => void filling.push(stats.records / max),
+        onShedding: (shed, stats) => void shedding.push([shed, stats.shed]),
+      },
       store,
       history: {
         write: () => Promise.reject(new HookyardError("HISTORY_UNAVAILABLE", "down", { retryable: true })),
@@ -133,6 +166,9 @@ describe("history hand-off", () => {
         ? true
         : undefined,
     );
+    // The operator alerts: once per episode, not once per look (statsEveryMs 0 looks all the time).
+    assert.deepEqual(filling, [0.6]);
+    assert.deepEqual(shedding, [[4, 4]]);
     await handoff.stop();
   });
 });

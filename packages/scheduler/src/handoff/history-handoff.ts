@@ -25,6 +25,13 @@ export interface HistoryHandoffObserver {
   onWritten?(records: number, durationMs: number): void;
   /** The outbox's figures, read every `statsEveryMs`. */
   onOutbox?(stats: OutboxStats): void;
+  /**
+   * The outbox reached `fillAlertAt` of its bound (once, until it drained below half of that): operator alert
+   * `history.outbox.filling`.
+   */
+  onFilling?(stats: OutboxStats, maxRecords: number): void;
+  /** Delivered records' history began to be shed (once, until a look finds no new shedding). */
+  onShedding?(shed: number, stats: OutboxStats, maxRecords: number): void;
   onError?(error: unknown): void;
 }
 
@@ -45,9 +52,16 @@ export interface HistoryHandoffOptions {
   readonly pollMs?: number;
   /** Records another drainer took and has not acknowledged for this long are taken over. Default 60 s. */
   readonly reclaimAfterMs?: number;
+  /**
+   * Drainers of instances that died stay registered in the outbox's consumer group: once their records are
+   * taken over, those idle for this long are forgotten (looked for at most once a minute). Default 10 min.
+   */
+  readonly forgetDrainersAfterMs?: number;
   /** The store's outbox bound, for the fill warnings. Default `DEFAULT_OUTBOX_MAX_RECORDS`. */
   readonly outboxMaxRecords?: number;
   readonly statsEveryMs?: number;
+  /** The fraction of `outboxMaxRecords` at which `observer.onFilling` is called. Default 0.8. */
+  readonly fillAlertAt?: number;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly observer?: HistoryHandoffObserver;
   readonly now?: () => number;
@@ -55,6 +69,8 @@ export interface HistoryHandoffOptions {
 
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const FILL_LEVELS = [0.5, 0.8, 1] as const;
+/** How often a drainer looks for the consumers of dead drainers (one XINFO CONSUMERS inside its take). */
+const FORGET_EVERY_MS = 60_000;
 
 export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHandoff {
   const { store, history } = options;
@@ -64,6 +80,7 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   const pollMs = options.pollMs ?? 30_000;
   const lingerMs = options.lingerMs ?? 20;
   const reclaimAfterMs = options.reclaimAfterMs ?? 60_000;
+  const forgetAfterMs = options.forgetDrainersAfterMs ?? 600_000;
   const maxRecords = options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS;
   const statsEveryMs = options.statsEveryMs ?? 5000;
   const backoff = options.backoff ?? { minMs: 200, maxMs: 10_000 };
@@ -77,6 +94,10 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   let lastStats = Number.NEGATIVE_INFINITY;
   let fillLevel = 0;
   let lastShed: number | undefined;
+  let lastForget = Number.NEGATIVE_INFINITY;
+  const fillAlertAt = options.fillAlertAt ?? 0.8;
+  let fillAlerted = false;
+  let shedding = false;
 
   const unsubscribe = store.onSettled(() => {
     signalled = true;
@@ -87,7 +108,10 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   /** Takes (or retries the held) batch, writes it, acknowledges it; returns how many records were taken. */
   async function once(): Promise<number> {
     if (held.length === 0) {
-      held = await store.takeSettled({ consumer, max: batchSize, reclaimAfterMs, now: now() });
+      const at = now();
+      const forget = at - lastForget >= FORGET_EVERY_MS ? { forgetIdleConsumersMs: forgetAfterMs } : {};
+      held = await store.takeSettled({ consumer, max: batchSize, reclaimAfterMs, now: at, ...forget });
+      if (forget.forgetIdleConsumersMs !== undefined) lastForget = at;
     }
     const batch = held;
     if (batch.length === 0) return 0;
@@ -145,10 +169,26 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
       );
     }
     fillLevel = level;
-    if (lastShed !== undefined && stats.shed > lastShed) {
-      logger.warn({ shed: stats.shed - lastShed, total: stats.shed }, "history of delivered deliveries shed");
+    alertOnFill(stats);
+    const newlyShed = lastShed === undefined ? 0 : stats.shed - lastShed;
+    const shedNow = newlyShed > 0;
+    if (shedNow) {
+      logger.warn({ shed: newlyShed, total: stats.shed }, "history of delivered deliveries shed");
+      if (!shedding) options.observer?.onShedding?.(newlyShed, stats, maxRecords);
     }
+    shedding = shedNow;
     lastShed = stats.shed;
+  }
+
+  /** Edge-triggered with hysteresis: one alert per filling episode, not one per look. */
+  function alertOnFill(stats: OutboxStats): void {
+    const threshold = fillAlertAt * maxRecords;
+    if (!fillAlerted && stats.records >= threshold) {
+      fillAlerted = true;
+      options.observer?.onFilling?.(stats, maxRecords);
+    } else if (fillAlerted && stats.records < threshold / 2) {
+      fillAlerted = false;
+    }
   }
 
   function idle(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 --[[
   claim: returns expired leases to their queues, then leases up to `max` due deliveries fairly across the
-  endpoints of the schedule (each due endpoint gets at most ceil(max / due endpoints)), honouring the
+  endpoints of the schedule (each due endpoint gets at most floor(max / due endpoints), min 1, not counting
+  endpoints the worker has no room for), honouring the
   enabled flags, concurrency caps, breakers (one probe when half-open) and GCRA rate limits. An endpoint that
   still has due work is re-scored to `now`, so the others go first next time.
 
@@ -11,15 +12,28 @@
   ARGV[3] max deliveries to lease
   ARGV[4] lease duration (ms)
   ARGV[5] worker id
+  ARGV[6] the worker's room for endpoints not listed below ("" = no limit)
+  ARGV[7..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
+            stays scheduled for other workers and nextDueAt ignores it)
 
-  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 5 items:
-  delivery id, endpoint id, attempt, created at, encoded envelope }.
+  Returns { nextDueAt ("" = none), { endpoint ids without policy }, then per leased delivery 6 items:
+  delivery id, endpoint id, attempt, created at, encoded envelope, throttled attempts }.
 ]]
 
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local lease_until = now + tonumber(ARGV[4])
 local worker = ARGV[5]
+local default_room = tonumber(ARGV[6])
+local rooms, skipped = {}, 0
+for i = 7, #ARGV, 2 do
+  local room = tonumber(ARGV[i + 1])
+  rooms[ARGV[i]] = room
+  if room <= 0 then skipped = skipped + 1 end
+end
+local function room_of(id)
+  return rooms[id] or default_room or max
+end
 
 local cache, dirty, unknown = {}, {}, {}
 local function endpoint(id)
@@ -59,13 +73,16 @@ local schedule = new_schedule_batch()
 local lease_members = {} -- expiry, delivery id pairs: one ZADD for the whole claim
 local due_count = redis.call("ZCOUNT", K.schedule, "-inf", now)
 if due_count > 0 then
-  local share = math.max(1, math.ceil(max / due_count))
-  local candidates = redis.call("ZRANGEBYSCORE", K.schedule, "-inf", now, "LIMIT", 0, max * 2)
+  local share = math.max(1, math.floor(max / math.max(1, due_count - skipped)))
+  local candidates = redis.call("ZRANGEBYSCORE", K.schedule, "-inf", now, "LIMIT", 0, max * 2 + skipped)
   local envelopes = {}
   for _, id in ipairs(candidates) do
     if remaining <= 0 then break end
-    local ep = endpoint(id)
-    if not ep then
+    local room = room_of(id)
+    local ep = room > 0 and endpoint(id)
+    if room <= 0 then
+      -- no room in this worker: left as it is, for other workers
+    elseif not ep then
       unknown[#unknown + 1] = id
       schedule.rem[#schedule.rem + 1] = id
     else
@@ -76,7 +93,7 @@ if due_count > 0 then
       end
       local at = eligible_at(ep)
       if at and at <= now then
-        local limit = math.min(share, remaining, ep.conc - ep.inf)
+        local limit = math.min(share, remaining, ep.conc - ep.inf, room_of(id))
         if ep.br == "half" then limit = math.min(limit, 1) end
         -- The first limit + 1 by due time: the due ones to lease, and what follows them tells the next head.
         local range = redis.call("ZRANGE", K.queue(id), 0, limit, "WITHSCORES")
@@ -97,7 +114,7 @@ if due_count > 0 then
             ep.tat = math.max(ep.tat or now, now) + emission_interval(ep)
           end
           local dk = K.delivery(did)
-          local v = redis.call("HMGET", dk, "m", "c", "a", "env")
+          local v = redis.call("HMGET", dk, "m", "c", "a", "env", "t")
           local env = v[4] or envelopes[v[1]]
           if env == nil and v[1] then
             env = redis.call("HGET", K.message(v[1]), "env")
@@ -117,6 +134,7 @@ if due_count > 0 then
             out[#out + 1] = attempt
             out[#out + 1] = tonumber(v[2]) or now
             out[#out + 1] = env
+            out[#out + 1] = tonumber(v[5]) or 0
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
             outbox_add({
@@ -144,6 +162,12 @@ apply_schedule_batch(schedule)
 for _, ep in pairs(dirty) do save_endpoint(ep) end
 outbox_finish()
 
-local first = redis.call("ZRANGE", K.schedule, 0, 0, "WITHSCORES")
-if first[2] then out[1] = first[2] end
+-- The earliest entry of an endpoint this worker has room for.
+local first = redis.call("ZRANGE", K.schedule, 0, skipped, "WITHSCORES")
+for j = 1, #first, 2 do
+  if room_of(first[j]) > 0 then
+    out[1] = first[j + 1]
+    break
+  end
+end
 return out

@@ -1,7 +1,8 @@
 --[[
   complete: settles a batch of leased deliveries of one worker. A result is applied only when its delivery is
   leased by this worker (otherwise the lease expired and was reclaimed, or the delivery is unknown): ignored.
-  Kinds: delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
+  Kinds: throttled (429/503: queued again at dueAt, the endpoint held until then, the attempt logged and counted
+  in "t" so it does not spend the retry budget; not a breaker failure), delivered and dead (the delivery leaves Redis: its record, with its attempts and envelope, goes to the
   outbox for the history store; a delivered one is shed instead when the outbox is full), retry (queued again at
   dueAt), gone (410: endpoint disabled, the delivery parked, queued due now), release (queued again at dueAt,
   attempt not counted). Updates each touched endpoint's concurrency, breaker window, failingSince and schedule
@@ -16,7 +17,9 @@
   ARGV[5] attempts kept per delivery
   ARGV[6..] groups of 5: delivery id, kind, due at ("" unless retry/release), attempt record JSON (""), reason ("")
 
-  Returns the number of results applied.
+  Returns { number of results applied, then groups of 7 describing what an operator should hear about:
+  kind ("disabled" | "opened" | "closed" | "dead"), endpoint id, then for disabled: reason; opened: open until;
+  dead: delivery id, message id, reason, attempts, event type ("" when unknown); unused items are "" }.
 ]]
 
 local now = tonumber(ARGV[2])
@@ -26,6 +29,21 @@ local max_log = tonumber(ARGV[5])
 
 local endpoints, settled_leases = {}, {}
 local applied = 0
+local reply = { 0 } -- reply[1] becomes the number applied; the operator events follow
+
+local function event(kind, ep_id, a, b, c, d, e)
+  local n = #reply
+  reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = kind, ep_id, a or "", b or ""
+  reply[n + 5], reply[n + 6], reply[n + 7] = c or "", d or "", e or ""
+end
+
+-- The event type of a stored envelope, for a dead letter's operator event ("" when lost or unreadable).
+local function event_type(env)
+  if env == "" then return "" end
+  local ok, decoded = pcall(cjson.decode, env)
+  if ok and type(decoded) == "table" and type(decoded.type) == "string" then return decoded.type end
+  return ""
+end
 
 -- The attempt log of a live delivery: a list (newest first, capped), started by its first failed attempt; "lg" = 1
 -- marks a delivery that has one. A delivery delivered at the first try never has one: its attempt goes straight
@@ -52,6 +70,7 @@ local function settle(did, v, kind, attempt, reason, has_log, inline)
   outbox_add(fields, kind == "dead", v[1], outbox_max)
   if has_log then redis.call("DEL", K.delivery(did), K.attempts(did)) else redis.call("DEL", K.delivery(did)) end
   if not inline then release_message(mid) end
+  return env
 end
 
 for i = 6, #ARGV, 5 do
@@ -76,12 +95,24 @@ for i = 6, #ARGV, 5 do
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
     if kind == "delivered" or kind == "dead" then
-      settle(did, v, kind, attempt, reason, has_log, inline)
+      local env = settle(did, v, kind, attempt, reason, has_log, inline)
+      if kind == "dead" then event("dead", ep_id, did, mid, reason, tonumber(attempts) or 0, event_type(env)) end
       if key then
         advance_line(ep_id, key, did, now)
         if ep then ep.requeued = true end
       end
       if ep and (kind == "delivered" or attempt ~= "") then record_result(ep, kind == "delivered", probe, now) end
+    elseif kind == "throttled" then
+      local due = tonumber(due_at)
+      redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
+      redis.call("HINCRBY", dk, "t", 1)
+      redis.call("ZADD", K.queue(ep_id), due, did)
+      log_attempt(did, attempt)
+      if ep then
+        ep.requeued = true
+        if probe then ep.probe = false end
+        if not ep.pu or due > ep.pu then ep.pu = due end
+      end
     elseif kind == "retry" or kind == "gone" then
       redis.call("HSET", dk, "st", "queued", "w", "", "p", "")
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)
@@ -120,6 +151,10 @@ end
 local schedule = new_schedule_batch()
 for _, ep in pairs(endpoints) do
   if ep then
+    local b = ep.before
+    if b.en and not ep.en then event("disabled", ep.id, ep.why) end
+    if b.br == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
+    if b.br ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
     save_endpoint(ep)
     if schedule_changed(ep) then batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id)) end
   end
@@ -127,4 +162,5 @@ end
 local woken = apply_schedule_batch(schedule)
 -- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again.
 if woken > 0 then redis.call("PUBLISH", K.wake, now) end
-return applied
+reply[1] = applied
+return reply

@@ -26,6 +26,7 @@ if ARGV[4] == "1" then
   ep.wok = 0
   ep.wfail = 0
   ep.fs = nil
+  ep.pu = nil
   local queue = K.queue(ep.id)
   local later = redis.call("ZRANGEBYSCORE", queue, "(" .. now, "+inf")
   local members = {}

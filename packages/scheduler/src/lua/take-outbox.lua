@@ -9,6 +9,11 @@
   ARGV[2] consumer (drainer id)
   ARGV[3] most records to take
   ARGV[4] reclaim after (ms)
+  ARGV[5] forget idle consumers after (ms); "" = don't look. Every drainer is a consumer of the group (a random
+          name per process), so instances that died or restarted would stay in the group forever: after the
+          reclaim above has taken their records, other consumers that hold nothing and have not read for this
+          long are deleted (XGROUP DELCONSUMER; with nothing pending it loses nothing, and a live drainer that
+          was idle is simply created again by its next XREADGROUP).
 
   Returns a flat list: per record its entry id, then its fields as a flat field/value list.
 ]]
@@ -26,6 +31,17 @@ for _, entry in ipairs(reclaimed[2]) do
   if entry[2] then
     out[#out + 1] = entry[1]
     out[#out + 1] = entry[2]
+  end
+end
+
+if ARGV[5] ~= "" then
+  local forget_after = tonumber(ARGV[5])
+  for _, info in ipairs(redis.call("XINFO", "CONSUMERS", K.outbox, "history")) do
+    local fields = {}
+    for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
+    if fields.name ~= consumer and tonumber(fields.pending) == 0 and tonumber(fields.idle) >= forget_after then
+      redis.call("XGROUP", "DELCONSUMER", K.outbox, "history", fields.name)
+    end
   end
 end
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
-import { uniqueName } from "@hookyard/test-brokers";
+import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { attemptAt, takeAllSettled, testEndpoint, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisStoreOptions } from "./redis-store.js";
@@ -118,6 +118,34 @@ describe("redis start-up check", () => {
     } finally {
       await store.close();
       await evicting.destroy();
+    }
+  });
+});
+
+describe("ackDurability replicated on Redis Cluster", () => {
+  it("is refused at start-up, naming the setting and what to use instead", async () => {
+    // WAIT counts the replicas of the one master a connection talks to, after that connection's writes: a
+    // Cluster spreads them over masters, so Hookyard refuses rather than promise what it cannot check.
+    const { redisClusterNodes } = requireBrokers("redis-cluster");
+    const store = createRedisStore({
+      redis: { clusterNodes: redisClusterNodes },
+      prefix: uniqueName("hyt"),
+      durability: { mode: "replicated", replicas: 1 },
+    });
+    try {
+      await assert.rejects(
+        store.checkServer(),
+        refusedFor("redis.ackDurability", /replicated is supported on standalone Redis only.*use everysec or always/),
+      );
+      // everysec on the same Cluster starts (the shared test Cluster runs without an AOF: that is a warning).
+      const everysec = createRedisStore({ redis: { clusterNodes: redisClusterNodes }, prefix: uniqueName("hyt") });
+      try {
+        for (const warning of await everysec.checkServer()) assert.match(warning, /appendonly/);
+      } finally {
+        await everysec.close();
+      }
+    } finally {
+      await store.close();
     }
   });
 });

@@ -207,6 +207,68 @@ describe("redis store", () => {
       assert.deepEqual([again?.deliveryId, [...(again?.envelope.data ?? [])]], [deadId, [...envelope.data]]);
     }));
 
+  it("forgets the outbox consumers of dead drainers once their records are taken over, never a holder", () =>
+    withRedisStore(async (store) => {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep, { concurrency: 100 })]);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 })).deliveryIds);
+      }
+      await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 });
+      const attempt = attemptAt(2, 200);
+      await store.complete(
+        "w",
+        ids.map((deliveryId) => ({ deliveryId, kind: "delivered" as const, attempt })),
+        2,
+      );
+      const take = (consumer: string, max: number, reclaimAfterMs: number, forgetIdleConsumersMs?: number) =>
+        store.takeSettled({
+          consumer,
+          max,
+          reclaimAfterMs,
+          now: 3,
+          ...(forgetIdleConsumersMs === undefined ? {} : { forgetIdleConsumersMs }),
+        });
+      const consumers = async () => {
+        const rows = (await admin.xinfo("CONSUMERS", store.keys.outbox, "history")) as unknown[][];
+        return new Map(rows.map((row) => [String(row[1]), Number(row[3])]));
+      };
+      // "dead" takes two records and never acknowledges them (its process died); "live" holds the third.
+      assert.equal((await take("dead", 2, 3_600_000)).length, 2);
+      const deadIdle = async () => {
+        const pending = (await admin.xpending(store.keys.outbox, "history", "-", "+", 10, "dead")) as unknown[][];
+        return Math.min(...pending.map((row) => Number(row[2])));
+      };
+      // The live drainer takes its record 1 s after the dead one took its: so its record is always idle 1 s less.
+      await waitFor("the dead drainer's records to be idle for 1 s", async () =>
+        (await deadIdle()) >= 1000 ? true : undefined,
+      );
+      assert.equal((await take("live", 10, 3_600_000)).length, 1);
+      assert.deepEqual([...(await consumers())].sort(), [
+        ["dead", 2],
+        ["live", 1],
+      ]);
+
+      // Records idle as long as the dead drainer's are taken over (not the live one's), and a drainer idle for less
+      // than the bound is kept.
+      const taken = await take("next", 10, await deadIdle(), 3_600_000);
+      assert.equal(taken.length, 2);
+      assert.deepEqual([...(await consumers())].sort(), [
+        ["dead", 0],
+        ["live", 1],
+        ["next", 2],
+      ]);
+      // Idle past the bound and holding nothing: forgotten. "live" holds a record: kept however idle it is.
+      await take("next", 10, 3_600_000, 0);
+      assert.deepEqual([...(await consumers())].sort(), [
+        ["live", 1],
+        ["next", 2],
+      ]);
+      await store.ackSettled(taken);
+      assert.equal((await store.outboxStats()).records, 1, "the live drainer's record is still waiting");
+    }));
+
   it("drives the worker end to end: every event delivered once, failures retried", () =>
     withRedisStore(async (store) => {
       const endpoints = [0, 1, 2].map((i) =>

@@ -3,6 +3,7 @@ import { Cluster } from "ioredis";
 import { createIdFactory } from "../embedded/ids.js";
 import type { SchedulerLogger } from "../logger.js";
 import { decodeRejected, encodeRejected } from "../rejected-log.js";
+import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
 import {
   type ClaimedDelivery,
   type ClaimRequest,
@@ -79,6 +80,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
   const logger = options.logger ?? NO_LOGGER;
   const outboxMaxRecords = Math.max(1, Math.floor(options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS));
   const settledListeners = new Set<() => void>();
+  const events = createSchedulerEventHub(logger);
   const connectWaitMs = options.connectWaitMs ?? 1000;
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
@@ -298,20 +300,24 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
     async claim(request: ClaimRequest): Promise<ClaimResult> {
       const { workerId, leaseMs, now } = request;
       const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
-      const reply = (await run("claim", [keys.schedule, keys.leases], [now, max, Math.ceil(leaseMs), workerId])) as [
-        string,
-        string[],
-        ...(string | number)[],
-      ];
+      const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
+      for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
+      const reply = (await run(
+        "claim",
+        [keys.schedule, keys.leases],
+        [now, max, Math.ceil(leaseMs), workerId, ...roomArgs],
+      )) as [string, string[], ...(string | number)[]];
       const [nextDue, missing] = reply;
       const deliveries: ClaimedDelivery[] = [];
-      for (let i = 2; i < reply.length; i += 5) {
+      for (let i = 2; i < reply.length; i += 6) {
+        const throttled = Number(reply[i + 5]);
         deliveries.push({
           deliveryId: String(reply[i]),
           endpointId: String(reply[i + 1]),
           attempt: Number(reply[i + 2]),
           createdAt: Number(reply[i + 3]),
           envelope: decodeEnvelope(String(reply[i + 4])),
+          ...(throttled > 0 ? { throttled } : {}),
         });
       }
       let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
@@ -327,7 +333,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       if (results.length === 0) return;
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      await run("complete", [keys.schedule, keys.leases], args);
+      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number)[];
+      events.emit(schedulerEventsOf(reply, now));
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();
       }
@@ -420,9 +427,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       }
     },
 
-    async takeSettled({ consumer, max, reclaimAfterMs }) {
+    async takeSettled({ consumer, max, reclaimAfterMs, forgetIdleConsumersMs }) {
       const count = Math.max(1, Math.floor(max));
-      const reply = (await run("takeOutbox", [keys.outbox], [consumer, count, Math.ceil(reclaimAfterMs)])) as unknown[];
+      const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
+      const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
+      const reply = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
       return decodeOutboxEntries(reply);
     },
 
@@ -463,6 +472,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStor
       return () => {
         settledListeners.delete(own);
       };
+    },
+
+    onEvent(listener) {
+      return events.subscribe(listener);
     },
 
     onWake(listener) {
@@ -507,6 +520,41 @@ function endpointArgs(endpoint: Endpoint): ScriptArg[] {
   ];
 }
 
+/** The operator events in complete.lua's reply (groups of 7 after the count applied). */
+function schedulerEventsOf(reply: readonly (string | number)[], at: number): SchedulerEvent[] {
+  const found: SchedulerEvent[] = [];
+  for (let i = 1; i + 6 < reply.length; i += 7) {
+    const item = (offset: number) => String(reply[i + offset] ?? "");
+    const endpointId = item(1);
+    switch (item(0)) {
+      case "disabled":
+        found.push({ kind: "endpoint.disabled", endpointId, at, reason: item(2) });
+        break;
+      case "opened":
+        found.push({ kind: "endpoint.breaker.opened", endpointId, at, openUntil: Number(item(2)) });
+        break;
+      case "closed":
+        found.push({ kind: "endpoint.breaker.closed", endpointId, at });
+        break;
+      case "dead": {
+        const eventType = item(6);
+        found.push({
+          kind: "delivery.dead",
+          endpointId,
+          at,
+          deliveryId: item(2),
+          messageId: item(3),
+          reason: item(4),
+          attempts: Number(item(5)),
+          ...(eventType === "" ? {} : { eventType }),
+        });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 /** One result as complete.lua reads it (5 items). */
 function completionArgs(result: CompletionResult): ScriptArg[] {
   switch (result.kind) {
@@ -514,6 +562,7 @@ function completionArgs(result: CompletionResult): ScriptArg[] {
     case "gone":
       return [result.deliveryId, result.kind, "", JSON.stringify(result.attempt), ""];
     case "retry":
+    case "throttled":
       return [result.deliveryId, result.kind, result.dueAt, JSON.stringify(result.attempt), ""];
     case "dead":
       return [result.deliveryId, result.kind, "", result.attempt ? JSON.stringify(result.attempt) : "", result.reason];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AttemptRecord, Endpoint } from "@hookyard/core";
+import { type AttemptRecord, DEFAULT_RETRY_POLICY, type Endpoint } from "@hookyard/core";
 import { createManualClock, type ManualClock } from "../clock.js";
 import {
   eventually,
@@ -175,6 +175,83 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         },
       ));
 
+    it("treats 429 as backpressure: Retry-After holds the endpoint, no breaker failure, no retry spent", () =>
+      withScenario(
+        {
+          a: {
+            concurrency: 1,
+            retry: { ...DEFAULT_RETRY_POLICY, scheduleMs: [0, 5 * SECOND] },
+            breaker: { minRequests: 2, failureRate: 0.5 },
+          },
+        },
+        (call) => (call.at < t0 + 2 * MINUTE ? outcomes.throttled(call.at, 30 * SECOND) : outcomes.ok(call.at)),
+        async (s) => {
+          const ids = [await s.enqueue("a"), await s.enqueue("a")];
+          assert.equal((await s.runAt(t0)).claimed, 1);
+          const state = await s.store.getEndpointState(s.ep.a ?? "", t0);
+          assert.deepEqual([state.breaker, state.enabled, state.failingSince], ["closed", true, undefined]);
+          assert.equal((await s.runAt(t0 + 29 * SECOND)).claimed, 0, "the whole endpoint waits for Retry-After");
+          await drive(s);
+          // One at a time, each 429 holding the endpoint for its Retry-After (30 s); delivered from 120 s on.
+          assert.deepEqual(
+            s.calls.map((call) => [call.deliveryId === ids[0] ? 1 : 2, (call.at - t0) / SECOND]),
+            [
+              [1, 0],
+              [2, 30],
+              [1, 60],
+              [2, 90],
+              [1, 120],
+              [2, 120],
+            ],
+          );
+          // Three attempts each although the schedule allows two: throttled ones are recorded, not spent.
+          for (const id of ids) {
+            const record = await s.delivery(id);
+            assert.equal(record?.status, "delivered");
+            assert.deepEqual(
+              record?.attemptLog?.map((attempt) => attempt.status),
+              [429, 429, 200],
+            );
+          }
+          assert.equal((await s.store.getEndpointState(s.ep.a ?? "", s.clock.now())).breaker, "closed");
+        },
+      ));
+
+    it("bounds a throttled delivery by the policy's maxAgeMs (dead with the reason)", () =>
+      withScenario(
+        { a: { retry: { ...DEFAULT_RETRY_POLICY, maxAgeMs: 2 * MINUTE } } },
+        (call) => outcomes.throttled(call.at, MINUTE),
+        async (s) => {
+          const id = await s.enqueue("a");
+          await drive(s);
+          assert.deepEqual(
+            s.calls.map((call) => (call.at - t0) / SECOND),
+            [0, 60, 120],
+          );
+          const record = await s.delivery(id);
+          assert.equal(record?.status, "dead");
+          assert.equal(
+            record?.deadReason,
+            "max age exceeded: 120000 ms since queued, throttled by the endpoint (HTTP 429)",
+          );
+        },
+      ));
+
+    it("retries a 503 without Retry-After on the schedule's delay without spending the schedule", () =>
+      withScenario(
+        { a: { retry: { ...DEFAULT_RETRY_POLICY, scheduleMs: [0, 5 * SECOND] } } },
+        (call) => (call.attempt <= 3 ? outcomes.status(call.at, 503) : outcomes.ok(call.at)),
+        async (s) => {
+          const id = await s.enqueue("a");
+          await drive(s);
+          assert.deepEqual(
+            s.calls.map((call) => (call.at - t0) / SECOND),
+            [0, 5, 10, 15],
+          );
+          assert.equal((await s.delivery(id))?.status, "delivered");
+        },
+      ));
+
     it("retries a 3xx like a failure instead of following it", () =>
       withScenario(
         { a: {} },
@@ -236,7 +313,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
       const breaker = { minRequests: 4, failureRate: 0.5, windowMs: MINUTE, cooldownMs: 30 * SECOND };
       return withScenario(
         { a: { breaker, concurrency: 5 } },
-        (call) => (call.at >= healthyFrom ? outcomes.ok(call.at) : outcomes.status(call.at, 503)),
+        (call) => (call.at >= healthyFrom ? outcomes.ok(call.at) : outcomes.status(call.at, 500)),
         async (s) => {
           const ids: string[] = [];
           for (let i = 0; i < 12; i++) ids.push(await s.enqueue("a"));
@@ -354,11 +431,16 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
           const fast: string[] = [];
           for (let i = 0; i < 30; i++) fast.push(await s.enqueue("fast"));
           s.worker.start();
-          await eventually("every fast delivery delivered", async () => {
-            const infos = await Promise.all(fast.map((id) => s.delivery(id)));
-            return infos.every((info) => info?.status === "delivered");
-          });
-          assert.equal(s.calls.filter((call) => call.endpointId === slowId).length, 5);
+          await eventually(
+            "every fast delivery delivered",
+            async () => {
+              const infos = await Promise.all(fast.map((id) => s.delivery(id)));
+              return infos.every((info) => info?.status === "delivered");
+            },
+            60_000,
+          );
+          // Half of the 8 slots at most (max-min fair share with the other endpoint), not its concurrency (5).
+          assert.equal(s.calls.filter((call) => call.endpointId === slowId).length, 4);
           await s.worker.stop({ graceMs: 0 });
           assert.equal((await s.store.getEndpointState(slowId, s.clock.now())).queued, 10);
         },
@@ -366,12 +448,84 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
       );
     });
 
+    it("splits the slots max-min: hanging endpoints hold their share, a healthy one gets the rest", () => {
+      const hanging = new Set<string>();
+      return withScenario(
+        { h1: {}, h2: {}, h3: {}, h4: {}, healthy: {} },
+        (call) => (hanging.has(call.endpointId) ? hang(call) : outcomes.ok(call.at)),
+        async (s) => {
+          for (const label of ["h1", "h2", "h3", "h4"]) {
+            hanging.add(s.ep[label] ?? "");
+            for (let i = 0; i < 10; i++) await s.enqueue(label);
+          }
+          s.worker.start();
+          // 12 slots, 4 endpoints with work: a fair share is 12 / 5 (one share kept for endpoints due later),
+          // whatever their concurrency (10) and backlog.
+          await eventually("the hanging endpoints' first sends", async () => s.calls.length >= 8);
+          s.clock.advance(SECOND + 1); // their sends are now stuck past slowSendMs: they get no more
+          const healthy: string[] = [];
+          for (let i = 0; i < 30; i++) healthy.push(await s.enqueue("healthy"));
+          await eventually(
+            "every healthy delivery delivered",
+            async () => {
+              const infos = await Promise.all(healthy.map((id) => s.delivery(id)));
+              return infos.every((info) => info?.status === "delivered");
+            },
+            60_000,
+          );
+          const perHanging = [...hanging].map((id) => s.calls.filter((call) => call.endpointId === id).length);
+          assert.ok(
+            perHanging.every((count) => count === 2),
+            `each hanging endpoint holds its share: ${perHanging}`,
+          );
+          assert.equal(
+            perHanging.reduce((sum, count) => sum + count, 0),
+            s.worker.inFlight,
+          );
+        },
+        { maxInFlight: 12, slowSendMs: SECOND },
+      );
+    });
+
+    it("gives a slow endpoint fewer slots (AIMD) and the slots back once it is fast again", () => {
+      let slowUntil = Number.POSITIVE_INFINITY;
+      const pending: (() => void)[] = [];
+      return withScenario(
+        { a: { concurrency: 8 } },
+        (call) =>
+          call.at < slowUntil
+            ? new Promise((resolve) => {
+                // Answers 3 s (clock time) after it was sent, once the test moves the clock.
+                pending.push(() => resolve(outcomes.ok(call.at + 3 * SECOND)));
+              })
+            : outcomes.ok(call.at),
+        async (s) => {
+          for (let i = 0; i < 40; i++) await s.enqueue("a");
+          const sizes: number[] = [];
+          const round = async () => {
+            const run = s.worker.runOnce();
+            await eventually("the round's sends started", async () => pending.length > 0);
+            s.clock.advance(3 * SECOND);
+            for (const answer of pending.splice(0)) answer();
+            sizes.push((await run).claimed);
+          };
+          for (let i = 0; i < 4; i++) await round();
+          slowUntil = s.clock.now();
+          for (let i = 0; i < 3; i++) sizes.push((await s.worker.runOnce()).claimed);
+          // 8, then halved on each slow round (4, 2, 1); fast again: +1 per prompt answer (1 → 2 → 4).
+          assert.deepEqual(sizes, [8, 4, 2, 1, 1, 2, 4]);
+        },
+        { slowSendMs: 2 * SECOND },
+      );
+    });
+
     it("keeps at most maxInFlight sends at once over all endpoints", () =>
       withScenario(
-        { a: {}, b: {}, c: {} },
+        { a: {}, b: {}, c: {}, d: {}, e: {}, f: {} },
         (call) => hang(call),
         async (s) => {
-          for (const label of ["a", "b", "c"]) for (let i = 0; i < 4; i++) await s.enqueue(label);
+          // Six endpoints with work for five slots: one each (their fair share) fills the budget.
+          for (const label of ["a", "b", "c", "d", "e", "f"]) for (let i = 0; i < 4; i++) await s.enqueue(label);
           s.worker.start();
           await eventually("the in-flight cap reached", async () => s.calls.length === 5);
           // Idle-loop wake-ups (enqueue) must not push past the cap.
@@ -465,6 +619,8 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
             send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
             endpoints: (id) => (id === s.ep.a ? testEndpoint(id, { concurrency: 100 }) : undefined),
             clock: s.clock,
+            // One claim leaves one fair share (here half) of the budget for endpoints due later: 80 takes 40.
+            maxInFlight: 80,
           });
           for (let i = 0; i < 40; i++) await s.enqueue("a");
           const report = await worker.runOnce();
@@ -552,6 +708,7 @@ function wrapStore(store: SchedulerStore, overrides: Partial<SchedulerStore>): S
     findSettled: (id) => store.findSettled(id),
     outboxStats: () => store.outboxStats(),
     onSettled: (listener) => store.onSettled(listener),
+    onEvent: (listener) => store.onEvent(listener),
     onWake: (listener) => store.onWake(listener),
     close: () => store.close(),
     ...overrides,

@@ -1,5 +1,6 @@
-import { type Attempt, api } from "../api.js";
+import { type Attempt, api, type Hold } from "../api.js";
 import { announce, badge, confirmAction, h, time } from "../dom.js";
+import { headersViewer, jsonViewer } from "../json-viewer.js";
 
 interface Delivery {
   deliveryId: string;
@@ -9,12 +10,14 @@ interface Delivery {
   createdAt: string;
   dueAt?: string;
   deadReason?: string;
+  hold?: Hold;
   event?: {
     id: string;
     type: string;
     source: string;
     time: string;
     contentType: string;
+    headers?: Record<string, string>;
     data?: string;
     dataBase64?: string;
   };
@@ -53,6 +56,7 @@ export async function deliveryPage(id: string, rerender: () => void): Promise<HT
       fact("Created", time(delivery.createdAt)),
       delivery.dueAt ? fact("Next attempt", time(delivery.dueAt)) : null,
       delivery.deadReason ? fact("Dead because", delivery.deadReason) : null,
+      delivery.hold ? fact("Held", holdText(delivery.hold)) : null,
       delivery.event ? fact("Event", `${delivery.event.id} (${delivery.event.type})`) : null,
     ),
     h(
@@ -63,10 +67,15 @@ export async function deliveryPage(id: string, rerender: () => void): Promise<HT
     ),
     delivery.event
       ? h(
-          "details",
-          {},
-          h("summary", {}, "Payload"),
-          h("pre", {}, delivery.event.data ?? `base64: ${delivery.event.dataBase64 ?? ""}`),
+          "section",
+          { "aria-labelledby": "event-title" },
+          h("h2", { id: "event-title" }, "Event"),
+          jsonViewer(
+            "Payload",
+            delivery.event.data ?? delivery.event.dataBase64 ?? "",
+            delivery.event.data === undefined ? "binary, shown as base64" : delivery.event.contentType,
+          ),
+          headersViewer("Event headers", delivery.event.headers),
         )
       : null,
     h("h2", {}, `Attempts (${attempts.length})`),
@@ -87,38 +96,27 @@ function attemptView(attempt: Attempt, index: number): HTMLElement {
       { open: index === 0 },
       h("summary", {}, badge(outcome, ok ? "ok" : "error"), ` ${time(attempt.startedAt)} · ${attempt.durationMs} ms`),
       attempt.errorMessage ? h("p", { class: "error-text" }, attempt.errorMessage) : null,
-      headersTable("Request headers", attempt.requestHeaders),
-      headersTable("Response headers", attempt.responseHeaders),
+      headersViewer("Request headers", attempt.requestHeaders),
+      headersViewer("Response headers", attempt.responseHeaders),
       attempt.responseBody !== undefined
-        ? h(
-            "div",
-            {},
-            h("h3", {}, "Response body", attempt.responseBodyTruncated ? " (truncated)" : ""),
-            h("pre", {}, attempt.responseBody),
-          )
+        ? jsonViewer("Response body", attempt.responseBody, attempt.responseBodyTruncated ? "truncated" : undefined)
         : null,
-    ),
-  );
-}
-
-function headersTable(title: string, headers: Record<string, string> | undefined): HTMLElement | null {
-  if (headers === undefined || Object.keys(headers).length === 0) return null;
-  return h(
-    "div",
-    {},
-    h("h3", {}, title),
-    h(
-      "table",
-      { class: "headers" },
-      h(
-        "tbody",
-        {},
-        Object.entries(headers).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v))),
-      ),
     ),
   );
 }
 
 function fact(label: string, value: Node | string): HTMLElement[] {
   return [h("dt", {}, label), h("dd", {}, value)] as unknown as HTMLElement[];
+}
+
+/** What parks a queued delivery, in words: "held by the breaker until 14:05:00". */
+export function holdText(hold: Hold): HTMLElement {
+  const what = hold.heldBy === "breaker" ? "Held by the breaker" : "Held: endpoint disabled";
+  return h(
+    "span",
+    { class: "hold" },
+    badge(hold.until ? `${what} until ${time(hold.until)}` : what, "warn"),
+    " ",
+    h("span", { class: "hint" }, hold.reason),
+  );
 }

@@ -6,7 +6,7 @@
 
 local EP_FIELDS = {
   "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "dmsg", "cfg",
-  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait",
+  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait", "pu",
 }
 
 -- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
@@ -21,7 +21,7 @@ local function load_endpoint(id)
     en = v[12] ~= "0", why = v[13] or "", inf = tonumber(v[14]) or 0, tat = tonumber(v[15]),
     br = v[16] or "closed", ou = tonumber(v[17]), probe = v[18] == "1",
     ws = tonumber(v[19]) or 0, wok = tonumber(v[20]) or 0, wfail = tonumber(v[21]) or 0, fs = tonumber(v[22]),
-    wait = tonumber(v[23]) or 0,
+    wait = tonumber(v[23]) or 0, pu = tonumber(v[24]),
   }
 end
 
@@ -29,7 +29,7 @@ local function save_endpoint(ep)
   redis.call("HSET", K.endpoint(ep.id),
     "en", ep.en and "1" or "0", "why", ep.why, "inf", ep.inf, "tat", ep.tat or "", "br", ep.br,
     "ou", ep.ou or "", "probe", ep.probe and "1" or "0", "ws", ep.ws, "wok", ep.wok, "wfail", ep.wfail,
-    "fs", ep.fs or "")
+    "fs", ep.fs or "", "pu", ep.pu or "")
 end
 
 local function emission_interval(ep) return 1000 / ep.rps end
@@ -50,6 +50,8 @@ local function eligible_at(ep)
     local rate_at = ep.tat - tolerance(ep)
     if rate_at > at then at = rate_at end
   end
+  -- Held by a throttled result (429/503 with its Retry-After) until then.
+  if ep.pu and ep.pu > at then at = ep.pu end
   return at
 end
 

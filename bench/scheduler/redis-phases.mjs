@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Redis's cost per event, phase by phase, without HTTP or a worker: enqueue N messages (one endpoint each, a
+// broker-style dedup key), claim them, settle them as delivered, hand the outbox off (take + ack), all through
+// the Redis store against a private redis-server (AOF on, everysec). Per phase: commandstats usec of the script
+// calls (wall time inside Redis, inner calls included), Redis process CPU (INFO cpu) and commands, per event.
+// Interleaved runs, medians. Where bench/scheduler's end-to-end figure comes from, one phase at a time.
+//   node bench/scheduler/redis-phases.mjs [--runs 3] [--deliveries 20000] [--endpoints 1000] [--batch 500]
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import { createRedisStore } from "@hookyard/scheduler";
+import { startPrivateRedis } from "../private-redis.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    deliveries: { type: "string", default: "20000" },
+    endpoints: { type: "string", default: "1000" },
+    batch: { type: "string", default: "500" },
+  },
+});
+const N = Number(args.deliveries);
+const BATCH = Number(args.batch);
+const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
+  id: `ep-${String(i).padStart(4, "0")}`,
+  url: `http://127.0.0.1:9/${i}`,
+  owner: "bench",
+  secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+  headers: {},
+  enabled: true,
+  policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
+}));
+const data = JSON.stringify({ pad: "x".repeat(1000) });
+const redis = await startPrivateRedis();
+
+async function sample() {
+  const text = await redis.admin.info("all");
+  const num = (re) => Number(re.exec(text)?.[1] ?? 0);
+  let usec = 0;
+  let calls = 0;
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (m[1] === "evalsha" || m[1] === "eval") usec += Number(m[3]);
+    if (m[1] !== "info") calls += Number(m[2]);
+  }
+  return { usec, calls, cpu: (num(/^used_cpu_user:([\d.]+)/m) + num(/^used_cpu_sys:([\d.]+)/m)) * 1e6 };
+}
+
+async function oneRun(run) {
+  await redis.admin.flushall();
+  const store = createRedisStore({ redis: redis.url, prefix: "bench" });
+  await store.syncEndpoints(endpoints);
+  await redis.admin.config("RESETSTAT");
+  const marks = [await sample()];
+  for (let i = 0; i < N; i += 256) {
+    await Promise.all(
+      Array.from({ length: Math.min(256, N - i) }, (_, j) =>
+        store.enqueue({
+          envelope: createEnvelope({ id: `m${run}-${i + j}`, source: "bench", type: "t", data }),
+          endpointIds: [endpoints[(i + j) % endpoints.length].id],
+          now: 1,
+          dedupKey: `bench:o:${run}:${i + j}`,
+          dedupTtlMs: 86_400_000,
+        }),
+      ),
+    );
+  }
+  marks.push(await sample());
+  const claimed = [];
+  for (let now = 2; claimed.length < N; now++) {
+    const { deliveries } = await store.claim({ workerId: "w", max: BATCH, leaseMs: 60_000, now });
+    if (deliveries.length === 0) throw new Error(`nothing to claim with ${N - claimed.length} left`);
+    claimed.push(...deliveries);
+  }
+  marks.push(await sample());
+  const attempt = { startedAt: 3, durationMs: 1, status: 200 };
+  for (let i = 0; i < claimed.length; i += 200) {
+    const results = claimed.slice(i, i + 200).map((d) => ({ deliveryId: d.deliveryId, kind: "delivered", attempt }));
+    await store.complete("w", results, 4);
+  }
+  marks.push(await sample());
+  for (;;) {
+    const taken = await store.takeSettled({ consumer: "c", max: 500, reclaimAfterMs: 60_000, now: 5 });
+    if (taken.length === 0) break;
+    await store.ackSettled(taken);
+  }
+  marks.push(await sample());
+  await store.close();
+  const phases = ["enqueue", "claim", "complete", "hand-off"];
+  const out = {};
+  phases.forEach((name, i) => {
+    const [a, b] = [marks[i], marks[i + 1]];
+    out[name] = { usec: (b.usec - a.usec) / N, cpu: (b.cpu - a.cpu) / N, commands: (b.calls - a.calls) / N };
+  });
+  out.total = {
+    usec: (marks[4].usec - marks[0].usec) / N,
+    cpu: (marks[4].cpu - marks[0].cpu) / N,
+    commands: (marks[4].calls - marks[0].calls) / N,
+  };
+  return out;
+}
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(
+  `${N} events over ${endpoints.length} endpoints, 1 KiB payloads; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
+const runs = [];
+for (let run = 0; run < Number(args.runs); run++) {
+  const r = await oneRun(run);
+  runs.push(r);
+  console.log(
+    `run ${run + 1}: ${Object.entries(r)
+      .map(([k, v]) => `${k} ${v.usec.toFixed(1)} usec / ${v.cpu.toFixed(1)} cpu / ${v.commands.toFixed(2)} cmds`)
+      .join("; ")}`,
+  );
+}
+console.log(
+  `\nper event, medians of ${runs.length} runs (load average now ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}):`,
+);
+console.log("phase      usec (commandstats)  Redis CPU µs  commands");
+for (const name of Object.keys(runs[0])) {
+  const m = (key) => median(runs.map((r) => r[name][key]));
+  console.log(
+    `${name.padEnd(10)} ${m("usec").toFixed(1).padStart(19)} ${m("cpu").toFixed(1).padStart(13)} ${m("commands").toFixed(2).padStart(9)}`,
+  );
+}
+await redis.stop();

@@ -1,0 +1,162 @@
+import type { DeliveryOutcome } from "@hookyard/core";
+
+export interface EndpointLimitsOptions {
+  /** The worker's in-flight budget (`maxInFlight`). */
+  readonly maxInFlight: number;
+  /** An attempt slower than this, or a send in flight for longer, marks the endpoint slow. */
+  readonly slowSendMs: number;
+  /** Share of `maxInFlight` that slow endpoints may hold together (the rest stays for the others). */
+  readonly slowShare: number;
+}
+
+/** What a claim may take per endpoint: `rooms` for the listed endpoints, `endpointRoom` for all others. */
+export interface ClaimRooms {
+  readonly rooms: Map<string, number>;
+  readonly endpointRoom: number;
+  /**
+   * Slots one claim leaves free for endpoints that become due later (one fair share): endpoints not yet known
+   * to hang never take the whole budget at once.
+   */
+  readonly reserve: number;
+}
+
+/**
+ * Per-endpoint concurrency of one worker: an adaptive limit (AIMD) and the worker's fair share.
+ *
+ * - **Adaptive limit**: starts at the policy's `concurrency`; halves (min 1) on an overload signal — a timeout or
+ *   connection failure, an attempt slower than `slowSendMs`, or backpressure (429/503), at most once per window
+ *   (sends started before the last decrease don't halve it again) — and grows by one per prompt answer, back up
+ *   to `concurrency`. So a slow endpoint holds few slots and recovers once fast again.
+ * - **Max-min fair share**: no endpoint holds more than `maxInFlight / (endpoints sending + 1)` slots of this
+ *   worker while others may be waiting; the store's claim also gives each due endpoint at most its share of one
+ *   claim, so the budget is split across the endpoints with work.
+ * - **Stuck sends**: an endpoint with a send in flight for longer than `slowSendMs` gets nothing more until it
+ *   settles (a hanging or byte-dripping endpoint does not pile up sends while its first ones wait for the
+ *   deadline), and slow endpoints together hold at most `slowShare` of the budget.
+ *
+ * Pure bookkeeping with times passed in, so tests drive it with the manual clock.
+ */
+export interface EndpointLimits {
+  started(endpointId: string, deliveryId: string, now: number): void;
+  /** A send settled (`outcome` undefined: released without an attempt). */
+  settled(
+    endpointId: string,
+    deliveryId: string,
+    outcome: DeliveryOutcome | undefined,
+    now: number,
+    concurrency: number,
+  ): void;
+  /** The current adaptive limit (undefined: never limited, i.e. the policy's concurrency). */
+  limitOf(endpointId: string): number | undefined;
+  /** Whether the endpoint counts as slow now (slow answers, or a send stuck past `slowSendMs`). */
+  isSlow(endpointId: string, now: number): boolean;
+  /** Rooms for the next claim. */
+  rooms(now: number): ClaimRooms;
+}
+
+interface EndpointEntry {
+  /** Adaptive limit; undefined until an overload signal lowered it. */
+  limit: number | undefined;
+  slow: boolean;
+  /** When the limit was last halved: sends started before then do not halve it again (once per window). */
+  decreasedAt: number;
+  /** Sends in flight: delivery id → start time. */
+  readonly sends: Map<string, number>;
+}
+
+const OVERLOAD_ERRORS = new Set(["timeout", "connect", "network", "dns", "tls"]);
+
+function isOverload(outcome: DeliveryOutcome, durationMs: number, slowSendMs: number): boolean {
+  if (durationMs > slowSendMs) return true;
+  const { status, errorClass } = outcome.attempt;
+  if (outcome.kind === "retry" && (status === 429 || status === 503)) return true;
+  return errorClass !== undefined && OVERLOAD_ERRORS.has(errorClass);
+}
+
+export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLimits {
+  const { maxInFlight, slowSendMs } = options;
+  const slowCap = Math.max(1, Math.floor(maxInFlight * options.slowShare));
+  const entries = new Map<string, EndpointEntry>();
+
+  function entryOf(endpointId: string): EndpointEntry {
+    let entry = entries.get(endpointId);
+    if (entry === undefined) {
+      entry = { limit: undefined, slow: false, decreasedAt: Number.NEGATIVE_INFINITY, sends: new Map() };
+      entries.set(endpointId, entry);
+    }
+    return entry;
+  }
+
+  function stuck(entry: EndpointEntry, now: number): boolean {
+    for (const startedAt of entry.sends.values()) if (now - startedAt > slowSendMs) return true;
+    return false;
+  }
+
+  return {
+    started(endpointId, deliveryId, now) {
+      entryOf(endpointId).sends.set(deliveryId, now);
+    },
+
+    settled(endpointId, deliveryId, outcome, now, concurrency) {
+      const entry = entries.get(endpointId);
+      if (entry === undefined) return;
+      const startedAt = entry.sends.get(deliveryId) ?? now;
+      entry.sends.delete(deliveryId);
+      if (outcome !== undefined) {
+        if (isOverload(outcome, now - startedAt, slowSendMs)) {
+          entry.slow = true;
+          // Multiplicative decrease once per window: the sends already under way saw the old limit.
+          if (startedAt >= entry.decreasedAt) {
+            entry.limit = Math.max(1, Math.floor((entry.limit ?? concurrency) / 2));
+            entry.decreasedAt = now;
+          }
+        } else {
+          entry.slow = false;
+          if (entry.limit !== undefined) entry.limit = entry.limit + 1 >= concurrency ? undefined : entry.limit + 1;
+        }
+      }
+      // Forget endpoints back to normal with nothing in flight: the map stays as small as the trouble.
+      if (entry.sends.size === 0 && entry.limit === undefined && !entry.slow) entries.delete(endpointId);
+    },
+
+    limitOf(endpointId) {
+      return entries.get(endpointId)?.limit;
+    },
+
+    isSlow(endpointId, now) {
+      const entry = entries.get(endpointId);
+      return entry !== undefined && (entry.slow || stuck(entry, now));
+    },
+
+    rooms(now) {
+      // Max-min: endpoints with a stuck send keep what they hold and get no more; the rest of the budget is
+      // shared by the endpoints sending normally and one more (a newcomer).
+      let sending = 0;
+      let slowHeld = 0;
+      let stuckHeld = 0;
+      const state = new Map<EndpointEntry, "stuck" | "slow" | "ok">();
+      for (const entry of entries.values()) {
+        const held = entry.sends.size;
+        const kind = stuck(entry, now) ? "stuck" : entry.slow ? "slow" : "ok";
+        state.set(entry, kind);
+        if (kind === "stuck") stuckHeld += held;
+        else if (held > 0) sending += 1;
+        if (kind !== "ok") slowHeld += held;
+      }
+      const fairShare = Math.max(1, Math.floor((maxInFlight - stuckHeld) / (sending + 1)));
+      const rooms = new Map<string, number>();
+      for (const [endpointId, entry] of entries) {
+        const kind = state.get(entry);
+        const held = entry.sends.size;
+        // A healthy endpoint holding under half its share is left to `endpointRoom` (at most 1.5 shares then):
+        // the claim's argument list stays as short as the trouble at low load.
+        if (kind === "ok" && entry.limit === undefined && held * 2 < fairShare) continue;
+        let room = Math.min(entry.limit ?? fairShare, fairShare) - held;
+        if (kind === "stuck" || (kind === "slow" && slowHeld >= slowCap)) room = 0;
+        rooms.set(endpointId, Math.max(0, room));
+      }
+      const reserve = Math.floor((maxInFlight - stuckHeld) / (sending + 2));
+      return { rooms, endpointRoom: fairShare, reserve };
+    },
+  };
+}
