@@ -2,6 +2,7 @@ import type { EndpointPolicy } from "@hookyard/core";
 import type { ResolveHost } from "@hookyard/delivery";
 import type { HistoryStore } from "@hookyard/history";
 import type { SchedulerStore } from "@hookyard/scheduler";
+import type { ConfigControl } from "./config-control.js";
 import type { AdminStorage } from "./state/admin-storage.js";
 import type { EndpointRegistry } from "./state/endpoint-registry.js";
 
@@ -57,6 +58,10 @@ export interface AdminDependencies {
   readonly rejectedOrigins: () => readonly string[];
   /** How endpoint URLs' hosts are resolved for the SSRF check (tests inject one). Default: the system resolver. */
   readonly resolveHost?: ResolveHost;
+  /** The admin API keys now, when a config reload may change them. Default: `settings.apiKeys`. */
+  readonly adminKeys?: () => readonly string[];
+  /** The config reloader (`/config`, `/config/reload`); absent when not started from a file (409 there). */
+  readonly config?: ConfigControl;
   /** Store clock (ms). Default Date.now. */
   readonly now?: () => number;
   readonly logger?: AdminLogger;

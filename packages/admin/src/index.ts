@@ -9,6 +9,7 @@ export type { PayloadProblem, PayloadValidator } from "./catalogue/payload-valid
 export { createPayloadValidator } from "./catalogue/payload-validator.js";
 export type { SchemaCompiler, SchemaProblem } from "./catalogue/schema-compiler.js";
 export { createSchemaCompiler, jsonPathOf } from "./catalogue/schema-compiler.js";
+export type { ConfigControl, ConfigReloadReport, LoadedConfig } from "./config-control.js";
 export type { AdminDependencies, AdminLogger, AdminSettings, PortalBranding } from "./deps.js";
 export { openApiDocument } from "./openapi.js";
 export type { AdminRoutes } from "./register-admin-routes.js";
@@ -17,6 +18,8 @@ export type { ReplayJobs, ReplayRequest } from "./replay/replay-jobs.js";
 export type { AdminStorage } from "./state/admin-storage.js";
 export { ENDPOINT_DELETED_REASON, endpointDeleted } from "./state/deleted-endpoint.js";
 export type {
+  ConfigConflict,
+  ConfigRecords,
   EndpointRegistry,
   EndpointRegistryOptions,
   ManagedEndpoint,

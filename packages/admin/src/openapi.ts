@@ -70,6 +70,8 @@ const OPERATION_IDS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   "/portal-tokens": { post: "createPortalToken" },
   "/audit": { get: "listAuditEntries" },
   "/rejected": { get: "listRejected" },
+  "/config": { get: "getConfig" },
+  "/config/reload": { post: "reloadConfig" },
 };
 
 export function openApiDocument(): Schema {
@@ -98,6 +100,7 @@ export function openApiDocument(): Schema {
       { name: "portal", description: "Customer portal links and branding" },
       { name: "audit", description: "The audit log and rejected messages" },
       { name: "meta", description: "This document and the caller" },
+      { name: "config", description: "The running config file and reloading it" },
     ],
     paths: { ...adminPaths(), ...ingestPaths() },
     components: components(),
@@ -573,6 +576,26 @@ function adminOperations(): Record<string, Record<string, Schema>> {
         },
       ),
     },
+    "/config": {
+      get: op("The running config: its file, content hash and load time (operators only)", "config", {
+        "200": json(ref("LoadedConfig")),
+        "403": { $ref: "#/components/responses/Error" },
+        "409": { $ref: "#/components/responses/Error" },
+      }),
+    },
+    "/config/reload": {
+      post: op(
+        "Re-read the config file, validate it and apply what can change live; an invalid file changes nothing (operators only)",
+        "config",
+        {
+          "200": json(ref("ConfigReload"), "Applied (or unchanged); restartRequired lists what only a restart applies"),
+          "403": { $ref: "#/components/responses/Error" },
+          "409": { $ref: "#/components/responses/Error" },
+          "422": json(ref("Error"), "CONFIG_INVALID: details.problems as `hookyard validate` prints them"),
+          "503": { $ref: "#/components/responses/Error" },
+        },
+      ),
+    },
   };
 }
 
@@ -593,6 +616,27 @@ function components(): Schema {
             required: ["code", "message"],
             properties: { code: str(), message: str(), details: {} },
           },
+        },
+      },
+      LoadedConfig: {
+        type: "object",
+        required: ["file", "hash", "loadedAt", "restartRequired"],
+        properties: {
+          file: str(),
+          hash: str("sha256 (hex) of the file's bytes"),
+          loadedAt: time,
+          restartRequired: { type: "array", items: str(), description: "Changed key paths only a restart applies" },
+        },
+      },
+      ConfigReload: {
+        type: "object",
+        required: ["result", "problems", "applied", "restartRequired", "config"],
+        properties: {
+          result: { type: "string", enum: ["applied", "unchanged", "invalid", "failed"] },
+          problems: { type: "array", items: str() },
+          applied: { type: "array", items: str(), description: "Live parts that changed, e.g. endpoints" },
+          restartRequired: { type: "array", items: str() },
+          config: ref("LoadedConfig"),
         },
       },
       Me: {

@@ -1,7 +1,7 @@
 import { HookyardError, presentedApiKey } from "@hookyard/core";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, sendApiError } from "./api-error.js";
-import { createAdminKeyCheck } from "./auth/admin-keys.js";
+import { createCurrentAdminKeyCheck } from "./auth/admin-keys.js";
 import { createPortalTokens, PORTAL_TOKEN_PREFIX } from "./auth/portal-token.js";
 import type { Principal } from "./auth/principal.js";
 import { brandingView, logoOrigin } from "./branding.js";
@@ -10,6 +10,7 @@ import { createDeliveryLog } from "./delivery-log.js";
 import type { AdminDependencies } from "./deps.js";
 import { openApiDocument } from "./openapi.js";
 import { createReplayJobs, type ReplayJobs } from "./replay/replay-jobs.js";
+import { registerConfigRoutes } from "./routes/config-routes.js";
 import { createRouteContext } from "./routes/context.js";
 import { registerDeliveryRoutes } from "./routes/delivery-routes.js";
 import { registerEndpointRoutes } from "./routes/endpoint-routes.js";
@@ -32,7 +33,7 @@ const MAX_BODY_BYTES = 256 * 1024;
  */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies): Promise<AdminRoutes> {
   const now = deps.now ?? Date.now;
-  const adminKey = createAdminKeyCheck(deps.settings.apiKeys);
+  const adminKey = createCurrentAdminKeyCheck(deps.adminKeys ?? (() => deps.settings.apiKeys));
   const tokens =
     deps.settings.portalSigningKey === undefined ? undefined : createPortalTokens(deps.settings.portalSigningKey);
   const log = createDeliveryLog(deps.store, deps.history);
@@ -137,6 +138,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
       registerEventTypeRoutes(scope, context);
       registerDeliveryRoutes(scope, context);
       registerOperatorRoutes(scope, context);
+      registerConfigRoutes(scope, context);
     },
     { prefix: "/admin/v1" },
   );

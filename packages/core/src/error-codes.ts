@@ -292,6 +292,17 @@ export const API_ERROR_CODES = {
     meaning: "An inbound webhook with this event id is being processed by another request.",
     action: "Retry later (providers do): it is answered 200 once the first copy is durable.",
   },
+  RELOAD_UNAVAILABLE: {
+    status: 409,
+    meaning: "This instance was not started from a config file it can re-read (it was started programmatically).",
+    action: "Restart the instance with the new config instead.",
+  },
+  CONFIG_INVALID: {
+    status: 422,
+    meaning:
+      "A config reload read a file that is invalid: `details.problems` lists every problem exactly as `hookyard validate` prints them. The running config stays.",
+    action: "Fix the file (`hookyard validate -c FILE`) and reload again.",
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     meaning: "The body is larger than the route accepts (`ingest.maxBodyBytes`, a route's `maxBodyBytes`).",

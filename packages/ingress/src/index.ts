@@ -47,7 +47,7 @@ export type { RuleDocument } from "./pipeline/event-fields.js";
 export type { MemoryDedupOptions } from "./pipeline/memory-dedup.js";
 export { createMemoryDedup } from "./pipeline/memory-dedup.js";
 export { createMemoryLimiter } from "./pipeline/memory-limiter.js";
-export type { IngressRoutesOptions, TargetSizeCheck } from "./pipeline/register-ingress-routes.js";
+export type { IngressRoutes, IngressRoutesOptions, TargetSizeCheck } from "./pipeline/register-ingress-routes.js";
 export { registerIngressRoutes } from "./pipeline/register-ingress-routes.js";
 export type { RingRejectedLog } from "./pipeline/rejected-log.js";
 export { createRejectedLog } from "./pipeline/rejected-log.js";

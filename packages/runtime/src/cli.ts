@@ -7,6 +7,7 @@ import { type CommandContext, UsageError } from "./cli/command-context.js";
 import { describeCommand } from "./cli/describe-command.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { migrateCommand } from "./cli/migrate-command.js";
+import { reloadCommand } from "./cli/reload-command.js";
 import { reshardCommand } from "./cli/reshard-command.js";
 import { schemaCommand } from "./cli/schema-command.js";
 import { secretCommand } from "./cli/secret-command.js";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   describe: describeCommand,
   schema: schemaCommand,
   send: sendCommand,
+  reload: reloadCommand,
   migrate: migrateCommand,
   reshard: reshardCommand,
   secret: secretCommand,

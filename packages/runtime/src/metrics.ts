@@ -28,6 +28,8 @@ export interface Metrics {
   readonly componentUp: Gauge<"component">;
   /** Payloads that failed their event type's JSON Schema, by source, type and mode (reject, warn). */
   readonly payloadSchemaFailures: Counter<"source" | "type" | "mode">;
+  /** Config reloads (SIGHUP, `hookyard reload`) by result: applied, unchanged, invalid, failed. */
+  readonly configReloads: Counter<"result">;
   /**
    * Queue depth, in-flight, dead letters and breaker states come from the store, which reads every endpoint for
    * them: a scrape serves the figures of the last read and starts a new read in the background once they are
@@ -123,6 +125,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
   });
 
+  const configReloads = new Counter({
+    name: "hookyard_config_reloads_total",
+    help: "Config reloads (SIGHUP, hookyard reload) by result: applied, unchanged, invalid, failed",
+    labelNames: ["result"],
+    registers,
+  });
+  // Every result from 0, so an alert on increase(…{result="invalid"}) fires on the first refused reload.
+  for (const result of ["applied", "unchanged", "invalid", "failed"]) configReloads.inc({ result }, 0);
+
   return {
     registry,
     eventsIn: new Counter({
@@ -155,6 +166,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["source", "type", "mode"],
       registers,
     }),
+    configReloads,
     attemptSeconds: new Histogram({
       name: "hookyard_attempt_duration_seconds",
       help: "Latency of delivery attempts",

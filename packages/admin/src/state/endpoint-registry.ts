@@ -27,6 +27,20 @@ export interface ManagedEventType extends EventType {
   readonly updatedAt?: number;
 }
 
+/** What the config file contributes to the registry. */
+export interface ConfigRecords {
+  readonly endpoints: readonly Endpoint[];
+  readonly subscriptions: readonly AdminSubscription[];
+  readonly eventTypes: readonly EventType[];
+}
+
+/** Why a new config cannot replace the running one: a key path of the file, as `validate` names them. */
+export interface ConfigConflict {
+  readonly path: string;
+  readonly expected: string;
+  readonly found: string;
+}
+
 export interface EndpointRegistryOptions {
   readonly configEndpoints: readonly Endpoint[];
   readonly configSubscriptions: readonly AdminSubscription[];
@@ -74,22 +88,23 @@ export interface EndpointRegistry {
   /** False when the name belongs to a config type, or (create) exists / (replace) does not exist. */
   putEventType(record: StoredEventType, create: boolean): Promise<boolean>;
   deleteEventType(name: string): Promise<boolean>;
+  /**
+   * Swaps the config file's endpoints, subscriptions and event types (a config reload) and reloads. Refused with
+   * nothing changed — the conflicts returned — when the new file would take over an id or name the admin API
+   * created, or leave an API subscription naming an endpoint that no longer exists.
+   */
+  replaceConfig(next: ConfigRecords): Promise<readonly ConfigConflict[]>;
+  /** The conflicts `replaceConfig` would refuse `next` for, without changing anything. */
+  checkConfig(next: ConfigRecords): readonly ConfigConflict[];
   /** Called after every change, local or noticed by refresh (the runtime rebuilds its router). */
   onChange(listener: () => void): () => void;
 }
 
 export function createEndpointRegistry(options: EndpointRegistryOptions): EndpointRegistry {
   const { storage, store } = options;
-  const fromConfig = new Map<string, ManagedEndpoint>(
-    options.configEndpoints.map((endpoint) => [endpoint.id, { endpoint, source: "config", eventTypes: [] }]),
-  );
-  const configSubscriptions: ManagedSubscription[] = options.configSubscriptions.map((s) => ({
-    ...s,
-    source: "config",
-  }));
-  const configTypes = new Map<string, ManagedEventType>(
-    (options.configEventTypes ?? []).map((type) => [type.name, { ...type, source: "config" }]),
-  );
+  let fromConfig = configEndpointsOf(options.configEndpoints);
+  let configSubscriptions = configSubscriptionsOf(options.configSubscriptions);
+  let configTypes = configTypesOf(options.configEventTypes ?? []);
   let eventTypes = new Map<string, ManagedEventType>(configTypes);
   let managed = new Map<string, ManagedEndpoint>(fromConfig);
   let tombstones = new Map<string, Endpoint>();
@@ -151,6 +166,15 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
     ];
     version = seen;
     for (const listener of listeners) listener();
+  }
+
+  function checkConfig(next: ConfigRecords): ConfigConflict[] {
+    return configConflicts(next, {
+      configEndpointIds: new Set(fromConfig.keys()),
+      apiEndpointIds: new Set([...storedById.keys()].filter((id) => !fromConfig.has(id))),
+      subscriptions,
+      eventTypes: [...eventTypes.values()],
+    });
   }
 
   async function written(ok: boolean): Promise<boolean> {
@@ -219,6 +243,16 @@ export function createEndpointRegistry(options: EndpointRegistryOptions): Endpoi
       if (configTypes.has(name)) return false;
       return written(await storage.deleteEventType(name));
     },
+    checkConfig,
+    async replaceConfig(next) {
+      const conflicts = checkConfig(next);
+      if (conflicts.length > 0) return conflicts;
+      fromConfig = configEndpointsOf(next.endpoints);
+      configSubscriptions = configSubscriptionsOf(next.subscriptions);
+      configTypes = configTypesOf(next.eventTypes);
+      await reload();
+      return [];
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => {
@@ -236,4 +270,62 @@ function pickSubscription(s: StoredSubscription): AdminSubscription {
     enabled: s.enabled,
     ...(s.filter === undefined ? {} : { filter: s.filter }),
   };
+}
+
+function configEndpointsOf(endpoints: readonly Endpoint[]): Map<string, ManagedEndpoint> {
+  return new Map(endpoints.map((endpoint) => [endpoint.id, { endpoint, source: "config", eventTypes: [] }]));
+}
+
+function configSubscriptionsOf(list: readonly AdminSubscription[]): ManagedSubscription[] {
+  return list.map((s) => ({ ...s, source: "config" }));
+}
+
+function configTypesOf(types: readonly EventType[]): Map<string, ManagedEventType> {
+  return new Map(types.map((type) => [type.name, { ...type, source: "config" }]));
+}
+
+/**
+ * What the admin API owns and a new config file may not take over: ids of API endpoints (deleted ones too: their
+ * queued deliveries are dead-lettered by that id), API subscriptions and event types; and endpoints that API
+ * subscriptions still name.
+ */
+function configConflicts(
+  next: ConfigRecords,
+  running: {
+    readonly configEndpointIds: ReadonlySet<string>;
+    readonly apiEndpointIds: ReadonlySet<string>;
+    readonly subscriptions: readonly ManagedSubscription[];
+    readonly eventTypes: readonly ManagedEventType[];
+  },
+): ConfigConflict[] {
+  const conflicts: ConfigConflict[] = [];
+  const taken = "an id not used by the admin API";
+  for (const [index, endpoint] of next.endpoints.entries()) {
+    if (!running.apiEndpointIds.has(endpoint.id)) continue;
+    const found = `${JSON.stringify(endpoint.id)}, an endpoint created through the admin API`;
+    conflicts.push({ path: `endpoints[${index}].id`, expected: taken, found });
+  }
+  const apiSubscriptions = running.subscriptions.filter((s) => s.source !== "config");
+  for (const [index, subscription] of next.subscriptions.entries()) {
+    if (!apiSubscriptions.some((s) => s.id === subscription.id)) continue;
+    const found = `${JSON.stringify(subscription.id)}, a subscription created through the admin API`;
+    conflicts.push({ path: `subscriptions[${index}].id`, expected: taken, found });
+  }
+  for (const [index, type] of next.eventTypes.entries()) {
+    if (!running.eventTypes.some((t) => t.name === type.name && t.source === "api")) continue;
+    const found = `${JSON.stringify(type.name)}, an event type created through the admin API`;
+    conflicts.push({ path: `eventTypes[${index}].name`, expected: "a name not used by the admin API", found });
+  }
+  const kept = new Set(next.endpoints.map((endpoint) => endpoint.id));
+  for (const subscription of apiSubscriptions) {
+    for (const id of subscription.endpoints) {
+      if (kept.has(id) || running.apiEndpointIds.has(id) || !running.configEndpointIds.has(id)) continue;
+      conflicts.push({
+        path: "endpoints",
+        expected: `endpoint ${JSON.stringify(id)}, which admin API subscription ${JSON.stringify(subscription.id)} names`,
+        found: "none (change or delete that subscription first)",
+      });
+    }
+  }
+  return conflicts;
 }

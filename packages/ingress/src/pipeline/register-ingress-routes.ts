@@ -10,7 +10,6 @@ import type { Tracer } from "@opentelemetry/api";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngressRoute } from "../config/route.js";
 import type { InboundRequest, IngressResponse } from "../verifiers/verifier.js";
-import { createAddressCheck } from "./cidr-check.js";
 import type { ClientOrigin, ClientOriginResolver } from "./client-address.js";
 import type {
   DedupStore,
@@ -22,7 +21,9 @@ import type {
   RejectedLog,
 } from "./collaborators.js";
 import { bodyDocumentOf, eventFieldsOf, keptHeadersOf, targetsOf } from "./event-fields.js";
+import { BODY_TOO_LARGE, readBounded } from "./read-bounded.js";
 import { addRequestSpans } from "./request-spans.js";
+import { routeTable } from "./route-table.js";
 import { createStoreBudget, type StoreBudget } from "./store-budget.js";
 
 export interface IngressRoutesOptions {
@@ -71,6 +72,17 @@ export type TargetSizeCheck = (
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_STORE_TIMEOUT_MS = 1000;
 
+/** The served routes, replaceable while the server runs. */
+export interface IngressRoutes {
+  /**
+   * Serves `routes` from the next request on (a config reload). Requests already past the gate finish with the
+   * route they started with; a path no longer served answers 404.
+   */
+  replace(routes: readonly IngressRoute[]): void;
+  /** The routes served now (enabled or not), as last given. */
+  routes(): readonly IngressRoute[];
+}
+
 /**
  * Serves every enabled route as `POST <path>`. Order: CIDR allow/deny (403, on the client address behind trusted
  * proxies) → concurrency (503) → rate limit (429) → body size (413, chunked bodies included) → verify (401) →
@@ -79,7 +91,10 @@ const DEFAULT_STORE_TIMEOUT_MS = 1000;
  * after `accept` resolved: when it rejects, or the store does not answer within `storeTimeoutMs`, the answer is 503
  * with Retry-After and the provider retries.
  */
-export async function registerIngressRoutes(app: FastifyInstance, options: IngressRoutesOptions): Promise<void> {
+export async function registerIngressRoutes(
+  app: FastifyInstance,
+  options: IngressRoutesOptions,
+): Promise<IngressRoutes> {
   const now = options.now ?? Date.now;
   const leaseMs = options.dedupLeaseMs ?? DEFAULT_LEASE_MS;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
@@ -135,15 +150,28 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
     else options.logger.debug(log, "ingress request rejected");
   };
 
+  // The routes by path, swapped whole by `replace` (a config reload): one wildcard POST serves them all, so a
+  // route added, removed or changed applies to the next request without re-registering anything with fastify.
+  let given = options.routes;
+  let table = routeTable(given);
+  const routes = new WeakMap<FastifyRequest, IngressRoute>();
+
   await app.register(async (scope) => {
-    // Verifiers need the exact bytes, whatever the content type: one raw parser, the limit set per route.
+    // Verifiers need the exact bytes, whatever the content type: one raw parser, bounded by the request's route.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-    spans = addRequestSpans(scope, options.tracer);
+    scope.addContentTypeParser("*", (request, payload, done) => {
+      const limit = routes.get(request)?.limits.maxBodyBytes ?? 0;
+      readBounded(payload, limit, Number(request.headers["content-length"] ?? 0) || 0).then(
+        (body) => done(null, body),
+        (error: Error) => done(error, undefined),
+      );
+    });
+    // The span hook runs before the route's gate: it finds the route by path itself.
+    spans = addRequestSpans(scope, options.tracer, (request) => table.get(request.url.split("?")[0] ?? ""));
     scope.setErrorHandler((error: FastifyError, request, reply) => {
-      const route = (request.routeOptions.config as { ingressRoute?: IngressRoute }).ingressRoute;
+      const route = routes.get(request);
       const announced = Number(request.headers["content-length"] ?? 0) || 0;
-      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      if (error.code === BODY_TOO_LARGE) {
         if (route !== undefined) finish(route, request, "too_large", "body larger than maxBodyBytes", announced);
         return sendError(reply, 413, "PAYLOAD_TOO_LARGE", "the body is larger than this route accepts");
       }
@@ -160,104 +188,108 @@ export async function registerIngressRoutes(app: FastifyInstance, options: Ingre
       );
     });
 
-    for (const route of options.routes) {
-      if (!route.enabled) continue;
-      const allowed = createAddressCheck(route.limits.allowCidrs, route.limits.denyCidrs);
-      const restricted = route.limits.allowCidrs.length > 0 || route.limits.denyCidrs.length > 0;
+    const gate = async (request: FastifyRequest, reply: FastifyReply) => {
+      const route = table.get(request.url.split("?")[0] ?? "");
+      // Not an ingress path (or a disabled route): the server's own 404, as if the wildcard were not there.
+      if (route === undefined) return reply.callNotFound();
+      routes.set(request, route);
+      if (route.restricted && !route.allowed(originOf(request).address)) {
+        finish(route, request, "forbidden_ip", "client address not allowed", 0);
+        return sendError(reply, 403, "FORBIDDEN", "this address may not call this route");
+      }
+      const limit = route.limits.concurrency;
+      if (limit !== undefined) {
+        const current = inFlight.get(route.id) ?? 0;
+        if (current >= limit) {
+          finish(route, request, "over_capacity", "concurrency limit reached", 0);
+          reply.header("retry-after", "1");
+          return sendError(reply, 503, "OVER_CAPACITY", "too many requests in progress; retry later");
+        }
+        inFlight.set(route.id, current + 1);
+        // 'close' fires once, whether the response finished or the client went away.
+        reply.raw.once("close", () => inFlight.set(route.id, (inFlight.get(route.id) ?? 1) - 1));
+      }
+      if (route.limits.ratePerSecond !== undefined) {
+        let decision: { ok: boolean; retryAfterMs: number };
+        try {
+          decision = await budgetOf(request).within(
+            options.limiter.take(route.id, route.limits.ratePerSecond, route.limits.burst ?? 1),
+          );
+        } catch (error) {
+          options.logger.warn({ route: route.id, err: error }, "ingress rate limiter failed");
+          finish(route, request, "unavailable", "rate limiter unavailable", 0);
+          reply.header("retry-after", retryAfter);
+          return sendError(reply, 503, "UNAVAILABLE", "temporarily unavailable; retry later");
+        }
+        if (!decision.ok) {
+          finish(route, request, "rate_limited", "rate limit exceeded", 0);
+          reply.header("retry-after", String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
+          return sendError(reply, 429, "RATE_LIMITED", "too many requests; retry later");
+        }
+      }
+      return undefined;
+    };
 
-      const gate = async (request: FastifyRequest, reply: FastifyReply) => {
-        if (restricted && !allowed(originOf(request).address)) {
-          finish(route, request, "forbidden_ip", "client address not allowed", 0);
-          return sendError(reply, 403, "FORBIDDEN", "this address may not call this route");
-        }
-        const limit = route.limits.concurrency;
-        if (limit !== undefined) {
-          const current = inFlight.get(route.id) ?? 0;
-          if (current >= limit) {
-            finish(route, request, "over_capacity", "concurrency limit reached", 0);
-            reply.header("retry-after", "1");
-            return sendError(reply, 503, "OVER_CAPACITY", "too many requests in progress; retry later");
-          }
-          inFlight.set(route.id, current + 1);
-          // 'close' fires once, whether the response finished or the client went away.
-          reply.raw.once("close", () => inFlight.set(route.id, (inFlight.get(route.id) ?? 1) - 1));
-        }
-        if (route.limits.ratePerSecond !== undefined) {
-          let decision: { ok: boolean; retryAfterMs: number };
-          try {
-            decision = await budgetOf(request).within(
-              options.limiter.take(route.id, route.limits.ratePerSecond, route.limits.burst ?? 1),
-            );
-          } catch (error) {
-            options.logger.warn({ route: route.id, err: error }, "ingress rate limiter failed");
-            finish(route, request, "unavailable", "rate limiter unavailable", 0);
-            reply.header("retry-after", retryAfter);
-            return sendError(reply, 503, "UNAVAILABLE", "temporarily unavailable; retry later");
-          }
-          if (!decision.ok) {
-            finish(route, request, "rate_limited", "rate limit exceeded", 0);
-            reply.header("retry-after", String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
-            return sendError(reply, 429, "RATE_LIMITED", "too many requests; retry later");
-          }
-        }
-        return undefined;
+    scope.post("/*", { onRequest: gate }, async (request, reply) => {
+      const route = routes.get(request);
+      if (route === undefined) return reply.callNotFound();
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const inbound: InboundRequest = {
+        method: request.method,
+        url: externalUrl(request, route, originOf(request)),
+        headers: flatHeaders(request),
+        rawBody,
+        query: (request.query ?? {}) as Record<string, string | string[]>,
       };
-
-      scope.post(
-        route.path,
-        { bodyLimit: route.limits.maxBodyBytes, onRequest: gate, config: { ingressRoute: route } },
-        async (request, reply) => {
-          const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-          const inbound: InboundRequest = {
-            method: request.method,
-            url: externalUrl(request, route, originOf(request)),
-            headers: flatHeaders(request),
-            rawBody,
-            query: (request.query ?? {}) as Record<string, string | string[]>,
-          };
-          const verified = route.verifier.verify(inbound, now());
-          if (!verified.ok) {
-            finish(route, request, "unverified", verified.reason, rawBody.length);
-            return sendError(reply, 401, "UNVERIFIED", "the request could not be verified");
-          }
-          if (verified.respond !== undefined) {
-            finish(route, request, "challenge", undefined, rawBody.length);
-            return sendResponse(reply, verified.respond);
-          }
-          const body = bodyDocumentOf(inbound);
-          const { id, type } = eventFieldsOf(route, inbound, body, verified);
-          const targets = targetsOf(route, { id, type, headers: inbound.headers, query: inbound.query, body });
-          if (targets.length === 0) {
-            finish(route, request, "unroutable", "no rule matched", rawBody.length);
-            return reply.code(200).send({ received: true, routed: false });
-          }
-          const input: EnvelopeInput = {
-            id,
-            source: `ingress:${route.id}`,
-            type,
-            data: rawBody,
-            time: new Date(now()),
-            contentType: inbound.headers["content-type"] ?? "application/octet-stream",
-            headers: keptHeadersOf(route, inbound),
-            idempotencyKey: `ingress:${route.id}:${id}`,
-          };
-          // The request span's context; untraced, the sender's own traceparent (if any) passes through.
-          const trace = spans?.contextOf(request) ?? traceContextOf(inbound.headers);
-          if (trace !== undefined) {
-            input.traceparent = trace.traceparent;
-            if (trace.tracestate !== undefined) input.tracestate = trace.tracestate;
-          }
-          const envelope = createEnvelope(input);
-          const refusal = refusedByEveryTarget(envelope, targets);
-          if (refusal !== undefined) {
-            finish(route, request, "too_large", refusal.reason, rawBody.length);
-            return sendError(reply, 413, "PAYLOAD_TOO_LARGE", refusal.answer);
-          }
-          return acceptOnce(route, request, reply, envelope, targets);
-        },
-      );
-    }
+      const verified = route.verifier.verify(inbound, now());
+      if (!verified.ok) {
+        finish(route, request, "unverified", verified.reason, rawBody.length);
+        return sendError(reply, 401, "UNVERIFIED", "the request could not be verified");
+      }
+      if (verified.respond !== undefined) {
+        finish(route, request, "challenge", undefined, rawBody.length);
+        return sendResponse(reply, verified.respond);
+      }
+      const body = bodyDocumentOf(inbound);
+      const { id, type } = eventFieldsOf(route, inbound, body, verified);
+      const targets = targetsOf(route, { id, type, headers: inbound.headers, query: inbound.query, body });
+      if (targets.length === 0) {
+        finish(route, request, "unroutable", "no rule matched", rawBody.length);
+        return reply.code(200).send({ received: true, routed: false });
+      }
+      const input: EnvelopeInput = {
+        id,
+        source: `ingress:${route.id}`,
+        type,
+        data: rawBody,
+        time: new Date(now()),
+        contentType: inbound.headers["content-type"] ?? "application/octet-stream",
+        headers: keptHeadersOf(route, inbound),
+        idempotencyKey: `ingress:${route.id}:${id}`,
+      };
+      // The request span's context; untraced, the sender's own traceparent (if any) passes through.
+      const trace = spans?.contextOf(request) ?? traceContextOf(inbound.headers);
+      if (trace !== undefined) {
+        input.traceparent = trace.traceparent;
+        if (trace.tracestate !== undefined) input.tracestate = trace.tracestate;
+      }
+      const envelope = createEnvelope(input);
+      const refusal = refusedByEveryTarget(envelope, targets);
+      if (refusal !== undefined) {
+        finish(route, request, "too_large", refusal.reason, rawBody.length);
+        return sendError(reply, 413, "PAYLOAD_TOO_LARGE", refusal.answer);
+      }
+      return acceptOnce(route, request, reply, envelope, targets);
+    });
   });
+
+  return {
+    replace(next) {
+      table = routeTable(next);
+      given = next;
+    },
+    routes: () => given,
+  };
 
   /** When no target can ever take the event: why (for the log) and what the provider is told. */
   function refusedByEveryTarget(

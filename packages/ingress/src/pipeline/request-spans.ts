@@ -18,11 +18,15 @@ const NONE: RequestSpans = { outcome: () => undefined, contextOf: () => undefine
  * the accept; child of the request's own `traceparent` when the sender put one on. Without a tracer no hook is
  * added and nothing is allocated per request.
  */
-export function addRequestSpans(scope: FastifyInstance, tracer: Tracer | undefined): RequestSpans {
+export function addRequestSpans(
+  scope: FastifyInstance,
+  tracer: Tracer | undefined,
+  routeOf: (request: FastifyRequest) => IngressRoute | undefined,
+): RequestSpans {
   if (tracer === undefined) return NONE;
   const spans = new WeakMap<FastifyRequest, Span>();
   scope.addHook("onRequest", async (request) => {
-    const route = (request.routeOptions.config as { ingressRoute?: IngressRoute }).ingressRoute;
+    const route = routeOf(request);
     if (route === undefined) return;
     const incoming = traceContextOf(request.headers);
     const span = tracer.startSpan(

@@ -10,20 +10,42 @@ import { startBanner } from "./start-banner.js";
 
 /**
  * `hookyard start -c FILE`: runs until SIGTERM/SIGINT, then shuts down gracefully (sources drained, in-flight
- * deliveries finished or released within the grace period). A second signal exits at once.
+ * deliveries finished or released within the grace period). A second signal exits at once. SIGHUP re-reads the
+ * config file and applies what can change live (see reload/config-reloader.ts).
  */
 export async function startCommand(context: CommandContext): Promise<number> {
   const file = configPath(context);
-  const config = await loadConfig(file, {
-    env: context.env,
-    resolveConnector: (type) => context.registry.resolve(type),
-  });
+  const load = () => loadConfig(file, { env: context.env, resolveConnector: (type) => context.registry.resolve(type) });
+  // Installed first: SIGHUP's default action ends the process, and one sent during start-up must not.
+  let onHangUp = (): void => undefined;
+  const hangUp = () => onHangUp();
+  process.on("SIGHUP", hangUp);
+  try {
+    return await run(context, await load(), load, (handler) => {
+      onHangUp = handler;
+    });
+  } finally {
+    process.off("SIGHUP", hangUp);
+  }
+}
+
+/** Starts the gateway of `config` and serves until a signal; SIGHUP re-reads the file (see reloadCommand). */
+async function run(
+  context: CommandContext,
+  config: HookyardConfig,
+  load: () => Promise<HookyardConfig>,
+  onHangUp: (handler: () => void) => void,
+): Promise<number> {
   const logger = createLogger({ level: config.log.level, format: config.log.format, stream: context.stdout });
   let demo: DemoReceiver | undefined;
   if (context.values.demo === true) demo = await startDemo(config, logger);
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, { logger, resolveConnector: (type) => context.registry.resolve(type) });
+    gateway = await startGateway(config, {
+      logger,
+      resolveConnector: (type) => context.registry.resolve(type),
+      loadConfig: load,
+    });
   } catch (error) {
     await demo?.close();
     throw error;
@@ -41,6 +63,10 @@ export async function startCommand(context: CommandContext): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let signals = 0;
+    onHangUp(() => {
+      if (signals > 0) return; // shutting down: nothing to reload into
+      void gateway.reload("signal");
+    });
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) {

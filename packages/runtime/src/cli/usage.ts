@@ -10,6 +10,10 @@ Usage:
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
                 [--url URL] [--api-key KEY]
                                       publish a test event through a running instance's ingest API
+  hookyard reload [-c FILE | --url URL --api-key KEY]
+                                      make a running instance re-read its config file (or send it SIGHUP):
+                                      endpoints, subscriptions, event types, inbound routes and API keys
+                                      change live
   hookyard secret [whsec | ed25519 | key]
                                       print a new signing secret (whsec_, default), an ed25519 key pair
                                       (whsk_ secret, whpk_ public key) or a random API key
@@ -19,7 +23,10 @@ Options:
   -c, --config FILE   the config file (YAML or JSON); also $HOOKYARD_CONFIG
       --demo          also run the local demo receiver the example config points at, and print a curl to try
       --url URL       base URL of the running instance (default $HOOKYARD_URL or http://127.0.0.1:8080)
-      --api-key KEY   ingest API key (default $HOOKYARD_API_KEY)
+      --api-key KEY   ingest API key (default $HOOKYARD_API_KEY); for reload an admin API key
+                      (default $HOOKYARD_ADMIN_API_KEY, else the config file's first admin key), and
+                      --url is the admin listener (default $HOOKYARD_ADMIN_URL, else the config
+                      file's internal or only listener on this host, else $HOOKYARD_URL)
 
 Exit codes: 0 ok, 1 failure, 64 usage error, 69 instance or PostgreSQL unavailable or event refused,
 78 invalid config.

@@ -67,7 +67,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions): Prom
   const problems = createProblemCollector(file, locate);
   parsed = await readConfigFile(file, problems);
   if (parsed === undefined) throw new ConfigValidationError(file, problems.list());
-  return validateConfig(parsed.value, problems, options);
+  return validateConfig(parsed, problems, options);
 }
 
 /** The same from text, for tests and the admin API. `file` only names the source in messages. */
@@ -76,15 +76,16 @@ export async function loadConfigText(text: string, file: string, options: LoadCo
   const problems = createProblemCollector(file, (segments) => parsed?.locate(segments));
   parsed = parseConfigText(text, problems);
   if (parsed === undefined) throw new ConfigValidationError(file, problems.list());
-  return validateConfig(parsed.value, problems, options);
+  return validateConfig(parsed, problems, options);
 }
 
 async function validateConfig(
-  raw: unknown,
+  parsed: ParsedFile,
   problems: ProblemCollector,
   options: LoadConfigOptions,
 ): Promise<HookyardConfig> {
   registerConfigFormats();
+  const raw = parsed.value;
   const file = problems.file;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     problems.add([], "a config object (server, redis, endpoints, subscriptions, …)", describeValue(raw));
@@ -146,6 +147,7 @@ async function validateConfig(
 
   const config: HookyardConfig = {
     file,
+    hash: parsed.hash,
     server: serverSettings(settings.server),
     log: { ...settings.log },
     redis: redisSettings(settings.redis),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { isCollection, LineCounter, parseDocument } from "yaml";
@@ -12,6 +13,8 @@ export interface ParsedFile {
   readonly value: unknown;
   /** Line and column of a key path in the file (or of its nearest existing parent). */
   readonly locate: Locate;
+  /** sha256 (hex) of the file's bytes, so an operator can tell which file a running instance loaded. */
+  readonly hash: string;
 }
 
 /**
@@ -25,17 +28,21 @@ export async function readConfigFile(path: string, problems: ProblemCollector): 
     problems.add([], "a .yaml, .yml or .json file", JSON.stringify(extension || path));
     return undefined;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (error) {
     problems.add([], "a readable file", (error as NodeJS.ErrnoException).code ?? (error as Error).message);
     return undefined;
   }
-  return parseConfigText(text, problems);
+  return parseConfigText(bytes.toString("utf8"), problems, sha256(bytes));
 }
 
-export function parseConfigText(text: string, problems: ProblemCollector): ParsedFile | undefined {
+export function parseConfigText(
+  text: string,
+  problems: ProblemCollector,
+  hash = sha256(Buffer.from(text, "utf8")),
+): ParsedFile | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -73,5 +80,9 @@ export function parseConfigText(text: string, problems: ProblemCollector): Parse
     }
     return undefined;
   };
-  return { value, locate };
+  return { value, locate, hash };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

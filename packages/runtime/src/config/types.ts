@@ -96,6 +96,8 @@ export interface OperatorEndpoint {
 export interface HookyardConfig {
   /** The file it was loaded from, as given. */
   readonly file: string;
+  /** sha256 (hex) of the file's bytes as read (`sha256sum FILE` prints the same). */
+  readonly hash: string;
   readonly server: {
     readonly host: string;
     readonly port: number;

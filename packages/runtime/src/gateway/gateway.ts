@@ -1,15 +1,19 @@
 import type { AddressInfo } from "node:net";
 import {
   type AdminStorage,
+  type ConfigControl,
+  type ConfigReloadReport,
   createEndpointRegistry,
   createMemoryAdminStorage,
   createRedisAdminStorage,
   type EndpointRegistry,
   endpointDeleted,
+  type LoadedConfig,
 } from "@hookyard/admin";
 import type { ConnectorDefinition, Endpoint, Sink, Source } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
 import type { HistoryStore } from "@hookyard/history";
+import type { IngressRoutes } from "@hookyard/ingress";
 import { type Clock, createWorker, type SchedulerStore, systemClock, type Worker } from "@hookyard/scheduler";
 import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
@@ -19,6 +23,8 @@ import { closeServerBy } from "../http/close-server.js";
 import { checkReadiness, type HealthCheck } from "../http/health.js";
 import { createHttpServer } from "../http/server.js";
 import { createMetrics, type Metrics } from "../metrics.js";
+import { createApplyConfig } from "../reload/apply-config.js";
+import { type ApplyConfig, createConfigReloader } from "../reload/config-reloader.js";
 import { createRouter, type Router } from "../router/create-router.js";
 import { createSinkDispatcher } from "../sinks/sink-dispatcher.js";
 import { sinkEndpoint, sinkEndpointId, sinkIdOf } from "../sinks/sink-endpoints.js";
@@ -43,6 +49,11 @@ export interface GatewayDependencies {
    */
   readonly clock?: Clock;
   readonly metrics?: Metrics;
+  /**
+   * Re-reads and validates the config file for a reload (SIGHUP, `hookyard reload`). Without it the instance
+   * cannot reload: the admin API answers 409 RELOAD_UNAVAILABLE.
+   */
+  readonly loadConfig?: () => Promise<HookyardConfig>;
 }
 
 /** A running Hookyard: the store, the delivery worker, the HTTP server and the sources of one config. */
@@ -56,6 +67,13 @@ export interface Gateway {
   readonly history: HistoryStore;
   readonly metrics: Metrics;
   readonly accept: Accept;
+  /**
+   * Re-reads the config file and applies endpoints, subscriptions, event types and inbound routes without a
+   * restart; an invalid file changes nothing. Serialized. Resolves `failed` when started without `loadConfig`.
+   */
+  reload(trigger: "api" | "signal"): Promise<ConfigReloadReport>;
+  /** The running config's file, hash and load time, and what changed in it that only a restart applies. */
+  loadedConfig(): LoadedConfig;
   /** Stops taking events, drains sources and in-flight deliveries within the grace period; idempotent. */
   stop(): Promise<void>;
 }
@@ -128,6 +146,24 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
     const adminStorage = openAdminStorage(opened);
     const registry = await openRegistry(config, store, adminStorage, parts.teardown);
     const endpointOf = (id: string) => sinkEndpoints.get(id) ?? registry.get(id);
+    let ingress: IngressRoutes | undefined;
+    // The config as last reloaded: the parts read per request (API keys) follow it.
+    let current = config;
+    const applyLive = createApplyConfig({
+      registry,
+      store,
+      runningSinks: new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id)),
+      runningLeaseMs: config.delivery.leaseMs,
+      ingress: () => ingress,
+    });
+    const reloader = configReloader(config, deps, {
+      apply: async (next, live) => {
+        const conflicts = await applyLive(next, live);
+        if (conflicts.length === 0) current = next;
+        return conflicts;
+      },
+      metrics,
+    });
     const ownerOf = (id: string) => endpointOf(id)?.owner;
     const alerts = startOperatorAlerts(config, { store, ownerOf, metrics, logger, clock, teardown: parts.teardown });
 
@@ -183,8 +219,13 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       logger,
       metrics,
       store: storePing(opened),
+      loadedConfig: () => reloader.loaded(),
+      onIngress: (routes) => {
+        ingress = routes;
+      },
       wiring: {
         config,
+        current: () => current,
         accept,
         checkPayload,
         store,
@@ -195,6 +236,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         logger,
         teardown: parts.teardown,
         sinks: parts.sinks,
+        ...(deps.loadConfig === undefined ? {} : { configControl: reloader }),
         tracer,
       },
     });
@@ -204,7 +246,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       parts.sources.push(await startSource(entry, { ...connectors, accept, checkPayload, store, metrics }));
     }
     parts.accepting = true;
-    return runningGateway(config, { parts, servers, store, history, metrics, accept, logger });
+    return runningGateway(config, { parts, servers, store, history, metrics, accept, logger, reloader });
   } catch (error) {
     await stopParts(parts, 0);
     throw error;
@@ -215,13 +257,24 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
 async function startListeners(
   config: HookyardConfig,
   parts: Parts,
-  options: { logger: Logger; metrics: Metrics; store: HealthCheck; wiring: HttpApiWiring },
+  options: {
+    logger: Logger;
+    metrics: Metrics;
+    store: HealthCheck;
+    loadedConfig: () => LoadedConfig;
+    onIngress: (routes: IngressRoutes) => void;
+    wiring: HttpApiWiring;
+  },
 ): Promise<{ public: FastifyInstance; internal: FastifyInstance }> {
   const readiness = () =>
     checkReadiness({
       accepting: () => parts.accepting,
       store: options.store,
       components: () => parts.health.snapshot(),
+      config: () => {
+        const { hash, loadedAt } = options.loadedConfig();
+        return { hash, loadedAt };
+      },
       timeoutMs: CHECK_TIMEOUT_MS,
     });
   const { internal } = config.server;
@@ -241,10 +294,30 @@ async function startListeners(
   };
   const publicServer = open("public", internal === undefined ? options.metrics : undefined);
   const internalServer = internal === undefined ? publicServer : open("internal", options.metrics);
-  await registerHttpApis({ public: publicServer, internal: internalServer }, options.wiring);
+  const apis = await registerHttpApis({ public: publicServer, internal: internalServer }, options.wiring);
+  if (apis.ingress !== undefined) options.onIngress(apis.ingress);
   await publicServer.listen({ host: config.server.host, port: config.server.port });
   if (internal !== undefined) await internalServer.listen({ host: internal.host, port: internal.port });
   return { public: publicServer, internal: internalServer };
+}
+
+/** The reloader of this gateway's config file; without `loadConfig`, one whose reloads fail saying why. */
+function configReloader(
+  config: HookyardConfig,
+  deps: GatewayDependencies,
+  wiring: { apply: ApplyConfig; metrics: Metrics },
+): ConfigControl {
+  const { loadConfig } = deps;
+  return createConfigReloader({
+    initial: config,
+    load:
+      loadConfig ??
+      (() => Promise.reject(new Error("this instance was not started from a config file; restart it instead"))),
+    apply: wiring.apply,
+    ingressServed: config.ingress.routes.length > 0,
+    metrics: wiring.metrics,
+    logger: deps.logger.child({ component: "config" }),
+  });
 }
 
 /** Readiness asks the store for one round trip: a Redis PING, never a read of every endpoint. */
@@ -358,6 +431,7 @@ function runningGateway(
     metrics: Metrics;
     accept: Accept;
     logger: Logger;
+    reloader: ConfigControl;
   },
 ): Gateway {
   let stopping: Promise<void> | undefined;
@@ -368,6 +442,8 @@ function runningGateway(
     history: running.history,
     metrics: running.metrics,
     accept: running.accept,
+    reload: (trigger) => running.reloader.reload(trigger),
+    loadedConfig: () => running.reloader.loaded(),
     stop() {
       stopping ??= stopParts(running.parts, config.server.shutdownGraceMs).then(() =>
         running.logger.info("hookyard stopped"),

@@ -1,7 +1,7 @@
-import { type AdminStorage, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
+import { type AdminStorage, type ConfigControl, type EndpointRegistry, registerAdminRoutes } from "@hookyard/admin";
 import { DEFAULT_ENDPOINT_POLICY, type Envelope, type Sink, sinkLimitsOf, sinkSizeOf } from "@hookyard/core";
 import type { HistoryStore } from "@hookyard/history";
-import { createClientOriginResolver, registerIngressRoutes } from "@hookyard/ingress";
+import { createClientOriginResolver, type IngressRoutes, registerIngressRoutes } from "@hookyard/ingress";
 import type { SchedulerStore } from "@hookyard/scheduler";
 import type { Tracer } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
@@ -17,6 +17,8 @@ import type { Teardown } from "./teardown.js";
 
 export interface HttpApiWiring {
   readonly config: HookyardConfig;
+  /** The config as last reloaded: what changes live (API keys here) is read from it per request. */
+  readonly current: () => HookyardConfig;
   readonly accept: Accept;
   readonly checkPayload: PayloadCheck;
   readonly store: SchedulerStore;
@@ -28,6 +30,8 @@ export interface HttpApiWiring {
   readonly teardown: Teardown;
   /** The started sinks by id, so an ingress route can refuse (413) an event none of its targets can ever take. */
   readonly sinks: ReadonlyMap<string, Sink>;
+  /** The config reloader, for the admin API's /config routes (absent: they answer 409). */
+  readonly configControl?: ConfigControl;
   /** With tracing on: a SERVER span per inbound webhook request. */
   readonly tracer?: Tracer | undefined;
 }
@@ -39,12 +43,12 @@ export interface HttpApiWiring {
 export async function registerHttpApis(
   servers: { readonly public: FastifyInstance; readonly internal: FastifyInstance },
   wiring: HttpApiWiring,
-): Promise<void> {
+): Promise<{ readonly ingress?: IngressRoutes }> {
   const { config, metrics } = wiring;
   const server = servers.public;
   if (config.ingest.enabled) {
     await registerIngestRoutes(server, {
-      apiKeys: config.ingest.apiKeys,
+      apiKeys: () => wiring.current().ingest.apiKeys,
       maxBodyBytes: config.ingest.maxBodyBytes,
       maxBatchEvents: config.ingest.maxBatchEvents,
       maxJsonDepth: config.ingest.maxJsonDepth,
@@ -54,17 +58,18 @@ export async function registerHttpApis(
       storeTimeoutMs: config.server.storeTimeoutMs,
     });
   }
-  if (config.ingress.routes.length > 0) await registerIngress(server, wiring);
-  if (config.admin.enabled) await registerAdmin(servers.internal, wiring);
+  const ingress = config.ingress.routes.length > 0 ? await registerIngress(server, wiring) : undefined;
+  if (config.admin.enabled) await registerAdmin(servers.internal, wiring, ingress);
+  return ingress === undefined ? {} : { ingress };
 }
 
 /** Inbound webhooks: rules name sinks and endpoints; a sink is reached through its internal scheduler endpoint. */
-async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): Promise<IngressRoutes> {
   const { config, metrics, logger } = wiring;
   const state = await openIngressState(config.redis);
   wiring.teardown.add(() => state.close());
   const sinkIds = new Set(config.sinks.filter((sink) => sink.enabled).map((sink) => sink.id));
-  await registerIngressRoutes(server, {
+  return registerIngressRoutes(server, {
     routes: config.ingress.routes,
     accept: async (envelope, targets) => {
       await wiring.accept(
@@ -103,7 +108,11 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
   });
 }
 
-async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Promise<void> {
+async function registerAdmin(
+  server: FastifyInstance,
+  wiring: HttpApiWiring,
+  ingress: IngressRoutes | undefined,
+): Promise<void> {
   const { config } = wiring;
   const admin = await registerAdminRoutes(server, {
     store: wiring.store,
@@ -122,9 +131,12 @@ async function registerAdmin(server: FastifyInstance, wiring: HttpApiWiring): Pr
     defaultPolicy: { ...DEFAULT_ENDPOINT_POLICY, timeoutMs: config.egress.timeoutMs },
     rejectedOrigins: () => [
       ...config.sources.map((source) => `source:${source.id}`),
-      ...config.ingress.routes.map((route) => `ingress:${route.id}`),
+      // The routes served now: a config reload may have changed them.
+      ...(ingress?.routes() ?? []).map((route) => `ingress:${route.id}`),
     ],
     logger: wiring.logger.child({ component: "admin" }),
+    adminKeys: () => wiring.current().admin.apiKeys,
+    ...(wiring.configControl === undefined ? {} : { config: wiring.configControl }),
   });
   wiring.teardown.add(() => admin.jobs.idle());
 }

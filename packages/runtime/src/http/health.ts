@@ -29,6 +29,8 @@ export interface ReadinessReport {
    * wait in the broker) but ingress and the ingest API keep working, so it never makes the instance unready.
    */
   readonly components: readonly ComponentStatus[];
+  /** The running config: sha256 of its file (compare with `sha256sum FILE`) and when it was loaded or reloaded. */
+  readonly config?: { readonly hash: string; readonly loadedAt: string };
   readonly reason?: string;
 }
 
@@ -59,15 +61,17 @@ export interface ReadinessSources {
   /** The store's ping. */
   readonly store: HealthCheck;
   readonly components: () => readonly ComponentStatus[];
+  readonly config?: () => { readonly hash: string; readonly loadedAt: string };
   readonly timeoutMs: number;
 }
 
 /** `/readyz`: one store round trip (bounded) plus the components' last known health; no scan, no broker probe. */
 export async function checkReadiness(sources: ReadinessSources): Promise<ReadinessReport> {
   const components = sources.components();
-  if (!sources.accepting()) return { ready: false, checks: [], components, reason: "not accepting traffic" };
+  const config = sources.config === undefined ? {} : { config: sources.config() };
+  if (!sources.accepting()) return { ready: false, checks: [], components, ...config, reason: "not accepting traffic" };
   const store = await runCheck(sources.store, sources.timeoutMs);
-  return { ready: store.ok, checks: [store], components };
+  return { ready: store.ok, checks: [store], components, ...config };
 }
 
 /**

@@ -17,7 +17,8 @@ import type { Metrics } from "../metrics.js";
 import { fromStructured, parseIngestBatch, parseIngestEvent } from "./parse-event.js";
 
 export interface IngestOptions {
-  readonly apiKeys: readonly string[];
+  /** The accepted keys, or a function answering the current ones (a config reload may change them). */
+  readonly apiKeys: readonly string[] | (() => readonly string[]);
   readonly maxBodyBytes: number;
   readonly maxBatchEvents: number;
   readonly maxJsonDepth: number;
@@ -34,8 +35,16 @@ export interface IngestOptions {
  * event is durable in the scheduler; a repeated event id answers with the first call's result.
  */
 export async function registerIngestRoutes(app: FastifyInstance, options: IngestOptions): Promise<void> {
-  const keyIndex = createSecretCheck(options.apiKeys);
+  const keys = options.apiKeys;
+  const currentKeys = typeof keys === "function" ? keys : () => keys;
+  let checked = currentKeys();
+  let keyIndex = createSecretCheck(checked);
   const authorized = (request: FastifyRequest) => {
+    const now = currentKeys();
+    if (now !== checked) {
+      checked = now;
+      keyIndex = createSecretCheck(now);
+    }
     const key = presentedApiKey(request.headers);
     return key !== undefined && keyIndex(key) !== -1;
   };
