@@ -51,10 +51,14 @@ export interface HistoryHandoffOptions {
   readonly lingerMs?: number;
   /**
    * With no local settle, look at the outbox this often (records an instance that died left behind): the idle
-   * cost, 3 Redis commands per look. Default 30 s.
+   * cost, 3 Redis commands per look. Default 10 s.
    */
   readonly pollMs?: number;
-  /** Records another drainer took and has not acknowledged for this long are taken over. Default 60 s. */
+  /**
+   * Records another drainer took and has not acknowledged for this long are taken over. Default 15 s: a drainer
+   * that died (SIGKILL, OOM) leaves its taken records behind, and the history catches up within this plus
+   * `pollMs`; a live drainer slower than this only causes a second, idempotent write.
+   */
   readonly reclaimAfterMs?: number;
   /**
    * Drainers of instances that died stay registered in the outbox's consumer group: once their records are
@@ -81,9 +85,9 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   const logger = options.logger ?? NO_LOGGER;
   const consumer = `drainer-${randomUUID()}`;
   const batchSize = options.batchSize ?? 500;
-  const pollMs = options.pollMs ?? 30_000;
+  const pollMs = options.pollMs ?? 10_000;
   const lingerMs = options.lingerMs ?? 100;
-  const reclaimAfterMs = options.reclaimAfterMs ?? 60_000;
+  const reclaimAfterMs = options.reclaimAfterMs ?? 15_000;
   const forgetAfterMs = options.forgetDrainersAfterMs ?? 600_000;
   const maxRecords = options.outboxMaxRecords ?? DEFAULT_OUTBOX_MAX_RECORDS;
   const statsEveryMs = options.statsEveryMs ?? 5000;
