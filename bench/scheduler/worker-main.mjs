@@ -97,7 +97,7 @@ async function start(message) {
     },
     async complete(workerId, results, now) {
       counters.completes += 1;
-      await store.complete(workerId, results, now);
+      const report = await store.complete(workerId, results, now); // the worker reads its stale ids
       counters.stored += results.length;
       for (const result of results) {
         if (result.kind === "delivered") counters.delivered += 1;
@@ -110,6 +110,7 @@ async function start(message) {
         counters.cpuAtWarm = counters.cpuAtLastComplete;
         counters.storedAtWarm = counters.stored;
       }
+      return report;
     },
     async extendLeases(...args) {
       counters.extends += 1;
