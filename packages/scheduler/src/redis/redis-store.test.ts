@@ -15,6 +15,7 @@ import { createWorker } from "../worker.js";
 import type { RedisClient } from "./connection.js";
 import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
 import { createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
+import { deleteKeysMatching } from "./test-redis-keys.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
 const admin = new Redis(brokers.redisUrl);
@@ -24,16 +25,8 @@ after(async () => {
 });
 
 /** Deletes every key of a store's prefix (all in one slot, so on one node; every master is scanned anyway). */
-async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
-  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, found] = await node.scan(cursor, "MATCH", `{${prefix}}:*`, "COUNT", 1000);
-      cursor = next;
-      if (found.length > 0) await node.del(...found);
-    } while (cursor !== "0");
-  }
+function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  return deleteKeysMatching(client, `{${prefix}}:*`);
 }
 
 function openOn(kind: "standalone" | "cluster") {

@@ -15,6 +15,7 @@ import type { RedisClient } from "./connection.js";
 import { createRedisKeys, metaKey } from "./keys.js";
 import { createRedisShard, createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
 import { clusterSlot, shardOf, shardTag } from "./shard-of.js";
+import { deleteKeysMatching } from "./test-redis-keys.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
 const admin = new Redis(brokers.redisUrl);
@@ -29,16 +30,8 @@ after(async () => {
 });
 
 /** Deletes every key whose hash tag starts with `stem`, sharded (`{p:i}:…`) or not (`{p}:…`), on every master. */
-async function deleteKeysOf(client: RedisClient, stem: string): Promise<void> {
-  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, found] = await node.scan(cursor, "MATCH", `{${stem}*`, "COUNT", 10_000);
-      cursor = next;
-      for (const key of found) await node.del(key); // one by one: keys of different slots
-    } while (cursor !== "0");
-  }
+function deleteKeysOf(client: RedisClient, stem: string): Promise<void> {
+  return deleteKeysMatching(client, `{${stem}*`);
 }
 
 function openSharded(kind: "standalone" | "cluster", shards: number) {
