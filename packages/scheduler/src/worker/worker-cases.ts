@@ -45,6 +45,28 @@ interface DeliveryView {
 export function describeWorkerCases(name: string, open: OpenStore): void {
   const t0 = Math.floor(Date.now() / 1000) * 1000;
 
+  /** A worker on the scenario's store, for its endpoint `a`, counting its claim and complete calls. */
+  function countingWorker(s: Scenario, options: Partial<WorkerOptions>) {
+    const counts = { claims: 0, completes: 0 };
+    const worker = createWorker({
+      store: wrapStore(s.store, {
+        claim: (request) => {
+          counts.claims += 1;
+          return s.store.claim(request);
+        },
+        complete: (workerId, results, now) => {
+          counts.completes += 1;
+          return s.store.complete(workerId, results, now);
+        },
+      }),
+      send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
+      endpoints: (id) => (id === s.ep.a ? testEndpoint(id) : undefined),
+      clock: s.clock,
+      ...options,
+    });
+    return { worker, counts };
+  }
+
   async function withScenario(
     policies: Record<string, PolicyOverrides>,
     respond: Respond,
@@ -542,34 +564,22 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         { a: {} },
         (call) => outcomes.ok(call.at),
         async (s) => {
-          let claims = 0;
-          const worker = createWorker({
-            store: wrapStore(s.store, {
-              claim: (request) => {
-                claims += 1;
-                return s.store.claim(request);
-              },
-            }),
-            send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
-            endpoints: (id) => (id === s.ep.a ? testEndpoint(id) : undefined),
-            clock: s.clock,
-            maxIdleMs: 1000,
-          });
+          const { worker, counts } = countingWorker(s, { maxIdleMs: 1000 });
           worker.start();
           try {
-            await eventually("the first claim", async () => claims === 1);
+            await eventually("the first claim", async () => counts.claims === 1);
             await new Promise((resolve) => setTimeout(resolve, 50));
-            assert.equal(claims, 1, "an idle worker waits on the clock");
+            assert.equal(counts.claims, 1, "an idle worker waits on the clock");
             const id = await s.enqueue("a");
             await eventually(
               "the delivery sent after the wake-up",
               async () => (await s.delivery(id))?.status === "delivered",
             );
-            const before = claims;
+            const before = counts.claims;
             await new Promise((resolve) => setTimeout(resolve, 50));
-            assert.ok(claims - before <= 2, "no spinning after the work is done");
+            assert.ok(counts.claims - before <= 2, "no spinning after the work is done");
             s.clock.advance(1000);
-            await eventually("a claim after maxIdleMs", async () => claims > before);
+            await eventually("a claim after maxIdleMs", async () => counts.claims > before);
           } finally {
             await worker.stop({ graceMs: 0 });
           }
@@ -581,36 +591,18 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         { a: {} },
         (call) => outcomes.ok(call.at),
         async (s) => {
-          let claims = 0;
-          let completes = 0;
-          const worker = createWorker({
-            store: wrapStore(s.store, {
-              claim: (request) => {
-                claims += 1;
-                return s.store.claim(request);
-              },
-              complete: (workerId, results, now) => {
-                completes += 1;
-                return s.store.complete(workerId, results, now);
-              },
-            }),
-            send: async (claimed) => outcomes.ok(t0 + claimed.attempt),
-            endpoints: (id) => (id === s.ep.a ? testEndpoint(id) : undefined),
-            clock: s.clock,
-            maxIdleMs: 60_000,
-            flushLingerMs: 1,
-          });
+          const { worker, counts } = countingWorker(s, { maxIdleMs: 60_000, flushLingerMs: 1 });
           worker.start();
           try {
-            await eventually("the first claim", async () => claims === 1);
+            await eventually("the first claim", async () => counts.claims === 1);
             for (let round = 1; round <= 3; round++) {
               const id = await s.enqueue("a");
               await eventually("the delivery stored", async () => (await s.delivery(id))?.status === "delivered");
-              await eventually("its result stored", async () => completes === round);
+              await eventually("its result stored", async () => counts.completes === round);
             }
             // One more turn of the event loop for a claim the last flush would have started.
             await new Promise((resolve) => setImmediate(resolve));
-            assert.equal(claims, 4, "the idle claim, then one per enqueue wake-up (none after each complete)");
+            assert.equal(counts.claims, 4, "the idle claim, then one per enqueue wake-up (none after each complete)");
           } finally {
             await worker.stop({ graceMs: 0 });
           }
