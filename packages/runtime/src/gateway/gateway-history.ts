@@ -9,6 +9,8 @@ import type { Teardown } from "./teardown.js";
 
 /** How often history retention runs (PostgreSQL: drop expired day partitions, create the coming days'). */
 const MAINTAIN_EVERY_MS = 60_000;
+/** Every instance watches the one shared outbox: its alerts reach the operator endpoints once per window. */
+const SHARED_ALERT_WINDOW_MS = 5 * 60_000;
 
 /**
  * Opens the history store the config names. PostgreSQL that cannot be reached at start-up does not stop
@@ -117,14 +119,17 @@ export function startHistoryTier(wiring: {
       onWritten: (records) => metrics.historyWritten.inc(records),
       onError: () => metrics.historyErrors.inc(),
       onFilling: (stats, maxRecords) =>
-        wiring.alerts.raise("history.outbox.filling", { records: stats.records, maxRecords }),
+        wiring.alerts.raiseShared(
+          "history.outbox.filling",
+          { records: stats.records, maxRecords },
+          SHARED_ALERT_WINDOW_MS,
+        ),
       onShedding: (shed, stats, maxRecords) =>
-        wiring.alerts.raise("history.outbox.shedding", {
-          shed,
-          totalShed: stats.shed,
-          records: stats.records,
-          maxRecords,
-        }),
+        wiring.alerts.raiseShared(
+          "history.outbox.shedding",
+          { shed, totalShed: stats.shed, records: stats.records, maxRecords },
+          SHARED_ALERT_WINDOW_MS,
+        ),
     },
   });
   handoff.start();

@@ -33,6 +33,12 @@ export type AlertData = Readonly<Record<string, string | number | undefined>>;
 export interface OperatorAlerts {
   /** `at`: when it happened (store clock ms), default now. */
   raise(type: OperatorEventType, data: AlertData, aboutEndpoint?: string, at?: number): void;
+  /**
+   * An alert about state every instance shares (the history outbox lives in the scheduler store): each instance
+   * logs and counts it, but its webhook is queued once per `windowMs` across all instances (the store's dedup
+   * key `operator-alert:<type>`), so N instances watching one outbox don't page N times.
+   */
+  raiseShared(type: OperatorEventType, data: AlertData, windowMs: number): void;
   /** The scheduler's report of a change (`SchedulerStore.onEvent`) as an alert. */
   fromScheduler(event: SchedulerEvent): void;
   /** Resolves once every alert raised so far is queued (or failed to be): tests and shutdown. */
@@ -52,7 +58,7 @@ export function createOperatorAlerts(options: OperatorAlertsOptions): OperatorAl
     return found;
   };
 
-  function deliver(type: OperatorEventType, data: AlertData, at: number): void {
+  function deliver(type: OperatorEventType, data: AlertData, at: number, sharedWindowMs?: number): void {
     const targets = options.endpoints
       .filter((target) => target.endpoint.enabled && target.events.includes(type))
       .map((target) => target.endpoint.id);
@@ -66,7 +72,12 @@ export function createOperatorAlerts(options: OperatorAlertsOptions): OperatorAl
       data: JSON.stringify(data),
     });
     const queued = store
-      .enqueue({ envelope, endpointIds: targets, now: options.now() })
+      .enqueue({
+        envelope,
+        endpointIds: targets,
+        now: options.now(),
+        ...(sharedWindowMs === undefined ? {} : { dedupKey: `operator-alert:${type}`, dedupTtlMs: sharedWindowMs }),
+      })
       .then(
         () => undefined,
         (error: unknown) => logger.error({ err: error, alert: type }, "operator alert could not be queued"),
@@ -75,15 +86,25 @@ export function createOperatorAlerts(options: OperatorAlertsOptions): OperatorAl
     pending.add(queued);
   }
 
-  function raise(type: OperatorEventType, data: AlertData, aboutEndpoint?: string, at = options.now()): void {
+  function announce(
+    type: OperatorEventType,
+    data: AlertData,
+    aboutEndpoint: string | undefined,
+    at: number,
+    sharedWindowMs?: number,
+  ): void {
     counter(type).inc();
     const aboutOperator = aboutEndpoint !== undefined && isOperatorEndpoint(aboutEndpoint);
     logger.warn({ alert: type, ...data, ...(aboutOperator ? { delivered: false } : {}) }, "operator alert");
-    if (!aboutOperator) deliver(type, { ...data, at: new Date(at).toISOString() }, at);
+    if (!aboutOperator) deliver(type, { ...data, at: new Date(at).toISOString() }, at, sharedWindowMs);
   }
+
+  const raise = (type: OperatorEventType, data: AlertData, aboutEndpoint?: string, at = options.now()) =>
+    announce(type, data, aboutEndpoint, at);
 
   return {
     raise,
+    raiseShared: (type, data, windowMs) => announce(type, data, undefined, options.now(), windowMs),
     fromScheduler(event) {
       raise(event.kind, schedulerAlertData(event, options.ownerOf(event.endpointId)), event.endpointId, event.at);
     },
