@@ -28,7 +28,15 @@ export interface TestRedisServer {
 
 const REDIS_SERVER = process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server";
 
-export async function createTestRedisServer(extraConfig: readonly string[] = []): Promise<TestRedisServer> {
+/**
+ * `binary`: another server than Debian's redis-server, e.g. the harness's valkey-server (`requireBrokers("valkey")`)
+ * for what Redis 7.0 lacks.
+ */
+export async function createTestRedisServer(
+  extraConfig: readonly string[] = [],
+  options: { binary?: string } = {},
+): Promise<TestRedisServer> {
+  const binary = options.binary ?? REDIS_SERVER;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-"));
   const config = join(dir, "redis.conf");
@@ -55,7 +63,7 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
-      const process = spawn(REDIS_SERVER, [config], { stdio: "ignore" });
+      const process = spawn(binary, [config], { stdio: "ignore" });
       child = process;
       process.unref();
       await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 15_000 });
