@@ -45,6 +45,22 @@ async function inSync(master: Redis, replica: Redis): Promise<void> {
   });
 }
 
+/** Every delivery a store on the (promoted) server at `url` can claim: what it holds of `prefix`'s queues. */
+async function claimAllOn(url: string, prefix: string, endpoints: readonly string[]): Promise<Set<string>> {
+  const promoted = createRedisStore({ redis: url, prefix });
+  try {
+    await promoted.syncEndpoints(endpoints.map((id) => testEndpoint(id, { concurrency: 1000 })));
+    const claimed = new Set<string>();
+    for (let now = 2; ; now++) {
+      const { deliveries } = await promoted.claim({ workerId: "w", max: 1000, leaseMs: 60_000, now });
+      if (deliveries.length === 0) return claimed;
+      for (const d of deliveries) claimed.add(d.deliveryId);
+    }
+  } finally {
+    await promoted.close();
+  }
+}
+
 function notReplicated(error: unknown): boolean {
   return error instanceof HookyardError && error.code === "REDIS_NOT_REPLICATED" && error.retryable;
 }
@@ -167,20 +183,9 @@ function replicatedSuite(kind: ServerKind): void {
       const ids = await enqueueMany(300);
       await master.stop("SIGKILL"); // the master and its disk are gone; the replica takes over
       await replicaClient.replicaof("NO", "ONE");
-      const promoted = createRedisStore({ redis: replica.url, prefix });
-      try {
-        await promoted.syncEndpoints(endpoints.map((id) => testEndpoint(id, { concurrency: 1000 })));
-        const claimed = new Set<string>();
-        for (let now = 2; ; now++) {
-          const { deliveries } = await promoted.claim({ workerId: "w", max: 1000, leaseMs: 60_000, now });
-          if (deliveries.length === 0) break;
-          for (const d of deliveries) claimed.add(d.deliveryId);
-        }
-        const missing = ids.filter((id) => !claimed.has(id));
-        assert.deepEqual(missing, [], `${missing.length} acknowledged deliveries missing on the promoted replica`);
-      } finally {
-        await promoted.close();
-      }
+      const claimed = await claimAllOn(replica.url, prefix, endpoints);
+      const missing = ids.filter((id) => !claimed.has(id));
+      assert.deepEqual(missing, [], `${missing.length} acknowledged deliveries missing on the promoted replica`);
     });
   });
 }
@@ -237,20 +242,9 @@ describe("ackDurability replicated with WAITAOF (Valkey): the replicas' AOF", ()
     const restarted = new Redis(replica.url);
     clients.push(restarted);
     await restarted.replicaof("NO", "ONE");
-    const promoted = createRedisStore({ redis: replica.url, prefix });
-    try {
-      await promoted.syncEndpoints(endpoints.map((id) => testEndpoint(id, { concurrency: 1000 })));
-      const claimed = new Set<string>();
-      for (let now = 2; ; now++) {
-        const { deliveries } = await promoted.claim({ workerId: "w", max: 1000, leaseMs: 60_000, now });
-        if (deliveries.length === 0) break;
-        for (const d of deliveries) claimed.add(d.deliveryId);
-      }
-      const missing = ids.filter((id) => !claimed.has(id));
-      assert.deepEqual(missing, [], `${missing.length} acknowledged deliveries missing from the replica's AOF`);
-    } finally {
-      await promoted.close();
-    }
+    const claimed = await claimAllOn(replica.url, prefix, endpoints);
+    const missing = ids.filter((id) => !claimed.has(id));
+    assert.deepEqual(missing, [], `${missing.length} acknowledged deliveries missing from the replica's AOF`);
   });
 
   it("a replica that keeps no AOF does not count: events are refused (retryable) naming WAITAOF, where WAIT would take them", async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 
@@ -95,6 +96,38 @@ export async function createTestRedisServer(
     throw error;
   }
   return server;
+}
+
+/**
+ * For a describe block whose tests share one private server: started before them with an admin connection (for
+ * CONFIG SET, INFO, FLUSHALL), both gone after them. Read `server` and `admin` inside the tests.
+ */
+export function useTestRedisServer(extraConfig: readonly string[] = []): {
+  readonly server: TestRedisServer;
+  readonly admin: Redis;
+} {
+  let server: TestRedisServer | undefined;
+  let admin: Redis | undefined;
+  before(async () => {
+    server = await createTestRedisServer(extraConfig);
+    admin = new Redis(server.url);
+  });
+  after(async () => {
+    await admin?.quit();
+    await server?.destroy();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test redis-server is started by before(): read it inside a test");
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get admin() {
+      return started(admin);
+    },
+  };
 }
 
 async function ping(port: number): Promise<true | undefined> {
