@@ -73,6 +73,7 @@ export async function createTestRedisServer(
       const process = child;
       child = undefined;
       if (!process || process.exitCode !== null || process.signalCode !== null) return;
+      process.ref(); // started unref'd; a caller with nothing else pending must still see the exit
       const exited = once(process, "exit");
       process.kill(signal);
       await exited;
