@@ -2,7 +2,7 @@
 // Sustained history writes into PostgreSQL, as the scheduler's outbox drainer does them. Build first:
 //   npx turbo run build --filter=@hookyard/history
 // Usage: node bench/history/write-bench.mjs [--runs 3] [--records 200000] [--batch 500] [--writers 4]
-// Starts a PostgreSQL 15 of its own (private-postgres.mjs: temp dir, free port, fsync on, shared_buffers 256MB),
+// Starts a PostgreSQL of its own (the harness's startPrivatePostgres: temp dir, own port, fsync on, shared_buffers 256MB),
 // so the CPU counted is the bench's alone. Each run writes into a fresh schema (migrated, today's partitions
 // made), dropped afterwards. Prints per run and medians: records/s, PostgreSQL CPU per record (postmaster and
 // every child process, from /proc) and the writer's own CPU per record.
@@ -10,8 +10,9 @@ import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createPostgresHistoryStore } from "@hookyard/history";
+import { startPrivatePostgres } from "@hookyard/test-brokers";
 import pg from "pg";
-import { startPrivatePostgres } from "./private-postgres.mjs";
+import { postgresCpuMs } from "./postgres-cpu.mjs";
 import { makeRecords } from "./records.mjs";
 import { median } from "./stats.mjs";
 
@@ -27,7 +28,7 @@ const RUNS = Number(args.runs);
 const RECORDS = Number(args.records);
 const BATCH = Number(args.batch);
 const WRITERS = Number(args.writers);
-const server = await startPrivatePostgres();
+const server = await startPrivatePostgres({ settings: ["shared_buffers=256MB", "max_wal_size=2GB"] });
 const { url } = server;
 
 async function sql(text) {
@@ -52,7 +53,7 @@ async function oneRun(run) {
   await Promise.all(Array.from({ length: WRITERS }, (_, i) => store.write({ deliveries: batches[i] ?? [] })));
   let next = WRITERS;
   const written = batches.slice(0, WRITERS).reduce((n, b) => n + b.length, 0);
-  const pgBefore = server.cpuMs();
+  const pgBefore = postgresCpuMs(server.dataDir);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
@@ -65,7 +66,7 @@ async function oneRun(run) {
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const pgMs = server.cpuMs() - pgBefore;
+  const pgMs = postgresCpuMs(server.dataDir) - pgBefore;
   const measured = RECORDS - written;
   const { rows } = await sql(
     `SELECT count(*)::int AS d, sum(json_array_length(attempt_log))::int AS a FROM "${schema}".deliveries`,
@@ -93,7 +94,7 @@ for (let run = 1; run <= RUNS; run++) {
       `writer ${r.nodeUsPerRecord.toFixed(1)} µs CPU/record`,
   );
 }
-await server.stop();
+await server.destroy();
 const pick = (key) => median(results.map((r) => r[key]));
 console.log(
   `median of ${RUNS}: ${Math.round(pick("perSecond"))} records/s, PostgreSQL ${pick("pgUsPerRecord").toFixed(1)} µs ` +

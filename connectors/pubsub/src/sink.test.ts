@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
 import { createTestContext, runTag } from "@hookyard/core/testing";
-import { uniqueName } from "@hookyard/test-brokers";
+import { startTcpProxy, uniqueName } from "@hookyard/test-brokers";
 import { checkPubSubSink } from "./check.js";
 import { createPubSubSink } from "./sink.js";
 import { adminClient, createPlace, pubsubTestBroker, readMessages, sinkConfig } from "./test-harness.js";
@@ -132,6 +132,55 @@ describe("pubsub sink", () => {
         [`${tag}-2`, key],
       ],
     );
+  });
+
+  it("an ordered publish while Pub/Sub is away fails retryable, and its key publishes in order once it is back", async () => {
+    const place = await createPlace(broker);
+    after(() => place.cleanup());
+    const [host = "", port = ""] = broker.emulatorHost.split(":");
+    const proxy = await startTcpProxy({ host, port: Number(port) });
+    after(() => proxy.close());
+    const config = { topic: place.topic, emulatorHost: proxy.address, messageOrdering: true, publishTimeout: "2s" };
+    const sink = createPubSubSink(sinkConfig(broker, config), createTestContext());
+    after(() => sink.stop());
+    const tag = runTag();
+    const key = `order-${tag}`;
+    const [first, second, third] = [1, 2, 3].map((n) => envelope(`${tag}-${n}`, "{}", key)) as [
+      ReturnType<typeof envelope>,
+      ReturnType<typeof envelope>,
+      ReturnType<typeof envelope>,
+    ];
+    await sink.send([first]);
+
+    await proxy.down();
+    const error = await sink.send([second]).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const failed = failedItems(error);
+    assert.deepEqual(
+      failed.map(({ index, code }) => ({ index, code })),
+      [{ index: 0, code: "CONNECTION_FAILED" }],
+    );
+    assert.equal((error as HookyardError).retryable, true);
+
+    await proxy.up();
+    // As the runtime does: send again until it goes. A publish the client was still retrying when Pub/Sub came
+    // back may fail the next one with it (same key); the key is resumed each time, so a later try goes through.
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const outcome = await sink.send([second, third]).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      if (outcome === undefined) break;
+      assert.ok(attempts < 5, `the key is still refused after ${attempts} tries: ${String(outcome)}`);
+    }
+    const received = await place.read(3, 10_000);
+    if (!received.some((m) => m.headers["ce-id"] === third.id)) received.push(...(await place.read(1, 10_000)));
+    const order = [...new Set(received.map((m) => m.headers["ce-id"]))];
+    assert.deepEqual(order, [first.id, second.id, third.id], "the key's events arrive in order (a duplicate is fine)");
   });
 
   it("check() names a missing topic, accepts it with create, and send creates it", async () => {

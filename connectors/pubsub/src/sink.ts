@@ -13,11 +13,13 @@ import {
   type Sink,
   type SinkLimits,
   sinkPartialFailure,
+  withTimeout,
 } from "@hookyard/core";
 import { ensureTopic } from "./admin.js";
 import { createPubSubClient } from "./client.js";
 import { cloudEventAttributes } from "./cloudevents-attributes.js";
 import type { PubSubSinkConfig } from "./config.js";
+import { isOverdue, publishCallOptions, publishWithin } from "./deadline.js";
 import { translatePubSubError } from "./errors.js";
 
 export interface PubSubSinkOptions {
@@ -76,14 +78,14 @@ export function createPubSubSink(config: PubSubSinkConfig, ctx: Context, options
         maxMilliseconds: config.batching.maxDelay,
         maxBytes: limits().maxBatchBytes,
       },
-      gaxOpts: { timeout: config.publishTimeout },
+      gaxOpts: publishCallOptions(config.publishTimeout),
     });
     return topic;
   };
 
   const prepare = async (): Promise<void> => {
     if (!config.create) return;
-    ready ??= ensureTopic(client as PubSub, config.topic).catch((error: unknown) => {
+    ready ??= ensureTopic(client as PubSub, config.topic, config.publishTimeout).catch((error: unknown) => {
       ready = undefined; // try again at the next send
       throw error;
     });
@@ -145,7 +147,10 @@ export function createPubSubSink(config: PubSubSinkConfig, ctx: Context, options
     stop() {
       stopping ??= (async () => {
         try {
-          await topic?.flush();
+          // A publish the client is still retrying past its deadline must not hold stop() up.
+          if (topic !== undefined) {
+            await withTimeout(topic.flush(), publishDeadline(config), () => new Error("flush did not finish in time"));
+          }
         } catch (error) {
           log.warn({ err: error }, "pubsub flush on stop failed");
         }
@@ -187,7 +192,8 @@ async function publishRound(
     const item = items[i];
     if (item === undefined || result.status === "fulfilled") continue;
     const key = item.envelope.key;
-    if (config.messageOrdering && key !== undefined && key !== "") keysToResume.add(key);
+    // An overdue publish is still running: publishWithin resumes its key if it fails in the end.
+    if (config.messageOrdering && key !== undefined && key !== "" && !isOverdue(result.reason)) keysToResume.add(key);
     const refusal = requestSizeRefusal(result.reason);
     if (refusal !== undefined) sizing.learn(refusal);
     if (refusal !== undefined && item.size <= sizing.limits().maxMessageBytes) {
@@ -227,11 +233,17 @@ function sizeOf(envelope: Envelope): number {
 
 async function publishOne(target: Topic, envelope: Envelope, config: PubSubSinkConfig): Promise<void> {
   const orderingKey = config.messageOrdering ? envelope.key : undefined;
-  await target.publishMessage({
+  const message = {
     data: Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength),
     attributes: cloudEventAttributes(envelope),
     ...(orderingKey === undefined || orderingKey === "" ? {} : { orderingKey }),
-  });
+  };
+  await publishWithin(target, message, publishDeadline(config), `event ${envelope.id} on topic ${target.name}`);
+}
+
+/** `publishTimeout` counted from the moment a message is handed to the client, which may batch it first. */
+function publishDeadline(config: PubSubSinkConfig): number {
+  return config.publishTimeout + config.batching.maxDelay;
 }
 
 /**

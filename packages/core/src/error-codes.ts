@@ -145,7 +145,7 @@ export const ERROR_CODES = {
     meaning:
       "`redis.ackDurability: replicated`: fewer than `redis.ackReplicas` replicas acknowledged the events within `redis.ackReplicaTimeout`.",
     action:
-      "The events are on the master and will be delivered, but were not acknowledged: the producer sends them again (de-duplicated). Check the replicas' health and lag.",
+      "The events are on the master and will be delivered, but were not acknowledged: the producer sends them again (de-duplicated). Check the replicas' health and lag; with WAITAOF (Redis 7.2+, Valkey) a replica counts only with appendonly yes, and answers fastest with appendfsync always.",
   },
   SINK_PARTIAL_FAILURE: {
     retryable: "varies",

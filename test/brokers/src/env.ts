@@ -17,9 +17,20 @@ export interface BrokerAddresses {
   /** Jaeger's OTLP/HTTP receiver (base URL: /v1/traces is appended) and its query API (/api/traces). */
   readonly jaegerOtlpEndpoint: string;
   readonly jaegerQueryUrl: string;
+  /** A valkey-server binary (WAITAOF, which Debian's Redis 7.0 lacks); tests start private servers with it. */
+  readonly valkeyServer: string;
 }
 
-export type BrokerName = "redis" | "redis-cluster" | "rabbitmq" | "kafka" | "pubsub" | "sqs" | "postgres" | "jaeger";
+export type BrokerName =
+  | "redis"
+  | "redis-cluster"
+  | "rabbitmq"
+  | "kafka"
+  | "pubsub"
+  | "sqs"
+  | "postgres"
+  | "jaeger"
+  | "valkey";
 
 const KEYS: Record<BrokerName, readonly string[]> = {
   redis: ["HOOKYARD_REDIS_URL"],
@@ -30,6 +41,7 @@ const KEYS: Record<BrokerName, readonly string[]> = {
   sqs: ["HOOKYARD_SQS_ENDPOINT", "HOOKYARD_SQS_REGION"],
   postgres: ["HOOKYARD_POSTGRES_URL"],
   jaeger: ["HOOKYARD_JAEGER_OTLP_ENDPOINT", "HOOKYARD_JAEGER_QUERY_URL"],
+  valkey: ["HOOKYARD_VALKEY_SERVER"],
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -89,5 +101,6 @@ export function requireBrokers(...names: BrokerName[]): BrokerAddresses {
     postgresUrl: env.HOOKYARD_POSTGRES_URL ?? "",
     jaegerOtlpEndpoint: env.HOOKYARD_JAEGER_OTLP_ENDPOINT ?? "",
     jaegerQueryUrl: env.HOOKYARD_JAEGER_QUERY_URL ?? "",
+    valkeyServer: env.HOOKYARD_VALKEY_SERVER ?? "",
   };
 }

@@ -1,6 +1,6 @@
 export type { BrokerAddresses, BrokerName } from "./env.js";
 export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
-export { type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
+export { type PrivatePostgres, type PrivatePostgresOptions, startPrivatePostgres } from "./private-postgres.js";
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
 export { type PrivateRabbitMq, privateRabbitMq } from "./private-rabbitmq.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";

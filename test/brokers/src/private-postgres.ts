@@ -13,6 +13,8 @@ import { waitFor } from "./wait.js";
 export interface PrivatePostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   readonly url: string;
+  /** The data directory (its postmaster.pid names the running postmaster). */
+  readonly dataDir: string;
   /** Starts (again) on the same port and data directory; resolves once it answers a query. */
   start(): Promise<void>;
   /** SIGKILL of the whole server (postmaster and backends). */
@@ -41,7 +43,12 @@ function asOwner(command: string, args: readonly string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, [...args]];
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /** Extra server settings, `name=value` (each passed as `-c`), e.g. a benchmark's `shared_buffers=256MB`. */
+  readonly settings?: readonly string[];
+}
+
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-pg-"));
   const data = join(dir, "data");
@@ -54,6 +61,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   const server: PrivatePostgres = {
     url,
+    dataDir: data,
     async start() {
       // fsync stays on: the tests that kill it are about what survives.
       const [command, args] = asOwner(join(bin, "postgres"), [
@@ -67,6 +75,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         "listen_addresses=127.0.0.1",
         "-c",
         "log_min_messages=fatal",
+        ...(options.settings ?? []).flatMap((setting) => ["-c", setting]),
       ]);
       const started = spawn(command, args, { stdio: "ignore", detached: true });
       child = started;
@@ -81,6 +90,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       child = undefined;
       if (!running?.pid || running.exitCode !== null || running.signalCode !== null) return;
       const group = running.pid;
+      running.ref(); // started unref'd; a caller with nothing else pending must still see the exit
       const exited = new Promise((resolve) => running.once("exit", resolve));
       process.kill(-group, "SIGKILL");
       await exited;

@@ -205,7 +205,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 1,
     },
     ackDurability: {
-      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event (one WAIT per batch of events; WAITAOF on Redis 7.2+), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",
+      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event, one wait per batch of events: WAIT on Redis 7.0/7.1 (the replicas applied it), WAITAOF on Redis 7.2+ and Valkey (the master and the replicas fsynced it to their AOF; replicas need appendonly yes), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer within ackReplicaTimeout. See docs/deployment.md.",
       format: ["everysec", "always", "replicated"],
       default: "everysec",
     },

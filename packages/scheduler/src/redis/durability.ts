@@ -1,6 +1,7 @@
 import { HookyardError } from "@hookyard/core";
 import { Cluster, type Redis } from "ioredis";
 import type { RedisClient } from "./connection.js";
+import { serverHasWaitAof } from "./replica-wait.js";
 
 /**
  * What an acknowledgement (ingest 2xx, broker ack) promises about the events it covers:
@@ -63,14 +64,13 @@ export async function checkServer(client: RedisClient, options: ServerCheckOptio
     const read = settingReader(node, where, options.unverifiedConfig, warnings);
     const version = await read("redis_version", undefined);
     if (version !== undefined) {
-      const [major = 0, minor = 0] = version.split(".").map(Number);
+      const [major = 0] = version.split(".").map(Number);
       if (major < MIN_VERSION[0]) {
         throw refuse("redis_version", version, `${where} runs Redis ${version}; Hookyard needs Redis 7.0 or newer`);
       }
-      if (major === 7 && minor < 2) waitAof = false;
-    } else {
-      waitAof = false;
     }
+    const valkeyVersion = await read("valkey_version", undefined);
+    if (!serverHasWaitAof({ redisVersion: version, valkeyVersion })) waitAof = false;
     const policy = await read("maxmemory_policy", "maxmemory-policy");
     if (policy !== undefined && policy !== "noeviction") {
       throw refuse("maxmemory-policy", policy, `${where} has maxmemory-policy ${policy}: ${evictionHarm(policy)}`);

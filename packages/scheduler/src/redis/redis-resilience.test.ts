@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { type AttemptRecord, HookyardError } from "@hookyard/core";
 import { uniqueName, waitFor } from "@hookyard/test-brokers";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { attemptAt, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
-import { createTestRedisServer, type TestRedisServer } from "./test-redis-server.js";
+import { createTestRedisServer, useTestRedisServer } from "./test-redis-server.js";
 
 // These tests own their redis-server (started from the test on a free port): they read exact command statistics,
 // flush scripts, restart or reconfigure it, which must not disturb the shared brokers other suites use.
@@ -47,19 +47,10 @@ function isRefusedUpFront(error: unknown): boolean {
 }
 
 describe("redis store on its own redis-server", () => {
-  let server: TestRedisServer;
-  let admin: Redis;
-  before(async () => {
-    server = await createTestRedisServer();
-    admin = new Redis(server.url);
-  });
-  after(async () => {
-    await admin.quit();
-    await server.destroy();
-  });
+  const own = useTestRedisServer();
 
   function open(): RedisSchedulerStore {
-    return createRedisStore({ redis: server.url, prefix: uniqueName("hyt") });
+    return createRedisStore({ redis: own.server.url, prefix: uniqueName("hyt") });
   }
 
   /**
@@ -73,13 +64,13 @@ describe("redis store on its own redis-server", () => {
       await store.syncEndpoints(eps.map((id) => testEndpoint(id, { concurrency: 1000 })));
       const t0 = 1_000_000;
       await store.claim({ workerId: "w", max: 1, leaseMs: 1000, now: t0 - 1 }); // scripts loaded before measuring
-      const atStart = await commandCalls(admin);
+      const atStart = await commandCalls(own.admin);
       await Promise.all(
         Array.from({ length: deliveries }, (_, i) =>
           store.enqueue({ envelope: testEnvelope(), endpointIds: [eps[i % endpointCount] ?? ""], now: t0 }),
         ),
       );
-      const afterEnqueue = await commandCalls(admin);
+      const afterEnqueue = await commandCalls(own.admin);
       let settled = 0;
       let roundTrips = 0;
       let pending: { deliveryId: string; kind: "delivered"; attempt: AttemptRecord }[] = [];
@@ -96,7 +87,7 @@ describe("redis store on its own redis-server", () => {
           roundTrips += 1;
         }
       }
-      const atEnd = await commandCalls(admin);
+      const atEnd = await commandCalls(own.admin);
       const enqueueDelta = callsBetween(atStart, afterEnqueue);
       const deliveryDelta = callsBetween(afterEnqueue, atEnd);
       const perDelivery = total(deliveryDelta) / deliveries;
@@ -133,7 +124,7 @@ describe("redis store on its own redis-server", () => {
       const ep = uniqueId("ep");
       await store.syncEndpoints([testEndpoint(ep)]);
       await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 });
-      await admin.script("FLUSH");
+      await own.admin.script("FLUSH");
       const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
       assert.equal(deliveries.length, 1);
     } finally {

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
-import { Redis } from "ioredis";
 import { attemptAt, takeAllSettled, testEndpoint, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisStoreOptions } from "./redis-store.js";
-import { createTestRedisServer, type TestRedisServer } from "./test-redis-server.js";
+import { createTestRedisServer, useTestRedisServer } from "./test-redis-server.js";
 
 // Start-up refusals and a full Redis, on private redis-servers (reconfigured and filled up by the tests).
 
@@ -20,19 +19,10 @@ function refusedFor(setting: string, pattern: RegExp): (error: unknown) => boole
 }
 
 describe("redis start-up check", () => {
-  let server: TestRedisServer;
-  let admin: Redis;
-  before(async () => {
-    server = await createTestRedisServer();
-    admin = new Redis(server.url);
-  });
-  after(async () => {
-    await admin.quit();
-    await server.destroy();
-  });
+  const own = useTestRedisServer();
 
   async function check(options: Partial<RedisStoreOptions> = {}): Promise<readonly string[]> {
-    const store = createRedisStore({ redis: server.url, prefix: uniqueName("hyt"), ...options });
+    const store = createRedisStore({ redis: own.server.url, prefix: uniqueName("hyt"), ...options });
     try {
       return await store.checkServer();
     } finally {
@@ -46,25 +36,25 @@ describe("redis start-up check", () => {
 
   it("refuses a maxmemory-policy that evicts, naming the setting and why", async () => {
     try {
-      await admin.config("SET", "maxmemory-policy", "allkeys-lru");
+      await own.admin.config("SET", "maxmemory-policy", "allkeys-lru");
       await assert.rejects(check(), refusedFor("maxmemory-policy", /allkeys-lru.*queued deliveries.*noeviction/));
-      await admin.config("SET", "maxmemory-policy", "volatile-ttl");
+      await own.admin.config("SET", "maxmemory-policy", "volatile-ttl");
       await assert.rejects(check(), refusedFor("maxmemory-policy", /volatile-ttl.*de-duplication keys/));
       // The override is for settings that cannot be read, never for one that is read and unsafe.
       await assert.rejects(check({ unverifiedConfig: true }), refusedFor("maxmemory-policy", /volatile-ttl/));
     } finally {
-      await admin.config("SET", "maxmemory-policy", "noeviction");
+      await own.admin.config("SET", "maxmemory-policy", "noeviction");
     }
   });
 
   it("warns that everysec without appendonly is not durable", async () => {
     try {
-      await admin.config("SET", "appendonly", "no");
+      await own.admin.config("SET", "appendonly", "no");
       const warnings = await check();
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? "", /appendonly "no".*appendonly yes/);
     } finally {
-      await admin.config("SET", "appendonly", "yes");
+      await own.admin.config("SET", "appendonly", "yes");
     }
   });
 
@@ -72,13 +62,13 @@ describe("redis start-up check", () => {
     const always = { durability: { mode: "always" } } as const;
     await assert.rejects(check(always), refusedFor("appendfsync", /appendfsync everysec/));
     try {
-      await admin.config("SET", "appendfsync", "always");
+      await own.admin.config("SET", "appendfsync", "always");
       assert.deepEqual(await check(always), []);
-      await admin.config("SET", "appendonly", "no");
+      await own.admin.config("SET", "appendonly", "no");
       await assert.rejects(check(always), refusedFor("appendonly", /appendonly yes/));
     } finally {
-      await admin.config("SET", "appendonly", "yes");
-      await admin.config("SET", "appendfsync", "everysec");
+      await own.admin.config("SET", "appendonly", "yes");
+      await own.admin.config("SET", "appendfsync", "everysec");
     }
   });
 

@@ -1,6 +1,7 @@
 import { HookyardError } from "@hookyard/core";
 import type { Redis } from "ioredis";
 import { translateRedisError } from "./redis-errors.js";
+import { type ReplicaWaitCommand, replicaWaitCommand, waitForReplicas } from "./replica-wait.js";
 
 /**
  * Group commit for `ackDurability: replicated`. `confirm()` resolves once `replicas` replicas hold every write
@@ -31,25 +32,18 @@ export function createReplicationWaiter(options: ReplicationWaiterOptions): Repl
   let waiting: Waiting[] = [];
   let running = false;
 
-  async function acknowledged(): Promise<number> {
-    if (options.waitAof()) {
-      const reply = (await connection.call("WAITAOF", 1, replicas, timeoutMs)) as [number, number];
-      return reply[0] >= 1 ? reply[1] : 0;
-    }
-    return connection.wait(replicas, timeoutMs);
-  }
-
   async function drain(): Promise<void> {
     running = true;
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
+      const command = replicaWaitCommand(options.waitAof());
       try {
-        const count = await acknowledged();
+        const count = await waitForReplicas(connection, command, replicas, timeoutMs);
         if (count >= replicas) {
           for (const entry of batch) entry.resolve();
         } else {
-          const error = notReplicated(count, replicas, timeoutMs);
+          const error = notReplicated(count, replicas, timeoutMs, command);
           for (const entry of batch) entry.reject(error);
         }
       } catch (error) {
@@ -74,10 +68,15 @@ export function createReplicationWaiter(options: ReplicationWaiterOptions): Repl
  * Not acknowledged: the events are in the master (they will be delivered) but not yet as durable as promised,
  * so the caller is told to retry (503 / broker redelivery; the event id de-duplicates the second copy).
  */
-function notReplicated(count: number, wanted: number, timeoutMs: number): HookyardError {
+function notReplicated(count: number, wanted: number, timeoutMs: number, command: ReplicaWaitCommand): HookyardError {
+  const what =
+    command === "WAITAOF"
+      ? "fsynced to their AOF (WAITAOF; a replica with appendonly no never counts, one with appendfsync everysec " +
+        "needs up to ~1 s: set appendfsync always on the replicas or ackReplicaTimeout above 1s)"
+      : "acknowledged (WAIT)";
   return new HookyardError(
     "REDIS_NOT_REPLICATED",
-    `only ${count} of ${wanted} redis replica(s) acknowledged within ${timeoutMs} ms (ackDurability replicated)`,
-    { retryable: true, details: { acknowledged: count, wanted } },
+    `only ${count} of ${wanted} redis replica(s) ${what} within ${timeoutMs} ms (ackDurability replicated)`,
+    { retryable: true, details: { acknowledged: count, wanted, command } },
   );
 }

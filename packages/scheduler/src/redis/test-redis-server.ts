@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 
@@ -28,7 +29,15 @@ export interface TestRedisServer {
 
 const REDIS_SERVER = process.env.HOOKYARD_REDIS_SERVER ?? "/usr/bin/redis-server";
 
-export async function createTestRedisServer(extraConfig: readonly string[] = []): Promise<TestRedisServer> {
+/**
+ * `binary`: another server than Debian's redis-server, e.g. the harness's valkey-server (`requireBrokers("valkey")`)
+ * for what Redis 7.0 lacks.
+ */
+export async function createTestRedisServer(
+  extraConfig: readonly string[] = [],
+  options: { binary?: string } = {},
+): Promise<TestRedisServer> {
+  const binary = options.binary ?? REDIS_SERVER;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-"));
   const config = join(dir, "redis.conf");
@@ -55,7 +64,7 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
-      const process = spawn(REDIS_SERVER, [config], { stdio: "ignore" });
+      const process = spawn(binary, [config], { stdio: "ignore" });
       child = process;
       process.unref();
       await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 15_000 });
@@ -64,6 +73,7 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
       const process = child;
       child = undefined;
       if (!process || process.exitCode !== null || process.signalCode !== null) return;
+      process.ref(); // started unref'd; a caller with nothing else pending must still see the exit
       const exited = once(process, "exit");
       process.kill(signal);
       await exited;
@@ -87,6 +97,38 @@ export async function createTestRedisServer(extraConfig: readonly string[] = [])
     throw error;
   }
   return server;
+}
+
+/**
+ * For a describe block whose tests share one private server: started before them with an admin connection (for
+ * CONFIG SET, INFO, FLUSHALL), both gone after them. Read `server` and `admin` inside the tests.
+ */
+export function useTestRedisServer(extraConfig: readonly string[] = []): {
+  readonly server: TestRedisServer;
+  readonly admin: Redis;
+} {
+  let server: TestRedisServer | undefined;
+  let admin: Redis | undefined;
+  before(async () => {
+    server = await createTestRedisServer(extraConfig);
+    admin = new Redis(server.url);
+  });
+  after(async () => {
+    await admin?.quit();
+    await server?.destroy();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test redis-server is started by before(): read it inside a test");
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get admin() {
+      return started(admin);
+    },
+  };
 }
 
 async function ping(port: number): Promise<true | undefined> {
