@@ -205,7 +205,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       default: 1,
     },
     ackDurability: {
-      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated (standalone Redis): also waits until ackReplicas replicas hold the event (one WAIT per batch of events; WAITAOF on Redis 7.2+), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",
+      doc: "When an event is acknowledged (ingest 2xx, broker ack), relative to Redis's durability. everysec: written to Redis's AOF (appendfsync everysec): a Redis crash loses nothing, a host crash or power loss up to ~1 s of acknowledged events. always: Redis must run appendfsync always (checked at start-up): a host crash loses nothing on that disk. replicated: also waits until ackReplicas replicas hold the event (one WAIT per batch of events, per Cluster master the events went to; WAITAOF on Redis 7.2+; on a Cluster every master must have ackReplicas replicas, checked at start-up), so losing the master's host loses nothing once a replica is promoted; events are refused (503 / not acked) while too few replicas answer. See docs/deployment.md.",
       format: ["everysec", "always", "replicated"],
       default: "everysec",
     },

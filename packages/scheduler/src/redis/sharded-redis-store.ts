@@ -18,6 +18,7 @@ import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { translateRedisError } from "./redis-errors.js";
 import {
   createRedisShard,
+  openClusterIntake,
   type PartResult,
   type RedisSchedulerStore,
   type RedisShard,
@@ -89,7 +90,10 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     logger,
   );
   const shardOptions: RedisStoreOptions = { ...options, redis: client };
-  const shards: RedisShard[] = shardKeys.map((keys) => createRedisShard(shardOptions, { keys, wake }));
+  const clusterIntake = openClusterIntake(client, options.durability ?? { mode: "everysec" }, connectWaitMs);
+  const shards: RedisShard[] = shardKeys.map((keys) =>
+    createRedisShard(shardOptions, { keys, wake, ...(clusterIntake ? { clusterIntake } : {}) }),
+  );
   const state: ShardState[] = shards.map(() => ({
     known: false,
     dueAt: undefined,
@@ -513,6 +517,7 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       if (closed) return;
       closed = true;
       await Promise.all(shards.map((shard) => shard.close()));
+      await clusterIntake?.close();
       if (owned) await closeClient(client);
     },
   };
