@@ -158,6 +158,9 @@ async function startNode(redisServer: string, nodeTimeoutMs: number, master: boo
     // A replica takes over however long it was cut off (the tests kill masters mid-write).
     "--cluster-replica-validity-factor",
     "0",
+    // A replica syncs at once (diskless sync waits 5 s by default for more replicas).
+    "--repl-diskless-sync-delay",
+    "0",
   ];
   const admin = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 50, maxRetriesPerRequest: 1 });
   admin.on("error", () => undefined);
