@@ -25,6 +25,22 @@ export interface PrivateRedisCluster {
    * served, and every live node says cluster_state:ok. Returns the promoted node's port.
    */
   waitForPromotion(port: number, timeoutMs?: number): Promise<number>;
+  /**
+   * Resolves once a replica of master `port` holds every write the master accepted before the call: a write of
+   * its own on that master, then WAIT (replication is one ordered stream per master, so the WAIT covers every
+   * earlier write, whichever connection made it). What an `everysec` failover may lose comes after this.
+   */
+  fence(port: number): Promise<void>;
+  /**
+   * Moves one slot, live, from the master serving it to master `toPort`, as `redis-cli --cluster reshard` does:
+   * IMPORTING / MIGRATING, then MIGRATE of `keysPerStep` keys at a time (clients meanwhile get ASK and TRYAGAIN),
+   * then SETSLOT NODE on every master (clients get MOVED). Calls `onStep` after each MIGRATE.
+   */
+  moveSlot(
+    slot: number,
+    toPort: number,
+    options?: { keysPerStep?: number; onStep?: () => Promise<void> },
+  ): Promise<void>;
   /** Stops every node and deletes their directories. */
   stop(): Promise<void>;
 }
@@ -54,7 +70,9 @@ export interface ClusterNodeView {
   readonly failed: boolean;
   /** For a replica, its master's node id. */
   readonly masterId?: string;
+  /** How many slots it serves, and which (inclusive ranges). */
   readonly slots: number;
+  readonly ranges: readonly (readonly [number, number])[];
 }
 
 export interface PrivateRedisClusterOptions {
@@ -117,6 +135,39 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
         },
         { timeoutMs, intervalMs: 100 },
       );
+    },
+    async fence(port) {
+      const node = nodes.find((n) => n.port === port);
+      if (node === undefined) throw new Error(`no node on port ${port}`);
+      const key = await keyServedBy(node);
+      await node.admin.set(key, String(Date.now()));
+      const acknowledged = await node.admin.wait(1, 30_000);
+      if (acknowledged < 1) throw new Error(`no replica of 127.0.0.1:${port} acknowledged the fence within 30 s`);
+    },
+    async moveSlot(slot, toPort, { keysPerStep = 10, onStep } = {}) {
+      const view = await topologyOf(nodes);
+      const from = view.find(
+        (n) => n.role === "master" && !n.failed && n.ranges.some(([l, h]) => slot >= l && slot <= h),
+      );
+      const to = view.find((n) => n.port === toPort);
+      const source = nodes.find((n) => n.port === from?.port);
+      const target = nodes.find((n) => n.port === toPort);
+      if (!from || !to || !source || !target) throw new Error(`cannot move slot ${slot} to 127.0.0.1:${toPort}`);
+      if (from.port === toPort) return;
+      await target.admin.cluster("SETSLOT", slot, "IMPORTING", from.id);
+      await source.admin.cluster("SETSLOT", slot, "MIGRATING", to.id);
+      for (;;) {
+        const keys = (await source.admin.cluster("GETKEYSINSLOT", slot, keysPerStep)) as string[];
+        if (keys.length === 0) break;
+        await source.admin.migrate("127.0.0.1", toPort, "", 0, 10_000, "KEYS", ...keys);
+        await onStep?.();
+      }
+      // The target first, then the source, then the other masters (as redis-cli does).
+      const masters = view.filter((n) => n.role === "master" && !n.failed);
+      const order = [to, from, ...masters.filter((n) => n.id !== to.id && n.id !== from.id)];
+      for (const master of order) {
+        await nodes.find((n) => n.port === master.port)?.admin.cluster("SETSLOT", slot, "NODE", to.id);
+      }
     },
     async stop() {
       await Promise.all(nodes.map((n) => stopNode(n)));
@@ -217,6 +268,18 @@ async function allOk(nodes: readonly PrivateClusterNode[], linkedReplicas: numbe
   return linked >= linkedReplicas ? true : undefined;
 }
 
+/** A key whose slot `node` serves (asked of the node itself: CLUSTER KEYSLOT, and its own slot ranges). */
+/** A key whose slot `node` serves (CLUSTER KEYSLOT asked of the node itself). */
+async function keyServedBy(node: PrivateClusterNode): Promise<string> {
+  const self = (await topologyOf([node])).find((n) => n.port === node.port);
+  for (let n = 0; n < 10_000; n++) {
+    const key = `hookyard-fence-${n}`;
+    const slot = Number(await node.admin.cluster("KEYSLOT", key));
+    if (self?.ranges.some(([low, high]) => slot >= low && slot <= high)) return key;
+  }
+  throw new Error(`127.0.0.1:${node.port} serves no slot`);
+}
+
 async function topologyOf(nodes: readonly PrivateClusterNode[]): Promise<ClusterNodeView[]> {
   const live = nodes.find((n) => n.alive);
   if (live === undefined) throw new Error("no live node in the private cluster");
@@ -228,11 +291,13 @@ async function topologyOf(nodes: readonly PrivateClusterNode[]): Promise<Cluster
       // <id> <ip:port@cport> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot> ...
       const [id = "", address = "", flags = "", master = "-", , , , , ...slots] = line.split(" ");
       const port = Number(address.split("@")[0]?.split(":")[1]);
-      const slotCount = slots.reduce((sum, range) => {
-        if (range.startsWith("[")) return sum; // a migrating/importing slot
-        const [low, high = low] = range.split("-").map(Number);
-        return sum + ((high ?? 0) - (low ?? 0) + 1);
-      }, 0);
+      const ranges = slots
+        .filter((range) => !range.startsWith("[")) // a migrating/importing slot
+        .map((range) => {
+          const [low = 0, high = low] = range.split("-").map(Number);
+          return [low, high] as const;
+        });
+      const slotCount = ranges.reduce((sum, [low, high]) => sum + high - low + 1, 0);
       return {
         id,
         port,
@@ -240,6 +305,7 @@ async function topologyOf(nodes: readonly PrivateClusterNode[]): Promise<Cluster
         failed: flags.split(",").includes("fail"),
         ...(master === "-" ? {} : { masterId: master }),
         slots: slotCount,
+        ranges,
       } as ClusterNodeView;
     });
 }
