@@ -1,7 +1,7 @@
-// A Redis Cluster of the benchmark's own (test/brokers' private cluster: free ports, temp dirs, no replicas), so
-// INFO counts only the bench and the harness's shared cluster is left alone.
+// A Redis Cluster of the benchmark's own (test/brokers' private cluster: free ports, temp dirs), so INFO counts
+// only the bench and the harness's shared cluster is left alone.
 import { startPrivateRedisCluster } from "@hookyard/test-brokers";
 
-export async function startPrivateCluster({ masters = 3 } = {}) {
-  return startPrivateRedisCluster({ masters, replicasPerMaster: 0, nodeTimeoutMs: 5000 });
+export async function startPrivateCluster({ masters = 3, replicasPerMaster = 0 } = {}) {
+  return startPrivateRedisCluster({ masters, replicasPerMaster, nodeTimeoutMs: 5000 });
 }
