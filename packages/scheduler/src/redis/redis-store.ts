@@ -165,7 +165,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       })
     : undefined;
   const ownIntake = !wiring?.clusterIntake;
-  const clusterIntake = wiring?.clusterIntake ?? openClusterIntake(client, durability, connectWaitMs);
+  const clusterIntake = wiring?.clusterIntake ?? openClusterIntake(client, durability, connectWaitMs, logger);
   const wake = wiring?.wake ?? createWakeSubscriber(client, [keys.wakeChannel], logger);
   const clock = createRedisClock({
     local: options.localClock ?? systemClock,
@@ -619,10 +619,13 @@ export function openClusterIntake(
   client: RedisClient,
   durability: AckDurability,
   connectWaitMs: number,
+  logger: SchedulerLogger,
 ): ClusterIntake | undefined {
   if (durability.mode !== "replicated" || !(client instanceof Cluster)) return undefined;
+  const cluster = client.duplicate();
+  cluster.on("error", (error: Error) => logger.debug({ err: error }, "redis intake connection error"));
   return createClusterIntake({
-    cluster: client.duplicate(),
+    cluster,
     replicas: durability.replicas ?? 1,
     timeoutMs: durability.timeoutMs ?? 1000,
     connectWaitMs,

@@ -90,7 +90,8 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     logger,
   );
   const shardOptions: RedisStoreOptions = { ...options, redis: client };
-  const clusterIntake = openClusterIntake(client, options.durability ?? { mode: "everysec" }, connectWaitMs);
+  const durability = options.durability ?? { mode: "everysec" };
+  const clusterIntake = openClusterIntake(client, durability, connectWaitMs, logger);
   const shards: RedisShard[] = shardKeys.map((keys) =>
     createRedisShard(shardOptions, { keys, wake, ...(clusterIntake ? { clusterIntake } : {}) }),
   );
