@@ -92,9 +92,9 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
   const nodes: PrivateClusterNode[] = [];
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      nodes.push(await startNode(options.redisServer ?? "redis-server", nodeTimeoutMs, i < masters));
+      nodes.push(await startNode(options.redisServer ?? "redis-server", nodeTimeoutMs));
     }
-    // redis-cli makes the first `masters` addresses the masters (all on one host) and spreads the rest over them.
+    // redis-cli picks the masters and gives each `replicas` of the others; each node's own view says which.
     await run(
       "redis-cli",
       [
@@ -116,7 +116,15 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
     throw error;
   }
 
-  const created = await topologyOf(nodes);
+  // Each node's own line (gossip may not have told the others yet which master a replica follows).
+  const created = await Promise.all(
+    nodes.map(async (node) => {
+      const self = (await topologyOf([node])).find((view) => view.port === node.port);
+      if (self === undefined) throw new Error(`127.0.0.1:${node.port} does not list itself`);
+      (node as NodeProcess).createdAs = self.role;
+      return self;
+    }),
+  );
   const cluster: PrivateRedisCluster = {
     nodes,
     clusterNodes: nodes.filter((n) => n.createdAs === "master").map((n) => ({ host: "127.0.0.1", port: n.port })),
@@ -178,9 +186,10 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
 
 interface NodeProcess extends PrivateClusterNode {
   readonly dir: string;
+  createdAs: "master" | "replica";
 }
 
-async function startNode(redisServer: string, nodeTimeoutMs: number, master: boolean): Promise<PrivateClusterNode> {
+async function startNode(redisServer: string, nodeTimeoutMs: number): Promise<PrivateClusterNode> {
   const port = await clusterPort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-cluster-"));
   const args = [
@@ -229,7 +238,7 @@ async function startNode(redisServer: string, nodeTimeoutMs: number, master: boo
     get pid() {
       return child?.pid ?? 0;
     },
-    createdAs: master ? "master" : "replica",
+    createdAs: "master", // until the cluster is created
     admin,
     dir,
     get alive() {

@@ -39,6 +39,8 @@ interface Producer {
   readonly acknowledged: string[];
   /** Answers other than 202 (503 while Redis fails over or a replica is missing), each sent again. */
   refused: number;
+  /** Set when the test ends: the producer stops at its next event. */
+  stopped: boolean;
 }
 
 /** POSTs every id to the instances in turn, a few at a time, until each one was acknowledged (202). */
@@ -46,7 +48,7 @@ function produce(ids: readonly string[], ports: readonly number[], producer: Pro
   const pending = [...ids];
   let next = 0;
   const one = async (): Promise<void> => {
-    for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
+    for (let id = pending.shift(); id !== undefined && !producer.stopped; id = pending.shift()) {
       const port = ports[next++ % ports.length] ?? 0;
       const index = Number(id.slice(id.lastIndexOf("-") + 1));
       const status = await fetch(`http://127.0.0.1:${port}/v1/events`, {
@@ -129,12 +131,14 @@ async function runFailover(mode: "replicated" | "everysec"): Promise<Ledger> {
   const instances: HookyardProcess[] = ports.map((port) =>
     runHookyard(["start", "-c", file], { HOOKYARD_PORT: String(port) }),
   );
+  let producer: Producer | undefined;
   try {
     await Promise.all(instances.map((instance) => instance.waitForLine(/hookyard started/)));
     const ids = Array.from({ length: EVENTS }, (_, i) => `${prefix}-${i}`);
-    const producer: Producer = { acknowledged: [], refused: 0 };
+    producer = { acknowledged: [], refused: 0, stopped: false };
     const { acknowledged } = producer;
     const producing = produce(ids, ports, producer);
+    producing.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
     // Mid-drain: half acknowledged, a backlog queued. Fence (a replica holds everything acknowledged so far),
     // then SIGKILL the master.
@@ -198,6 +202,7 @@ async function runFailover(mode: "replicated" | "everysec"): Promise<Ledger> {
       refused: producer.refused,
     };
   } finally {
+    if (producer) producer.stopped = true;
     for (const instance of instances) instance.kill("SIGKILL");
     await Promise.all(instances.map((instance) => instance.exited));
     await receiver.close();

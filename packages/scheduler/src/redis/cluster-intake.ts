@@ -76,10 +76,11 @@ export function createClusterIntake(options: ClusterIntakeOptions): ClusterIntak
       try {
         reply = await intake.run(name, keys, args);
       } catch (error) {
-        if (error instanceof Error && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(error.message)) {
-          cluster.refreshSlotsCache();
-        }
-        throw translateRedisError(error);
+        const translated = translateRedisError(error);
+        // A redirect, a cluster that is down, or a master gone: the slot map may be stale (ioredis would only
+        // refresh it on its own schedule), so the producer's retry finds the right master sooner.
+        if (translated.code === "REDIS_UNAVAILABLE") cluster.refreshSlotsCache();
+        throw translated;
       }
       await intake.waiter.confirm();
       return reply;
