@@ -81,6 +81,8 @@ export interface PrivateRedisClusterOptions {
   /** cluster-node-timeout: how long a master may be unreachable before a replica is promoted. Default 1000 ms. */
   readonly nodeTimeoutMs?: number;
   readonly redisServer?: string;
+  /** requirepass (and masterauth) on every node; `admin` connections use it. */
+  readonly password?: string;
 }
 
 const run = promisify(execFile);
@@ -92,7 +94,7 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
   const nodes: PrivateClusterNode[] = [];
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      nodes.push(await startNode(options.redisServer ?? "redis-server", nodeTimeoutMs));
+      nodes.push(await startNode(options.redisServer ?? "redis-server", nodeTimeoutMs, options.password));
     }
     // redis-cli picks the masters and gives each `replicas` of the others; each node's own view says which.
     await run(
@@ -105,7 +107,10 @@ export async function startPrivateRedisCluster(options: PrivateRedisClusterOptio
         String(replicas),
         "--cluster-yes",
       ],
-      { timeout: 60_000 },
+      {
+        timeout: 60_000,
+        env: { ...process.env, ...(options.password === undefined ? {} : { REDISCLI_AUTH: options.password }) },
+      },
     );
     await waitFor("the private cluster to be ok on every node", () => allOk(nodes, masters * replicas), {
       timeoutMs: 60_000,
@@ -189,7 +194,11 @@ interface NodeProcess extends PrivateClusterNode {
   createdAs: "master" | "replica";
 }
 
-async function startNode(redisServer: string, nodeTimeoutMs: number): Promise<PrivateClusterNode> {
+async function startNode(
+  redisServer: string,
+  nodeTimeoutMs: number,
+  password: string | undefined,
+): Promise<PrivateClusterNode> {
   const port = await clusterPort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-cluster-"));
   const args = [
@@ -221,8 +230,15 @@ async function startNode(redisServer: string, nodeTimeoutMs: number): Promise<Pr
     // A replica syncs at once (diskless sync waits 5 s by default for more replicas).
     "--repl-diskless-sync-delay",
     "0",
+    ...(password === undefined ? [] : ["--requirepass", password, "--masterauth", password]),
   ];
-  const admin = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  const admin = new Redis({
+    port,
+    host: "127.0.0.1",
+    retryStrategy: () => 50,
+    maxRetriesPerRequest: 1,
+    ...(password === undefined ? {} : { password }),
+  });
   admin.on("error", () => undefined);
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
