@@ -3,6 +3,11 @@
 //
 //   npx turbo run build --filter=@hookyard/scheduler
 //   node bench/sharding/sharding-bench.mjs [--shards 12] [--endpoints 1000] [--deliveries 100000] [--runs 1]
+//                                          [--ack everysec|replicated] [--replicas 0|1]
+//
+// `--ack replicated`: each master gets a replica and the store acknowledges an enqueue once its master's replica
+// holds it (one WAIT per master per batch); the figures add the WAITs per 1,000 events. `--replicas 1` gives the
+// masters replicas with everysec too (the cost of replication itself, without the WAITs).
 //
 // Per run and layout (1 shard, then N shards, interleaved): a private 3-master cluster, 1,000 endpoints, 100,000
 // one-endpoint messages enqueued, then drained by `--loops` claim → complete loops in this process (instant
@@ -20,8 +25,11 @@ const { values } = parseArgs({
     deliveries: { type: "string", default: "100000" },
     runs: { type: "string", default: "1" },
     loops: { type: "string", default: "4" },
+    ack: { type: "string", default: "everysec" },
+    replicas: { type: "string" },
   },
 });
+const ack = values.ack === "replicated" ? { mode: "replicated", replicas: 1, timeoutMs: 5000 } : { mode: "everysec" };
 const shards = Number(values.shards);
 const endpointCount = Number(values.endpoints);
 const deliveries = Number(values.deliveries);
@@ -29,25 +37,34 @@ const loops = Number(values.loops);
 
 async function masterFigures(cluster) {
   return Promise.all(
-    cluster.nodes.map(async (node) => {
-      const cpu = await node.admin.info("cpu");
-      const stats = await node.admin.info("commandstats");
-      const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
-      let calls = 0;
-      let scriptUsec = 0;
-      for (const m of stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
-        if (m[1] === "info" || m[1] === "cluster|info" || m[1] === "cluster") continue;
-        calls += Number(m[2]);
-        if (m[1] === "evalsha" || m[1] === "eval") scriptUsec += Number(m[3]);
-      }
-      return { cpuMs: (field("used_cpu_sys") + field("used_cpu_user")) * 1000, calls, scriptUsec };
-    }),
+    cluster.nodes
+      .filter((node) => node.createdAs === "master")
+      .map(async (node) => {
+        const cpu = await node.admin.info("cpu");
+        const stats = await node.admin.info("commandstats");
+        const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
+        let calls = 0;
+        let scriptUsec = 0;
+        let waits = 0;
+        for (const m of stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
+          if (m[1] === "info" || m[1] === "cluster|info" || m[1] === "cluster") continue;
+          calls += Number(m[2]);
+          if (m[1] === "evalsha" || m[1] === "eval") scriptUsec += Number(m[3]);
+          if (m[1] === "wait" || m[1] === "waitaof") waits += Number(m[2]);
+        }
+        return { cpuMs: (field("used_cpu_sys") + field("used_cpu_user")) * 1000, calls, scriptUsec, waits };
+      }),
   );
 }
 
 async function runLayout(cluster, layoutShards, run) {
   const prefix = `bench-${run}-${layoutShards}`;
-  const store = createRedisStore({ redis: { clusterNodes: cluster.clusterNodes }, prefix, shards: layoutShards });
+  const store = createRedisStore({
+    redis: { clusterNodes: cluster.clusterNodes },
+    prefix,
+    shards: layoutShards,
+    durability: ack,
+  });
   const ids = Array.from({ length: endpointCount }, (_, i) => `ep-${i}`);
   await store.syncEndpoints(ids.map((id) => testEndpoint(id, { concurrency: 100 })));
   const now = Date.now();
@@ -61,6 +78,7 @@ async function runLayout(cluster, layoutShards, run) {
   }
   const before = await masterFigures(cluster);
   const enqueueCpuMs = before.reduce((sum, m, i) => sum + m.cpuMs - beforeEnqueue[i].cpuMs, 0);
+  const enqueueWaits = before.reduce((sum, m, i) => sum + m.waits - beforeEnqueue[i].waits, 0);
   const started = process.hrtime.bigint();
   let settled = 0;
   let claims = 0;
@@ -81,7 +99,7 @@ async function runLayout(cluster, layoutShards, run) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = await masterFigures(cluster);
   await store.close();
-  await Promise.all(cluster.nodes.map((n) => n.admin.flushall()));
+  await Promise.all(cluster.nodes.filter((n) => n.createdAs === "master").map((n) => n.admin.flushall()));
   const perMaster = after.map((a, i) => ({
     cpuMs: a.cpuMs - before[i].cpuMs,
     calls: a.calls - before[i].calls,
@@ -98,13 +116,15 @@ async function runLayout(cluster, layoutShards, run) {
     commandsPerDelivery: total("calls") / settled,
     cpuUsPerDelivery: (total("cpuMs") * 1000) / settled,
     enqueueCpuUs: (enqueueCpuMs * 1000) / deliveries,
+    waitsPerThousand: (enqueueWaits * 1000) / deliveries,
     scriptUsPerDelivery: total("scriptUsec") / settled,
   };
 }
 
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
 const results = [];
-const cluster = await startPrivateCluster({ masters: 3 });
+const replicasPerMaster = Number(values.replicas ?? (ack.mode === "replicated" ? 1 : 0));
+const cluster = await startPrivateCluster({ masters: 3, replicasPerMaster });
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     for (const layout of [1, shards]) {
@@ -114,7 +134,8 @@ try {
         `run ${run} shards ${String(r.shards).padStart(2)}: ${r.perSecond}/s (${r.seconds.toFixed(1)} s, ${r.claims} claims); ` +
           `CPU share per master ${r.cpuShare.map(pct).join(" / ")}; commands share ${r.callShare.map(pct).join(" / ")}; ` +
           `${r.commandsPerDelivery.toFixed(2)} commands/delivery; Redis CPU ${r.cpuUsPerDelivery.toFixed(1)} µs/delivery ` +
-          `(+ ${r.enqueueCpuUs.toFixed(1)} µs per one-endpoint enqueue)`,
+          `(+ ${r.enqueueCpuUs.toFixed(1)} µs per one-endpoint enqueue` +
+          (ack.mode === "replicated" ? `, ${r.waitsPerThousand.toFixed(1)} WAITs per 1,000 events)` : ")"),
       );
     }
   }

@@ -145,7 +145,7 @@ export const ERROR_CODES = {
     meaning:
       "`redis.ackDurability: replicated`: fewer than `redis.ackReplicas` replicas acknowledged the events within `redis.ackReplicaTimeout`.",
     action:
-      "The events are on the master and will be delivered, but were not acknowledged: the producer sends them again (de-duplicated). Check the replicas' health and lag; with WAITAOF (Redis 7.2+, Valkey) a replica counts only with appendonly yes, and answers fastest with appendfsync always.",
+      "The events are on the master and will be delivered, but were not acknowledged: the producer sends them again (de-duplicated). Check the replicas' health and lag; with WAITAOF (Redis 7.2+, Valkey) a replica counts only with appendonly yes, and answers fastest with appendfsync always. On Redis Cluster it concerns the master of the event's shard: after a failover the promoted master has no replica until one follows it again (the old host back, or `redis-cli --cluster add-node <new> <any> --cluster-slave`); the other masters' shards are not affected.",
   },
   SINK_PARTIAL_FAILURE: {
     retryable: "varies",

@@ -8,7 +8,7 @@ export type { SchedulerLogger } from "./logger.js";
 export { completionFor } from "./policy/completion-for.js";
 export type { RetryDecision } from "./policy/next-retry.js";
 export { nextRetry } from "./policy/next-retry.js";
-export type { RedisClient, RedisConnection } from "./redis/connection.js";
+export type { ClusterConnection, RedisClient, RedisConnection } from "./redis/connection.js";
 export type { AckDurability, AckDurabilityMode } from "./redis/durability.js";
 export type { RedisKeys } from "./redis/keys.js";
 export type { RedisClock } from "./redis/redis-clock.js";

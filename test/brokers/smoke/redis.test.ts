@@ -67,6 +67,15 @@ describe("redis cluster smoke", () => {
     assert.ok(masters.size > 1, `expected keys spread over several masters, got ${[...masters].join(",")}`);
     await cluster.del(...keys);
   });
+
+  it("gives every master a replica that follows it (for failover and ackDurability replicated)", async () => {
+    const masters = cluster.nodes("master");
+    assert.equal(masters.length, 3);
+    for (const master of masters) {
+      const info = await master.info("replication");
+      assert.match(info, /^connected_slaves:1\r?$/m, `${master.options.host}:${master.options.port} has a replica`);
+    }
+  });
 });
 
 /** CRC16/XMODEM of the hash tag, modulo 16384, as Redis Cluster computes it. */

@@ -3,6 +3,13 @@ export { brokerEnvFile, readBrokerEnv, requireBrokers } from "./env.js";
 export { type PrivatePostgres, type PrivatePostgresOptions, startPrivatePostgres } from "./private-postgres.js";
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
 export { type PrivateRabbitMq, privateRabbitMq } from "./private-rabbitmq.js";
+export {
+  type ClusterNodeView,
+  type PrivateClusterNode,
+  type PrivateRedisCluster,
+  type PrivateRedisClusterOptions,
+  startPrivateRedisCluster,
+} from "./private-redis-cluster.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

@@ -5,7 +5,7 @@ import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
 import { dropHistorySchema, openHistoryLedger } from "./history-ledger.js";
 import { type HookyardProcess, runHookyard } from "./hookyard-process.js";
-import { deleteHookyardKeys } from "./redis-cleanup.js";
+import { deleteHookyardClusterKeys, deleteHookyardKeys } from "./redis-cleanup.js";
 import { standardPayload, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 /** What a broker brings to the crash test: how to publish events and how Hookyard consumes them. */
@@ -28,8 +28,18 @@ export function crashTestBroker(fixture: BrokerFixture): CrashTestBroker {
   };
 }
 
+/**
+ * Where and how many Hookyards run: by default one instance on the shared standalone Redis; `cluster` runs
+ * `instances` of them on the shared Redis Cluster with `shards` scheduler shards, the kills going to each in turn
+ * (the others keep consuming and delivering meanwhile).
+ */
+export interface CrashTestTopology {
+  readonly cluster?: { readonly shards: number; readonly instances: number };
+}
+
 export interface CrashTestReport {
   readonly events: number;
+  readonly instances: number;
   readonly kills: number;
   readonly received: number;
   readonly duplicates: number;
@@ -44,9 +54,9 @@ export interface CrashTestReport {
  * PostgreSQL) consumes them and is SIGKILLed `kills` times at random points of the stream, restarting each time.
  * Every event must reach the receiver at least once; duplicates carry the same webhook-id (the event id) and a
  * valid signature; and every event ends up in the delivery history as delivered (the outbox hand-off survives the
- * kills too).
+ * kills too). With `cluster`, several instances run on the Redis Cluster and the kills go to each in turn.
  */
-export interface CrashTestOptions {
+export interface CrashTestOptions extends CrashTestTopology {
   readonly events: number;
   readonly kills: number;
   /**
@@ -58,8 +68,10 @@ export interface CrashTestOptions {
 }
 
 export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOptions): Promise<CrashTestReport> {
-  const { seed, random } = seededRandom(`crash test ${broker.name}`);
+  const { seed, random } = seededRandom(`crash test ${broker.name}${options.cluster ? " cluster" : ""}`);
   const { redisUrl, postgresUrl } = requireBrokers("redis", "postgres");
+  const clusterNodes = options.cluster ? requireBrokers("redis-cluster").redisClusterNodes : [];
+  const count = options.cluster?.instances ?? 1;
   const historySchema = uniqueName("hy_crash")
     .toLowerCase()
     .replace(/[^a-z0-9_]/g, "_");
@@ -72,7 +84,9 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
     server: { host: "127.0.0.1", port: 0, shutdownGrace: "2s" },
     delivery: { lease: "3s" },
     log: { level: "info", format: "json" },
-    redis: { url: redisUrl, prefix },
+    redis: options.cluster
+      ? { cluster: clusterNodes.map((n) => `${n.host}:${n.port}`), prefix, shards: options.cluster.shards }
+      : { url: redisUrl, prefix },
     history: { postgres: { url: postgresUrl, schema: historySchema } },
     egress: { allowCidrs: ["127.0.0.0/8"] },
     endpoints: [
@@ -86,7 +100,12 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
     subscriptions: [{ id: "all", endpoints: ["receiver"], types: ["*"] }],
     sources: [broker.source()],
   });
-  let hookyard: HookyardProcess | undefined;
+  const instances: (HookyardProcess | undefined)[] = Array.from({ length: count }, () => undefined);
+  const start = async (index: number): Promise<void> => {
+    const hookyard = runHookyard(["start", "-c", file]);
+    instances[index] = hookyard;
+    await hookyard.waitForLine(/hookyard started/);
+  };
   try {
     const publishing = publishPaced(broker, ids, receiver, options.publishAhead);
     publishing.catch(() => undefined); // awaited below; a failure must not go unhandled while the kills run
@@ -97,15 +116,14 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
     console.log(
       `crash test ${broker.name}: SIGKILL after ${killAfter.join(", ")} of ${options.events} events (seed ${seed})`,
     );
-    for (const count of killAfter) {
-      hookyard = runHookyard(["start", "-c", file]);
-      await hookyard.waitForLine(/hookyard started/);
-      await receiver.waitFor(count, 60_000);
-      hookyard.kill("SIGKILL");
-      await hookyard.exited;
+    for (let index = 0; index < count; index++) await start(index);
+    for (const [k, after] of killAfter.entries()) {
+      await receiver.waitFor(after, 60_000);
+      const victim = instances[k % count];
+      victim?.kill("SIGKILL");
+      await victim?.exited;
+      await start(k % count);
     }
-    hookyard = runHookyard(["start", "-c", file]);
-    await hookyard.waitForLine(/hookyard started/);
     await publishing;
     const missing = () => {
       const seen = new Set(receiver.received.map((request) => request.headers["webhook-id"]));
@@ -154,6 +172,7 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
     }
     return {
       events: options.events,
+      instances: count,
       kills: options.kills,
       received: receiver.received.length,
       duplicates: receiver.received.length - perId.size,
@@ -162,10 +181,11 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
       killAfter,
     };
   } finally {
-    hookyard?.kill("SIGKILL");
-    if (hookyard) await hookyard.exited;
+    for (const hookyard of instances) hookyard?.kill("SIGKILL");
+    await Promise.all(instances.map((hookyard) => hookyard?.exited));
     await receiver.close();
-    await deleteHookyardKeys(redisUrl, prefix);
+    if (options.cluster) await deleteHookyardClusterKeys(clusterNodes, prefix);
+    else await deleteHookyardKeys(redisUrl, prefix);
     await dropHistorySchema(postgresUrl, historySchema);
     await broker.cleanup();
   }

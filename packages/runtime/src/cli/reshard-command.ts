@@ -1,6 +1,7 @@
 import { HookyardError } from "@hookyard/core";
 import { reshardRedisStore } from "@hookyard/scheduler";
 import { loadConfig } from "../config/load-config.js";
+import { clusterConnection } from "../gateway/cluster-connection.js";
 import { type CommandContext, configPath } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -19,10 +20,7 @@ export async function reshardCommand(context: CommandContext): Promise<number> {
     context.stderr.write(`hookyard reshard: ${file}: redis.url and redis.cluster are unset: nothing to reshard\n`);
     return EXIT.config;
   }
-  const redis =
-    settings.mode === "standalone"
-      ? settings.url
-      : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
+  const redis = settings.mode === "standalone" ? settings.url : clusterConnection(settings);
   try {
     const report = await reshardRedisStore({ redis, prefix: settings.prefix, shards: settings.shards });
     if (!report.changed) {

@@ -210,10 +210,17 @@ describe("loadConfig: a valid file", () => {
       unverifiedConfig: true,
       shards: 1,
     });
-    await assert.rejects(
-      loadConfigText('redis: { cluster: ["10.0.0.1:6379"], ackDurability: replicated }\n', "c.yaml", options),
-      (error: unknown) => /redis\.ackDurability.*standalone redis\.url/s.test(String((error as Error).message)),
+    // On a Cluster too: one WAIT per master the writes went to (each master's replica count checked at start-up).
+    const cluster = await loadConfigText(
+      'redis: { cluster: ["10.0.0.1:6379"], ackDurability: replicated }\n',
+      "c.yaml",
+      options,
     );
+    assert.deepEqual(cluster.redis.mode === "cluster" && cluster.redis.ack, {
+      mode: "replicated",
+      replicas: 1,
+      timeoutMs: 1000,
+    });
     await assert.rejects(
       loadConfigText("redis: { url: redis://127.0.0.1:6379, ackDurability: sometimes }\n", "c.yaml", options),
       (error: unknown) => /redis\.ackDurability/.test(String((error as Error).message)),

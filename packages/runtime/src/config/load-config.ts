@@ -226,13 +226,6 @@ function checkRuntimeSettings(settings: RuntimeSettings, problems: ProblemCollec
   if (settings.redis.url !== null && settings.redis.cluster.length > 0) {
     problems.add(["redis", "cluster"], "either redis.url or redis.cluster, not both", "both set");
   }
-  if (settings.redis.ackDurability === "replicated" && settings.redis.cluster.length > 0) {
-    problems.add(
-      ["redis", "ackDurability"],
-      "everysec or always on Redis Cluster (replicated needs a standalone redis.url)",
-      "replicated",
-    );
-  }
   const window = settings.delivery.dedupWindow;
   if (window < DEDUP_WINDOW_MIN_MS || window > DEDUP_WINDOW_MAX_MS) {
     problems.add(["delivery", "dedupWindow"], "a duration between 1m and 30d", formatDuration(window));

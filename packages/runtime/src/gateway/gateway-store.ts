@@ -8,6 +8,7 @@ import {
 } from "@hookyard/scheduler";
 import type { Logger } from "pino";
 import type { HookyardConfig } from "../config/types.js";
+import { clusterConnection } from "./cluster-connection.js";
 
 /**
  * The scheduler store a gateway runs on, tagged with its kind so companions (admin storage, ingress state, the
@@ -27,10 +28,7 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger, localCl
     );
     return { kind: "memory", store: createEmbeddedStore({ outboxMaxRecords: config.history.outboxMaxRecords }) };
   }
-  const redis =
-    settings.mode === "standalone"
-      ? settings.url
-      : { clusterNodes: settings.nodes.map((node) => ({ host: node.host, port: node.port })) };
+  const redis = settings.mode === "standalone" ? settings.url : clusterConnection(settings);
   const store = createRedisStore({
     redis,
     prefix: settings.prefix,

@@ -5,10 +5,16 @@ import { redisUnavailable } from "./redis-errors.js";
 export type RedisClient = Redis | Cluster;
 
 /** How to reach Redis when the store creates (and owns) its client. */
-export type RedisConnection =
-  | RedisClient
-  | string
-  | { readonly clusterNodes: readonly { readonly host: string; readonly port: number }[] };
+export type RedisConnection = RedisClient | string | ClusterConnection;
+
+/** A Redis Cluster's seed nodes, and the credentials and TLS every node connection uses. */
+export interface ClusterConnection {
+  readonly clusterNodes: readonly { readonly host: string; readonly port: number }[];
+  readonly username?: string;
+  readonly password?: string;
+  /** TLS to every node (with the system's CAs). */
+  readonly tls?: boolean;
+}
 
 export interface OwnedClient {
   readonly client: RedisClient;
@@ -26,7 +32,13 @@ export function openClient(connection: RedisConnection, commandTimeoutMs: number
   const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs };
   if (typeof connection === "string") return { client: new Redis(connection, options), owned: true };
   const nodes = connection.clusterNodes.map((node) => ({ host: node.host, port: node.port }));
-  return { client: new Cluster(nodes, { enableOfflineQueue: false, redisOptions: options }), owned: true };
+  const redisOptions = {
+    ...options,
+    ...(connection.username === undefined ? {} : { username: connection.username }),
+    ...(connection.password === undefined ? {} : { password: connection.password }),
+    ...(connection.tls === true ? { tls: {} } : {}),
+  };
+  return { client: new Cluster(nodes, { enableOfflineQueue: false, redisOptions }), owned: true };
 }
 
 /**

@@ -44,18 +44,12 @@ const MIN_VERSION = [7, 0] as const;
  * Reads each master's settings (INFO first, which managed Redis usually allows; CONFIG GET where INFO does not
  * say) and refuses, with a `CONFIG_INVALID` error naming the setting and why, what would lose acknowledged
  * events: a Redis older than 7.0 (script flags), a `maxmemory-policy` that evicts, `always` without
- * `appendfsync always`, `replicated` on a Cluster. What is merely weaker than promised becomes a warning.
+ * `appendfsync always`, `replicated` on a Cluster with a master that has fewer replicas than required (its
+ * events could never be acknowledged, and its failover would lose them). What is merely weaker than promised
+ * becomes a warning.
  */
 export async function checkServer(client: RedisClient, options: ServerCheckOptions): Promise<ServerCheck> {
   const cluster = client instanceof Cluster;
-  if (cluster && options.durability.mode === "replicated") {
-    throw refuse(
-      "redis.ackDurability",
-      "replicated",
-      "ackDurability replicated is supported on standalone Redis only (WAIT must follow the writes on one " +
-        "connection to the master); on Redis Cluster use everysec or always",
-    );
-  }
   const nodes: Redis[] = cluster ? client.nodes("master") : [client];
   const warnings: string[] = [];
   let waitAof = true;
@@ -79,6 +73,9 @@ export async function checkServer(client: RedisClient, options: ServerCheckOptio
     if (options.durability.mode === "replicated") {
       const wanted = options.durability.replicas ?? 1;
       const connected = await read("connected_slaves", undefined);
+      if (cluster && connected !== undefined && Number(connected) < wanted) {
+        throw refuse("redis.ackReplicas", String(wanted), clusterReplicasMissing(where, Number(connected), wanted));
+      }
       if (connected !== undefined && Number(connected) < wanted) {
         warnings.push(
           `ackDurability replicated waits for ${wanted} replica(s) but ${where} has ${connected} connected: ` +
@@ -162,6 +159,14 @@ function parseInfo(text: string): Map<string, string> {
     if (colon > 0 && !line.startsWith("#")) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
   return fields;
+}
+
+function clusterReplicasMissing(where: string, connected: number, wanted: number): string {
+  return (
+    `ackDurability replicated waits for ${wanted} replica(s) of each Cluster master, and master ${where} has ` +
+    `${connected} connected: give every master ${wanted} replica(s) (redis-cli --cluster add-node <new> <any> ` +
+    "--cluster-slave), or lower redis.ackReplicas"
+  );
 }
 
 function evictionHarm(policy: string): string {

@@ -113,21 +113,24 @@ describe("redis start-up check", () => {
 });
 
 describe("ackDurability replicated on Redis Cluster", () => {
-  it("is refused at start-up, naming the setting and what to use instead", async () => {
-    // WAIT counts the replicas of the one master a connection talks to, after that connection's writes: a
-    // Cluster spreads them over masters, so Hookyard refuses rather than promise what it cannot check.
+  it("is refused at start-up when a master has fewer replicas than ackReplicas, naming the setting", async () => {
+    // WAIT goes to each master the writes went to (replicated-cluster.test.ts): a master without enough replicas
+    // could never acknowledge its events, and its failover would lose them.
     const { redisClusterNodes } = requireBrokers("redis-cluster");
     const store = createRedisStore({
       redis: { clusterNodes: redisClusterNodes },
       prefix: uniqueName("hyt"),
-      durability: { mode: "replicated", replicas: 1 },
+      durability: { mode: "replicated", replicas: 9 },
     });
     try {
       await assert.rejects(
         store.checkServer(),
-        refusedFor("redis.ackDurability", /replicated is supported on standalone Redis only.*use everysec or always/),
+        refusedFor(
+          "redis.ackReplicas",
+          /waits for 9 replica\(s\) of each Cluster master, and master \S+ has \d connected/,
+        ),
       );
-      // everysec on the same Cluster starts (the shared test Cluster runs without an AOF: that is a warning).
+      // everysec on the same Cluster starts (a Cluster without an AOF is a warning).
       const everysec = createRedisStore({ redis: { clusterNodes: redisClusterNodes }, prefix: uniqueName("hyt") });
       try {
         for (const warning of await everysec.checkServer()) assert.match(warning, /appendonly/);

@@ -26,6 +26,7 @@ import {
   type StoreOutboxOptions,
 } from "../store.js";
 import { createCallBatcher } from "./call-batcher.js";
+import { type ClusterIntake, createClusterIntake } from "./cluster-intake.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
 import { type AckDurability, checkServer } from "./durability.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
@@ -114,10 +115,11 @@ export interface PartResult extends EnqueueResult {
   readonly endpointIds?: readonly string[];
 }
 
-/** How a sharded store builds a shard: its keys, and the wake subscriber all shards share. */
+/** How a sharded store builds a shard: its keys, and the wake subscriber (and Cluster intake) all shards share. */
 export interface ShardWiring {
   readonly keys: RedisKeys;
   readonly wake: WakeSubscriber;
+  readonly clusterIntake?: ClusterIntake;
 }
 
 const MAX_CLAIM = 1000;
@@ -162,6 +164,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         waitAof: () => waitAof,
       })
     : undefined;
+  const ownIntake = !wiring?.clusterIntake;
+  const clusterIntake = wiring?.clusterIntake ?? openClusterIntake(client, durability, connectWaitMs, logger);
   const wake = wiring?.wake ?? createWakeSubscriber(client, [keys.wakeChannel], logger);
   const clock = createRedisClock({
     local: options.localClock ?? systemClock,
@@ -196,6 +200,10 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     scriptKeys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<unknown> {
+    if (clusterIntake) {
+      await ready();
+      return clusterIntake.run(name, scriptKeys, [keys.base, ...args]);
+    }
     if (!intake || !replication) return run(name, scriptKeys, args);
     await ready();
     await whenReady(intake, connectWaitMs);
@@ -589,6 +597,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       if (!wiring) await checkShardCount(client, options.prefix ?? "hy", 1);
       const report = await checkServer(client, { durability, unverifiedConfig: options.unverifiedConfig ?? false });
       waitAof = report.waitAof;
+      clusterIntake?.useWaitAof(report.waitAof);
       return report.warnings;
     },
 
@@ -598,10 +607,29 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       clock.close();
       await wake.close();
       if (intake) await closeClient(intake);
+      if (clusterIntake && ownIntake) await clusterIntake.close();
       if (owned) await closeClient(client);
     },
   };
   return store;
+}
+
+/** `replicated` on a Cluster: acknowledged scripts run on an intake client of their own (see cluster-intake.ts). */
+export function openClusterIntake(
+  client: RedisClient,
+  durability: AckDurability,
+  connectWaitMs: number,
+  logger: SchedulerLogger,
+): ClusterIntake | undefined {
+  if (durability.mode !== "replicated" || !(client instanceof Cluster)) return undefined;
+  const cluster = client.duplicate();
+  cluster.on("error", (error: Error) => logger.debug({ err: error }, "redis intake connection error"));
+  return createClusterIntake({
+    cluster,
+    replicas: durability.replicas ?? 1,
+    timeoutMs: durability.timeoutMs ?? 1000,
+    connectWaitMs,
+  });
 }
 
 /** The policy of one endpoint as sync-endpoints.lua reads it (12 items). */

@@ -18,6 +18,7 @@ import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { translateRedisError } from "./redis-errors.js";
 import {
   createRedisShard,
+  openClusterIntake,
   type PartResult,
   type RedisSchedulerStore,
   type RedisShard,
@@ -89,7 +90,11 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     logger,
   );
   const shardOptions: RedisStoreOptions = { ...options, redis: client };
-  const shards: RedisShard[] = shardKeys.map((keys) => createRedisShard(shardOptions, { keys, wake }));
+  const durability = options.durability ?? { mode: "everysec" };
+  const clusterIntake = openClusterIntake(client, durability, connectWaitMs, logger);
+  const shards: RedisShard[] = shardKeys.map((keys) =>
+    createRedisShard(shardOptions, { keys, wake, ...(clusterIntake ? { clusterIntake } : {}) }),
+  );
   const state: ShardState[] = shards.map(() => ({
     known: false,
     dueAt: undefined,
@@ -513,6 +518,7 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       if (closed) return;
       closed = true;
       await Promise.all(shards.map((shard) => shard.close()));
+      await clusterIntake?.close();
       if (owned) await closeClient(client);
     },
   };
