@@ -32,6 +32,7 @@ const counters = {
   cpuAtWarm: 0,
   handedOff: 0, // settled records written to the history store by this process's hand-off
   lastHandoffAt: 0,
+  cpuAtLastHandoff: 0,
 };
 const cpuMicros = () => {
   const { user, system } = process.cpuUsage();
@@ -143,6 +144,7 @@ async function start(message) {
       onWritten: (records) => {
         counters.handedOff += records;
         counters.lastHandoffAt = performance.now();
+        counters.cpuAtLastHandoff = cpuMicros();
       },
     },
   });
