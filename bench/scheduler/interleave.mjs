@@ -45,6 +45,8 @@ const FIGURES = {
     drainCpuUs: /CPU µs per delivery, drain: worker \+ redis ([\d,.]+)/,
     claims: /store calls per delivery, steady: claims ([\d,.]+)/,
     completes: /store calls per delivery, steady: [^\n]*completes ([\d,.]+)/,
+    redisReads: /store calls per delivery, steady: [^\n]*Redis read events ([\d,.]+)/,
+    workerWakeUps: /store calls per delivery, steady: [^\n]*worker event-loop wake-ups \(main thread\) ([\d,.]+)/,
     p50: /steady p50 \/ p99: ([\d,.]+)/,
     p99: /steady p50 \/ p99: [^/]*\/ ([\d,.]+)/,
   },

@@ -489,6 +489,7 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       ]);
       cpuFrom = {
         reads,
+        sleeps: report.sleepsNow,
         claims: report.claims,
         completes: report.completes,
         worker: report.cpuNow,
@@ -538,6 +539,7 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
     completes: (report.completes - cpuFrom.completes) / arrived,
     // All clients' (the enqueuer's too, and the bench's own INFO calls: a few per run).
     redisReads: (reads - cpuFrom.reads) / arrived,
+    workerSleeps: (report.sleepsNow - cpuFrom.sleeps) / arrived,
   };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
@@ -748,6 +750,9 @@ try {
         2,
       )}; Redis read events ${summary(
         steady.map((r) => r.callsPerDelivery.redisReads),
+        2,
+      )}; worker event-loop wake-ups (main thread) ${summary(
+        steady.map((r) => r.callsPerDelivery.workerSleeps),
         2,
       )}`,
     );
