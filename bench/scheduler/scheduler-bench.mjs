@@ -148,6 +148,11 @@ async function redisCpuMicros(admin) {
   const field = (name) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(text)?.[1] ?? 0);
   return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
 }
+/** Read events Redis processed (one per read of a client connection: commands sent together count once). */
+async function redisReads(admin) {
+  const text = await admin.info("stats");
+  return Number(/^total_reads_processed:(\d+)/m.exec(text)?.[1] ?? 0);
+}
 /** Per command: calls and usec (µs Redis spent in it; a script's usec includes its inner calls). */
 async function commandUsec(admin) {
   const text = await admin.info("commandstats");
@@ -334,6 +339,12 @@ async function drainRun(redis, receiver, endpoints, run) {
     workerCpuUs: (report.cpuAtLastComplete - report.cpuAtStart) / report.delivered,
     redisCpuUs: redisCpu / report.delivered,
     receiverCpuUs: receiverCpu / report.delivered,
+    // What the steady run counts, over the drain: the worker until its last hand-off write and Redis for enqueue,
+    // claim, settle and hand-off (the steady run's window includes all of them: it enqueues, and its hand-off runs
+    // all along), so the steady / drain ratio compares like with like.
+    workerCpuUsWithHandoff:
+      (Math.max(handedOff.cpuAtLastComplete, handedOff.cpuAtLastHandoff) - report.cpuAtStart) / report.delivered,
+    redisCpuUsEndToEnd: (redisEnqueueCpu + redisCpuWithHandoff) / report.delivered,
     commandsPerDelivery: sum(stats) / report.delivered,
     roundTripsPerDelivery: roundTrips(stats) / report.delivered,
     storeCallsPerDelivery: (report.claims + report.completes + report.extends) / report.delivered,
@@ -470,12 +481,15 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
     if (cpuFrom === undefined && Date.now() - started >= warmUpMs) {
-      const [report, receiverStats, redisCpu] = await Promise.all([
+      const [report, receiverStats, redisCpu, reads] = await Promise.all([
         worker.report(),
         receiver.stats(),
         redisCpuMicros(redis.admin),
+        redisReads(redis.admin),
       ]);
       cpuFrom = {
+        reads,
+        sleeps: report.sleepsNow,
         claims: report.claims,
         completes: report.completes,
         worker: report.cpuNow,
@@ -506,10 +520,11 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
     }
   }
-  const [report, receiverStats, redisCpu] = await Promise.all([
+  const [report, receiverStats, redisCpu, reads] = await Promise.all([
     worker.report(),
     receiver.stats(),
     redisCpuMicros(redis.admin),
+    redisReads(redis.admin),
   ]);
   // CPU per delivery over the steady part (after the warm-up), all three processes (enqueue included in Redis).
   const arrived = receiverStats.total - cpuFrom.total;
@@ -522,6 +537,9 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const callsPerDelivery = {
     claims: (report.claims - cpuFrom.claims) / arrived,
     completes: (report.completes - cpuFrom.completes) / arrived,
+    // All clients' (the enqueuer's too, and the bench's own INFO calls: a few per run).
+    redisReads: (reads - cpuFrom.reads) / arrived,
+    workerSleeps: (report.sleepsNow - cpuFrom.sleeps) / arrived,
   };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
@@ -707,18 +725,21 @@ try {
         `drain run ${run + 1}: load ${loadavg()[0].toFixed(1)}`,
         JSON.stringify({
           rate: d.rate,
-          workerCpuUs: d.workerCpuUs,
-          redisCpuUs: d.redisCpuUs,
+          workerCpuUs: d.workerCpuUsWithHandoff,
+          redisCpuUs: d.redisCpuUsEndToEnd,
           receiverCpuUs: d.receiverCpuUs,
         }),
       );
       drains.push(d);
     }
-    const total = (c) => c.worker + c.redis + c.receiver;
+    // Like with like: both sides count the worker (hand-off included) and Redis for enqueue + claim + settle +
+    // hand-off, per delivery; the receiver (the customers' endpoints, not Hookyard) is shown apart.
+    const hookyard = (c) => c.worker + c.redis;
+    const drainHookyard = (d) => d.workerCpuUsWithHandoff + d.redisCpuUsEndToEnd;
     console.log(`\n== steady ${STEADY_RATE}/s (all healthy, ${LOAD_SECONDS} s) vs drain of ${DELIVERIES}`);
     console.log(`steady p50 / p99: ${summary(steady.map((r) => r.p50))} / ${summary(steady.map((r) => r.p99))} ms`);
     console.log(
-      `CPU µs per delivery, steady (worker + redis incl. enqueue + receiver): ${summary(steady.map((r) => total(r.cpuUs)))} (worker ${summary(steady.map((r) => r.cpuUs.worker))}, redis ${summary(steady.map((r) => r.cpuUs.redis))}, receiver ${summary(steady.map((r) => r.cpuUs.receiver))})`,
+      `CPU µs per delivery, steady: worker + redis ${summary(steady.map((r) => hookyard(r.cpuUs)))} (worker ${summary(steady.map((r) => r.cpuUs.worker))}, redis ${summary(steady.map((r) => r.cpuUs.redis))}); receiver ${summary(steady.map((r) => r.cpuUs.receiver))}`,
     );
     console.log(
       `store calls per delivery, steady: claims ${summary(
@@ -727,14 +748,38 @@ try {
       )}, completes ${summary(
         steady.map((r) => r.callsPerDelivery.completes),
         2,
+      )}; Redis read events ${summary(
+        steady.map((r) => r.callsPerDelivery.redisReads),
+        2,
+      )}; worker event-loop wake-ups (main thread) ${summary(
+        steady.map((r) => r.callsPerDelivery.workerSleeps),
+        2,
       )}`,
     );
     console.log(
-      `CPU µs per delivery, drain (worker + redis claim/complete + receiver): ${summary(drains.map((d) => d.workerCpuUs + d.redisCpuUs + d.receiverCpuUs))}`,
+      `CPU µs per delivery, drain: worker + redis ${summary(drains.map(drainHookyard))} (worker incl. hand-off ${summary(drains.map((d) => d.workerCpuUsWithHandoff))}, redis enqueue + claim + settle + hand-off ${summary(drains.map((d) => d.redisCpuUsEndToEnd))}); receiver ${summary(drains.map((d) => d.receiverCpuUs))}`,
     );
     console.log(
-      `ratio steady / drain (per pair): ${summary(
-        steady.map((r, i) => total(r.cpuUs) / (drains[i].workerCpuUs + drains[i].redisCpuUs + drains[i].receiverCpuUs)),
+      `ratio steady / drain, worker + redis (per pair): ${summary(
+        steady.map((r, i) => hookyard(r.cpuUs) / drainHookyard(drains[i])),
+        2,
+      )}`,
+    );
+    console.log(
+      `ratio steady / drain, with the receiver (per pair): ${summary(
+        steady.map(
+          (r, i) => (hookyard(r.cpuUs) + r.cpuUs.receiver) / (drainHookyard(drains[i]) + drains[i].receiverCpuUs),
+        ),
+        2,
+      )}`,
+    );
+    console.log(
+      `ratio as measured before (drain without enqueue and the hand-off's tail, receiver in both): ${summary(
+        steady.map(
+          (r, i) =>
+            (hookyard(r.cpuUs) + r.cpuUs.receiver) /
+            (drains[i].workerCpuUs + drains[i].redisCpuUs + drains[i].receiverCpuUs),
+        ),
         2,
       )}`,
     );

@@ -6,7 +6,7 @@
 //   { type: "report" } → { type: "report", ...counters, rss, peakRss }
 //   { type: "stop" } → stops everything and exits
 // It counts its store calls (one Redis round trip each) and the results stored by successful complete calls.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createHttpDelivery } from "@hookyard/delivery";
 import { createMemoryHistoryStore } from "@hookyard/history";
@@ -32,11 +32,24 @@ const counters = {
   cpuAtWarm: 0,
   handedOff: 0, // settled records written to the history store by this process's hand-off
   lastHandoffAt: 0,
+  cpuAtLastHandoff: 0,
 };
 const cpuMicros = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
 };
+/**
+ * Times the main thread went to sleep waiting (epoll) and was woken: each wake-up costs a context switch and cold
+ * caches. Linux: the main thread's voluntary context switches (/proc/self/status is the thread group leader's);
+ * elsewhere the whole process's (V8's compiler and GC threads too).
+ */
+function eventLoopSleeps() {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
+  } catch {
+    return process.resourceUsage().voluntaryContextSwitches;
+  }
+}
 let peakRss = process.memoryUsage.rss();
 let atPeak = process.memoryUsage();
 setInterval(() => {
@@ -143,6 +156,7 @@ async function start(message) {
       onWritten: (records) => {
         counters.handedOff += records;
         counters.lastHandoffAt = performance.now();
+        counters.cpuAtLastHandoff = cpuMicros();
       },
     },
   });
@@ -167,6 +181,7 @@ process.on("message", (message) => {
       atPeak,
       inFlight: worker?.inFlight ?? 0,
       cpuNow: cpuMicros(),
+      sleepsNow: eventLoopSleeps(),
     });
   } else if (message.type === "stop") {
     (async () => {

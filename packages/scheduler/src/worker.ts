@@ -59,7 +59,12 @@ export interface WorkerOptions {
    * per 5 s idle: ~0.8 Redis commands/s, inner calls included).
    */
   readonly maxIdleMs?: number;
-  /** Longest a settled result waits to be batched with others (real ms). Default 5. */
+  /**
+   * Longest a settled result waits for company (real ms): other results, or the worker's next claim, which
+   * carries it in the same write to the store. Results that something may wait for — a claim of this worker, an
+   * ordered endpoint's next delivery, an endpoint at its concurrency, a retry or dead letter — go at once.
+   * Default 20.
+   */
   readonly flushLingerMs?: number;
   /** Most results per `complete` call. Default 200. */
   readonly maxCompletionBatch?: number;
@@ -87,6 +92,12 @@ export interface Worker {
   stop(options?: { readonly graceMs?: number }): Promise<void>;
   /** One claim → send → complete cycle with the injected clock, for tests. */
   runOnce(): Promise<RunOnceReport>;
+}
+
+interface SendBatch {
+  /** Whether a result of the batch may be waited for (see isAwaited). */
+  awaited: boolean;
+  settledOne(): void;
 }
 
 interface InFlightSend {
@@ -137,7 +148,7 @@ export function createWorker(options: WorkerOptions): Worker {
     workerId,
     clock,
     logger,
-    lingerMs: options.flushLingerMs ?? 5,
+    lingerMs: options.flushLingerMs ?? 20,
     maxBatch: options.maxCompletionBatch ?? 200,
     backoff,
     random,
@@ -146,8 +157,11 @@ export function createWorker(options: WorkerOptions): Worker {
     // behind for want of that capacity. Otherwise there is nothing for the freed slots to take (work that became
     // due in the store meanwhile is PUBLISHed by enqueue/complete), and at a quiet rate that empty claim after
     // every `complete` was one script call per one or two deliveries.
-    onFlushed: () => {
-      if (claimInFlight || claimLeftWork) waiter.wake();
+    // A `complete` written before the running claim (kicked by it, or already under way) was applied before it:
+    // that claim saw what it freed, so only a later one wakes the loop.
+    mark: () => claimsStarted,
+    onFlushed: (claimsWhenSent) => {
+      if (claimLeftWork || (claimInFlight && claimsWhenSent >= claimsStarted)) waiter.wake();
     },
     onError: (error) => notify(() => observer?.onStoreError?.("complete", error)),
     onStale: (results) => {
@@ -160,6 +174,7 @@ export function createWorker(options: WorkerOptions): Worker {
   // worker gave some endpoints no room (those are left out of `nextDueAt`, so only a flush brings them back).
   let claimInFlight = false;
   let claimLeftWork = false;
+  let claimsStarted = 0;
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let cancelExtender: (() => void) | undefined;
@@ -210,14 +225,28 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /**
+   * Whether something may be waiting for this result to be stored, so it should not linger for the next claim:
+   * a retry or a dead letter, an ordered endpoint's next delivery (held back by the store until this one
+   * settles), or an endpoint that was at its concurrency (the store gives it no more until a result frees a
+   * slot: this worker only sees its own sends, so at the cap it assumes so).
+   */
+  function isAwaited(result: CompletionResult, endpoint: Endpoint): boolean {
+    return (
+      result.kind !== "delivered" ||
+      endpoint.policy.orderedByKey ||
+      limits.inFlightOf(endpoint.id) + 1 >= endpoint.policy.concurrency
+    );
+  }
+
   /** Starts one send; its promise settles with the result handed to the batcher (undefined once released). */
-  function startSend(claimed: ClaimedDelivery, onSettled: () => void): Promise<CompletionResult | undefined> {
+  function startSend(claimed: ClaimedDelivery, batch: SendBatch): Promise<CompletionResult | undefined> {
     const running = inFlight.get(claimed.deliveryId);
     if (running !== undefined) {
       // Our lease lapsed (extension failed) and we got the delivery back: the send under way settles it, under
       // the new lease's fencing token (the old one is fenced off).
       running.leaseToken = claimed.leaseToken;
-      onSettled();
+      batch.settledOne();
       return running.settled;
     }
     const endpoint = endpoints(claimed.endpointId);
@@ -230,7 +259,8 @@ export function createWorker(options: WorkerOptions): Worker {
         leaseToken: claimed.leaseToken,
       };
       batcher.add(result);
-      onSettled();
+      batch.awaited = true;
+      batch.settledOne();
       return Promise.resolve(result);
     }
     const started = performance.now();
@@ -247,7 +277,8 @@ export function createWorker(options: WorkerOptions): Worker {
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
       notify(() => observer?.onCompletion?.(claimed.endpointId, result));
       batcher.add(result);
-      onSettled();
+      if (isAwaited(result, endpoint)) batch.awaited = true;
+      batch.settledOne();
       return result;
     });
     const entry: InFlightSend = { claimed, settled, leaseToken: claimed.leaseToken, released: false };
@@ -255,14 +286,21 @@ export function createWorker(options: WorkerOptions): Worker {
     return settled;
   }
 
-  /** Sends a claimed batch; the batch's results are flushed as soon as its last send settles. */
+  /**
+   * Sends a claimed batch. Once its last send settles, its results are flushed at once when something may wait
+   * for them (a claim of this worker, or see isAwaited); otherwise they linger for the next claim (or
+   * `flushLingerMs`), which carries them in its write: at a quiet rate that saves a round trip per claim.
+   */
   function sendBatch(deliveries: readonly ClaimedDelivery[]): Promise<CompletionResult | undefined>[] {
     let remaining = deliveries.length;
-    const onSettled = () => {
-      remaining -= 1;
-      if (remaining === 0) batcher.kick();
+    const batch: SendBatch = {
+      awaited: false,
+      settledOne() {
+        remaining -= 1;
+        if (remaining === 0 && (batch.awaited || claimInFlight || claimLeftWork)) batcher.kick();
+      },
     };
-    return deliveries.map((claimed) => startSend(claimed, onSettled));
+    return deliveries.map((claimed) => startSend(claimed, batch));
   }
 
   async function claim(): Promise<ClaimResult> {
@@ -270,6 +308,9 @@ export function createWorker(options: WorkerOptions): Worker {
     const now = clock.now();
     const { rooms, endpointRoom, reserve } = limits.rooms(now);
     const max = Math.max(1, maxInFlight - inFlight.size - reserve);
+    // Lingering results go out now, in the same write as this claim, and are applied before it.
+    batcher.kick();
+    claimsStarted += 1;
     claimInFlight = true;
     let result: ClaimResult;
     try {

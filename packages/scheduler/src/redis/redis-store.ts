@@ -38,6 +38,7 @@ import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
 import { createWakeSubscriber, type WakeSubscriber } from "./wake-subscriber.js";
+import { createWriteCoalescer } from "./write-coalescer.js";
 
 export interface RedisStoreOptions extends StoreOutboxOptions {
   /**
@@ -150,6 +151,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
   const runScript = defineScripts(client);
+  const coalesceWrites = createWriteCoalescer(client);
   const durability = options.durability ?? { mode: "everysec" };
   let waitAof = false;
   // replicated: enqueues run on a connection of their own, followed by WAIT (which blocks that connection).
@@ -187,6 +189,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
 
   async function run(name: ScriptName, scriptKeys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     await ready();
+    coalesceWrites();
     try {
       return await runScript(name, scriptKeys, [keys.base, ...args]);
     } catch (error) {

@@ -14,7 +14,9 @@ export interface CompletionBatcherOptions {
   readonly maxBatch: number;
   readonly backoff: { readonly minMs: number; readonly maxMs: number };
   readonly random: () => number;
-  readonly onFlushed: () => void;
+  /** Read when a `complete` is sent, and handed to `onFlushed` once it is stored (e.g. the caller's claim count). */
+  readonly mark?: () => number;
+  readonly onFlushed: (markWhenSent: number) => void;
   readonly onError: (error: unknown) => void;
   /** Results the store refused as stale (lease lost or fenced off): not applied. */
   readonly onStale: (results: readonly CompletionResult[]) => void;
@@ -22,7 +24,9 @@ export interface CompletionBatcherOptions {
 
 export interface CompletionBatcher {
   add(result: CompletionResult): void;
-  /** Flushes soon instead of after the linger (a claim batch has fully settled). */
+  /** Results waiting for the linger. */
+  readonly pending: number;
+  /** Flushes now instead of after the linger (in the same turn of the event loop: see write-coalescer.ts). */
   kick(): void;
   /** Flushes everything pending; resolves once the store has it (retrying store errors). */
   flush(): Promise<void>;
@@ -46,6 +50,7 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
   async function drain(): Promise<void> {
     while (pending.length > 0 && !stop.signal.aborted) {
       const batch = pending.splice(0, options.maxBatch);
+      const mark = options.mark?.() ?? 0;
       try {
         const report = await store.complete(workerId, batch, clock.now());
         failures = 0;
@@ -53,7 +58,7 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
           const stale = new Set(report.stale);
           options.onStale(batch.filter((result) => stale.has(result.deliveryId)));
         }
-        options.onFlushed();
+        options.onFlushed(mark);
       } catch (error) {
         pending.unshift(...batch);
         failures += 1;
@@ -84,6 +89,9 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
   }
 
   return {
+    get pending() {
+      return pending.length;
+    },
     add(result) {
       pending.push(result);
       if (pending.length >= options.maxBatch) void start();

@@ -46,6 +46,8 @@ export interface EndpointLimits {
     now: number,
     concurrency: number,
   ): void;
+  /** Sends of the endpoint in flight now. */
+  inFlightOf(endpointId: string): number;
   /** The current adaptive limit (undefined: never limited, i.e. the policy's concurrency). */
   limitOf(endpointId: string): number | undefined;
   /** Whether the endpoint counts as slow now (slow answers, or a send stuck past `slowSendMs`). */
@@ -117,6 +119,10 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
       }
       // Forget endpoints back to normal with nothing in flight: the map stays as small as the trouble.
       if (entry.sends.size === 0 && entry.limit === undefined && !entry.slow) entries.delete(endpointId);
+    },
+
+    inFlightOf(endpointId) {
+      return entries.get(endpointId)?.sends.size ?? 0;
     },
 
     limitOf(endpointId) {

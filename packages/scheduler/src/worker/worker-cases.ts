@@ -45,17 +45,23 @@ interface DeliveryView {
 export function describeWorkerCases(name: string, open: OpenStore): void {
   const t0 = Math.floor(Date.now() / 1000) * 1000;
 
-  /** A worker on the scenario's store, for its endpoint `a`, counting its claim and complete calls. */
+  /**
+   * A worker on the scenario's store, for its endpoint `a`, counting its claim and complete calls (and logging
+   * them in order, with each complete's number of results).
+   */
   function countingWorker(s: Scenario, options: Partial<WorkerOptions>) {
     const counts = { claims: 0, completes: 0 };
+    const log: string[] = [];
     const worker = createWorker({
       store: wrapStore(s.store, {
         claim: (request) => {
           counts.claims += 1;
+          log.push("claim");
           return s.store.claim(request);
         },
         complete: (workerId, results, now) => {
           counts.completes += 1;
+          log.push(`complete ${results.length}`);
           return s.store.complete(workerId, results, now);
         },
       }),
@@ -64,7 +70,7 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
       clock: s.clock,
       ...options,
     });
-    return { worker, counts };
+    return { worker, counts, log };
   }
 
   async function withScenario(
@@ -609,6 +615,64 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         },
       ));
 
+    it("sends a result nothing waits for with the next claim, applied before it", () =>
+      withScenario(
+        { a: {} },
+        (call) => outcomes.ok(call.at),
+        async (s) => {
+          let sent = 0;
+          // The linger outlasts the test: only the next claim can take the first result along.
+          const { worker, counts, log } = countingWorker(s, {
+            maxIdleMs: 60_000,
+            flushLingerMs: 60_000,
+            send: async (claimed) => {
+              sent += 1;
+              return outcomes.ok(t0 + claimed.attempt);
+            },
+          });
+          worker.start();
+          try {
+            await eventually("the first claim", async () => counts.claims === 1);
+            const first = await s.enqueue("a");
+            await eventually("the first delivery sent", async () => sent === 1);
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.deepEqual(log, ["claim", "claim"], "its result waits for company");
+            const second = await s.enqueue("a");
+            await eventually("the second delivery sent", async () => sent === 2);
+            assert.deepEqual(log, ["claim", "claim", "complete 1", "claim"], "the result went just before the claim");
+            assert.equal((await s.delivery(first))?.status, "delivered");
+            assert.equal((await s.delivery(second))?.status, "leased", "the last result still waits");
+          } finally {
+            await worker.stop({ graceMs: 0 });
+          }
+        },
+      ));
+
+    it("stores at once a result something waits for (a retry), without waiting for a claim", () =>
+      withScenario(
+        { a: {} },
+        (call) => outcomes.ok(call.at),
+        async (s) => {
+          const { worker, counts, log } = countingWorker(s, {
+            maxIdleMs: 60_000,
+            flushLingerMs: 60_000,
+            send: async (claimed) => outcomes.status(t0 + claimed.attempt, 500),
+          });
+          worker.start();
+          try {
+            await eventually("the first claim", async () => counts.claims === 1);
+            const id = await s.enqueue("a");
+            await eventually("the retry stored", async () => {
+              const view = await s.delivery(id);
+              return view?.status === "queued" && view.attempts === 1;
+            });
+            assert.deepEqual(log.slice(0, 3), ["claim", "claim", "complete 1"]);
+          } finally {
+            await worker.stop({ graceMs: 0 });
+          }
+        },
+      ));
+
     it("claims again when a stored result frees an endpoint's concurrency cap (no idle wait)", () =>
       withScenario(
         { a: { concurrency: 1 } },
@@ -621,7 +685,8 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
             endpoints: (id) => (id === s.ep.a ? testEndpoint(id, { concurrency: 1 }) : undefined),
             clock: s.clock,
             maxIdleMs: 60_000,
-            flushLingerMs: 1,
+            // Neither may the results' linger: a result at the endpoint's cap is stored at once.
+            flushLingerMs: 60_000,
           });
           worker.start();
           try {
