@@ -148,9 +148,9 @@ if due_count > 0 then
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
             outbox_add({
-              "d", did, "m", v[1] or "", "ep", id, "st", "dead", "a", v[3] or 0, "c", v[2] or now, "s", now,
-              "env", "", "log", "[]", "why", "envelope missing",
-            }, true, id, 0)
+              d = did, m = v[1] or "", ep = id, st = "dead", a = v[3] or 0, c = v[2] or now, s = now,
+              env = "", log = "[]", why = "envelope missing",
+            }, 0)
             redis.call("DEL", dk, K.attempts(did))
           end
         end

@@ -27,6 +27,7 @@
 ]]
 
 local now = tonumber(ARGV[2])
+local now_s = ARGV[2]
 local worker = ARGV[3]
 local outbox_max = tonumber(ARGV[4])
 local max_log = tonumber(ARGV[5])
@@ -63,15 +64,10 @@ end
 local function settle(did, v, kind, attempt, reason, has_log, inline)
   local mid = v[4]
   local env = inline and v[10] or redis.call("HGET", K.message(mid), "env") or ""
-  local fields = {
-    "d", did, "m", mid, "ep", v[1], "st", kind, "a", v[5], "c", v[9], "s", now,
-    "env", env, "log", attempt_log_json(did, attempt, has_log),
-  }
-  if kind == "dead" then
-    fields[#fields + 1] = "why"
-    fields[#fields + 1] = reason
-  end
-  outbox_add(fields, kind == "dead", v[1], outbox_max)
+  outbox_add({
+    d = did, m = mid, ep = v[1], st = kind, a = v[5] or "0", c = v[9], s = now_s, env = env,
+    log = attempt_log_json(did, attempt, has_log), why = reason,
+  }, outbox_max)
   if has_log then redis.call("DEL", K.delivery(did), K.attempts(did)) else redis.call("DEL", K.delivery(did)) end
   if not inline then release_message(mid) end
   return env

@@ -11,6 +11,7 @@
   in flight, dead letters waiting in the outbox.
 ]]
 
+ENDPOINTS_READ_ONLY = true -- a no-writes script: endpoints stored in the old format are read, not rewritten
 local now = tonumber(ARGV[2])
 local ids = {}
 for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end

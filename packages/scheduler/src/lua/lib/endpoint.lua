@@ -1,35 +1,86 @@
 --[[
   Shared helpers, concatenated (after the key functions from keys.ts) in front of every script at load time.
   An endpoint is read once per script into a Lua table (one HMGET), changed in memory, and written back once
-  (one HSET of its state fields) by save_endpoint. The ordering-line counter `wait` is only changed with HINCRBY.
+  (one HSET of its packed state, when it changed) by save_endpoint. The ordering-line counter `wait` is only
+  changed with HINCRBY.
 ]]
 
-local EP_FIELDS = {
-  "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "dmsg", "cfg",
-  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait", "pu",
+-- An endpoint's hash holds three fields: "pol", its policy (written by sync-endpoints), "st", its runtime state,
+-- each packed as "|"-separated values (the free text last), and "wait", the ordering-line counter. Three fields
+-- instead of twenty-four: the HMGET of a claim or a settle finds them at once and the save writes one short field.
+-- pol: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg
+-- st:  en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why
+local EP_POLICY_PATTERN = "^" .. string.rep("([^|]*)|", 10) .. "(.*)$"
+local EP_STATE_PATTERN = "^" .. string.rep("([^|]*)|", 11) .. "(.*)$"
+local EP_NEW_STATE = "1|0||closed||0|0|0|0|||"
+
+-- A number as a packed field keeps it exactly: integers (times in ms, counters) as they are, others (a GCRA
+-- theoretical arrival time) with all 17 digits; nil is "".
+local function num(x)
+  if x == nil then return "" end
+  if x % 1 == 0 and x > -1e14 and x < 1e14 then return tostring(x) end
+  return string.format("%.17g", x)
+end
+
+local function pack_endpoint_state(ep)
+  return table.concat({
+    ep.en and "1" or "0", num(ep.inf), num(ep.tat), ep.br, num(ep.ou), ep.probe and "1" or "0", num(ep.ws),
+    num(ep.wok), num(ep.wfail), num(ep.fs), num(ep.pu), ep.why,
+  }, "|")
+end
+
+-- Hashes written before the packed format (one field per value) are read as well, and rewritten in place when
+-- first read by a script that may write: returns { pol, st, wait } as load_endpoint reads them, or nil.
+local EP_OLD_FIELDS = {
+  "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "cfg", "dmsg",
+  "en", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "pu", "why", "wait",
 }
+local ENDPOINTS_READ_ONLY = false -- set by the scripts flagged no-writes
+local function read_old_endpoint(ek)
+  local v = redis.call("HMGET", ek, unpack(EP_OLD_FIELDS))
+  if not v[1] then return nil end
+  for i = 1, #EP_OLD_FIELDS do v[i] = v[i] or "" end
+  if v[12] == "" then v[12] = "1" end
+  if v[15] == "" then v[15] = "closed" end
+  local packed = { table.concat(v, "|", 1, 11), table.concat(v, "|", 12, 23), v[24] }
+  if not ENDPOINTS_READ_ONLY then
+    redis.call("HDEL", ek, unpack(EP_OLD_FIELDS))
+    redis.call("HSET", ek, "pol", packed[1], "st", packed[2], "wait", packed[3] ~= "" and packed[3] or "0")
+  end
+  return packed
+end
 
 -- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
 local function load_endpoint(id)
-  local v = redis.call("HMGET", K.endpoint(id), unpack(EP_FIELDS))
-  if not v[1] then return nil end
+  local ek = K.endpoint(id)
+  local v = redis.call("HMGET", ek, "pol", "st", "wait")
+  if not v[1] then
+    v = read_old_endpoint(ek)
+    if not v then return nil end
+  end
+  local conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, cfg, dmsg = string.match(v[1], EP_POLICY_PATTERN)
+  local stored = v[2] or EP_NEW_STATE
+  local en, inf, tat, br, ou, probe, ws, wok, wfail, fs, pu, why = string.match(stored, EP_STATE_PATTERN)
   return {
     id = id,
-    conc = tonumber(v[1]), rps = tonumber(v[2]) or 0, burst = tonumber(v[3]) or 1, ord = v[4] == "1",
-    bw = tonumber(v[5]), bmin = tonumber(v[6]), brate = tonumber(v[7]), bcool = tonumber(v[8]),
-    bdis = tonumber(v[9]), dmsg = v[10], cfg = v[11] == "1",
-    en = v[12] ~= "0", why = v[13] or "", inf = tonumber(v[14]) or 0, tat = tonumber(v[15]),
-    br = v[16] or "closed", ou = tonumber(v[17]), probe = v[18] == "1",
-    ws = tonumber(v[19]) or 0, wok = tonumber(v[20]) or 0, wfail = tonumber(v[21]) or 0, fs = tonumber(v[22]),
-    wait = tonumber(v[23]) or 0, pu = tonumber(v[24]),
+    conc = tonumber(conc), rps = tonumber(rps) or 0, burst = tonumber(burst) or 1, ord = ord == "1",
+    bw = tonumber(bw), bmin = tonumber(bmin), brate = tonumber(brate), bcool = tonumber(bcool),
+    bdis = tonumber(bdis), dmsg = dmsg, cfg = cfg == "1",
+    en = en ~= "0", why = why, inf = tonumber(inf) or 0, tat = tonumber(tat),
+    br = br ~= "" and br or "closed", ou = tonumber(ou), probe = probe == "1",
+    ws = tonumber(ws) or 0, wok = tonumber(wok) or 0, wfail = tonumber(wfail) or 0, fs = tonumber(fs),
+    wait = tonumber(v[3]) or 0, pu = tonumber(pu),
+    stored = stored,
   }
 end
 
+-- Writes the state back when it changed (a claim or a settle always changes "inf"; a read-only visit does not).
 local function save_endpoint(ep)
-  redis.call("HSET", K.endpoint(ep.id),
-    "en", ep.en and "1" or "0", "why", ep.why, "inf", ep.inf, "tat", ep.tat or "", "br", ep.br,
-    "ou", ep.ou or "", "probe", ep.probe and "1" or "0", "ws", ep.ws, "wok", ep.wok, "wfail", ep.wfail,
-    "fs", ep.fs or "", "pu", ep.pu or "")
+  local packed = pack_endpoint_state(ep)
+  if packed ~= ep.stored then
+    redis.call("HSET", K.endpoint(ep.id), "st", packed)
+    ep.stored = packed
+  end
 end
 
 local function emission_interval(ep) return 1000 / ep.rps end
@@ -183,19 +234,29 @@ end
 -- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
 -- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
 -- history is shed and counted. A dead letter is always added: it is never lost on the way.
+-- An entry has the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
+-- endpoint id last: it is the only free text), env, log and, for a dead letter, why: four fields instead of ten,
+-- which the take reads and replies 500 at a time (outbox-records.ts decodes both).
 local OUTBOX = { len = nil, shed = 0, ids = {} }
-local function outbox_add(fields, dead, ep_id, max_len)
+local function outbox_add(r, max_len)
+  local dead = r.st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
-  local entry = redis.call("XADD", K.outbox, "*", unpack(fields))
-  -- fields[2] is the delivery id: the index keeps it readable until the history store has it (findSettled).
-  OUTBOX.ids[#OUTBOX.ids + 1] = fields[2]
+  local head = table.concat({ r.st, r.a, r.c, r.s, r.d, r.m, r.ep }, "|")
+  local entry
+  if dead then
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log, "why", r.why)
+    redis.call("HINCRBY", K.outbox_counts, "dead:" .. r.ep, 1)
+  else
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log)
+  end
+  -- The index keeps the record readable until the history store has it (findSettled).
+  OUTBOX.ids[#OUTBOX.ids + 1] = r.d
   OUTBOX.ids[#OUTBOX.ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
-  if dead then redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep_id, 1) end
   return true
 end
 
