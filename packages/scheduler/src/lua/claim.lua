@@ -26,7 +26,9 @@
 
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
+local now_s = ARGV[2]
 local lease_until = now + tonumber(ARGV[4])
+local lease_until_s = num(lease_until) -- once: a number passed to redis.call is formatted on every call
 local worker = ARGV[5]
 local claim_id = ARGV[6]
 local lease_count = 0
@@ -101,19 +103,17 @@ if due_count > 0 then
       if at and at <= now then
         local limit = math.min(share, remaining, ep.conc - ep.inf, room_of(id))
         if ep.br == "half" then limit = math.min(limit, 1) end
-        -- The first limit + 1 by due time: the due ones to lease, and what follows them tells the next head.
-        local range = redis.call("ZRANGE", K.queue(id), 0, limit, "WITHSCORES")
+        -- Up to limit + 1 due ones, without their scores (formatting and parsing them cost more than the rest of
+        -- the range): the ones to lease, and one more means the next head is due too, which is all rescheduling
+        -- needs to know (schedule_at takes the later of now and the head's due time). Otherwise the head left
+        -- after the lease is read below.
+        local range = redis.call("ZRANGEBYSCORE", K.queue(id), "-inf", now_s, "LIMIT", 0, limit + 1)
         local leased, taken = {}, 0
-        local head_due = false
-        for j = 1, #range, 2 do
+        local head_due = nil
+        for j = 1, #range do
           local did = range[j]
-          local due = tonumber(range[j + 1])
-          if #leased >= limit or due > now then
-            head_due = due
-            break
-          end
-          if ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep) then
-            head_due = due
+          if #leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
+            head_due = now
             break
           end
           if ep.rps > 0 then
@@ -128,14 +128,14 @@ if due_count > 0 then
           end
           leased[#leased + 1] = did
           if env then
-            local attempt = (tonumber(v[3]) or 0) + 1
+            local attempt = v[3] and tonumber(v[3]) + 1 or 1
             local probe = ep.br == "half"
             lease_count = lease_count + 1
             local token = claim_id .. "." .. lease_count
-            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until, "a", attempt,
+            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until_s, "a", attempt,
               "p", probe and "1" or "", "ft", token)
             if probe then ep.probe = true end
-            lease_members[#lease_members + 1] = lease_until
+            lease_members[#lease_members + 1] = lease_until_s
             lease_members[#lease_members + 1] = did
             taken = taken + 1
             out[#out + 1] = did
@@ -157,6 +157,7 @@ if due_count > 0 then
         if #leased > 0 then
           redis.call("ZREM", K.queue(id), unpack(leased))
         end
+        if head_due == nil then head_due = queue_head_due(id) end
         ep.inf = ep.inf + taken
         remaining = remaining - taken
         batch_reschedule(schedule, ep, now, head_due)

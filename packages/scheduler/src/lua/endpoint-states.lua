@@ -26,6 +26,7 @@ for _, id in ipairs(ids) do
   if not ep then
     for _, item in ipairs({ id, "0", "0", "", "closed", "", "", 0, 0, 0 }) do out[#out + 1] = item end
   else
+    load_breaker(ep)
     local enabled = ep.cfg and ep.en
     local why = ""
     if not ep.cfg then why = "disabled in config" elseif not ep.en then why = ep.why end

@@ -35,7 +35,7 @@ end
 local queued = {}   -- endpoint id -> { now, did, ... } for its queue (unordered deliveries)
 local queued_order = {}
 local earliest = {} -- endpoint id -> the earliest `now` of its deliveries in the batch
-local function queue_later(ep_id, did, now)
+local function queue_later(ep_id, did, now, now_s)
   local list = queued[ep_id]
   if not list then
     list = {}
@@ -46,7 +46,7 @@ local function queue_later(ep_id, did, now)
     earliest[ep_id] = now
   end
   if did then
-    list[#list + 1] = now
+    list[#list + 1] = now_s
     list[#list + 1] = did
   end
 end
@@ -55,7 +55,8 @@ local replies = {}
 local woke_at = nil
 local i = 2
 while i <= #ARGV do
-  local now, mid, envelope, order_key = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local now_s, mid, envelope, order_key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local now = tonumber(now_s)
   local dedup_key, dedup_ttl, dedup_record = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local n = tonumber(ARGV[i + 7])
   local first_pair = i + 8
@@ -92,7 +93,8 @@ while i <= #ARGV do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
       -- No "a" (attempts) until the first claim: an absent field reads as 0, and each field costs bytes.
-      local fields = { "m", mid, "ep", ep.id, "st", "queued", "c", now }
+      -- Times as the caller sent them: a number passed to redis.call is formatted again on every call.
+      local fields = { "m", mid, "ep", ep.id, "st", "queued", "c", now_s }
       if ordered then
         fields[#fields + 1] = "k"
         fields[#fields + 1] = order_key
@@ -104,9 +106,9 @@ while i <= #ARGV do
       redis.call("HSET", K.delivery(did), unpack(fields))
       if ordered then
         join_line(ep.id, order_key, did, now)
-        queue_later(ep.id, nil, now)
+        queue_later(ep.id, nil, now, now_s)
       else
-        queue_later(ep.id, did, now)
+        queue_later(ep.id, did, now, now_s)
       end
     end
     if dedup_key ~= "" then

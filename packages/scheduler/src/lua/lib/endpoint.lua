@@ -14,18 +14,38 @@ local EP_POLICY_PATTERN = "^" .. string.rep("([^|]*)|", 10) .. "(.*)$"
 local EP_STATE_PATTERN = "^" .. string.rep("([^|]*)|", 11) .. "(.*)$"
 local EP_NEW_STATE = "1|0||closed||0|0|0|0|||"
 
--- A number as a packed field keeps it exactly: integers (times in ms, counters) as they are, others (a GCRA
--- theoretical arrival time) with all 17 digits; nil is "".
+-- A number as a string that keeps it exactly: integers (times in ms, counters) with "%d" (a fraction of the cost
+-- of the "%.14g" of tostring or the "%.17g" redis.call applies to a number argument), others (a GCRA theoretical
+-- arrival time) with all 17 digits; nil is "".
 local function num(x)
   if x == nil then return "" end
-  if x % 1 == 0 and x > -1e14 and x < 1e14 then return tostring(x) end
+  if x % 1 == 0 and x > -1e15 and x < 1e15 then return string.format("%d", x) end
   return string.format("%.17g", x)
 end
 
+-- The breaker's policy and window (bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs) stay strings until a script
+-- counts a result or resets the window: enqueue and claim never look at them, and converting a string to a number
+-- in Lua is two strtod calls.
+local function load_breaker(ep)
+  local r = ep.breaker_raw
+  if not r then return end
+  ep.breaker_raw = nil
+  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis = tonumber(r[1]), tonumber(r[2]), tonumber(r[3]), tonumber(r[4]),
+    tonumber(r[5])
+  ep.ws, ep.wok, ep.wfail, ep.fs = tonumber(r[6]) or 0, tonumber(r[7]) or 0, tonumber(r[8]) or 0, tonumber(r[9])
+end
+
 local function pack_endpoint_state(ep)
+  local r = ep.breaker_raw
+  local ws, wok, wfail, fs
+  if r then
+    ws, wok, wfail, fs = r[6], r[7], r[8], r[9]
+  else
+    ws, wok, wfail, fs = num(ep.ws), num(ep.wok), num(ep.wfail), num(ep.fs)
+  end
   return table.concat({
-    ep.en and "1" or "0", num(ep.inf), num(ep.tat), ep.br, num(ep.ou), ep.probe and "1" or "0", num(ep.ws),
-    num(ep.wok), num(ep.wfail), num(ep.fs), num(ep.pu), ep.why,
+    ep.en and "1" or "0", num(ep.inf), num(ep.tat), ep.br, num(ep.ou), ep.probe and "1" or "0", ws, wok, wfail,
+    fs, num(ep.pu), ep.why,
   }, "|")
 end
 
@@ -64,12 +84,11 @@ local function load_endpoint(id)
   return {
     id = id,
     conc = tonumber(conc), rps = tonumber(rps) or 0, burst = tonumber(burst) or 1, ord = ord == "1",
-    bw = tonumber(bw), bmin = tonumber(bmin), brate = tonumber(brate), bcool = tonumber(bcool),
-    bdis = tonumber(bdis), dmsg = dmsg, cfg = cfg == "1",
-    en = en ~= "0", why = why, inf = tonumber(inf) or 0, tat = tonumber(tat),
-    br = br ~= "" and br or "closed", ou = tonumber(ou), probe = probe == "1",
-    ws = tonumber(ws) or 0, wok = tonumber(wok) or 0, wfail = tonumber(wfail) or 0, fs = tonumber(fs),
-    wait = tonumber(v[3]) or 0, pu = tonumber(pu),
+    dmsg = dmsg, cfg = cfg == "1",
+    en = en ~= "0", why = why, inf = tonumber(inf) or 0, tat = tat ~= "" and tonumber(tat) or nil,
+    br = br ~= "" and br or "closed", ou = ou ~= "" and tonumber(ou) or nil, probe = probe == "1",
+    wait = tonumber(v[3]) or 0, pu = pu ~= "" and tonumber(pu) or nil,
+    breaker_raw = { bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs }, -- see load_breaker
     stored = stored,
   }
 end
@@ -163,6 +182,7 @@ end
 -- Counts one attempt's result in the breaker window and failingSince, opens/closes the breaker and disables
 -- an endpoint failing for longer than breaker.disableAfterMs.
 local function record_result(ep, success, is_probe, now)
+  load_breaker(ep)
   if now - ep.ws >= ep.bw then
     ep.ws = now
     ep.wok = 0
