@@ -13,7 +13,8 @@
   Messages are applied in order, so a dedup key repeated within the batch is a duplicate of the earlier one,
   and deliveries of the same ordering key join their line in call order.
 
-  Per delivery: its HSET (a fan-out message also one HSET of the shared envelope). Per endpoint of the batch: one
+  Per delivery: its HSET (state, envelope, ordering key: see lib/delivery.lua; a fan-out message also one HSET of
+  the shared envelope). Per endpoint of the batch: one
   HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per batch: at most
   one PUBLISH. (No delivery-log index: settled deliveries are listed by the history store.)
 
@@ -92,18 +93,18 @@ while i <= #ARGV do
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
-      -- No "a" (attempts) until the first claim: an absent field reads as 0, and each field costs bytes.
-      -- Times as the caller sent them: a number passed to redis.call is formatted again on every call.
-      local fields = { "m", mid, "ep", ep.id, "st", "queued", "c", now_s }
-      if ordered then
-        fields[#fields + 1] = "k"
-        fields[#fields + 1] = order_key
+      -- The time as the caller sent it: a number passed to redis.call is formatted again on every call.
+      local state = queued_delivery(now_s, mid, ep.id)
+      local dk = K.delivery(did)
+      if ordered and inline then
+        redis.call("HSET", dk, "s", state, "env", envelope, "k", order_key)
+      elseif inline then
+        redis.call("HSET", dk, "s", state, "env", envelope)
+      elseif ordered then
+        redis.call("HSET", dk, "s", state, "k", order_key)
+      else
+        redis.call("HSET", dk, "s", state)
       end
-      if inline then
-        fields[#fields + 1] = "env"
-        fields[#fields + 1] = envelope
-      end
-      redis.call("HSET", K.delivery(did), unpack(fields))
       if ordered then
         join_line(ep.id, order_key, did, now)
         queue_later(ep.id, nil, now, now_s)

@@ -17,9 +17,20 @@ local EP_NEW_STATE = "1|0||closed||0|0|0|0|||"
 -- A number as a string that keeps it exactly: integers (times in ms, counters) with "%d" (a fraction of the cost
 -- of the "%.14g" of tostring or the "%.17g" redis.call applies to a number argument), others (a GCRA theoretical
 -- arrival time) with all 17 digits; nil is "".
+local INT_STRINGS = {} -- small integers already formatted in this script call (attempts, lengths, limits)
 local function num(x)
   if x == nil then return "" end
-  if x % 1 == 0 and x > -1e15 and x < 1e15 then return string.format("%d", x) end
+  if x % 1 == 0 and x > -1e15 and x < 1e15 then
+    if x >= 0 and x < 1000 then
+      local s = INT_STRINGS[x]
+      if not s then
+        s = string.format("%d", x)
+        INT_STRINGS[x] = s
+      end
+      return s
+    end
+    return string.format("%d", x)
+  end
   return string.format("%.17g", x)
 end
 
@@ -83,11 +94,13 @@ local function load_endpoint(id)
   local en, inf, tat, br, ou, probe, ws, wok, wfail, fs, pu, why = string.match(stored, EP_STATE_PATTERN)
   return {
     id = id,
-    conc = tonumber(conc), rps = tonumber(rps) or 0, burst = tonumber(burst) or 1, ord = ord == "1",
+    -- "+ 0" converts with one strtod where tonumber() runs two; these are always numbers (written by sync and
+    -- save_endpoint), while the fields that may be "" keep tonumber.
+    conc = conc + 0, rps = rps + 0, burst = burst + 0, ord = ord == "1",
     dmsg = dmsg, cfg = cfg == "1",
-    en = en ~= "0", why = why, inf = tonumber(inf) or 0, tat = tat ~= "" and tonumber(tat) or nil,
+    en = en ~= "0", why = why, inf = inf + 0, tat = tat ~= "" and tonumber(tat) or nil,
     br = br ~= "" and br or "closed", ou = ou ~= "" and tonumber(ou) or nil, probe = probe == "1",
-    wait = tonumber(v[3]) or 0, pu = pu ~= "" and tonumber(pu) or nil,
+    wait = v[3] and v[3] + 0 or 0, pu = pu ~= "" and tonumber(pu) or nil,
     breaker_raw = { bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs }, -- see load_breaker
     stored = stored,
   }
@@ -161,7 +174,7 @@ end
 local function batch_reschedule(batch, ep, now, head_due)
   local at = schedule_at(ep, now, head_due)
   if at then
-    batch.add[#batch.add + 1] = at
+    batch.add[#batch.add + 1] = num(at)
     batch.add[#batch.add + 1] = ep.id
   else
     batch.rem[#batch.rem + 1] = ep.id
