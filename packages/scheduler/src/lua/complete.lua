@@ -61,14 +61,14 @@ local function log_attempt(did, d, attempt)
 end
 
 -- Delivered or dead: the record goes to the outbox (see outbox_add), the delivery and its attempt list leave Redis.
-local function settle(did, d, inline_env, kind, attempt, reason, has_log)
+local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
   local mid = d.m
   local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
   outbox_add({
     d = did, m = mid, ep = d.ep, st = kind, a = d.a ~= "" and d.a or "0", c = d.c, s = now_s, env = env,
     log = attempt_log_json(did, attempt, has_log), why = reason,
   }, outbox_max)
-  if has_log then redis.call("DEL", K.delivery(did), K.attempts(did)) else redis.call("DEL", K.delivery(did)) end
+  if has_log then redis.call("DEL", dk, K.attempts(did)) else redis.call("DEL", dk) end
   if not inline_env then release_message(mid) end
   return env
 end
@@ -104,7 +104,7 @@ for i = 6, #ARGV, 6 do
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
     if kind == "delivered" or kind == "dead" then
-      local env = settle(did, d, inline_env, kind, attempt, reason, has_log)
+      local env = settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
       if kind == "dead" then event("dead", ep_id, did, mid, reason, tonumber(attempts) or 0, event_type(env)) end
       if key then
         advance_line(ep_id, key, did, now)

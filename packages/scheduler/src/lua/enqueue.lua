@@ -72,17 +72,19 @@ while i <= #ARGV do
     end
   end
 
-  local unknown = {}
+  local unknown = nil -- a table only when needed: one per message adds up
   if not duplicate then
     for p = first_pair, i - 1, 2 do
-      if not endpoint(ARGV[p]) then unknown[#unknown + 1] = ARGV[p] end
+      if not endpoint(ARGV[p]) then
+        unknown = unknown or { "unknown" }
+        unknown[#unknown + 1] = ARGV[p]
+      end
     end
   end
 
   if duplicate then
     replies[#replies + 1] = { "duplicate", duplicate }
-  elseif #unknown > 0 then
-    table.insert(unknown, 1, "unknown")
+  elseif unknown then
     replies[#replies + 1] = unknown
   else
     -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its

@@ -304,7 +304,8 @@ end
 -- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
 -- none) before the list's records (when `has_log`).
 local function attempt_log_json(did, latest, has_log)
-  local records = has_log and redis.call("LRANGE", K.attempts(did), 0, -1) or {}
+  if not has_log then return latest == "" and "[]" or "[" .. latest .. "]" end -- most deliveries: the first try
+  local records = redis.call("LRANGE", K.attempts(did), 0, -1)
   if latest ~= "" then table.insert(records, 1, latest) end
   return "[" .. table.concat(records, ",") .. "]"
 end
