@@ -21,16 +21,24 @@ export async function freePort() {
 /**
  * Starts redis-server and waits until it answers. `aof`: appendonly yes with appendfsync everysec (what a
  * production Redis for Hookyard runs); otherwise no persistence at all. Never RDB snapshots.
- * `extraArgs`: more redis-server arguments (bench/sharding: `--cluster-enabled yes`).
+ * `extraArgs`: more redis-server arguments (bench/sharding: `--cluster-enabled yes`). `wrapper`: a command line
+ * redis-server runs under (bench/scheduler/redis-phases.mjs --callgrind: valgrind), its pid being the server's.
  * Returns { url, port, pid, admin (an ioredis client), stop(), killNow() (synchronous, for an "exit" handler) }.
  */
-export async function startPrivateRedis({ redisServer = "redis-server", aof = true, extraArgs = [] } = {}) {
+export async function startPrivateRedis({
+  redisServer = "redis-server",
+  aof = true,
+  extraArgs = [],
+  wrapper = [],
+} = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-bench-redis-"));
   const persistence = aof ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"];
+  const [command, ...commandArgs] = [...wrapper, redisServer];
   const child = spawn(
-    redisServer,
+    command,
     [
+      ...commandArgs,
       "--port",
       String(port),
       "--bind",

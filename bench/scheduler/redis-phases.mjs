@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 // Redis's cost per event, phase by phase, without HTTP or a worker: enqueue N messages (one endpoint each, a
 // broker-style dedup key), claim them, settle them as delivered, hand the outbox off (take + ack), all through
-// the Redis store against a private redis-server (AOF on, everysec). Per phase: commandstats usec of the script
-// calls (wall time inside Redis, inner calls included), Redis process CPU (INFO cpu) and commands, per event.
+// the Redis store against a private redis-server (AOF on, everysec). Per phase: commandstats usec of the store's
+// calls (wall time inside Redis, scripts' inner calls included), Redis process CPU (INFO cpu used_cpu_user +
+// used_cpu_sys: the figure to judge by on a shared machine) and commands (inner calls included), per event.
 // Interleaved runs, medians. Where bench/scheduler's end-to-end figure comes from, one phase at a time.
+// --callgrind runs redis-server under valgrind's callgrind and adds instructions per event per phase (user space,
+// thousands): slow (use --deliveries 4000), but the same on a busy machine as on a quiet one, so it shows what a
+// change to a script saves where CPU time cannot (it needs valgrind; the µs columns are meaningless then).
 //   node bench/scheduler/redis-phases.mjs [--runs 3] [--deliveries 20000] [--endpoints 1000] [--batch 500]
-import { loadavg } from "node:os";
+//   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createRedisStore } from "@hookyard/scheduler";
@@ -17,6 +25,7 @@ const { values: args } = parseArgs({
     deliveries: { type: "string", default: "20000" },
     endpoints: { type: "string", default: "1000" },
     batch: { type: "string", default: "500" },
+    callgrind: { type: "boolean", default: false },
   },
 });
 const N = Number(args.deliveries);
@@ -31,7 +40,27 @@ const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
   policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
 }));
 const data = JSON.stringify({ pad: "x".repeat(1000) });
-const redis = await startPrivateRedis();
+const callgrindDir = args.callgrind ? mkdtempSync(join(tmpdir(), "hookyard-callgrind-")) : undefined;
+const redis = await startPrivateRedis({
+  wrapper: callgrindDir
+    ? ["valgrind", "--tool=callgrind", "--dump-instr=no", `--callgrind-out-file=${callgrindDir}/cg.%p`]
+    : [],
+});
+
+/** Instructions redis-server ran since the previous call (callgrind dumps and zeroes its counters). */
+function instructionsSinceLast() {
+  if (!callgrindDir) return 0;
+  execFileSync("callgrind_control", ["-d", String(redis.pid)], { stdio: "ignore" });
+  const dumps = readdirSync(callgrindDir).filter((f) => /^cg\.\d+\.\d+$/.test(f));
+  const last = dumps.sort((a, b) => Number(a.split(".")[2]) - Number(b.split(".")[2])).at(-1);
+  const text = readFileSync(join(callgrindDir, last ?? ""), "utf8");
+  return Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+// The commands the store sends itself: the scripts (their inner calls are counted in the script's usec, and again
+// under their own names, so those are left out) and the outbox read the store sends without a script (it was
+// inside take-outbox.lua until its records stopped passing through Lua).
+const STORE_CALLS = new Set(["evalsha", "eval", "xreadgroup"]);
 
 async function sample() {
   const text = await redis.admin.info("all");
@@ -39,10 +68,11 @@ async function sample() {
   let usec = 0;
   let calls = 0;
   for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-    if (m[1] === "evalsha" || m[1] === "eval") usec += Number(m[3]);
+    if (STORE_CALLS.has(m[1])) usec += Number(m[3]);
     if (m[1] !== "info") calls += Number(m[2]);
   }
-  return { usec, calls, cpu: (num(/^used_cpu_user:([\d.]+)/m) + num(/^used_cpu_sys:([\d.]+)/m)) * 1e6 };
+  const cpu = (num(/^used_cpu_user:([\d.]+)/m) + num(/^used_cpu_sys:([\d.]+)/m)) * 1e6;
+  return { usec, calls, cpu, instructions: instructionsSinceLast() };
 }
 
 async function oneRun(run) {
@@ -89,12 +119,18 @@ async function oneRun(run) {
   const out = {};
   phases.forEach((name, i) => {
     const [a, b] = [marks[i], marks[i + 1]];
-    out[name] = { usec: (b.usec - a.usec) / N, cpu: (b.cpu - a.cpu) / N, commands: (b.calls - a.calls) / N };
+    out[name] = {
+      usec: (b.usec - a.usec) / N,
+      cpu: (b.cpu - a.cpu) / N,
+      commands: (b.calls - a.calls) / N,
+      kinstr: b.instructions / N / 1000,
+    };
   });
   out.total = {
     usec: (marks[4].usec - marks[0].usec) / N,
     cpu: (marks[4].cpu - marks[0].cpu) / N,
     commands: (marks[4].calls - marks[0].calls) / N,
+    kinstr: marks.slice(1).reduce((sum, mark) => sum + mark.instructions, 0) / N / 1000,
   };
   return out;
 }
@@ -123,11 +159,13 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}):`,
 );
-console.log("phase      usec (commandstats)  Redis CPU µs  commands");
+console.log(`phase      usec (commandstats)  Redis CPU µs  commands${callgrindDir ? "  k instructions" : ""}`);
 for (const name of Object.keys(runs[0])) {
   const m = (key) => median(runs.map((r) => r[name][key]));
+  const instructions = callgrindDir ? m("kinstr").toFixed(1).padStart(16) : "";
   console.log(
-    `${name.padEnd(10)} ${m("usec").toFixed(1).padStart(19)} ${m("cpu").toFixed(1).padStart(13)} ${m("commands").toFixed(2).padStart(9)}`,
+    `${name.padEnd(10)} ${m("usec").toFixed(1).padStart(19)} ${m("cpu").toFixed(1).padStart(13)} ${m("commands").toFixed(2).padStart(9)}${instructions}`,
   );
 }
 await redis.stop();
+if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });

@@ -152,7 +152,8 @@ describe("SIGTERM with an idle keep-alive client and a hanging endpoint", () => 
       // Released, not left to an expiring lease, and the aborted attempt is not counted.
       const ids = await redis.keys(`{${prefix}}:dlv:*`);
       assert.equal(ids.length, 1, "the delivery is still in the store");
-      const [status, attempts] = await redis.hmget(ids[0] ?? "", "st", "a");
+      // A delivery's state is packed in one field, "status|attempts|…" (packages/scheduler/src/lua/lib/delivery.lua).
+      const [status, attempts] = (await redis.hget(ids[0] ?? "", "s"))?.split("|") ?? [];
       assert.deepEqual([status, Number(attempts ?? 0)], ["queued", 0]);
 
       // A new instance delivers it: nothing accepted was lost.

@@ -26,7 +26,9 @@
 
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
+local now_s = ARGV[2]
 local lease_until = now + tonumber(ARGV[4])
+local lease_until_s = num(lease_until) -- once: a number passed to redis.call is formatted on every call
 local worker = ARGV[5]
 local claim_id = ARGV[6]
 local lease_count = 0
@@ -56,15 +58,17 @@ local expired = redis.call("ZRANGEBYSCORE", K.leases, "-inf", now, "LIMIT", 0, 2
 if #expired > 0 then
   for _, did in ipairs(expired) do
     local dk = K.delivery(did)
-    local v = redis.call("HMGET", dk, "ep", "st", "p")
-    if v[2] == "leased" then
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
-      redis.call("ZADD", K.queue(v[1]), now, did)
-      local ep = endpoint(v[1])
+    local d = read_delivery(dk)
+    if d and d.st == "leased" then
+      local was_probe = d.p == "1"
+      d.st, d.w, d.p, d.ft = "queued", "", "", ""
+      write_delivery(dk, d)
+      redis.call("ZADD", K.queue(d.ep), now, did)
+      local ep = endpoint(d.ep)
       if ep then
         ep.inf = math.max(0, ep.inf - 1)
-        if v[3] == "1" then ep.probe = false end
-        dirty[v[1]] = ep
+        if was_probe then ep.probe = false end
+        dirty[d.ep] = ep
       end
     end
   end
@@ -101,62 +105,63 @@ if due_count > 0 then
       if at and at <= now then
         local limit = math.min(share, remaining, ep.conc - ep.inf, room_of(id))
         if ep.br == "half" then limit = math.min(limit, 1) end
-        -- The first limit + 1 by due time: the due ones to lease, and what follows them tells the next head.
-        local range = redis.call("ZRANGE", K.queue(id), 0, limit, "WITHSCORES")
+        -- Up to limit + 1 due ones, without their scores (formatting and parsing them cost more than the rest of
+        -- the range): the ones to lease, and one more means the next head is due too, which is all rescheduling
+        -- needs to know (schedule_at takes the later of now and the head's due time). Otherwise the head left
+        -- after the lease is read below.
+        local range = redis.call("ZRANGEBYSCORE", K.queue(id), "-inf", now_s, "LIMIT", "0", num(limit + 1))
         local leased, taken = {}, 0
-        local head_due = false
-        for j = 1, #range, 2 do
+        local head_due = nil
+        for j = 1, #range do
           local did = range[j]
-          local due = tonumber(range[j + 1])
-          if #leased >= limit or due > now then
-            head_due = due
-            break
-          end
-          if ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep) then
-            head_due = due
+          if #leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
+            head_due = now
             break
           end
           if ep.rps > 0 then
             ep.tat = math.max(ep.tat or now, now) + emission_interval(ep)
           end
           local dk = K.delivery(did)
-          local v = redis.call("HMGET", dk, "m", "c", "a", "env", "t")
-          local env = v[4] or envelopes[v[1]]
-          if env == nil and v[1] then
-            env = redis.call("HGET", K.message(v[1]), "env")
-            envelopes[v[1]] = env
+          local state, inline_env = read_delivery(dk, "env")
+          local env = inline_env or (state and envelopes[state.m])
+          if env == nil and state then
+            env = redis.call("HGET", K.message(state.m), "env")
+            envelopes[state.m] = env
           end
           leased[#leased + 1] = did
-          if env then
-            local attempt = (tonumber(v[3]) or 0) + 1
+          if env and state then
+            local attempt = state.a ~= "" and tonumber(state.a) + 1 or 1
             local probe = ep.br == "half"
             lease_count = lease_count + 1
             local token = claim_id .. "." .. lease_count
-            redis.call("HSET", dk, "st", "leased", "w", worker, "lease", lease_until, "a", attempt,
-              "p", probe and "1" or "", "ft", token)
+            state.st, state.w, state.lease, state.a = "leased", worker, lease_until_s, attempt
+            state.p, state.ft = probe and "1" or "", token
+            write_delivery(dk, state)
             if probe then ep.probe = true end
-            lease_members[#lease_members + 1] = lease_until
+            lease_members[#lease_members + 1] = lease_until_s
             lease_members[#lease_members + 1] = did
             taken = taken + 1
             out[#out + 1] = did
             out[#out + 1] = id
             out[#out + 1] = attempt
-            out[#out + 1] = tonumber(v[2]) or now
+            out[#out + 1] = state.c ~= "" and state.c or now
             out[#out + 1] = env
-            out[#out + 1] = tonumber(v[5]) or 0
+            out[#out + 1] = state.t ~= "" and state.t or 0
             out[#out + 1] = token
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
             outbox_add({
-              "d", did, "m", v[1] or "", "ep", id, "st", "dead", "a", v[3] or 0, "c", v[2] or now, "s", now,
-              "env", "", "log", "[]", "why", "envelope missing",
-            }, true, id, 0)
+              d = did, m = state and state.m or "", ep = id, st = "dead",
+              a = state and state.a ~= "" and state.a or 0, c = state and state.c or now, s = now,
+              env = "", log = "[]", why = "envelope missing",
+            }, 0)
             redis.call("DEL", dk, K.attempts(did))
           end
         end
         if #leased > 0 then
           redis.call("ZREM", K.queue(id), unpack(leased))
         end
+        if head_due == nil then head_due = queue_head_due(id) end
         ep.inf = ep.inf + taken
         remaining = remaining - taken
         batch_reschedule(schedule, ep, now, head_due)

@@ -27,6 +27,7 @@
 ]]
 
 local now = tonumber(ARGV[2])
+local now_s = ARGV[2]
 local worker = ARGV[3]
 local outbox_max = tonumber(ARGV[4])
 local max_log = tonumber(ARGV[5])
@@ -49,31 +50,26 @@ local function event_type(env)
   return ""
 end
 
--- The attempt log of a live delivery: a list (newest first, capped), started by its first failed attempt; "lg" = 1
--- marks a delivery that has one. A delivery delivered at the first try never has one: its attempt goes straight
--- into its outbox record.
-local function log_attempt(did, attempt)
+-- The attempt log of a live delivery: a list (newest first, capped), started by its first failed attempt; its
+-- state's lg = "1" marks a delivery that has one (the caller writes the state). A delivery delivered at the first
+-- try never has one: its attempt goes straight into its outbox record.
+local function log_attempt(did, d, attempt)
   if attempt == "" then return end
   local lk = K.attempts(did)
   if redis.call("LPUSH", lk, attempt) > max_log then redis.call("LTRIM", lk, 0, max_log - 1) end
-  redis.call("HSET", K.delivery(did), "lg", "1")
+  d.lg = "1"
 end
 
 -- Delivered or dead: the record goes to the outbox (see outbox_add), the delivery and its attempt list leave Redis.
-local function settle(did, v, kind, attempt, reason, has_log, inline)
-  local mid = v[4]
-  local env = inline and v[10] or redis.call("HGET", K.message(mid), "env") or ""
-  local fields = {
-    "d", did, "m", mid, "ep", v[1], "st", kind, "a", v[5], "c", v[9], "s", now,
-    "env", env, "log", attempt_log_json(did, attempt, has_log),
-  }
-  if kind == "dead" then
-    fields[#fields + 1] = "why"
-    fields[#fields + 1] = reason
-  end
-  outbox_add(fields, kind == "dead", v[1], outbox_max)
-  if has_log then redis.call("DEL", K.delivery(did), K.attempts(did)) else redis.call("DEL", K.delivery(did)) end
-  if not inline then release_message(mid) end
+local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
+  local mid = d.m
+  local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
+  outbox_add({
+    d = did, m = mid, ep = d.ep, st = kind, a = d.a ~= "" and d.a or "0", c = d.c, s = now_s, env = env,
+    log = attempt_log_json(did, attempt, has_log), why = reason,
+  }, outbox_max)
+  if has_log then redis.call("DEL", dk, K.attempts(did)) else redis.call("DEL", dk) end
+  if not inline_env then release_message(mid) end
   return env
 end
 
@@ -81,15 +77,19 @@ for i = 6, #ARGV, 6 do
   local did, kind, due_at, attempt, reason, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5]
   local dk = K.delivery(did)
-  local v = redis.call("HMGET", dk, "ep", "st", "w", "m", "a", "k", "p", "lg", "c", "env", "ft")
-  local ep_id, status, owner, mid, attempts, key, probe = v[1], v[2], v[3], v[4], v[5], v[6], v[7] == "1"
-  local inline = v[10] ~= false -- the envelope lives in the delivery's hash (a message with one delivery)
-  local has_log = v[8] == "1"
-  if not (status == "leased" and owner == worker and (token == "" or v[11] == token)) then
+  -- inline_env: the envelope lives in the delivery's hash (a message with one delivery); key: its ordering key.
+  local d, inline_env, key = read_delivery(dk, "env", "k")
+  if not (d and d.st == "leased" and d.w == worker and (token == "" or d.ft == token)) then
     stale[#stale + 1] = did
     -- The attempt happened: its record stays with the live delivery, marked, without changing anything else.
-    if status and attempt ~= "" then log_attempt(did, '{"stale":true,' .. string.sub(attempt, 2)) end
+    if d and attempt ~= "" then
+      local had_log = d.lg == "1"
+      log_attempt(did, d, '{"stale":true,' .. string.sub(attempt, 2))
+      if not had_log then write_delivery(dk, d) end
+    end
   else
+    local ep_id, mid, attempts, probe = d.ep, d.m, d.a, d.p == "1"
+    local has_log = d.lg == "1"
     local ep = endpoints[ep_id]
     if ep == nil then
       ep = load_endpoint(ep_id) or false
@@ -104,7 +104,7 @@ for i = 6, #ARGV, 6 do
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
     if kind == "delivered" or kind == "dead" then
-      local env = settle(did, v, kind, attempt, reason, has_log, inline)
+      local env = settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
       if kind == "dead" then event("dead", ep_id, did, mid, reason, tonumber(attempts) or 0, event_type(env)) end
       if key then
         advance_line(ep_id, key, did, now)
@@ -113,19 +113,20 @@ for i = 6, #ARGV, 6 do
       if ep and (kind == "delivered" or attempt ~= "") then record_result(ep, kind == "delivered", probe, now) end
     elseif kind == "throttled" then
       local due = tonumber(due_at)
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
-      redis.call("HINCRBY", dk, "t", 1)
+      d.st, d.w, d.p, d.ft, d.t = "queued", "", "", "", (tonumber(d.t) or 0) + 1
+      log_attempt(did, d, attempt)
+      write_delivery(dk, d)
       redis.call("ZADD", K.queue(ep_id), due, did)
-      log_attempt(did, attempt)
       if ep then
         ep.requeued = true
         if probe then ep.probe = false end
         if not ep.pu or due > ep.pu then ep.pu = due end
       end
     elseif kind == "retry" or kind == "gone" then
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "")
+      d.st, d.w, d.p, d.ft = "queued", "", "", ""
+      log_attempt(did, d, attempt)
+      write_delivery(dk, d)
       redis.call("ZADD", K.queue(ep_id), kind == "retry" and tonumber(due_at) or now, did)
-      log_attempt(did, attempt)
       if ep then
         ep.requeued = true
         record_result(ep, false, probe, now)
@@ -135,8 +136,9 @@ for i = 6, #ARGV, 6 do
         end
       end
     else -- release: given back without an attempt
-      redis.call("HSET", dk, "st", "queued", "w", "", "p", "", "ft", "",
-        "a", math.max(0, (tonumber(attempts) or 1) - 1))
+      d.st, d.w, d.p, d.ft = "queued", "", "", ""
+      d.a = math.max(0, (tonumber(attempts) or 1) - 1)
+      write_delivery(dk, d)
       redis.call("ZADD", K.queue(ep_id), tonumber(due_at), did)
       if ep then
         ep.requeued = true

@@ -11,6 +11,7 @@
   in flight, dead letters waiting in the outbox.
 ]]
 
+ENDPOINTS_READ_ONLY = true -- a no-writes script: endpoints stored in the old format are read, not rewritten
 local now = tonumber(ARGV[2])
 local ids = {}
 for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
@@ -25,6 +26,7 @@ for _, id in ipairs(ids) do
   if not ep then
     for _, item in ipairs({ id, "0", "0", "", "closed", "", "", 0, 0, 0 }) do out[#out + 1] = item end
   else
+    load_breaker(ep)
     local enabled = ep.cfg and ep.en
     local why = ""
     if not ep.cfg then why = "disabled in config" elseif not ep.en then why = ep.why end

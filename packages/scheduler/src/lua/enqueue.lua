@@ -13,7 +13,8 @@
   Messages are applied in order, so a dedup key repeated within the batch is a duplicate of the earlier one,
   and deliveries of the same ordering key join their line in call order.
 
-  Per delivery: its HSET (a fan-out message also one HSET of the shared envelope). Per endpoint of the batch: one
+  Per delivery: its HSET (state, envelope, ordering key: see lib/delivery.lua; a fan-out message also one HSET of
+  the shared envelope). Per endpoint of the batch: one
   HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per batch: at most
   one PUBLISH. (No delivery-log index: settled deliveries are listed by the history store.)
 
@@ -35,7 +36,7 @@ end
 local queued = {}   -- endpoint id -> { now, did, ... } for its queue (unordered deliveries)
 local queued_order = {}
 local earliest = {} -- endpoint id -> the earliest `now` of its deliveries in the batch
-local function queue_later(ep_id, did, now)
+local function queue_later(ep_id, did, now, now_s)
   local list = queued[ep_id]
   if not list then
     list = {}
@@ -46,7 +47,7 @@ local function queue_later(ep_id, did, now)
     earliest[ep_id] = now
   end
   if did then
-    list[#list + 1] = now
+    list[#list + 1] = now_s
     list[#list + 1] = did
   end
 end
@@ -55,7 +56,8 @@ local replies = {}
 local woke_at = nil
 local i = 2
 while i <= #ARGV do
-  local now, mid, envelope, order_key = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local now_s, mid, envelope, order_key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local now = tonumber(now_s)
   local dedup_key, dedup_ttl, dedup_record = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local n = tonumber(ARGV[i + 7])
   local first_pair = i + 8
@@ -70,17 +72,19 @@ while i <= #ARGV do
     end
   end
 
-  local unknown = {}
+  local unknown = nil -- a table only when needed: one per message adds up
   if not duplicate then
     for p = first_pair, i - 1, 2 do
-      if not endpoint(ARGV[p]) then unknown[#unknown + 1] = ARGV[p] end
+      if not endpoint(ARGV[p]) then
+        unknown = unknown or { "unknown" }
+        unknown[#unknown + 1] = ARGV[p]
+      end
     end
   end
 
   if duplicate then
     replies[#replies + 1] = { "duplicate", duplicate }
-  elseif #unknown > 0 then
-    table.insert(unknown, 1, "unknown")
+  elseif unknown then
     replies[#replies + 1] = unknown
   else
     -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
@@ -91,22 +95,23 @@ while i <= #ARGV do
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
-      -- No "a" (attempts) until the first claim: an absent field reads as 0, and each field costs bytes.
-      local fields = { "m", mid, "ep", ep.id, "st", "queued", "c", now }
-      if ordered then
-        fields[#fields + 1] = "k"
-        fields[#fields + 1] = order_key
+      -- The time as the caller sent it: a number passed to redis.call is formatted again on every call.
+      local state = queued_delivery(now_s, mid, ep.id)
+      local dk = K.delivery(did)
+      if ordered and inline then
+        redis.call("HSET", dk, "s", state, "env", envelope, "k", order_key)
+      elseif inline then
+        redis.call("HSET", dk, "s", state, "env", envelope)
+      elseif ordered then
+        redis.call("HSET", dk, "s", state, "k", order_key)
+      else
+        redis.call("HSET", dk, "s", state)
       end
-      if inline then
-        fields[#fields + 1] = "env"
-        fields[#fields + 1] = envelope
-      end
-      redis.call("HSET", K.delivery(did), unpack(fields))
       if ordered then
         join_line(ep.id, order_key, did, now)
-        queue_later(ep.id, nil, now)
+        queue_later(ep.id, nil, now, now_s)
       else
-        queue_later(ep.id, did, now)
+        queue_later(ep.id, did, now, now_s)
       end
     end
     if dedup_key ~= "" then

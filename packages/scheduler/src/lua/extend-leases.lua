@@ -16,9 +16,10 @@ local members = {}
 for i = 4, #ARGV, 2 do
   local dk = K.delivery(ARGV[i])
   local token = ARGV[i + 1]
-  local v = redis.call("HMGET", dk, "st", "w", "ft")
-  if v[1] == "leased" and v[2] == worker and (token == "" or v[3] == token) then
-    redis.call("HSET", dk, "lease", lease_until)
+  local d = read_delivery(dk)
+  if d and d.st == "leased" and d.w == worker and (token == "" or d.ft == token) then
+    d.lease = lease_until
+    write_delivery(dk, d)
     members[#members + 1] = lease_until
     members[#members + 1] = ARGV[i]
   end

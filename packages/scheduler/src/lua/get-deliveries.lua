@@ -12,12 +12,12 @@
 local out = {}
 for i = 2, #ARGV do
   local did = ARGV[i]
-  local v = redis.call("HMGET", K.delivery(did), "m", "ep", "st", "a", "c", "env")
-  if v[3] then
+  local d, inline_env = read_delivery(K.delivery(did), "env")
+  if d then
     local due = ""
-    if v[3] == "queued" then due = redis.call("ZSCORE", K.queue(v[2]), did) or "" end
-    local env = v[6] or redis.call("HGET", K.message(v[1]), "env") or ""
-    for _, item in ipairs({ did, v[1], v[2], v[3], v[4] or "0", v[5] or "0", due, env }) do
+    if d.st == "queued" then due = redis.call("ZSCORE", K.queue(d.ep), did) or "" end
+    local env = inline_env or redis.call("HGET", K.message(d.m), "env") or ""
+    for _, item in ipairs({ did, d.m, d.ep, d.st, d.a ~= "" and d.a or "0", d.c ~= "" and d.c or "0", due, env }) do
       out[#out + 1] = item
     end
   end

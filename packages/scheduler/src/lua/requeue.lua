@@ -27,12 +27,12 @@ for i = 3, #ARGV, 6 do
   local dk = K.delivery(did)
   if ep and redis.call("EXISTS", dk) == 0 then
     local ordered = ep.ord and key ~= ""
-    local fields = { "m", mid, "ep", ep_id, "st", "queued", "c", created, "env", envelope }
+    local state = queued_delivery(created, mid, ep_id)
     if ordered then
-      fields[#fields + 1] = "k"
-      fields[#fields + 1] = key
+      redis.call("HSET", dk, "s", state, "env", envelope, "k", key)
+    else
+      redis.call("HSET", dk, "s", state, "env", envelope)
     end
-    redis.call("HSET", dk, unpack(fields))
     if ordered then join_line(ep_id, key, did, now) else redis.call("ZADD", K.queue(ep_id), now, did) end
     queued[#queued + 1] = did
     touched[ep_id] = ep

@@ -17,6 +17,7 @@ local ep = load_endpoint(ARGV[3])
 if not ep then return 0 end
 
 if ARGV[4] == "1" then
+  load_breaker(ep)
   ep.en = true
   ep.why = ""
   ep.br = "closed"

@@ -18,12 +18,12 @@ local woken, count = 0, 0
 for i = 2, #ARGV, 12 do
   local id = ARGV[i]
   local ek = K.endpoint(id)
-  redis.call("HSET", ek, "conc", ARGV[i + 1], "rps", ARGV[i + 2], "burst", ARGV[i + 3], "ord", ARGV[i + 4],
-    "bw", ARGV[i + 5], "bmin", ARGV[i + 6], "brate", ARGV[i + 7], "bcool", ARGV[i + 8], "bdis", ARGV[i + 9],
-    "dmsg", ARGV[i + 10], "cfg", ARGV[i + 11])
-  if redis.call("HSETNX", ek, "en", "1") == 1 then
-    redis.call("HSET", ek, "why", "", "inf", 0, "br", "closed", "ws", 0, "wok", 0, "wfail", 0, "wait", 0)
-  end
+  -- An endpoint stored before the packed format keeps its state (see upgrade_endpoint).
+  if redis.call("HEXISTS", ek, "pol") == 0 then read_old_endpoint(ek) end
+  -- pol: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg (see lib/endpoint.lua)
+  redis.call("HSET", ek, "pol", table.concat({ ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+    ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 11], ARGV[i + 10] }, "|"))
+  if redis.call("HSETNX", ek, "st", EP_NEW_STATE) == 1 then redis.call("HSETNX", ek, "wait", 0) end
   redis.call("SADD", K.endpoints, id)
   local ep = load_endpoint(id)
   woken = woken + reschedule(ep, 0)

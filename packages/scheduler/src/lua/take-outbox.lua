@@ -1,8 +1,10 @@
 --[[
-  take-outbox: leases settled-delivery records to a drainer (consumer group "history" on the outbox stream).
-  Records another drainer took more than `reclaim after` ms ago and never acknowledged (it died, or the history
-  store refused them) come back first (XAUTOCLAIM); the rest are new ones (XREADGROUP). Creates the group (and
-  the stream) when missing: a new deployment, or after a FLUSHALL.
+  take-outbox: the first half of leasing settled-delivery records to a drainer (consumer group "history" on the
+  outbox stream): records another drainer took more than `reclaim after` ms ago and never acknowledged (it died,
+  or the history store refused them) come back first (XAUTOCLAIM). The store reads new ones with XREADGROUP
+  itself, after this call (redis-store.ts takeSettled): passing 500 records of ~1 KB through Lua tables and back
+  cost more than the rest of the hand-off. Creates the group (and the stream) when missing: a new deployment, or
+  after a FLUSHALL.
 
   KEYS[1] outbox
   ARGV[1] base key prefix "{prefix}:"
@@ -15,7 +17,7 @@
           long are deleted (XGROUP DELCONSUMER; with nothing pending it loses nothing, and a live drainer that
           was idle is simply created again by its next XREADGROUP).
 
-  Returns a flat list: per record its entry id, then its fields as a flat field/value list.
+  Returns a flat list: per reclaimed record its entry id, then its fields as a flat field/value list.
 ]]
 
 local consumer, max, idle = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -45,14 +47,4 @@ if ARGV[5] ~= "" then
   end
 end
 
-local room = max - #out / 2
-if room > 0 then
-  local fresh = redis.call("XREADGROUP", "GROUP", "history", consumer, "COUNT", room, "STREAMS", K.outbox, ">")
-  if fresh then
-    for _, entry in ipairs(fresh[1][2]) do
-      out[#out + 1] = entry[1]
-      out[#out + 1] = entry[2]
-    end
-  end
-end
 return out

@@ -22,8 +22,8 @@ import { shardTag } from "./shard-of.js";
  * - `{hy}:leases`            zset  delivery id → lease expiry
  * - `{hy}:endpoints`         set   every endpoint id ever synced (stats)
  * - `{hy}:wake`              channel, PUBLISHed when work becomes due earlier
- * - `{hy}:ep:<ep>`           hash  policy (conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, dmsg, cfg) and
- *                                   state (en, why, inf, tat, br, ou, probe, ws, wok, wfail, fs, wait)
+ * - `{hy}:ep:<ep>`           hash  pol (policy: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg), st (state:
+ *                                   en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why), wait (see lib/endpoint.lua)
  * - `{hy}:queue:<ep>`        zset  delivery id → due time (queued deliveries; under per-key order only the head
  *                                   of each key's line)
  * - `{hy}:heads:<ep>`        hash  ordering key → delivery id at the head of that key's line
@@ -31,17 +31,15 @@ import { shardTag } from "./shard-of.js";
  *                                   containing ":" cannot collide)
  * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled); deleted when refs
  *                                   reaches 0. Only for messages fanned out to several endpoints.
- * - `{hy}:dlv:<id>`          hash  m, ep, st (queued | leased), a (attempts; absent = 0), c (created), w (worker),
- *                                   lease, ft (the lease's fencing token), k (ordering key), p (half-open probe),
- *                                   lg (1 = has an attempt list), and
- *                                   for a message with one delivery env (the envelope inline, saving a key and its
- *                                   bookkeeping); deleted when the delivery settles
+ * - `{hy}:dlv:<id>`          hash  s (state: st|a|t|lg|p|lease|ft|c|m|<#ep>|<ep><w>, see lib/delivery.lua),
+ *                                   k (ordering key), and for a message with one delivery env (the envelope inline,
+ *                                   saving a key and its bookkeeping); deleted when the delivery settles
  * - `{hy}:log:<id>`          list  attempt records of a live delivery, newest first, capped (LPUSH + LTRIM);
  *                                   deleted with the delivery
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
  * - `{hy}:rejected:<origin>` list  rejected messages (JSON, payload base64), newest first, capped, PEXPIREd
  * The hand-off to the history tier:
- * - `{hy}:outbox`            stream one entry per settled delivery (d, m, ep, st, a, c, s = settled at, env,
+ * - `{hy}:outbox`            stream one entry per settled delivery (h = st|a|c|s|d|m|ep with s = settled at, env,
  *                                   log = JSON array of attempts newest first, why), read by the consumer group
  *                                   "history" (XREADGROUP / XAUTOCLAIM), XACK + XDEL once stored
  * - `{hy}:outbox:counts`     hash  shed (delivered records dropped while the outbox was full), dead:<ep> (dead

@@ -2,9 +2,11 @@ import { type AttemptRecord, decodeEnvelope } from "@hookyard/core";
 import type { SettledEntry, SettledRecord } from "../store.js";
 
 /**
- * Decodes take-outbox.lua's reply: per record its stream entry id, then its fields (see keys.ts, `{hy}:outbox`):
- * d, m, ep, st, a, c, s, env (core's encoded envelope, "" when it was lost), log (JSON array of attempts, newest
- * first), why (dead only).
+ * Decodes the outbox's entries (take-outbox.lua's reply, or XRANGE flattened): per record its stream entry id,
+ * then its fields as a flat list (see keys.ts, `{hy}:outbox`): h = "st|a|c|s|d|m|ep" (status, attempts, created
+ * at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when it was lost), log
+ * (JSON array of attempts, newest first), why (dead only). Entries written before the packed header have one
+ * field per value (d, m, ep, st, a, c, s) and are read as well.
  */
 export function decodeOutboxEntries(reply: readonly unknown[]): SettledEntry[] {
   const entries: SettledEntry[] = [];
@@ -12,9 +14,25 @@ export function decodeOutboxEntries(reply: readonly unknown[]): SettledEntry[] {
     const fields = reply[i + 1] as string[];
     const f = new Map<string, string>();
     for (let j = 0; j + 1 < fields.length; j += 2) f.set(fields[j] as string, fields[j + 1] as string);
-    entries.push({ entryId: String(reply[i]), record: recordOf(f) });
+    entries.push({ entryId: String(reply[i]), record: recordOf(unpackHead(f)) });
   }
   return entries;
+}
+
+const HEAD_FIELDS = ["st", "a", "c", "s", "d", "m"] as const;
+
+/** Spreads a packed header `h` into the one-field-per-value form; the endpoint id is the rest after six "|". */
+function unpackHead(f: Map<string, string>): Map<string, string> {
+  const head = f.get("h");
+  if (head === undefined) return f;
+  let start = 0;
+  for (const name of HEAD_FIELDS) {
+    const end = head.indexOf("|", start);
+    f.set(name, head.slice(start, end));
+    start = end + 1;
+  }
+  f.set("ep", head.slice(start));
+  return f;
 }
 
 function recordOf(f: Map<string, string>): SettledRecord {

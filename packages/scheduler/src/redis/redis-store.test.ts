@@ -171,6 +171,58 @@ describe("redis store", () => {
       );
     }));
 
+  it("reads hashes and outbox records written before the packed formats (a Redis restarted mid-flight)", () =>
+    withRedisStore(async (store) => {
+      const ep = uniqueId("ep-old");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      const envelope = testEnvelope();
+      const { messageId, deliveryIds } = await store.enqueue({ envelope, endpointIds: [ep], now: 1 });
+      const deliveryId = deliveryIds[0] ?? "";
+      // One field per value, as stored before: disabled by an operator, one failure in the breaker's window.
+      const key = store.keys.endpoint(ep);
+      await admin.del(key);
+      await admin.hset(key, {
+        ...{ conc: 10, rps: 0, burst: 1, ord: 0, bw: 60_000, bmin: 5, brate: 0.5, bcool: 1000, bdis: 0 },
+        ...{ dmsg: "failing", cfg: 1, en: 0, why: "disabled by operator", inf: 0, tat: "", br: "closed", ou: "" },
+        ...{ probe: 0, ws: 0, wok: 0, wfail: 1, fs: 1, wait: 0, pu: "" },
+      });
+      // The delivery too, its envelope inline.
+      const deliveryKey = store.keys.delivery(deliveryId);
+      const env = (await admin.hget(deliveryKey, "env")) ?? "";
+      await admin.del(deliveryKey);
+      await admin.hset(deliveryKey, { m: messageId, ep, st: "queued", c: 1, env });
+      await admin.xadd(store.keys.outbox, "*", "d", "old-d", "m", "old-m", "ep", ep, "st", "dead", "a", "2");
+      await admin.xadd(store.keys.outbox, "*", "d", "old-e", "m", "old-n", "ep", ep, "st", "delivered", "a", "1");
+
+      const queued = await store.getDelivery(deliveryId);
+      assert.deepEqual(
+        [queued?.status, queued?.attempts, queued?.createdAt, queued?.envelope?.id],
+        ["queued", 0, 1, envelope.id],
+      );
+      const state = await store.getEndpointState(ep, 2);
+      assert.deepEqual(
+        [state.enabled, state.disabledReason, state.failingSince, state.queued],
+        [false, "disabled by operator", 1, 1],
+      );
+      assert.deepEqual((await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 })).deliveries, []);
+      await store.setEndpointEnabled(ep, true, 3);
+      assert.deepEqual((await admin.hkeys(key)).sort(), ["pol", "st", "wait"], "rewritten in the packed format");
+      const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 3 });
+      assert.deepEqual(
+        deliveries.map((d) => [d.deliveryId, d.attempt, d.createdAt, d.envelope.id]),
+        [[deliveryId, 1, 1, envelope.id]],
+      );
+      await store.complete("w", [{ deliveryId, kind: "delivered", attempt: attemptAt(4, 200) }], 4);
+      assert.deepEqual(
+        (await takeAllSettled(store, 5)).map((r) => [r.deliveryId, r.messageId, r.endpointId, r.status, r.attempts]),
+        [
+          ["old-d", "old-m", ep, "dead", 2],
+          ["old-e", "old-n", ep, "delivered", 1],
+          [deliveryId, messageId, ep, "delivered", 1],
+        ],
+      );
+    }));
+
   it("shares a fanned-out envelope until its last delivery settles, then leaves no key behind", () =>
     withRedisStore(async (store) => {
       const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];

@@ -408,6 +408,21 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     };
   }
 
+  /** New outbox records for `consumer` (after take-outbox.lua reclaimed the stale ones), as entry id, fields. */
+  async function readNewSettled(consumer: string, count: number): Promise<unknown[]> {
+    let reply: [string, [string, string[]][]][] | null;
+    try {
+      reply = (await client.xreadgroup("GROUP", "history", consumer, "COUNT", count, "STREAMS", keys.outbox, ">")) as
+        | [string, [string, string[]][]][]
+        | null;
+    } catch (error) {
+      // The group went away since take-outbox.lua made sure of it (a FLUSHALL): the next take creates it again.
+      if (error instanceof Error && error.message.includes("NOGROUP")) return [];
+      throw translateRedisError(error);
+    }
+    return (reply?.[0]?.[1] ?? []).flat();
+  }
+
   const store: RedisShard = {
     durable: true,
     keys,
@@ -544,8 +559,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       const count = Math.max(1, Math.floor(max));
       const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
       const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
-      const reply = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
-      return decodeOutboxEntries(reply);
+      const reclaimed = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
+      const room = count - reclaimed.length / 2;
+      return decodeOutboxEntries(room > 0 ? [...reclaimed, ...(await readNewSettled(consumer, room))] : reclaimed);
     },
 
     async ackSettled(entries) {

@@ -62,8 +62,9 @@ describe("ackDurability replicated on Redis Cluster", () => {
     await Promise.all(
       ids.flatMap((id) =>
         shardKeys.map(async (keys) => {
-          const status = await replicaReader.hget(keys.delivery(id), "st");
-          if (status !== null) found.set(id, status);
+          // The first item of the delivery's packed state (lib/delivery.lua).
+          const status = (await replicaReader.hget(keys.delivery(id), "s"))?.split("|")[0];
+          if (status !== undefined) found.set(id, status);
         }),
       ),
     );

@@ -31,7 +31,7 @@ export type ScriptArg = string | number;
 export type RunScript = (name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
 
 /** Shared helpers, placed after the key functions and before each script. */
-const LIBRARY_FILES = ["lib/endpoint.lua"];
+const LIBRARY_FILES = ["lib/endpoint.lua", "lib/delivery.lua"];
 
 function readLua(file: string): string {
   return readFileSync(new URL(`../lua/${file}`, import.meta.url), "utf8");

@@ -1,35 +1,118 @@
 --[[
   Shared helpers, concatenated (after the key functions from keys.ts) in front of every script at load time.
   An endpoint is read once per script into a Lua table (one HMGET), changed in memory, and written back once
-  (one HSET of its state fields) by save_endpoint. The ordering-line counter `wait` is only changed with HINCRBY.
+  (one HSET of its packed state, when it changed) by save_endpoint. The ordering-line counter `wait` is only
+  changed with HINCRBY.
 ]]
 
-local EP_FIELDS = {
-  "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "dmsg", "cfg",
-  "en", "why", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "wait", "pu",
+-- An endpoint's hash holds three fields: "pol", its policy (written by sync-endpoints), "st", its runtime state,
+-- each packed as "|"-separated values (the free text last), and "wait", the ordering-line counter. Three fields
+-- instead of twenty-four: the HMGET of a claim or a settle finds them at once and the save writes one short field.
+-- pol: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg
+-- st:  en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why
+local EP_POLICY_PATTERN = "^" .. string.rep("([^|]*)|", 10) .. "(.*)$"
+local EP_STATE_PATTERN = "^" .. string.rep("([^|]*)|", 11) .. "(.*)$"
+local EP_NEW_STATE = "1|0||closed||0|0|0|0|||"
+
+-- A number as a string that keeps it exactly: integers (times in ms, counters) with "%d" (a fraction of the cost
+-- of the "%.14g" of tostring or the "%.17g" redis.call applies to a number argument), others (a GCRA theoretical
+-- arrival time) with all 17 digits; nil is "".
+local INT_STRINGS = {} -- small integers already formatted in this script call (attempts, lengths, limits)
+local function num(x)
+  if x == nil then return "" end
+  if x % 1 == 0 and x > -1e15 and x < 1e15 then
+    if x >= 0 and x < 1000 then
+      local s = INT_STRINGS[x]
+      if not s then
+        s = string.format("%d", x)
+        INT_STRINGS[x] = s
+      end
+      return s
+    end
+    return string.format("%d", x)
+  end
+  return string.format("%.17g", x)
+end
+
+-- The breaker's policy and window (bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs) stay strings until a script
+-- counts a result or resets the window: enqueue and claim never look at them, and converting a string to a number
+-- in Lua is two strtod calls.
+local function load_breaker(ep)
+  local r = ep.breaker_raw
+  if not r then return end
+  ep.breaker_raw = nil
+  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis = tonumber(r[1]), tonumber(r[2]), tonumber(r[3]), tonumber(r[4]),
+    tonumber(r[5])
+  ep.ws, ep.wok, ep.wfail, ep.fs = tonumber(r[6]) or 0, tonumber(r[7]) or 0, tonumber(r[8]) or 0, tonumber(r[9])
+end
+
+local function pack_endpoint_state(ep)
+  local r = ep.breaker_raw
+  local ws, wok, wfail, fs
+  if r then
+    ws, wok, wfail, fs = r[6], r[7], r[8], r[9]
+  else
+    ws, wok, wfail, fs = num(ep.ws), num(ep.wok), num(ep.wfail), num(ep.fs)
+  end
+  return table.concat({
+    ep.en and "1" or "0", num(ep.inf), num(ep.tat), ep.br, num(ep.ou), ep.probe and "1" or "0", ws, wok, wfail,
+    fs, num(ep.pu), ep.why,
+  }, "|")
+end
+
+-- Hashes written before the packed format (one field per value) are read as well, and rewritten in place when
+-- first read by a script that may write: returns { pol, st, wait } as load_endpoint reads them, or nil.
+local EP_OLD_FIELDS = {
+  "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "cfg", "dmsg",
+  "en", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "pu", "why", "wait",
 }
+local ENDPOINTS_READ_ONLY = false -- set by the scripts flagged no-writes
+local function read_old_endpoint(ek)
+  local v = redis.call("HMGET", ek, unpack(EP_OLD_FIELDS))
+  if not v[1] then return nil end
+  for i = 1, #EP_OLD_FIELDS do v[i] = v[i] or "" end
+  if v[12] == "" then v[12] = "1" end
+  if v[15] == "" then v[15] = "closed" end
+  local packed = { table.concat(v, "|", 1, 11), table.concat(v, "|", 12, 23), v[24] }
+  if not ENDPOINTS_READ_ONLY then
+    redis.call("HDEL", ek, unpack(EP_OLD_FIELDS))
+    redis.call("HSET", ek, "pol", packed[1], "st", packed[2], "wait", packed[3] ~= "" and packed[3] or "0")
+  end
+  return packed
+end
 
 -- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
 local function load_endpoint(id)
-  local v = redis.call("HMGET", K.endpoint(id), unpack(EP_FIELDS))
-  if not v[1] then return nil end
+  local ek = K.endpoint(id)
+  local v = redis.call("HMGET", ek, "pol", "st", "wait")
+  if not v[1] then
+    v = read_old_endpoint(ek)
+    if not v then return nil end
+  end
+  local conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, cfg, dmsg = string.match(v[1], EP_POLICY_PATTERN)
+  local stored = v[2] or EP_NEW_STATE
+  local en, inf, tat, br, ou, probe, ws, wok, wfail, fs, pu, why = string.match(stored, EP_STATE_PATTERN)
   return {
     id = id,
-    conc = tonumber(v[1]), rps = tonumber(v[2]) or 0, burst = tonumber(v[3]) or 1, ord = v[4] == "1",
-    bw = tonumber(v[5]), bmin = tonumber(v[6]), brate = tonumber(v[7]), bcool = tonumber(v[8]),
-    bdis = tonumber(v[9]), dmsg = v[10], cfg = v[11] == "1",
-    en = v[12] ~= "0", why = v[13] or "", inf = tonumber(v[14]) or 0, tat = tonumber(v[15]),
-    br = v[16] or "closed", ou = tonumber(v[17]), probe = v[18] == "1",
-    ws = tonumber(v[19]) or 0, wok = tonumber(v[20]) or 0, wfail = tonumber(v[21]) or 0, fs = tonumber(v[22]),
-    wait = tonumber(v[23]) or 0, pu = tonumber(v[24]),
+    -- "+ 0" converts with one strtod where tonumber() runs two; these are always numbers (written by sync and
+    -- save_endpoint), while the fields that may be "" keep tonumber.
+    conc = conc + 0, rps = rps + 0, burst = burst + 0, ord = ord == "1",
+    dmsg = dmsg, cfg = cfg == "1",
+    en = en ~= "0", why = why, inf = inf + 0, tat = tat ~= "" and tonumber(tat) or nil,
+    br = br ~= "" and br or "closed", ou = ou ~= "" and tonumber(ou) or nil, probe = probe == "1",
+    wait = v[3] and v[3] + 0 or 0, pu = pu ~= "" and tonumber(pu) or nil,
+    breaker_raw = { bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs }, -- see load_breaker
+    stored = stored,
   }
 end
 
+-- Writes the state back when it changed (a claim or a settle always changes "inf"; a read-only visit does not).
 local function save_endpoint(ep)
-  redis.call("HSET", K.endpoint(ep.id),
-    "en", ep.en and "1" or "0", "why", ep.why, "inf", ep.inf, "tat", ep.tat or "", "br", ep.br,
-    "ou", ep.ou or "", "probe", ep.probe and "1" or "0", "ws", ep.ws, "wok", ep.wok, "wfail", ep.wfail,
-    "fs", ep.fs or "", "pu", ep.pu or "")
+  local packed = pack_endpoint_state(ep)
+  if packed ~= ep.stored then
+    redis.call("HSET", K.endpoint(ep.id), "st", packed)
+    ep.stored = packed
+  end
 end
 
 local function emission_interval(ep) return 1000 / ep.rps end
@@ -91,7 +174,7 @@ end
 local function batch_reschedule(batch, ep, now, head_due)
   local at = schedule_at(ep, now, head_due)
   if at then
-    batch.add[#batch.add + 1] = at
+    batch.add[#batch.add + 1] = num(at)
     batch.add[#batch.add + 1] = ep.id
   else
     batch.rem[#batch.rem + 1] = ep.id
@@ -112,6 +195,7 @@ end
 -- Counts one attempt's result in the breaker window and failingSince, opens/closes the breaker and disables
 -- an endpoint failing for longer than breaker.disableAfterMs.
 local function record_result(ep, success, is_probe, now)
+  load_breaker(ep)
   if now - ep.ws >= ep.bw then
     ep.ws = now
     ep.wok = 0
@@ -183,19 +267,29 @@ end
 -- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
 -- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
 -- history is shed and counted. A dead letter is always added: it is never lost on the way.
+-- An entry has the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
+-- endpoint id last: it is the only free text), env, log and, for a dead letter, why: four fields instead of ten,
+-- which the take reads and replies 500 at a time (outbox-records.ts decodes both).
 local OUTBOX = { len = nil, shed = 0, ids = {} }
-local function outbox_add(fields, dead, ep_id, max_len)
+local function outbox_add(r, max_len)
+  local dead = r.st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
-  local entry = redis.call("XADD", K.outbox, "*", unpack(fields))
-  -- fields[2] is the delivery id: the index keeps it readable until the history store has it (findSettled).
-  OUTBOX.ids[#OUTBOX.ids + 1] = fields[2]
+  local head = table.concat({ r.st, r.a, r.c, r.s, r.d, r.m, r.ep }, "|")
+  local entry
+  if dead then
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log, "why", r.why)
+    redis.call("HINCRBY", K.outbox_counts, "dead:" .. r.ep, 1)
+  else
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log)
+  end
+  -- The index keeps the record readable until the history store has it (findSettled).
+  OUTBOX.ids[#OUTBOX.ids + 1] = r.d
   OUTBOX.ids[#OUTBOX.ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
-  if dead then redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep_id, 1) end
   return true
 end
 
@@ -210,7 +304,8 @@ end
 -- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
 -- none) before the list's records (when `has_log`).
 local function attempt_log_json(did, latest, has_log)
-  local records = has_log and redis.call("LRANGE", K.attempts(did), 0, -1) or {}
+  if not has_log then return latest == "" and "[]" or "[" .. latest .. "]" end -- most deliveries: the first try
+  local records = redis.call("LRANGE", K.attempts(did), 0, -1)
   if latest ~= "" then table.insert(records, 1, latest) end
   return "[" .. table.concat(records, ",") .. "]"
 end

@@ -1,0 +1,64 @@
+--[[
+  A delivery's hash (`{hy}:dlv:<id>`): "s", its state packed as one field, "env" (the envelope, when the message
+  has this one delivery) and "k" (its ordering key, under per-key order). One field for what used to be up to
+  eleven: a claim writes one short field instead of six, a settle reads three instead of eleven, and a queued
+  delivery keeps two or three hash entries.
+  s = st|a|t|lg|p|lease|ft|c|m|<byte length of ep>|<ep><w>
+      st: queued | leased; a: attempts ("" = 0); t: throttled attempts ("" = 0); lg: "1" when it has an attempt
+      list; p: "1" when leased as a half-open probe; lease: lease expiry; ft: the lease's fencing token;
+      c: created at; m: message id; then the endpoint id, length-prefixed, and the worker holding the lease (both
+      free text, so last).
+]]
+
+local DLV_PATTERN = "^" .. string.rep("([^|]*)|", 9) .. "(%d+)|(.*)$"
+local DLV_OLD_FIELDS = { "st", "a", "t", "lg", "p", "lease", "ft", "c", "m", "ep", "w" }
+
+-- A hash written before the packed state (one field per value): read as it is; the next write adds "s", which
+-- is read first from then on (the old fields go with the delivery when it settles).
+local function read_old_delivery(dk)
+  local v = redis.call("HMGET", dk, unpack(DLV_OLD_FIELDS))
+  if not v[1] then return nil end
+  local d = {}
+  for i, field in ipairs(DLV_OLD_FIELDS) do d[field] = v[i] or "" end
+  return d
+end
+
+-- Reads a delivery's state, and the extra hash fields named (e.g. "env", "k"), returned after it (false when
+-- absent). nil when the delivery is not in Redis.
+local function read_delivery(dk, ...)
+  local v = redis.call("HMGET", dk, "s", ...)
+  local d
+  if v[1] then
+    local st, a, t, lg, p, lease, ft, c, m, n, rest = string.match(v[1], DLV_PATTERN)
+    n = n + 0
+    d = {
+      st = st, a = a, t = t, lg = lg, p = p, lease = lease, ft = ft, c = c, m = m,
+      ep = string.sub(rest, 1, n), w = string.sub(rest, n + 1),
+    }
+  else
+    d = read_old_delivery(dk)
+  end
+  return d, v[2], v[3]
+end
+
+-- A field read as a string stays as it is; one a script computed (attempts) goes through num(): table.concat would
+-- format it with "%.14g".
+local function as_field(x)
+  if type(x) == "number" then return num(x) end
+  return x
+end
+
+local function pack_delivery(d)
+  return table.concat({
+    d.st, as_field(d.a), as_field(d.t), d.lg, d.p, d.lease, d.ft, d.c, d.m, num(#d.ep), d.ep .. d.w,
+  }, "|")
+end
+
+local function write_delivery(dk, d)
+  redis.call("HSET", dk, "s", pack_delivery(d))
+end
+
+-- The state of a new delivery, queued, never attempted.
+local function queued_delivery(created, mid, ep_id)
+  return "queued|||||||" .. created .. "|" .. mid .. "|" .. num(#ep_id) .. "|" .. ep_id
+end
