@@ -19,6 +19,7 @@ import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { generateSecret } from "@hookyard/delivery";
 import { createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { createRunQueueProbe } from "./run-queue-wait.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     // bad: issue 14's isolation runs (all healthy, 50 bad, 200 bad, 50 answering 429) and steady: CPU per
     // delivery at --steady-rate vs a drain of --deliveries; not in the default set.
     "steady-rate": { type: "string", default: "200" },
+    // which of the bad runs, e.g. healthy,throttle50 to compare two with more runs in the same time
+    scenarios: { type: "string", default: "healthy,bad50,bad200,throttle50" },
     deliveries: { type: "string", default: "100000" },
     endpoints: { type: "string", default: "1000" },
     "max-in-flight": { type: "string", default: "500" },
@@ -86,6 +89,7 @@ async function startReceiver(count) {
     mode: (mode) => request(child, { type: "mode", ...mode }, "ok"),
     stats: () => request(child, { type: "stats" }, "stats"),
     stop: () => child.send({ type: "exit" }),
+    pid: child.pid,
   };
 }
 
@@ -459,7 +463,9 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency and CPU figures: at least
   // one round over the endpoints (5 s at 200/s), or a connection set-up per delivery is counted as steady cost.
   const warmUpMs = Math.max(WARM_UP_MS, Math.ceil((endpoints.length / rate) * 1000));
-  await receiver.mode({ ...modes, since: Date.now() + warmUpMs });
+  const since = Date.now() + warmUpMs;
+  await receiver.mode({ ...modes, since });
+  const runQueue = createRunQueueProbe([worker.pid, receiver.pid, redis.pid], since);
   // Open-loop load: `rate` messages/s round-robin over the endpoints, in 10 ms ticks.
   const started = Date.now();
   const isTracked = new Set(tracked);
@@ -499,6 +505,7 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       promise.finally(() => pending.delete(promise));
     }
     await sleep(10);
+    runQueue.sample();
     if (process.env.HOOKYARD_BENCH_DEBUG && Date.now() - lastDebug >= 1000) {
       lastDebug = Date.now();
       const { claims, claimed, completes, stored, inFlight } = await worker.report();
@@ -530,7 +537,15 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const stats = await receiver.stats();
   await worker.stop();
   await store.close();
-  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, callsPerDelivery, inFlightAtEnd: report.inFlight };
+  return {
+    sent,
+    ...stats.latency,
+    runQueueWaitMs: runQueue.summary(),
+    byStatus: stats.byStatus,
+    cpuUs,
+    callsPerDelivery,
+    inFlightAtEnd: report.inFlight,
+  };
 }
 
 async function rateRun(redis, receiver, endpoints, rateIndex) {
@@ -668,7 +683,7 @@ try {
   }
   if (ONLY.has("bad")) {
     // Issue 14: healthy endpoints' latency with bad ones, interleaved runs, medians.
-    const scenarios = ["healthy", "bad50", "bad200", "throttle50"];
+    const scenarios = args.scenarios.split(",");
     const results = Object.fromEntries(scenarios.map((name) => [name, []]));
     for (let run = 0; run < RUNS; run++) {
       for (const name of scenarios) {
