@@ -240,9 +240,10 @@ export function createWorker(options: WorkerOptions): Worker {
       inFlight.delete(claimed.deliveryId);
       const durationMs = performance.now() - started;
       const concurrency = endpoint.policy.concurrency;
-      limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency);
-      notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const decided = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
+      const heldUntil = decided.kind === "throttled" ? decided.dueAt : undefined; // the store holds it till then
+      limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency, heldUntil);
+      notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const result: CompletionResult = { ...decided, leaseToken: entry.leaseToken };
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
       notify(() => observer?.onCompletion?.(claimed.endpointId, result));

@@ -71,4 +71,13 @@ describe("endpoint limits (fair share, AIMD, stuck sends)", () => {
     );
     assert.equal(endpointRoom, 1);
   });
+
+  it("leaves a throttled endpoint out of claims while the store holds it, then lists its lowered limit", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    limits.started("a", "a0", 0);
+    limits.settled("a", "a0", outcomes.throttled(0, 60_000), 5, 10, 60_005);
+    assert.equal(limits.limitOf("a"), 5, "a 429 halves the limit");
+    assert.equal(limits.rooms(60_004).rooms.has("a"), false, "held by the store: nothing to say in a claim");
+    assert.equal(limits.rooms(60_005).rooms.get("a"), 5);
+  });
 });

@@ -27,6 +27,9 @@ export interface ClaimRooms {
  *   connection failure, an attempt slower than `slowSendMs`, or backpressure (429/503), at most once per window
  *   (sends started before the last decrease don't halve it again) — and grows by one per prompt answer, back up
  *   to `concurrency`. So a slow endpoint holds few slots and recovers once fast again.
+ * - **Throttled endpoints**: while the store holds an endpoint after a 429/503 (until the result's due time),
+ *   its lowered limit is not sent with claims (the store gives it nothing then anyway): fifty throttled endpoints
+ *   do not add a hundred arguments to every claim for a minute.
  * - **Max-min fair share**: no endpoint holds more than `maxInFlight / (endpoints sending + 1)` slots of this
  *   worker while others may be waiting; the store's claim also gives each due endpoint at most its share of one
  *   claim, so the budget is split across the endpoints with work.
@@ -38,13 +41,17 @@ export interface ClaimRooms {
  */
 export interface EndpointLimits {
   started(endpointId: string, deliveryId: string, now: number): void;
-  /** A send settled (`outcome` undefined: released without an attempt). */
+  /**
+   * A send settled (`outcome` undefined: released without an attempt). `heldUntil`: a throttled result's due
+   * time, until which the store holds the endpoint.
+   */
   settled(
     endpointId: string,
     deliveryId: string,
     outcome: DeliveryOutcome | undefined,
     now: number,
     concurrency: number,
+    heldUntil?: number,
   ): void;
   /** The current adaptive limit (undefined: never limited, i.e. the policy's concurrency). */
   limitOf(endpointId: string): number | undefined;
@@ -60,6 +67,8 @@ interface EndpointEntry {
   slow: boolean;
   /** When the limit was last halved: sends started before then do not halve it again (once per window). */
   decreasedAt: number;
+  /** Until when the store holds the endpoint (a throttled result's due time): not listed in claims till then. */
+  heldUntil: number;
   /** Sends in flight: delivery id → start time. */
   readonly sends: Map<string, number>;
 }
@@ -81,7 +90,13 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
   function entryOf(endpointId: string): EndpointEntry {
     let entry = entries.get(endpointId);
     if (entry === undefined) {
-      entry = { limit: undefined, slow: false, decreasedAt: Number.NEGATIVE_INFINITY, sends: new Map() };
+      entry = {
+        limit: undefined,
+        slow: false,
+        decreasedAt: Number.NEGATIVE_INFINITY,
+        heldUntil: Number.NEGATIVE_INFINITY,
+        sends: new Map(),
+      };
       entries.set(endpointId, entry);
     }
     return entry;
@@ -97,11 +112,12 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
       entryOf(endpointId).sends.set(deliveryId, now);
     },
 
-    settled(endpointId, deliveryId, outcome, now, concurrency) {
+    settled(endpointId, deliveryId, outcome, now, concurrency, heldUntil) {
       const entry = entries.get(endpointId);
       if (entry === undefined) return;
       const startedAt = entry.sends.get(deliveryId) ?? now;
       entry.sends.delete(deliveryId);
+      if (heldUntil !== undefined) entry.heldUntil = Math.max(entry.heldUntil, heldUntil);
       if (outcome !== undefined) {
         if (isOverload(outcome, now - startedAt, slowSendMs)) {
           entry.slow = true;
@@ -151,6 +167,7 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
         // A healthy endpoint holding under half its share is left to `endpointRoom` (at most 1.5 shares then):
         // the claim's argument list stays as short as the trouble at low load.
         if (kind === "ok" && entry.limit === undefined && held * 2 < fairShare) continue;
+        if (held === 0 && now < entry.heldUntil) continue; // the store holds it (throttled): nothing to claim
         let room = Math.min(entry.limit ?? fairShare, fairShare) - held;
         if (kind === "stuck" || (kind === "slow" && slowHeld >= slowCap)) room = 0;
         rooms.set(endpointId, Math.max(0, room));
