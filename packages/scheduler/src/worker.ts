@@ -46,7 +46,8 @@ export interface WorkerOptions {
   /**
    * Fairness and adaptive concurrency (see `worker/endpoint-limits.ts`): an attempt slower than this (or a send
    * in flight for longer) marks its endpoint slow: its concurrency halves (AIMD), it gets no more sends while one
-   * is stuck, and slow endpoints together hold at most `slowShare` of `maxInFlight`. Default 2,000 ms.
+   * is stuck, and slow endpoints together hold at most `slowShare` of `maxInFlight`. Latency growth over the
+   * endpoint's own baseline halves its concurrency earlier. Default 2,000 ms.
    */
   readonly slowSendMs?: number;
   /** Share of `maxInFlight` that slow endpoints may hold together. Default 0.5. */

@@ -24,9 +24,13 @@ export interface ClaimRooms {
  * Per-endpoint concurrency of one worker: an adaptive limit (AIMD) and the worker's fair share.
  *
  * - **Adaptive limit**: starts at the policy's `concurrency`; halves (min 1) on an overload signal — a timeout or
- *   connection failure, an attempt slower than `slowSendMs`, or backpressure (429/503), at most once per window
- *   (sends started before the last decrease don't halve it again) — and grows by one per prompt answer, back up
- *   to `concurrency`. So a slow endpoint holds few slots and recovers once fast again.
+ *   connection failure, an attempt slower than `slowSendMs`, backpressure (429/503), or **latency growth**: an
+ *   answer slower than twice the endpoint's own baseline (and at least `MIN_GROWTH_MS` slower) while the worker
+ *   had two or more sends in flight to it — at most once per window (sends started before the last decrease don't
+ *   halve it again), and grows by one per prompt answer (within that growth bound), back up to `concurrency`. So
+ *   an endpoint that slows down under our load gets less concurrency long before `slowSendMs`, and recovers once
+ *   fast again. The baseline follows faster answers at once and slower ones slowly (`BASELINE_DRIFT`): a lasting
+ *   slowdown becomes the endpoint's new normal (then only `slowSendMs` and the other signals limit it).
  * - **Throttled endpoints**: while the store holds an endpoint after a 429/503 (until the result's due time),
  *   its lowered limit is not sent with claims (the store gives it nothing then anyway): fifty throttled endpoints
  *   do not add a hundred arguments to every claim for a minute.
@@ -61,6 +65,15 @@ export interface EndpointLimits {
   rooms(now: number): ClaimRooms;
 }
 
+/**
+ * Latency growth that counts as an overload signal: an answer slower than `LATENCY_GROWTH` × the baseline and
+ * at least `MIN_GROWTH_MS` over it (on loopback a 1 → 3 ms jump is noise, not queueing at the endpoint).
+ */
+const LATENCY_GROWTH = 2;
+const MIN_GROWTH_MS = 50;
+/** Share of the gap a slower answer moves the baseline: a burst of slow answers barely moves it. */
+const BASELINE_DRIFT = 1 / 16;
+
 interface EndpointEntry {
   /** Adaptive limit; undefined until an overload signal lowered it. */
   limit: number | undefined;
@@ -86,6 +99,9 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
   const { maxInFlight, slowSendMs } = options;
   const slowCap = Math.max(1, Math.floor(maxInFlight * options.slowShare));
   const entries = new Map<string, EndpointEntry>();
+  // Each endpoint's baseline latency (ms), kept apart from `entries` (which every claim walks): one number per
+  // endpoint this worker has sent to.
+  const baselines = new Map<string, number>();
 
   function entryOf(endpointId: string): EndpointEntry {
     let entry = entries.get(endpointId);
@@ -102,6 +118,24 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
     return entry;
   }
 
+  /** Multiplicative decrease, once per window: the sends already under way saw the old limit. */
+  function decrease(entry: EndpointEntry, startedAt: number, now: number, concurrency: number): void {
+    if (startedAt < entry.decreasedAt) return;
+    entry.limit = Math.max(1, Math.floor((entry.limit ?? concurrency) / 2));
+    entry.decreasedAt = now;
+  }
+
+  /** Whether an answer was prompt against the endpoint's baseline (the first one is); then learns from it. */
+  function promptAnswer(endpointId: string, durationMs: number): boolean {
+    const baseline = baselines.get(endpointId);
+    const learnt =
+      baseline === undefined || durationMs < baseline
+        ? durationMs
+        : baseline + (durationMs - baseline) * BASELINE_DRIFT;
+    baselines.set(endpointId, learnt);
+    return baseline === undefined || durationMs <= Math.max(baseline * LATENCY_GROWTH, baseline + MIN_GROWTH_MS);
+  }
+
   function stuck(entry: EndpointEntry, now: number): boolean {
     for (const startedAt of entry.sends.values()) if (now - startedAt > slowSendMs) return true;
     return false;
@@ -116,19 +150,22 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
       const entry = entries.get(endpointId);
       if (entry === undefined) return;
       const startedAt = entry.sends.get(deliveryId) ?? now;
+      const concurrent = entry.sends.size;
       entry.sends.delete(deliveryId);
       if (heldUntil !== undefined) entry.heldUntil = Math.max(entry.heldUntil, heldUntil);
       if (outcome !== undefined) {
-        if (isOverload(outcome, now - startedAt, slowSendMs)) {
+        const durationMs = now - startedAt;
+        if (isOverload(outcome, durationMs, slowSendMs)) {
           entry.slow = true;
-          // Multiplicative decrease once per window: the sends already under way saw the old limit.
-          if (startedAt >= entry.decreasedAt) {
-            entry.limit = Math.max(1, Math.floor((entry.limit ?? concurrency) / 2));
-            entry.decreasedAt = now;
-          }
+          decrease(entry, startedAt, now, concurrency);
         } else {
           entry.slow = false;
-          if (entry.limit !== undefined) entry.limit = entry.limit + 1 >= concurrency ? undefined : entry.limit + 1;
+          const prompt = promptAnswer(endpointId, durationMs);
+          // Slower with one send in flight is not queueing at the endpoint: a lower limit would change nothing.
+          if (!prompt && concurrent >= 2) decrease(entry, startedAt, now, concurrency);
+          else if (prompt && entry.limit !== undefined) {
+            entry.limit = entry.limit + 1 >= concurrency ? undefined : entry.limit + 1;
+          }
         }
       }
       // Forget endpoints back to normal with nothing in flight: the map stays as small as the trouble.
