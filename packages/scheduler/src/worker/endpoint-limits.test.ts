@@ -78,7 +78,8 @@ describe("endpoint limits (fair share, AIMD, stuck sends)", () => {
       for (let i = 0; i < n; i++) limits.started("a", `${at}-${i}`, at);
       for (let i = 0; i < n; i++) limits.settled("a", `${at}-${i}`, outcomes.ok(at), at + durationMs, 8);
     };
-    round(0, 4, 10); // baseline 10 ms
+    round(0, 4, 10);
+    round(500, 4, 10); // baseline 10 ms, from eight answers
     assert.equal(limits.limitOf("a"), undefined);
     round(1000, 4, 60); // 6x the baseline but only 50 ms more: growth needs both
     assert.equal(limits.limitOf("a"), undefined);
@@ -89,10 +90,25 @@ describe("endpoint limits (fair share, AIMD, stuck sends)", () => {
     assert.equal(limits.limitOf("a"), undefined, "back to the policy's concurrency");
   });
 
+  it("takes a mean of varied answers as the baseline, not the fastest one", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    // A busy worker: answers of 5 and 80 ms alternate, two sends in flight at a time. Against the fastest answer
+    // (5 ms) every 80 ms one would be latency growth; against their mean (~42 ms) none is.
+    for (let i = 0; i < 32; i++) {
+      limits.started("a", `a${i}`, i * 1000);
+      limits.started("a", `b${i}`, i * 1000);
+      limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 5, 8);
+      limits.settled("a", `b${i}`, outcomes.ok(i * 1000), i * 1000 + 80, 8);
+    }
+    assert.equal(limits.limitOf("a"), undefined);
+  });
+
   it("does not lower the limit when one send at a time is slower: that is not queueing at the endpoint", () => {
     const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
-    limits.started("a", "a0", 0);
-    limits.settled("a", "a0", outcomes.ok(0), 10, 8);
+    for (let i = -8; i < 0; i++) {
+      limits.started("a", `a${i}`, i * 1000);
+      limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 10, 8);
+    }
     for (let i = 1; i <= 3; i++) {
       limits.started("a", `a${i}`, i * 1000);
       limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 500, 8);

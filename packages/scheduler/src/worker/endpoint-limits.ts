@@ -29,8 +29,11 @@ export interface ClaimRooms {
  *   had two or more sends in flight to it — at most once per window (sends started before the last decrease don't
  *   halve it again), and grows by one per prompt answer (within that growth bound), back up to `concurrency`. So
  *   an endpoint that slows down under our load gets less concurrency long before `slowSendMs`, and recovers once
- *   fast again. The baseline follows faster answers at once and slower ones slowly (`BASELINE_DRIFT`): a lasting
- *   slowdown becomes the endpoint's new normal (then only `slowSendMs` and the other signals limit it).
+ *   fast again. The baseline is the mean of the endpoint's first answers, then a slow moving average
+ *   (`BASELINE_DRIFT`), and says nothing before `MIN_ANSWERS`: a burst of slow answers stands out against it, a
+ *   lasting change becomes the endpoint's new normal (then only `slowSendMs` and the other signals limit it). Not
+ *   a minimum: in a saturated worker every answer is slower than the fastest one ever seen, and that must not
+ *   read as every endpoint slowing down.
  * - **Throttled endpoints**: while the store holds an endpoint after a 429/503 (until the result's due time),
  *   its lowered limit is not sent with claims (the store gives it nothing then anyway): fifty throttled endpoints
  *   do not add a hundred arguments to every claim for a minute.
@@ -71,8 +74,15 @@ export interface EndpointLimits {
  */
 const LATENCY_GROWTH = 2;
 const MIN_GROWTH_MS = 50;
-/** Share of the gap a slower answer moves the baseline: a burst of slow answers barely moves it. */
+/** Share of the gap each answer moves the baseline (after the first 16: their mean): a burst barely moves it. */
 const BASELINE_DRIFT = 1 / 16;
+/** Answers before the baseline counts: the first ones of a new connection or a cold endpoint vary widely. */
+const MIN_ANSWERS = 8;
+
+interface Baseline {
+  latencyMs: number;
+  answers: number;
+}
 
 interface EndpointEntry {
   /** Adaptive limit; undefined until an overload signal lowered it. */
@@ -99,9 +109,9 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
   const { maxInFlight, slowSendMs } = options;
   const slowCap = Math.max(1, Math.floor(maxInFlight * options.slowShare));
   const entries = new Map<string, EndpointEntry>();
-  // Each endpoint's baseline latency (ms), kept apart from `entries` (which every claim walks): one number per
+  // Each endpoint's baseline latency, kept apart from `entries` (which every claim walks): one small object per
   // endpoint this worker has sent to.
-  const baselines = new Map<string, number>();
+  const baselines = new Map<string, Baseline>();
 
   function entryOf(endpointId: string): EndpointEntry {
     let entry = entries.get(endpointId);
@@ -125,15 +135,19 @@ export function createEndpointLimits(options: EndpointLimitsOptions): EndpointLi
     entry.decreasedAt = now;
   }
 
-  /** Whether an answer was prompt against the endpoint's baseline (the first one is); then learns from it. */
+  /** Whether an answer was prompt against the endpoint's baseline (while it is unknown, every one is); learns. */
   function promptAnswer(endpointId: string, durationMs: number): boolean {
-    const baseline = baselines.get(endpointId);
-    const learnt =
-      baseline === undefined || durationMs < baseline
-        ? durationMs
-        : baseline + (durationMs - baseline) * BASELINE_DRIFT;
-    baselines.set(endpointId, learnt);
-    return baseline === undefined || durationMs <= Math.max(baseline * LATENCY_GROWTH, baseline + MIN_GROWTH_MS);
+    let baseline = baselines.get(endpointId);
+    if (baseline === undefined) {
+      baseline = { latencyMs: durationMs, answers: 0 };
+      baselines.set(endpointId, baseline);
+    }
+    const { latencyMs, answers } = baseline;
+    const prompt =
+      answers < MIN_ANSWERS || durationMs <= Math.max(latencyMs * LATENCY_GROWTH, latencyMs + MIN_GROWTH_MS);
+    baseline.answers = answers + 1;
+    baseline.latencyMs += (durationMs - latencyMs) * Math.max(1 / baseline.answers, BASELINE_DRIFT);
+    return prompt;
   }
 
   function stuck(entry: EndpointEntry, now: number): boolean {
