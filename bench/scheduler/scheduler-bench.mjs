@@ -476,12 +476,14 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
     if (cpuFrom === undefined && Date.now() - started >= warmUpMs) {
-      const [report, receiverStats, redisCpu] = await Promise.all([
+      const [report, receiverStats, redisCpu, commands] = await Promise.all([
         worker.report(),
         receiver.stats(),
         redisCpuMicros(redis.admin),
+        commandStats(redis.admin),
       ]);
       cpuFrom = {
+        commands,
         claims: report.claims,
         completes: report.completes,
         worker: report.cpuNow,
@@ -513,10 +515,11 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
     }
   }
-  const [report, receiverStats, redisCpu] = await Promise.all([
+  const [report, receiverStats, redisCpu, commands] = await Promise.all([
     worker.report(),
     receiver.stats(),
     redisCpuMicros(redis.admin),
+    commandStats(redis.admin),
   ]);
   // CPU per delivery over the steady part (after the warm-up), all three processes (enqueue included in Redis).
   const arrived = receiverStats.total - cpuFrom.total;
@@ -526,9 +529,12 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
     receiver: (receiverStats.cpuMicros - cpuFrom.receiver) / arrived,
   };
   // Store calls per delivery over the same part: what a quiet rate costs beyond the drain's batches.
+  // Redis commands (script calls and their inner calls, enqueue included): work that does not depend on the load.
+  const total = (stats) => Object.values(stats).reduce((sum, calls) => sum + calls, 0);
   const callsPerDelivery = {
     claims: (report.claims - cpuFrom.claims) / arrived,
     completes: (report.completes - cpuFrom.completes) / arrived,
+    redisCommands: (total(commands) - total(cpuFrom.commands)) / arrived,
   };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
@@ -706,6 +712,13 @@ try {
       const ratio = runs.map((r, i) => r.p99 / results.healthy[i].p99);
       console.log(
         `${labels[name].padEnd(34)} p50 ${summary(runs.map((r) => r.p50))} ms, p99 ${summary(runs.map((r) => r.p99))} ms, p99 / all-healthy (per set) ${summary(ratio, 2)}`,
+      );
+      const cpu = (r) => r.cpuUs.worker + r.cpuUs.redis + r.cpuUs.receiver;
+      console.log(
+        `${"".padEnd(34)} CPU µs per delivery ${summary(runs.map(cpu))}, Redis commands per delivery ${summary(
+          runs.map((r) => r.callsPerDelivery.redisCommands),
+          2,
+        )}, run-queue wait ${summary(runs.map((r) => r.runQueueWaitMs.totalMs))} ms per run`,
       );
     }
   }
