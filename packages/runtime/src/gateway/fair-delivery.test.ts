@@ -142,8 +142,10 @@ for (const [name, open] of stores) {
         }
         const claimsBefore = claims.length;
         const once = worker.runOnce();
-        const claimed = await waitFor("the claim", () => claims[claimsBefore]);
-        await waitFor(`${claimed} requests`, () => (pending.length === claimed ? true : undefined));
+        const claimed = await waitFor("the claim", () => claims[claimsBefore], { timeoutMs: 60_000 });
+        await waitFor(`${claimed} requests`, () => (pending.length === claimed ? true : undefined), {
+          timeoutMs: 60_000,
+        });
         clock.advance(durationMs);
         for (const res of pending.splice(0)) res.writeHead(200).end("ok");
         await once;
