@@ -24,6 +24,9 @@ let trackedTotal = 0;
 let total = 0;
 let byStatus = {};
 let latencies = [];
+// Enqueue second (relative to `since`) of each tracked delivery, parallel to `latencies`: tells a stall (the
+// slow deliveries bunched in a second or two: a process or the machine paused) from unfairness (spread out).
+let enqueueSeconds = [];
 let rateTimes = [];
 
 function handler(index) {
@@ -38,7 +41,10 @@ function handler(index) {
         const id = req.headers["webhook-id"] ?? "";
         const dash = id.indexOf("-");
         const enqueuedAt = id.startsWith("e") && dash > 1 ? Number(id.slice(1, dash)) : Number.NaN;
-        if (enqueuedAt >= since) latencies.push(now - enqueuedAt);
+        if (enqueuedAt >= since) {
+          latencies.push(now - enqueuedAt);
+          enqueueSeconds.push(Math.floor((enqueuedAt - since) / 1000));
+        }
       }
       if (hanging.has(index)) return;
       if (drip.has(index)) {
@@ -74,6 +80,20 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/**
+ * The enqueue seconds holding the most deliveries slower than `threshold` (the p99), as "second:count", worst
+ * first (at most 3), and how many seconds hold any.
+ */
+function slowSeconds(threshold) {
+  const bySecond = new Map();
+  for (let i = 0; i < latencies.length; i++) {
+    if (latencies[i] < threshold || threshold === 0) continue;
+    bySecond.set(enqueueSeconds[i], (bySecond.get(enqueueSeconds[i]) ?? 0) + 1);
+  }
+  const worst = [...bySecond].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return { seconds: bySecond.size, worst: worst.map(([second, n]) => `${second}:${n}`).join(" ") };
+}
+
 process.on("message", (message) => {
   if (message.type === "mode") {
     failing = new Set(message.failing ?? []);
@@ -89,6 +109,7 @@ process.on("message", (message) => {
     total = 0;
     byStatus = {};
     latencies = [];
+    enqueueSeconds = [];
     rateTimes = [];
     process.send({ type: "ok" });
   } else if (message.type === "stats") {
@@ -103,6 +124,7 @@ process.on("message", (message) => {
         p50: percentile(sorted, 50),
         p99: percentile(sorted, 99),
         max: sorted.length ? sorted[sorted.length - 1] : 0,
+        slowSeconds: slowSeconds(percentile(sorted, 99)),
       },
       rateTimes,
       cpuMicros: process.cpuUsage().user + process.cpuUsage().system,

@@ -19,6 +19,7 @@ import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { generateSecret } from "@hookyard/delivery";
 import { createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { createRunQueueProbe } from "./run-queue-wait.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     // bad: issue 14's isolation runs (all healthy, 50 bad, 200 bad, 50 answering 429) and steady: CPU per
     // delivery at --steady-rate vs a drain of --deliveries; not in the default set.
     "steady-rate": { type: "string", default: "200" },
+    // which of the bad runs, e.g. healthy,throttle50 to compare two with more runs in the same time
+    scenarios: { type: "string", default: "healthy,bad50,bad200,throttle50" },
     deliveries: { type: "string", default: "100000" },
     endpoints: { type: "string", default: "1000" },
     "max-in-flight": { type: "string", default: "500" },
@@ -86,6 +89,7 @@ async function startReceiver(count) {
     mode: (mode) => request(child, { type: "mode", ...mode }, "ok"),
     stats: () => request(child, { type: "stats" }, "stats"),
     stop: () => child.send({ type: "exit" }),
+    pid: child.pid,
   };
 }
 
@@ -473,7 +477,9 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   // The first seconds (1,000 new connections, JIT warm-up) are left out of the latency and CPU figures: at least
   // one round over the endpoints (5 s at 200/s), or a connection set-up per delivery is counted as steady cost.
   const warmUpMs = Math.max(WARM_UP_MS, Math.ceil((endpoints.length / rate) * 1000));
-  await receiver.mode({ ...modes, since: Date.now() + warmUpMs });
+  const since = Date.now() + warmUpMs;
+  await receiver.mode({ ...modes, since });
+  const runQueue = createRunQueueProbe([worker.pid, receiver.pid, redis.pid], since);
   // Open-loop load: `rate` messages/s round-robin over the endpoints, in 10 ms ticks.
   const started = Date.now();
   const isTracked = new Set(tracked);
@@ -484,15 +490,17 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   let cpuFrom;
   while (Date.now() - started < LOAD_SECONDS * 1000) {
     if (cpuFrom === undefined && Date.now() - started >= warmUpMs) {
-      const [report, receiverStats, redisCpu, reads] = await Promise.all([
+      const [report, receiverStats, redisCpu, reads, commands] = await Promise.all([
         worker.report(),
         receiver.stats(),
         redisCpuMicros(redis.admin),
         redisReads(redis.admin),
+        commandStats(redis.admin),
       ]);
       cpuFrom = {
         reads,
         sleeps: report.sleepsNow,
+        commands,
         claims: report.claims,
         completes: report.completes,
         worker: report.cpuNow,
@@ -516,6 +524,7 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       promise.finally(() => pending.delete(promise));
     }
     await sleep(10);
+    runQueue.sample();
     if (process.env.HOOKYARD_BENCH_DEBUG && Date.now() - lastDebug >= 1000) {
       lastDebug = Date.now();
       const { claims, claimed, completes, stored, inFlight } = await worker.report();
@@ -523,11 +532,12 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
       console.log({ t: lastDebug - started, sent, claims, claimed, completes, stored, inFlight, total, trackedTotal });
     }
   }
-  const [report, receiverStats, redisCpu, reads] = await Promise.all([
+  const [report, receiverStats, redisCpu, reads, commands] = await Promise.all([
     worker.report(),
     receiver.stats(),
     redisCpuMicros(redis.admin),
     redisReads(redis.admin),
+    commandStats(redis.admin),
   ]);
   // CPU per delivery over the steady part (after the warm-up), all three processes (enqueue included in Redis).
   const arrived = receiverStats.total - cpuFrom.total;
@@ -537,12 +547,15 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
     receiver: (receiverStats.cpuMicros - cpuFrom.receiver) / arrived,
   };
   // Store calls per delivery over the same part: what a quiet rate costs beyond the drain's batches.
+  // Redis commands (script calls and their inner calls, enqueue included): work that does not depend on the load.
+  const total = (stats) => Object.values(stats).reduce((sum, calls) => sum + calls, 0);
   const callsPerDelivery = {
     claims: (report.claims - cpuFrom.claims) / arrived,
     completes: (report.completes - cpuFrom.completes) / arrived,
     // All clients' (the enqueuer's too, and the bench's own INFO calls: a few per run).
     redisReads: (reads - cpuFrom.reads) / arrived,
     workerSleeps: (report.sleepsNow - cpuFrom.sleeps) / arrived,
+    redisCommands: (total(commands) - total(cpuFrom.commands)) / arrived,
   };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
@@ -551,7 +564,15 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
   const stats = await receiver.stats();
   await worker.stop();
   await store.close();
-  return { sent, ...stats.latency, byStatus: stats.byStatus, cpuUs, callsPerDelivery, inFlightAtEnd: report.inFlight };
+  return {
+    sent,
+    ...stats.latency,
+    runQueueWaitMs: runQueue.summary(),
+    byStatus: stats.byStatus,
+    cpuUs,
+    callsPerDelivery,
+    inFlightAtEnd: report.inFlight,
+  };
 }
 
 async function rateRun(redis, receiver, endpoints, rateIndex) {
@@ -689,7 +710,7 @@ try {
   }
   if (ONLY.has("bad")) {
     // Issue 14: healthy endpoints' latency with bad ones, interleaved runs, medians.
-    const scenarios = ["healthy", "bad50", "bad200", "throttle50"];
+    const scenarios = args.scenarios.split(",");
     const results = Object.fromEntries(scenarios.map((name) => [name, []]));
     for (let run = 0; run < RUNS; run++) {
       for (const name of scenarios) {
@@ -712,6 +733,13 @@ try {
       const ratio = runs.map((r, i) => r.p99 / results.healthy[i].p99);
       console.log(
         `${labels[name].padEnd(34)} p50 ${summary(runs.map((r) => r.p50))} ms, p99 ${summary(runs.map((r) => r.p99))} ms, p99 / all-healthy (per set) ${summary(ratio, 2)}`,
+      );
+      const cpu = (r) => r.cpuUs.worker + r.cpuUs.redis + r.cpuUs.receiver;
+      console.log(
+        `${"".padEnd(34)} CPU µs per delivery ${summary(runs.map(cpu))}, Redis commands per delivery ${summary(
+          runs.map((r) => r.callsPerDelivery.redisCommands),
+          2,
+        )}, run-queue wait ${summary(runs.map((r) => r.runQueueWaitMs.totalMs))} ms per run`,
       );
     }
   }

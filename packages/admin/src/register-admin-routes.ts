@@ -111,7 +111,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDepen
         }
         if (presented.startsWith(PORTAL_TOKEN_PREFIX)) {
           if (tokens === undefined) return sendApiError(reply, 401, "UNAUTHORIZED", "portal access is not configured");
-          const claims = tokens.verify(presented, Date.now());
+          const claims = tokens.verify(presented, now());
           if ("refused" in claims) {
             const message = claims.refused === "expired" ? "the portal token has expired" : "invalid portal token";
             return sendApiError(reply, 401, claims.refused === "expired" ? "TOKEN_EXPIRED" : "UNAUTHORIZED", message);

@@ -46,7 +46,8 @@ export interface WorkerOptions {
   /**
    * Fairness and adaptive concurrency (see `worker/endpoint-limits.ts`): an attempt slower than this (or a send
    * in flight for longer) marks its endpoint slow: its concurrency halves (AIMD), it gets no more sends while one
-   * is stuck, and slow endpoints together hold at most `slowShare` of `maxInFlight`. Default 2,000 ms.
+   * is stuck, and slow endpoints together hold at most `slowShare` of `maxInFlight`. Latency growth over the
+   * endpoint's own baseline halves its concurrency earlier. Default 2,000 ms.
    */
   readonly slowSendMs?: number;
   /** Share of `maxInFlight` that slow endpoints may hold together. Default 0.5. */
@@ -270,9 +271,10 @@ export function createWorker(options: WorkerOptions): Worker {
       inFlight.delete(claimed.deliveryId);
       const durationMs = performance.now() - started;
       const concurrency = endpoint.policy.concurrency;
-      limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency);
-      notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const decided = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
+      const heldUntil = decided.kind === "throttled" ? decided.dueAt : undefined; // the store holds it till then
+      limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency, heldUntil);
+      notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const result: CompletionResult = { ...decided, leaseToken: entry.leaseToken };
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
       notify(() => observer?.onCompletion?.(claimed.endpointId, result));

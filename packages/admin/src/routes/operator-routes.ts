@@ -38,7 +38,7 @@ export function registerOperatorRoutes(app: FastifyInstance, ctx: RouteContext):
     const scope = body.scope ?? "manage";
     if (!PORTAL_SCOPES.includes(scope as PortalScope)) throw invalid('scope must be "read" or "manage"');
     const ttlMs = ttlSeconds === undefined ? ctx.deps.settings.portalTokenTtlMs : ttlSeconds * 1000;
-    const { token, expiresAt } = ctx.tokens.issue(owner, Date.now(), ttlMs, scope as PortalScope);
+    const { token, expiresAt } = ctx.tokens.issue(owner, ctx.now(), ttlMs, scope as PortalScope);
     await ctx.audit.record(
       ctx.principal(request),
       "portal-token.create",

@@ -116,6 +116,53 @@ for (const [name, open] of stores) {
       }
     });
 
+    it("an endpoint whose answers slow down gets less concurrency before slowSendMs, and it back when fast", async () => {
+      const pending: ServerResponse[] = [];
+      const slowing = await receiver((_req, res) => pending.push(res)); // answered when the test says
+      const store = open();
+      const clock = createManualClock(Date.now());
+      const endpoint = httpEndpoint(uniqueId("ep-slowing"), slowing.url, { concurrency: 8 });
+      await store.syncEndpoints([endpoint]);
+      const claims: number[] = [];
+      const worker = createWorker({
+        store,
+        send: (claimed, ep, signal) => delivery.send(ep, claimed.envelope, claimed.attempt, { signal }),
+        endpoints: (id) => (id === endpoint.id ? endpoint : undefined),
+        clock,
+        maxInFlight: 40,
+        slowSendMs: 2 * SECOND,
+        flushLingerMs: 1,
+        observer: { onClaim: (count) => claims.push(count) },
+      });
+      // One claim: queue `add` more, wait for what it claimed to arrive, answer all of them after `durationMs` of
+      // the manual clock. Returns how many it claimed.
+      const round = async (add: number, durationMs: number): Promise<number> => {
+        for (let i = 0; i < add; i++) {
+          await store.enqueue({ envelope: testEnvelope(), endpointIds: [endpoint.id], now: clock.now() });
+        }
+        const claimsBefore = claims.length;
+        const once = worker.runOnce();
+        const claimed = await waitFor("the claim", () => claims[claimsBefore], { timeoutMs: 60_000 });
+        await waitFor(`${claimed} requests`, () => (pending.length === claimed ? true : undefined), {
+          timeoutMs: 60_000,
+        });
+        clock.advance(durationMs);
+        for (const res of pending.splice(0)) res.writeHead(200).end("ok");
+        await once;
+        return claimed;
+      };
+      try {
+        assert.equal(await round(8, 10), 8, "all of its concurrency; answers in 10 ms: its baseline");
+        assert.equal(await round(8, 200), 8, "answers in 200 ms: 20x its baseline, a tenth of slowSendMs");
+        assert.equal(await round(8, 10), 4, "half its concurrency after latency grew; fast answers again");
+        assert.equal(await round(4, 10), 8, "back to its concurrency after four prompt answers");
+      } finally {
+        await worker.stop({ graceMs: 0 });
+        await store.close();
+        await slowing.close();
+      }
+    });
+
     it("a 429 with Retry-After holds the endpoint, keeps the breaker closed and spends no retry", async () => {
       const throttling = await receiver((_req, res, n) =>
         n === 1 ? res.writeHead(429, { "retry-after": "120" }).end("slow down") : res.writeHead(200).end("ok"),

@@ -105,12 +105,18 @@ export function startHistoryTier(wiring: {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly teardown: Teardown;
+  /**
+   * The store clock (ms): a take's time is compared with other instances' (taking over a dead drainer's records)
+   * and retention with the settle times the store wrote.
+   */
+  readonly now: () => number;
 }): void {
   const { history, metrics, teardown } = wiring;
   const logger = wiring.logger.child({ component: "history" });
   const handoff = createHistoryHandoff({
     store: wiring.store,
     history,
+    now: wiring.now,
     ownerOf: wiring.ownerOf,
     logger,
     outboxMaxRecords: wiring.settings.outboxMaxRecords,
@@ -136,7 +142,7 @@ export function startHistoryTier(wiring: {
   teardown.add(() => handoff.stop());
   const maintain = () => {
     history
-      .maintain(Date.now())
+      .maintain(wiring.now())
       .catch((error: unknown) => logger.warn({ err: error }, "history retention could not run; retried later"));
   };
   maintain();

@@ -194,6 +194,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
       metrics,
       logger,
       teardown: parts.teardown,
+      now: () => clock.now(),
     });
 
     // 4. One accept path: routes by subscription (or by an ingress rule's targets) and makes the event durable.
@@ -236,6 +237,7 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
         logger,
         teardown: parts.teardown,
         sinks: parts.sinks,
+        now: () => clock.now(),
         ...(deps.loadConfig === undefined ? {} : { configControl: reloader }),
         tracer,
       },
@@ -243,7 +245,9 @@ export async function startGateway(config: HookyardConfig, deps: GatewayDependen
 
     // 6. Sources last: nothing is consumed before it can be stored.
     for (const entry of config.sources.filter((source) => source.enabled)) {
-      parts.sources.push(await startSource(entry, { ...connectors, accept, checkPayload, store, metrics }));
+      parts.sources.push(
+        await startSource(entry, { ...connectors, accept, checkPayload, store, metrics, now: () => clock.now() }),
+      );
     }
     parts.accepting = true;
     return runningGateway(config, { parts, servers, store, history, metrics, accept, logger, reloader });

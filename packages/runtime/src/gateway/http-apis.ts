@@ -30,6 +30,11 @@ export interface HttpApiWiring {
   readonly teardown: Teardown;
   /** The started sinks by id, so an ingress route can refuse (413) an event none of its targets can ever take. */
   readonly sinks: ReadonlyMap<string, Sink>;
+  /**
+   * The store clock (ms; on Redis, Redis time): what the admin API stamps and compares (portal tokens, audit,
+   * replays) and when a rejected request was kept, so instances with skewed clocks agree.
+   */
+  readonly now: () => number;
   /** The config reloader, for the admin API's /config routes (absent: they answer 409). */
   readonly configControl?: ConfigControl;
   /** With tracing on: a SERVER span per inbound webhook request. */
@@ -84,6 +89,7 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
       header: config.server.forwardedHeader,
     }),
     storeTimeoutMs: config.server.storeTimeoutMs,
+    now: wiring.now,
     ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
     targetRefuses: (envelope, target) => sinkRefuses(wiring.sinks.get(target), envelope),
     logger: logger.child({ component: "ingress" }),
@@ -94,7 +100,7 @@ async function registerIngress(server: FastifyInstance, wiring: HttpApiWiring): 
           .keepRejected({
             origin: `ingress:${entry.routeId}`,
             reason: `${entry.outcome}: ${entry.reason}`,
-            at: Date.parse(entry.at) || Date.now(),
+            at: Date.parse(entry.at) || wiring.now(),
             headers: {
               ...entry.headers,
               "x-hookyard-remote-address": entry.remoteAddress,
@@ -136,6 +142,7 @@ async function registerAdmin(
     ],
     logger: wiring.logger.child({ component: "admin" }),
     adminKeys: () => wiring.current().admin.apiKeys,
+    now: wiring.now,
     ...(wiring.configControl === undefined ? {} : { config: wiring.configControl }),
   });
   wiring.teardown.add(() => admin.jobs.idle());

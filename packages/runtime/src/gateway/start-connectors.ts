@@ -57,6 +57,8 @@ export async function startSource(
     readonly checkPayload: PayloadCheck;
     readonly store: SchedulerStore;
     readonly metrics: Metrics;
+    /** The store clock (ms): when a rejected message was kept, comparable across instances. */
+    readonly now: () => number;
   },
 ): Promise<Source> {
   const side = (await wiring.resolveConnector(entry.type)).source;
@@ -76,7 +78,7 @@ export async function startSource(
       await wiring.store.keepRejected({
         origin,
         reason,
-        at: Date.now(),
+        at: wiring.now(),
         headers: { ...message.headers },
         data: message.data,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
@@ -97,7 +99,7 @@ export async function startSource(
     await wiring.store.keepRejected({
       origin,
       reason: `schema: event type ${JSON.stringify(problem.type)}: ${problem.message}`,
-      at: Date.now(),
+      at: wiring.now(),
       headers: { ...envelope.headers, "x-hookyard-event-id": envelope.id, "x-hookyard-event-type": envelope.type },
       data: envelope.data,
       ...(envelope.idempotencyKey === undefined ? {} : { idempotencyKey: envelope.idempotencyKey }),

@@ -71,4 +71,57 @@ describe("endpoint limits (fair share, AIMD, stuck sends)", () => {
     );
     assert.equal(endpointRoom, 1);
   });
+
+  it("halves on latency growth over the endpoint's own baseline long before slowSendMs, and recovers", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    const round = (at: number, n: number, durationMs: number) => {
+      for (let i = 0; i < n; i++) limits.started("a", `${at}-${i}`, at);
+      for (let i = 0; i < n; i++) limits.settled("a", `${at}-${i}`, outcomes.ok(at), at + durationMs, 8);
+    };
+    round(0, 4, 10);
+    round(500, 4, 10); // baseline 10 ms, from eight answers
+    assert.equal(limits.limitOf("a"), undefined);
+    round(1000, 4, 60); // 6x the baseline but only 50 ms more: growth needs both
+    assert.equal(limits.limitOf("a"), undefined);
+    round(2000, 4, 200); // 20x, 0.2 s: far below slowSendMs
+    assert.equal(limits.limitOf("a"), 4, "four slow answers of one window halve it once");
+    assert.equal(limits.isSlow("a", 2200), false, "latency growth lowers the limit; it does not mark it slow");
+    round(3000, 4, 10); // fast again: one more per prompt answer
+    assert.equal(limits.limitOf("a"), undefined, "back to the policy's concurrency");
+  });
+
+  it("takes a mean of varied answers as the baseline, not the fastest one", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    // A busy worker: answers of 5 and 80 ms alternate, two sends in flight at a time. Against the fastest answer
+    // (5 ms) every 80 ms one would be latency growth; against their mean (~42 ms) none is.
+    for (let i = 0; i < 32; i++) {
+      limits.started("a", `a${i}`, i * 1000);
+      limits.started("a", `b${i}`, i * 1000);
+      limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 5, 8);
+      limits.settled("a", `b${i}`, outcomes.ok(i * 1000), i * 1000 + 80, 8);
+    }
+    assert.equal(limits.limitOf("a"), undefined);
+  });
+
+  it("does not lower the limit when one send at a time is slower: that is not queueing at the endpoint", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    for (let i = -8; i < 0; i++) {
+      limits.started("a", `a${i}`, i * 1000);
+      limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 10, 8);
+    }
+    for (let i = 1; i <= 3; i++) {
+      limits.started("a", `a${i}`, i * 1000);
+      limits.settled("a", `a${i}`, outcomes.ok(i * 1000), i * 1000 + 500, 8);
+    }
+    assert.equal(limits.limitOf("a"), undefined);
+  });
+
+  it("leaves a throttled endpoint out of claims while the store holds it, then lists its lowered limit", () => {
+    const limits = createEndpointLimits({ maxInFlight: 100, slowSendMs: 2000, slowShare: 0.5 });
+    limits.started("a", "a0", 0);
+    limits.settled("a", "a0", outcomes.throttled(0, 60_000), 5, 10, 60_005);
+    assert.equal(limits.limitOf("a"), 5, "a 429 halves the limit");
+    assert.equal(limits.rooms(60_004).rooms.has("a"), false, "held by the store: nothing to say in a claim");
+    assert.equal(limits.rooms(60_005).rooms.get("a"), 5);
+  });
 });
