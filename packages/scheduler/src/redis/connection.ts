@@ -41,9 +41,13 @@ export function openClient(connection: RedisConnection, commandTimeoutMs: number
   return { client: new Cluster(nodes, { enableOfflineQueue: false, redisOptions }), owned: true };
 }
 
+/** One wait per connecting client, whatever the number of callers (each used to add two listeners). */
+const readiness = new WeakMap<RedisClient, Promise<void>>();
+
 /**
- * Resolves once the client is ready. While it is (re)connecting a call waits at most `waitMs`; when it is known
- * to be disconnected, or was closed, the call fails at once with REDIS_UNAVAILABLE.
+ * Resolves once the client is ready. While it is (re)connecting a call waits at most `waitMs` (callers arriving
+ * during one connect share the first caller's wait: a burst of enqueues at start-up must not pile listeners on the
+ * client); when it is known to be disconnected, or was closed, the call fails at once with REDIS_UNAVAILABLE.
  */
 export async function whenReady(client: RedisClient, waitMs: number): Promise<void> {
   const status = client.status;
@@ -51,8 +55,17 @@ export async function whenReady(client: RedisClient, waitMs: number): Promise<vo
   if (status === "end" || status === "close" || status === "reconnecting" || status === "disconnecting") {
     throw redisUnavailable(`redis is disconnected (${status})`);
   }
-  if (status === "wait") client.connect().catch(() => undefined);
-  await new Promise<void>((resolve, reject) => {
+  let waiting = readiness.get(client);
+  if (waiting === undefined) {
+    if (status === "wait") client.connect().catch(() => undefined);
+    waiting = waitForReady(client, waitMs).finally(() => readiness.delete(client));
+    readiness.set(client, waiting);
+  }
+  return waiting;
+}
+
+function waitForReady(client: RedisClient, waitMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const onReady = (): void => {
       cleanup();
       resolve();
