@@ -175,7 +175,7 @@ for _, ep in pairs(endpoints) do
 end
 local woken = apply_schedule_batch(schedule)
 -- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again.
-if woken > 0 then redis.call("PUBLISH", K.wake, now) end
+if woken > 0 then redis.call("SPUBLISH", K.wake, now) end
 reply[1] = applied
 reply[2] = stale
 return reply
