@@ -43,26 +43,33 @@ async function redisNow(): Promise<number> {
   }
 }
 
-describe("the admin API on a host with a skewed clock (Redis store)", () => {
-  it("issues portal tokens, checks them and audits on Redis time", async () => {
-    const config = await loadConfigText(
-      `
+/** A gateway on Redis (a prefix of its own) with the rest of its config from `yaml`, on a host clock 2 h fast. */
+async function startSkewedGateway(yaml: string) {
+  const config = await loadConfigText(
+    `
 server: { host: 127.0.0.1, port: 0 }
 log: { level: silent }
 redis: { url: "${brokers.redisUrl}", prefix: ${uniqueId("hy-clock")} }
-admin: { enabled: true, apiKeys: [${ADMIN_KEY}], portal: { signingKey: ${SIGNING_KEY} } }
-`,
-      "hookyard.yaml",
-      { env: {}, resolveConnector: resolveFakeConnector },
+${yaml}`,
+    "hookyard.yaml",
+    { env: {}, resolveConnector: resolveFakeConnector },
+  );
+  const restoreClock = hostClockAhead();
+  const gateway = await startGateway(config, {
+    logger: pino({ level: "silent" }),
+    resolveConnector: async (type) => resolveFakeConnector(type),
+  }).catch((error: unknown) => {
+    restoreClock();
+    throw error;
+  });
+  return { gateway, restoreClock };
+}
+
+describe("the admin API on a host with a skewed clock (Redis store)", () => {
+  it("issues portal tokens, checks them and audits on Redis time", async () => {
+    const { gateway, restoreClock } = await startSkewedGateway(
+      `admin: { enabled: true, apiKeys: [${ADMIN_KEY}], portal: { signingKey: ${SIGNING_KEY} } }\n`,
     );
-    const restoreClock = hostClockAhead();
-    const gateway = await startGateway(config, {
-      logger: pino({ level: "silent" }),
-      resolveConnector: async (type) => resolveFakeConnector(type),
-    }).catch((error: unknown) => {
-      restoreClock();
-      throw error;
-    });
     const call = async (path: string, key: string, body?: unknown) => {
       const response = await fetch(`${gateway.url}/admin/v1${path}`, {
         method: body === undefined ? "GET" : "POST",
@@ -126,29 +133,14 @@ async function receiveOne(): Promise<{ url: string; received: Promise<Received>;
 describe("outgoing webhooks from a host with a skewed clock (Redis store)", () => {
   it("signs webhook-timestamp with Redis time: the receiver's Standard Webhooks check passes", async () => {
     const receiver = await receiveOne();
-    const config = await loadConfigText(
-      `
-server: { host: 127.0.0.1, port: 0 }
-log: { level: silent }
-redis: { url: "${brokers.redisUrl}", prefix: ${uniqueId("hy-clock")} }
+    const { gateway, restoreClock } = await startSkewedGateway(`
 ingest: { enabled: true, apiKeys: [${INGEST_KEY}] }
 egress: { allowCidrs: ["127.0.0.0/8"] }
 endpoints:
   - { id: receiver, url: "${receiver.url}", secrets: ["${SECRET}"] }
 subscriptions:
   - { id: all, endpoints: [receiver], types: ["*"] }
-`,
-      "hookyard.yaml",
-      { env: {}, resolveConnector: resolveFakeConnector },
-    );
-    const restoreClock = hostClockAhead();
-    const gateway = await startGateway(config, {
-      logger: pino({ level: "silent" }),
-      resolveConnector: async (type) => resolveFakeConnector(type),
-    }).catch((error: unknown) => {
-      restoreClock();
-      throw error;
-    });
+`);
     try {
       const posted = await fetch(`${gateway.url}/v1/events`, {
         method: "POST",
