@@ -3,11 +3,17 @@
 //
 //   npx turbo run build --filter=@hookyard/scheduler
 //   node bench/sharding/sharding-bench.mjs [--shards 12] [--endpoints 1000] [--deliveries 100000] [--runs 1]
-//                                          [--ack everysec|replicated] [--replicas 0|1]
+//                                          [--ack everysec|replicated] [--replicas 0|1] [--listeners 0]
 //
 // `--ack replicated`: each master gets a replica and the store acknowledges an enqueue once its master's replica
 // holds it (one WAIT per master per batch); the figures add the WAITs per 1,000 events. `--replicas 1` gives the
 // masters replicas with everysec too (the cost of replication itself, without the WAITs).
+//
+// `--listeners K`: K more stores on the same prefix and shards listen for wake-ups (as K idle Hookyard instances'
+// workers do). After the drain, 1,000 one-endpoint enqueues are sent one at a time (a quiet rate: one script call
+// and one wake-up each), and the figures add, per node (replicas included) and per enqueue, the PUBLISH/SPUBLISH
+// calls it ran, the wake-up messages it took from the cluster bus (CLUSTER INFO
+// cluster_stats_messages_publish[shard]_received) and its output bytes (INFO stats total_net_output_bytes).
 //
 // Per run and layout (1 shard, then N shards, interleaved): a private 3-master cluster, 1,000 endpoints, 100,000
 // one-endpoint messages enqueued, then drained by `--loops` claim → complete loops in this process (instant
@@ -27,6 +33,7 @@ const { values } = parseArgs({
     loops: { type: "string", default: "4" },
     ack: { type: "string", default: "everysec" },
     replicas: { type: "string" },
+    listeners: { type: "string", default: "0" },
   },
 });
 const ack = values.ack === "replicated" ? { mode: "replicated", replicas: 1, timeoutMs: 5000 } : { mode: "everysec" };
@@ -34,6 +41,31 @@ const shards = Number(values.shards);
 const endpointCount = Number(values.endpoints);
 const deliveries = Number(values.deliveries);
 const loops = Number(values.loops);
+const listenerCount = Number(values.listeners);
+/** One-at-a-time enqueues after the drain when wake-up listeners are measured. */
+const TRICKLE = 1000;
+
+/** Per node (replicas too): wake-up traffic counters, read before and after a run. */
+async function nodeTraffic(cluster) {
+  return Promise.all(
+    cluster.nodes
+      .filter((node) => node.alive)
+      .map(async (node) => {
+        const bus = await node.admin.cluster("INFO");
+        const stats = await node.admin.info("stats");
+        const commands = await node.admin.info("commandstats");
+        const read = (text, prefix) => Number(new RegExp(`${prefix}(\\d+)`).exec(text)?.[1] ?? 0);
+        return {
+          port: node.port,
+          busReceived:
+            read(bus, "cluster_stats_messages_publish_received:") +
+            read(bus, "cluster_stats_messages_publishshard_received:"),
+          publishes: read(commands, "cmdstat_publish:calls=") + read(commands, "cmdstat_spublish:calls="),
+          bytesOut: read(stats, "total_net_output_bytes:"),
+        };
+      }),
+  );
+}
 
 async function masterFigures(cluster) {
   return Promise.all(
@@ -67,6 +99,13 @@ async function runLayout(cluster, layoutShards, run) {
   });
   const ids = Array.from({ length: endpointCount }, (_, i) => `ep-${i}`);
   await store.syncEndpoints(ids.map((id) => testEndpoint(id, { concurrency: 100 })));
+  const listeners = Array.from({ length: listenerCount }, () =>
+    createRedisStore({ redis: { clusterNodes: cluster.clusterNodes }, prefix, shards: layoutShards }),
+  );
+  let wakeUps = 0;
+  for (const listener of listeners) listener.onWake(() => (wakeUps += 1));
+  // A store call waits for the store's wake subscription.
+  await Promise.all(listeners.map((listener) => listener.getEndpointState(ids[0], Date.now())));
   const now = Date.now();
   const beforeEnqueue = await masterFigures(cluster);
   for (let i = 0; i < deliveries; i += 2000) {
@@ -98,7 +137,14 @@ async function runLayout(cluster, layoutShards, run) {
   await Promise.all(Array.from({ length: loops }, (_, k) => loop(`w${k}`)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = await masterFigures(cluster);
-  await store.close();
+  const trafficBefore = await nodeTraffic(cluster);
+  const heardBefore = wakeUps;
+  const trickle = listenerCount > 0 ? TRICKLE : 0;
+  for (let i = 0; i < trickle; i++) {
+    await store.enqueue({ envelope: testEnvelope(), endpointIds: [ids[i % endpointCount]], now: Date.now() });
+  }
+  const trafficAfter = await nodeTraffic(cluster);
+  await Promise.all([store, ...listeners].map((s) => s.close()));
   await Promise.all(cluster.nodes.filter((n) => n.createdAs === "master").map((n) => n.admin.flushall()));
   const perMaster = after.map((a, i) => ({
     cpuMs: a.cpuMs - before[i].cpuMs,
@@ -118,6 +164,13 @@ async function runLayout(cluster, layoutShards, run) {
     enqueueCpuUs: (enqueueCpuMs * 1000) / deliveries,
     waitsPerThousand: (enqueueWaits * 1000) / deliveries,
     scriptUsPerDelivery: total("scriptUsec") / settled,
+    heardPerEnqueue: (wakeUps - heardBefore) / TRICKLE,
+    traffic: trafficAfter.map((a, i) => ({
+      port: a.port,
+      busReceived: (a.busReceived - trafficBefore[i].busReceived) / TRICKLE,
+      publishes: (a.publishes - trafficBefore[i].publishes) / TRICKLE,
+      bytesOut: (a.bytesOut - trafficBefore[i].bytesOut) / TRICKLE,
+    })),
   };
 }
 
@@ -137,6 +190,14 @@ try {
           `(+ ${r.enqueueCpuUs.toFixed(1)} µs per one-endpoint enqueue` +
           (ack.mode === "replicated" ? `, ${r.waitsPerThousand.toFixed(1)} WAITs per 1,000 events)` : ")"),
       );
+      if (listenerCount > 0) {
+        const node = (t) =>
+          `${t.port}: ${t.publishes.toFixed(2)} (s)publish, ${t.busReceived.toFixed(2)} from the bus, ${t.bytesOut.toFixed(0)} B out`;
+        console.log(
+          `  per enqueue at a quiet rate: ${r.heardPerEnqueue.toFixed(2)} wake-ups heard by ${listenerCount} listener(s); ` +
+            `per node: ${r.traffic.map(node).join("; ")}`,
+        );
+      }
     }
   }
 } finally {

@@ -130,6 +130,32 @@ describe("createHttpDelivery: classification against real servers", () => {
     assert.ok(!Number.isNaN(Date.parse(attempt.startedAt)));
   });
 
+  it("signs with the clock it is given (the deployment's), not the host's: timestamp, signature, startedAt", async () => {
+    const deploymentNow = Date.parse("2031-05-06T07:08:09.500Z");
+    const clocked = createHttpDelivery({ ssrf: { allow: ["127.0.0.0/8"] }, now: () => deploymentNow });
+    try {
+      const outcome = await clocked.send(testEndpoint(`${server.origin}/ok`), envelope, 1);
+      assert.equal(outcome.kind, "delivered");
+      const received = server.requests.at(-1);
+      assert.ok(received);
+      assert.equal(received.headers["webhook-timestamp"], String(Math.floor(deploymentNow / 1000)));
+      // A receiver on that clock accepts it (the signature covers that timestamp); one on the host clock doesn't.
+      const onDeploymentClock = new Webhook(TEST_SECRET);
+      const headers = received.headers as Record<string, string>;
+      const realNow = Date.now;
+      Date.now = () => deploymentNow;
+      try {
+        assert.doesNotThrow(() => onDeploymentClock.verify(received.body, headers));
+      } finally {
+        Date.now = realNow;
+      }
+      assert.throws(() => onDeploymentClock.verify(received.body, headers), /timestamp/i);
+      assert.equal(outcome.attempt.startedAt, new Date(deploymentNow).toISOString());
+    } finally {
+      await clocked.close();
+    }
+  });
+
   it("sends the event's W3C trace context untouched when tracing is off, and none when it has none", async () => {
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const traced = createEnvelope({

@@ -38,6 +38,13 @@ export interface HttpDeliveryOptions {
   /** Shared signer (its key cache); default a new one. */
   readonly signer?: Signer;
   /**
+   * The deployment's clock (ms since the epoch): `webhook-timestamp` and the signature over it, the attempt's
+   * `startedAt`, secret expiry and `Retry-After` dates are read from it. The gateway passes the scheduler's store
+   * clock (Redis time), so a host whose clock is off still signs with the time the receivers and the other
+   * instances agree on. Default `Date.now`.
+   */
+  readonly now?: () => number;
+  /**
    * OpenTelemetry tracer: each attempt becomes an HTTP client span, child of the event's trace context, and its
    * `traceparent` is the one sent. Without it (tracing off) the event's own trace context is sent as it is.
    */
@@ -64,6 +71,7 @@ export const DEFAULT_MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDelivery {
   const guard = createSsrfGuard(options.ssrf);
   const signer = options.signer ?? createSigner();
+  const now = options.now ?? Date.now;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
@@ -89,7 +97,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
     trace: AttemptTrace = envelope,
   ): Promise<DeliveryOutcome> {
     if (closed) throw new Error("http delivery is closed");
-    const startedAtMs = Date.now();
+    const startedAtMs = now();
     const started = performance.now();
     const startedAt = new Date(startedAtMs).toISOString();
 
@@ -166,13 +174,7 @@ export function createHttpDelivery(options: HttpDeliveryOptions = {}): HttpDeliv
       }
       return { kind: "retry", attempt };
     }
-    return outcomeForStatus(
-      status,
-      firstValue(response.headers["retry-after"]),
-      endpoint.policy.retry,
-      record,
-      Date.now(),
-    );
+    return outcomeForStatus(status, firstValue(response.headers["retry-after"]), endpoint.policy.retry, record, now());
   }
 
   function prepareOnce(endpoint: Endpoint, nowMs: number): { target: PreparedEndpoint; dispatcher: Dispatcher } {

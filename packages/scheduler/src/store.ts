@@ -128,11 +128,12 @@ export interface SchedulerStore {
   onEvent(listener: SchedulerEventListener): () => void;
 
   /**
-   * Calls `listener` when enqueue, requeue or re-enabling makes work due, so idle workers wake without polling
-   * (embedded: a direct call; Redis: PUBLISH + one subscriber connection per store). Returns the unsubscribe
-   * function. Listeners must not throw; a wake-up may be spurious.
+   * Calls `listener` when enqueue, requeue, re-enabling or a settled lease makes work due, so idle workers wake
+   * without polling (embedded: a direct call; Redis: SPUBLISH + one sharded subscriber per store). `dueAt`, when
+   * given, is when that work becomes due: later than now (a 429 held until its Retry-After) means "wake then",
+   * not "claim now". Returns the unsubscribe function. Listeners must not throw; a wake-up may be spurious.
    */
-  onWake(listener: () => void): () => void;
+  onWake(listener: (dueAt?: number) => void): () => void;
 
   close(): Promise<void>;
 }

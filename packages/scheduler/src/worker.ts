@@ -391,7 +391,11 @@ export function createWorker(options: WorkerOptions): Worker {
 
     start() {
       if (loop !== undefined || stopping !== undefined) return;
-      unsubscribeWake = store.onWake(() => waiter.wake());
+      // A wake-up naming a later time (a 429 held until its Retry-After) shortens the wait to it: no claim now
+      // that could only come back empty.
+      unsubscribeWake = store.onWake((dueAt) =>
+        dueAt !== undefined && dueAt > clock.now() ? waiter.wakeAt(dueAt) : waiter.wake(),
+      );
       scheduleLeaseExtension();
       loop = run().catch((error: unknown) => {
         logger?.error({ err: error }, "scheduler worker loop failed");

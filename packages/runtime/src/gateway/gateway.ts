@@ -381,6 +381,9 @@ async function startDeliveryWorker(
   const delivery = createHttpDelivery({
     ssrf: { allow: [...config.egress.allowCidrs] },
     maxResponseBodyBytes: config.egress.maxResponseBodyBytes,
+    // Signed with the store clock (Redis time on Redis), as schedules and leases are: a skewed host still sends
+    // a webhook-timestamp within the receivers' tolerance.
+    now: () => wiring.clock.now(),
     ...(config.egress.proxy === undefined ? {} : { proxy: config.egress.proxy }),
     ...(wiring.tracer === undefined ? {} : { tracer: wiring.tracer }),
   });

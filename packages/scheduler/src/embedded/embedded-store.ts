@@ -75,7 +75,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   const deliveries = new Map<string, DeliveryRecord>();
   const messages = new Map<string, MessageRecord>();
   const dedup = new Map<string, DedupEntry>();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(dueAt?: number) => void>();
   const nextId = createIdFactory();
   const settledListeners = new Set<() => void>();
   const events = createSchedulerEventHub(options.logger);
@@ -99,10 +99,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     }
   }
 
-  function wake(): void {
+  function wake(dueAt?: number): void {
     for (const listener of listeners) {
       try {
-        listener();
+        listener(dueAt);
       } catch {
         // A listener's failure is its own; the store's state is already consistent.
       }
@@ -563,13 +563,13 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       if (settled) for (const listener of settledListeners) listener();
       events.emit(found);
       // As complete.lua does: an endpoint that was waiting for a lease to settle (concurrency cap, probe, per-key
-      // order) has work again, which no claim's nextDueAt announced.
+      // order) has work again, which no claim's nextDueAt announced, from the time named (a 429: its Retry-After).
+      let dueAt: number | undefined;
       for (const endpoint of unscheduled) {
-        if (endpoint.indexedScore !== undefined) {
-          wake();
-          break;
-        }
+        const at = endpoint.indexedScore;
+        if (at !== undefined && (dueAt === undefined || at < dueAt)) dueAt = at;
       }
+      if (dueAt !== undefined) wake(Math.max(now, dueAt));
       return { applied, stale };
     },
 
@@ -674,7 +674,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     },
 
     onWake(listener) {
-      const own = () => listener();
+      const own = (dueAt?: number) => listener(dueAt);
       listeners.add(own);
       return () => {
         listeners.delete(own);

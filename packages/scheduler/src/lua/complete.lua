@@ -174,8 +174,9 @@ for _, ep in pairs(endpoints) do
   end
 end
 local woken = apply_schedule_batch(schedule)
--- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again.
-if woken > 0 then redis.call("PUBLISH", K.wake, now) end
+-- An endpoint that was waiting for a lease to settle (concurrency cap, probe, order) has work again, from the
+-- time named (later than now for a 429 held until its Retry-After: listeners wait for it, no claim now).
+if woken > 0 then redis.call("SPUBLISH", K.wake, num(math.max(now, batch_earliest(schedule)))) end
 reply[1] = applied
 reply[2] = stale
 return reply

@@ -127,5 +127,5 @@ for _, ep_id in ipairs(queued_order) do
   local at = earliest[ep_id]
   if schedule_due(endpoints[ep_id], at) > 0 and (not woke_at or at < woke_at) then woke_at = at end
 end
-if woke_at then redis.call("PUBLISH", K.wake, woke_at) end
+if woke_at then redis.call("SPUBLISH", K.wake, woke_at) end
 return replies

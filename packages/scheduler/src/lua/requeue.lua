@@ -40,5 +40,5 @@ for i = 3, #ARGV, 6 do
 end
 local woken = 0
 for _, ep in pairs(touched) do woken = woken + schedule_due(load_endpoint(ep.id), now) end
-if woken > 0 then redis.call("PUBLISH", K.wake, now) end
+if woken > 0 then redis.call("SPUBLISH", K.wake, now) end
 return { queued, unknown }

@@ -41,5 +41,5 @@ else
   ep.why = ARGV[5]
 end
 save_endpoint(ep)
-if reschedule(ep, now) > 0 or ARGV[4] == "1" then redis.call("PUBLISH", K.wake, now) end
+if reschedule(ep, now) > 0 or ARGV[4] == "1" then redis.call("SPUBLISH", K.wake, now) end
 return 1

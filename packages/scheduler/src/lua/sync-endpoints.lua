@@ -29,5 +29,5 @@ for i = 2, #ARGV, 12 do
   woken = woken + reschedule(ep, 0)
   count = count + 1
 end
-if woken > 0 then redis.call("PUBLISH", K.wake, "sync") end
+if woken > 0 then redis.call("SPUBLISH", K.wake, "sync") end
 return count

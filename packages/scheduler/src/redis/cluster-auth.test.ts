@@ -30,7 +30,7 @@ describe("Redis Cluster with a password", () => {
       assert.deepEqual(await store.checkServer(), []);
       const endpoint = uniqueId("ep");
       await store.syncEndpoints([testEndpoint(endpoint)]);
-      const woke = new Promise<void>((resolve) => store.onWake(resolve));
+      const woke = new Promise<void>((resolve) => store.onWake(() => resolve()));
       const { deliveryIds } = await store.enqueue({ envelope: testEnvelope(), endpointIds: [endpoint], now: 1 });
       await woke; // the wake subscriber authenticated too
       const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 });

@@ -21,7 +21,7 @@ import { shardTag } from "./shard-of.js";
  *                                   waiting for an event: disabled, concurrency full, probe in flight)
  * - `{hy}:leases`            zset  delivery id → lease expiry
  * - `{hy}:endpoints`         set   every endpoint id ever synced (stats)
- * - `{hy}:wake`              channel, PUBLISHed when work becomes due earlier
+ * - `{hy}:wake`              shard channel (SPUBLISH, carries the tag: stays on its shard), when work becomes due
  * - `{hy}:ep:<ep>`           hash  pol (policy: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg), st (state:
  *                                   en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why), wait (see lib/endpoint.lua)
  * - `{hy}:queue:<ep>`        zset  delivery id → due time (queued deliveries; under per-key order only the head

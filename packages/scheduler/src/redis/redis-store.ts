@@ -37,7 +37,7 @@ import { createReplicationWaiter, type ReplicationWaiter } from "./replication-w
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
-import { createWakeSubscriber, type WakeSubscriber } from "./wake-subscriber.js";
+import { createWakeSubscriber, type WakeSubscriber, wakeTime } from "./wake-subscriber.js";
 import { createWriteCoalescer } from "./write-coalescer.js";
 
 export interface RedisStoreOptions extends StoreOutboxOptions {
@@ -127,7 +127,7 @@ const MAX_CLAIM = 1000;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
- * The durable scheduler store on Redis (6.2+) or Redis Cluster. Lua scripts (src/lua, one per operation) are the
+ * The durable scheduler store on Redis (7.0+) or Redis Cluster. Lua scripts (src/lua, one per operation) are the
  * only writers; keys come from keys.ts. A successful delivery costs one claim and one complete round trip
  * (both batched). When a script finds an endpoint's policy missing (a FLUSHALL, a restart without persistence),
  * the store re-syncs it from the endpoints it was last given and carries on.
@@ -608,7 +608,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     },
 
     onWake(listener) {
-      return wake.add(() => listener());
+      return wake.add((_channel, message) => listener(wakeTime(message)));
     },
 
     async checkServer() {

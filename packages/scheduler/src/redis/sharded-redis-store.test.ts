@@ -343,7 +343,7 @@ describe("sharded redis store", () => {
       assert.equal(commands - before, 32);
       // Work enqueued by another instance wakes the shard it lands on (its wake channel), and only that one.
       const other = createRedisStore({ redis: brokers.redisUrl, prefix, shards: 16 });
-      const woken = new Promise<void>((resolve) => store.onWake(resolve));
+      const woken = new Promise<void>((resolve) => store.onWake(() => resolve()));
       await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 50 }); // subscribed: the wake-up counts
       await other.syncEndpoints([testEndpoint(eps[5] as string)]);
       await other.enqueue({ envelope: testEnvelope(), endpointIds: [eps[5] as string], now: 60 });

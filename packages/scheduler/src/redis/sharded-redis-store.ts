@@ -26,7 +26,7 @@ import {
 } from "./redis-store.js";
 import { checkShardCount } from "./shard-count.js";
 import { shardOf } from "./shard-of.js";
-import { createWakeSubscriber } from "./wake-subscriber.js";
+import { createWakeSubscriber, wakeTime } from "./wake-subscriber.js";
 
 const MAX_CLAIM = 1000;
 /**
@@ -493,11 +493,11 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     onWake(listener) {
       return wake.add((channel, message) => {
         const index = channelShard.get(channel);
-        const at = Number(message); // the time the script made work due; "sync" or "" (reconnect): unknown
+        const at = wakeTime(message); // the time the script made work due; "sync" or "" (reconnect): unknown
         if (index === undefined) return listener();
-        if (message !== "" && Number.isFinite(at)) markDue(index, at);
+        if (at !== undefined) markDue(index, at);
         else markUnknown(index);
-        listener();
+        listener(at);
       });
     },
 

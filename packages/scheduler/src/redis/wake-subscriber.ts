@@ -5,23 +5,36 @@ import { closeClient, type RedisClient } from "./connection.js";
 export interface WakeSubscriber {
   /**
    * Adds a listener, called with the channel that woke and the message (the scripts publish the time the work
-   * became due; "" after a reconnect); the subscriber connection is opened with the first one. Returns the
-   * unsubscribe.
+   * they scheduled becomes due; "" after a resubscription, "sync" after an endpoint sync); the subscriber
+   * connection is opened with the first one. Returns the unsubscribe.
    */
   add(listener: (channel: string, message: string) => void): () => void;
   /**
-   * Settles once the SUBSCRIBE of the first listener went through (or failed), so a call made after `add`
-   * cannot PUBLISH before the subscription exists. Undefined when there is nothing to wait for.
+   * Settles once the SSUBSCRIBE of the first listener went through (or failed), so a call made after `add`
+   * cannot SPUBLISH before the subscription exists. Undefined when there is nothing to wait for.
    */
   subscribing(): Promise<void> | undefined;
   close(): Promise<void>;
 }
 
+/** The time a wake-up message names, or undefined ("" after a resubscription, "sync": look at everything now). */
+export function wakeTime(message: string): number | undefined {
+  const at = message === "" ? Number.NaN : Number(message);
+  return Number.isFinite(at) ? at : undefined;
+}
+
 /**
- * Listens to the store's wake channels (one per shard; one connection SUBSCRIBEs to all of them), which the enqueue, replay, enable and complete scripts PUBLISH to, on one
- * extra connection opened only when a listener is added. On a Cluster, ioredis subscribes through one node; a
- * PUBLISH reaches every node over the cluster bus. After the subscriber reconnects, listeners are called once,
- * since wake-ups sent while it was away are lost.
+ * Listens to the store's wake channels (one per shard), which the enqueue, replay, enable and complete scripts
+ * SPUBLISH to: sharded pub/sub (Redis 7.0+), so on a Cluster a wake-up goes only to the nodes of the shard that
+ * owns the channel's slot (the channel carries the shard's hash tag), where a PUBLISH is broadcast to every node
+ * of the cluster and costs more the more masters there are.
+ *
+ * Opened only when a listener is added. On standalone Redis: one connection SSUBSCRIBEd to every channel
+ * (ioredis subscribes again after a reconnect). On a Cluster: ioredis' sharded subscribers, one connection per
+ * master serving a shard, each SSUBSCRIBEd to its shards' channels (one command per channel: an SSUBSCRIBE's
+ * channels must share a slot); when a node is lost or slots move (a failover, a reshard), ioredis refreshes the
+ * slot map and subscribes again on the new owner. Wake-ups sent while a subscription was away are lost, so after
+ * each resubscription every listener is called once with "" (the store then looks at every shard again).
  */
 export function createWakeSubscriber(
   client: RedisClient,
@@ -31,30 +44,38 @@ export function createWakeSubscriber(
   const listeners = new Set<(channel: string, message: string) => void>();
   const known = new Set(channels);
   let subscriber: RedisClient | undefined;
-  let readyBefore = false;
+  let subscribed = false;
   let subscribing: Promise<void> | undefined;
 
   function notify(channel: string, message: string): void {
     for (const listener of [...listeners]) listener(channel, message);
   }
 
+  /** After a resubscription: wake-ups may have been lost meanwhile. */
+  function resubscribed(): void {
+    if (subscribed) for (const channel of channels) notify(channel, "");
+  }
+
   function open(): RedisClient {
     // The store's own clients have no offline queue; the subscriber needs one to subscribe while connecting.
-    const sub =
-      client instanceof Cluster
-        ? client.duplicate(undefined, { enableOfflineQueue: true })
-        : (client as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-    sub.on("message", (from: string, message: string) => {
+    const cluster = client instanceof Cluster;
+    const sub = cluster
+      ? client.duplicate(undefined, { enableOfflineQueue: true, shardedSubscribers: true })
+      : (client as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    sub.on("smessage", (from: string, message: string) => {
       if (known.has(from)) notify(from, message);
     });
-    sub.on("ready", () => {
-      if (readyBefore) for (const channel of channels) notify(channel, "");
-      readyBefore = true;
-    });
+    // Standalone: "ready" after a reconnect (ioredis has sent the SSUBSCRIBE again). Cluster: the client stays
+    // ready while one node fails over; "subscribersReady" follows each rebuild of the sharded subscribers.
+    sub.on(cluster ? "subscribersReady" : "ready", resubscribed);
     sub.on("error", (error: Error) => logger.debug({ err: error }, "wake subscriber connection error"));
-    subscribing = sub.subscribe(...channels).then(
+    const subscribe = cluster
+      ? Promise.all(channels.map((channel) => sub.ssubscribe(channel)))
+      : sub.ssubscribe(...channels);
+    subscribing = subscribe.then(
       () => {
         subscribing = undefined;
+        subscribed = true;
       },
       (error: unknown) => {
         subscribing = undefined;

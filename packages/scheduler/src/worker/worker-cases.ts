@@ -615,6 +615,44 @@ export function describeWorkerCases(name: string, open: OpenStore): void {
         },
       ));
 
+    it("claims nothing for a 429 until its Retry-After: the wake-up names the due time", () =>
+      withScenario(
+        { a: {}, b: {} },
+        (call) => outcomes.ok(call.at),
+        async (s) => {
+          let sends = 0;
+          const known = (id: string) => (id === s.ep.a || id === s.ep.b ? testEndpoint(id) : undefined);
+          const { worker, counts, log } = countingWorker(s, {
+            maxIdleMs: 60_000,
+            flushLingerMs: 1,
+            endpoints: known,
+            send: async (claimed) => {
+              sends += 1;
+              return sends === 1 ? outcomes.throttled(t0, 30 * SECOND) : outcomes.ok(t0 + claimed.attempt);
+            },
+          });
+          worker.start();
+          try {
+            await eventually("the first claim", async () => counts.claims === 1);
+            const throttled = await s.enqueue("a");
+            await eventually("the 429 stored", async () => (await s.delivery(throttled))?.status === "queued");
+            // The store's wake-ups arrive in order: once the one after b's enqueue was served, the 429's came
+            // and went. It named t0 + 30 s, so it started no claim: b's is the only one.
+            const other = await s.enqueue("b");
+            await eventually("b delivered", async () => (await s.delivery(other))?.status === "delivered");
+            await eventually("b's result stored", async () => counts.completes === 2);
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.deepEqual(log, ["claim", "claim", "complete 1", "claim", "complete 1"]);
+            // The wait ends at the Retry-After, not at maxIdleMs: the clock reaching it brings the delivery back.
+            s.clock.advance(30 * SECOND);
+            await eventually("the throttled delivery sent again", async () => sends === 3);
+            assert.equal(counts.claims, 4);
+          } finally {
+            await worker.stop({ graceMs: 0 });
+          }
+        },
+      ));
+
     it("sends a result nothing waits for with the next claim, applied before it", () =>
       withScenario(
         { a: {} },

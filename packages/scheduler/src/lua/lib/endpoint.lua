@@ -319,6 +319,18 @@ local function in_chunks(list, fn)
 end
 
 -- Writes a schedule batch; returns how many endpoints were added that were not scheduled before.
+-- The earliest time a schedule batch puts an endpoint at: what the wake-up after it names, so that workers
+-- wait for an entry due later (a 429's Retry-After, a retry's backoff, a rate limit) rather than claim at once
+-- for nothing. False when the batch adds nothing.
+local function batch_earliest(batch)
+  local earliest = false
+  for i = 1, #batch.add, 2 do
+    local at = tonumber(batch.add[i])
+    if not earliest or at < earliest then earliest = at end
+  end
+  return earliest
+end
+
 local function apply_schedule_batch(batch)
   local added = 0
   if #batch.rem > 0 then in_chunks(batch.rem, function(...) redis.call("ZREM", K.schedule, ...) end) end
