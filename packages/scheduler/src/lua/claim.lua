@@ -53,8 +53,14 @@ local function endpoint(id)
   return ep
 end
 
--- 1. Expired leases of dead workers go back to their queue, due now (the attempt stays counted).
-local expired = redis.call("ZRANGEBYSCORE", K.leases, "-inf", now, "LIMIT", 0, 200)
+-- 1. Expired leases of dead workers go back to their queue, due now (the attempt stays counted). The earliest
+-- lease is read first: it tells whether any expired (rarely), and, when none did, the reply's earliest lease
+-- expiry without reading the leases again (one command less per call: a sharded claim makes many calls).
+local first_lease = redis.call("ZRANGE", K.leases, 0, 0, "WITHSCORES")[2]
+local expired = {}
+if first_lease and tonumber(first_lease) <= now then
+  expired = redis.call("ZRANGEBYSCORE", K.leases, "-inf", now, "LIMIT", 0, 200)
+end
 if #expired > 0 then
   for _, did in ipairs(expired) do
     local dk = K.delivery(did)
@@ -81,10 +87,13 @@ local out = { "", unknown, "", "" }
 local remaining = max
 local schedule = new_schedule_batch()
 local lease_members = {} -- expiry, delivery id pairs: one ZADD for the whole claim
-local due_count = redis.call("ZCOUNT", K.schedule, "-inf", now)
-if due_count > 0 then
+local window = max * 2 + skipped
+local candidates = redis.call("ZRANGEBYSCORE", K.schedule, "-inf", now, "LIMIT", 0, window)
+if #candidates > 0 then
+  -- The share needs the number of due endpoints: the candidates are all of them unless the window is full.
+  local due_count = #candidates
+  if due_count >= window then due_count = redis.call("ZCOUNT", K.schedule, "-inf", now) end
   local share = math.max(1, math.floor(max / math.max(1, due_count - skipped)))
-  local candidates = redis.call("ZRANGEBYSCORE", K.schedule, "-inf", now, "LIMIT", 0, max * 2 + skipped)
   local envelopes = {}
   for _, id in ipairs(candidates) do
     if remaining <= 0 then break end
@@ -186,6 +195,10 @@ for j = 1, #first, 2 do
   end
 end
 if first[2] then out[4] = first[2] end
-local first_lease = redis.call("ZRANGE", K.leases, 0, 0, "WITHSCORES")
-if first_lease[2] then out[3] = first_lease[2] end
+if #expired > 0 then
+  first_lease = redis.call("ZRANGE", K.leases, 0, 0, "WITHSCORES")[2]
+elseif #lease_members > 0 and (not first_lease or lease_until < tonumber(first_lease)) then
+  first_lease = lease_until_s
+end
+if first_lease then out[3] = first_lease end
 return out
