@@ -97,7 +97,14 @@ export async function runCrashTest(broker: CrashTestBroker, options: CrashTestOp
         id: "receiver",
         url: `${receiver.url}/crash`,
         secrets: [TEST_SECRET],
-        policy: { concurrency: 64, timeout: "2s", retry: { schedule: [0, "100ms", "200ms", "500ms", "1s"] } },
+        // A timed-out attempt may well have reached the receiver (a loaded machine answers late); it is retried
+        // after minThrottleDelay, 60 s by default: the history would then wait a minute for its settle. And
+        // retries spread over ~20 s, so an overload spell does not exhaust them (dead: never "delivered").
+        policy: {
+          concurrency: 64,
+          timeout: "2s",
+          retry: { schedule: [0, "100ms", "200ms", "500ms", "1s", "2s", "5s", "10s"], minThrottleDelay: "1s" },
+        },
       },
     ],
     subscriptions: [{ id: "all", endpoints: ["receiver"], types: ["*"] }],

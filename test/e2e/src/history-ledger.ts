@@ -64,6 +64,9 @@ export async function dropHistorySchema(url: string, schema: string): Promise<vo
   }
 }
 
+/** While the history catches up, how often the wait says how far it is (the test's log shows a lag's cause). */
+const REPORT_EVERY_MS = 5000;
+
 /**
  * Waits until the history holds every one of `eventIds` as delivered to the endpoint, for as long as the count
  * still missing keeps falling (see `waitForProgress`): the last deliveries settle and drain late on a loaded
@@ -78,9 +81,15 @@ export async function waitForDeliveredHistory(
 ): Promise<number> {
   let stored = new Set<string>();
   const missing = () => eventIds.filter((id) => !stored.has(id));
+  let lastReport = Date.now();
   return waitForProgress("every event in the delivery history", async () => {
     stored = await ledger.deliveredEventIds(endpointId);
-    return missing().length;
+    const left = missing().length;
+    if (left > 0 && Date.now() - lastReport >= REPORT_EVERY_MS) {
+      lastReport = Date.now();
+      console.log(`history ledger: ${left} events missing; outbox ${await outbox()}`);
+    }
+    return left;
   }).catch(async (error: Error) => {
     const absent = missing();
     const settles = await ledger.settlesOf(absent);
