@@ -13,4 +13,4 @@ export {
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
-export { uniqueName, waitFor, withDeadline } from "./wait.js";
+export { uniqueName, waitFor, waitForProgress, withDeadline } from "./wait.js";

@@ -43,3 +43,42 @@ export async function withDeadline<T>(what: string, promise: Promise<T>, timeout
     clearTimeout(timer);
   }
 }
+
+/**
+ * Polls `remaining` (how much of something is still outstanding) until it reaches 0. Keeps waiting while it falls:
+ * fails only when it has not fallen for `stallMs`, or after `capMs` in all. For work that drains at a rate the
+ * machine's load decides (a backlog handed off to a database), where one fixed timeout is either too short on a
+ * loaded machine or hides a stall on an idle one. Resolves with the time it took.
+ */
+export async function waitForProgress(
+  what: string,
+  remaining: () => Promise<number> | number,
+  {
+    stallMs = 60_000,
+    capMs = 300_000,
+    intervalMs = 500,
+  }: { stallMs?: number; capMs?: number; intervalMs?: number } = {},
+): Promise<number> {
+  const started = Date.now();
+  let best = Number.POSITIVE_INFINITY;
+  let lastProgress = started;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const left = await remaining();
+      if (left === 0) return Date.now() - started;
+      if (left < best) {
+        best = left;
+        lastProgress = Date.now();
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    const now = Date.now();
+    if (now - lastProgress > stallMs || now - started > capMs) {
+      const why = now - started > capMs ? `${capMs} ms in all` : `no progress for ${stallMs} ms`;
+      throw new Error(`gave up waiting for ${what} after ${why} (${best} left)`, { cause: lastError });
+    }
+    await delay(intervalMs);
+  }
+}
