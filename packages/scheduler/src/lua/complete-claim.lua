@@ -13,7 +13,8 @@
   ARGV[3 .. 2 + n] complete.lua's ARGV[2..]
   ARGV[3 + n ..] claim.lua's ARGV[2..]
 
-  Returns { complete.lua's reply, claim.lua's reply }.
+  Returns { complete.lua's reply, claim.lua's reply }; when the claim part fails after the settle was applied, its
+  error takes the place of its reply, so the settle's reply is not lost with it (the store fails the claim alone).
 ]]
 
 local function part_args(first, last)
@@ -24,4 +25,9 @@ end
 
 local n = tonumber(ARGV[2])
 local completed = complete_part(part_args(3, 2 + n))
-return { completed, claim_part(part_args(3 + n, #ARGV)) }
+local ok, claimed = pcall(claim_part, part_args(3 + n, #ARGV))
+if not ok then
+  -- A redis.call error is a table with `err`; a Lua error is a string.
+  claimed = type(claimed) == "table" and claimed.err and claimed or redis.error_reply(tostring(claimed))
+end
+return { completed, claimed }

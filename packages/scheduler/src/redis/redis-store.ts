@@ -427,6 +427,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       throw error;
     }
     ride.settle(reply[0]);
+    // The claim part failed after the settle was applied: the complete stands, the claim fails alone.
+    if (reply[1] instanceof Error) throw translateRedisError(reply[1]);
     return reply[1];
   }
 

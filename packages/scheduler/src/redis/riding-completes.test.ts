@@ -44,6 +44,20 @@ describe("a worker's complete riding with its claim", () => {
       assert.equal(await scriptCalls(own.admin), 1);
     }));
 
+  it("keeps a riding complete's result when the claim it rode in fails", () =>
+    withQueuedPair(async (store) => {
+      const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
+      assert.ok(first);
+      const result = { deliveryId: first.deliveryId, kind: "delivered" as const, attempt: attemptAt(3, 200) };
+      const completing = store.complete("w", [{ ...result, leaseToken: first.leaseToken }], 3);
+      // A claim the script cannot run (its LIMIT is not a number): it fails after the settle was applied.
+      const claiming = store.claim({ workerId: "w", max: Number.NaN, leaseMs: 60_000, now: 3 });
+      await assert.rejects(claiming);
+      assert.deepEqual(await completing, { applied: 1, stale: [] });
+      const next = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 4 });
+      assert.equal(next.deliveries.length, 1, "the settle freed the endpoint's slot");
+    }));
+
   it("sends a complete alone when no claim of its worker comes in the same turn", () =>
     withQueuedPair(async (store) => {
       const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
