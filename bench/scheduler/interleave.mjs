@@ -47,6 +47,7 @@ const FIGURES = {
     completes: /store calls per delivery, steady: [^\n]*completes ([\d,.]+)/,
     redisReads: /store calls per delivery, steady: [^\n]*Redis read events ([\d,.]+)/,
     workerWakeUps: /store calls per delivery, steady: [^\n]*worker event-loop wake-ups \(main thread\) ([\d,.]+)/,
+    scriptCalls: /store calls per delivery, steady: [^\n]*Redis script calls and outbox reads ([\d,.]+)/,
     p50: /steady p50 \/ p99: ([\d,.]+)/,
     p99: /steady p50 \/ p99: [^/]*\/ ([\d,.]+)/,
   },

@@ -10,6 +10,10 @@
 // change to a script saves where CPU time cannot (it needs valgrind; the µs columns are meaningless then).
 //   node bench/scheduler/redis-phases.mjs [--runs 3] [--deliveries 20000] [--endpoints 1000] [--batch 500]
 //   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000
+// --riding settles each claimed batch with the next claim, both made in the same turn, as the worker does (one
+// complete-claim.lua call each): the claim and settle phases become one, "claim+settle"; --batch sets both sizes
+// then (e.g. --batch 2 for what a quiet rate looks like).
+//   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000 --batch 200 [--riding]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -26,6 +30,7 @@ const { values: args } = parseArgs({
     endpoints: { type: "string", default: "1000" },
     batch: { type: "string", default: "500" },
     callgrind: { type: "boolean", default: false },
+    riding: { type: "boolean", default: false },
   },
 });
 const N = Number(args.deliveries);
@@ -95,19 +100,8 @@ async function oneRun(run) {
     );
   }
   marks.push(await sample());
-  const claimed = [];
-  for (let now = 2; claimed.length < N; now++) {
-    const { deliveries } = await store.claim({ workerId: "w", max: BATCH, leaseMs: 60_000, now });
-    if (deliveries.length === 0) throw new Error(`nothing to claim with ${N - claimed.length} left`);
-    claimed.push(...deliveries);
-  }
-  marks.push(await sample());
-  const attempt = { startedAt: 3, durationMs: 1, status: 200 };
-  for (let i = 0; i < claimed.length; i += 200) {
-    const results = claimed.slice(i, i + 200).map((d) => ({ deliveryId: d.deliveryId, kind: "delivered", attempt }));
-    await store.complete("w", results, 4);
-  }
-  marks.push(await sample());
+  if (args.riding) await claimAndSettleRiding(store);
+  else await claimThenSettle(store);
   for (;;) {
     const taken = await store.takeSettled({ consumer: "c", max: 500, reclaimAfterMs: 60_000, now: 5 });
     if (taken.length === 0) break;
@@ -115,7 +109,7 @@ async function oneRun(run) {
   }
   marks.push(await sample());
   await store.close();
-  const phases = ["enqueue", "claim", "complete", "hand-off"];
+  const phases = args.riding ? ["enqueue", "claim+settle", "hand-off"] : ["enqueue", "claim", "complete", "hand-off"];
   const out = {};
   phases.forEach((name, i) => {
     const [a, b] = [marks[i], marks[i + 1]];
@@ -126,13 +120,53 @@ async function oneRun(run) {
       kinstr: b.instructions / N / 1000,
     };
   });
+  const last = marks.length - 1;
   out.total = {
-    usec: (marks[4].usec - marks[0].usec) / N,
-    cpu: (marks[4].cpu - marks[0].cpu) / N,
-    commands: (marks[4].calls - marks[0].calls) / N,
+    usec: (marks[last].usec - marks[0].usec) / N,
+    cpu: (marks[last].cpu - marks[0].cpu) / N,
+    commands: (marks[last].calls - marks[0].calls) / N,
     kinstr: marks.slice(1).reduce((sum, mark) => sum + mark.instructions, 0) / N / 1000,
   };
   return out;
+
+  /** Claims everything, then settles it as delivered, 200 results per call (one mark after each phase). */
+  async function claimThenSettle(store) {
+    const claimed = [];
+    for (let now = 2; claimed.length < N; now++) {
+      const { deliveries } = await store.claim({ workerId: "w", max: BATCH, leaseMs: 60_000, now });
+      if (deliveries.length === 0) throw new Error(`nothing to claim with ${N - claimed.length} left`);
+      claimed.push(...deliveries);
+    }
+    marks.push(await sample());
+    const attempt = { startedAt: 3, durationMs: 1, status: 200 };
+    for (let i = 0; i < claimed.length; i += 200) {
+      const results = claimed.slice(i, i + 200).map((d) => ({ deliveryId: d.deliveryId, kind: "delivered", attempt }));
+      await store.complete("w", results, 4);
+    }
+    marks.push(await sample());
+  }
+
+  /** Each claim of `--batch` carries the settle of the batch before it (same turn: one script call). */
+  async function claimAndSettleRiding(store) {
+    const attempt = { startedAt: 3, durationMs: 1, status: 200 };
+    let previous = [];
+    let settled = 0;
+    for (let now = 2; settled < N; now++) {
+      const results = previous.map((d) => ({
+        deliveryId: d.deliveryId,
+        kind: "delivered",
+        attempt,
+        leaseToken: d.leaseToken,
+      }));
+      const completing = results.length > 0 ? store.complete("w", results, now) : undefined;
+      const { deliveries } = await store.claim({ workerId: "w", max: BATCH, leaseMs: 60_000, now });
+      await completing;
+      settled += results.length;
+      if (deliveries.length === 0 && results.length === 0) throw new Error(`nothing to claim with ${N - settled} left`);
+      previous = deliveries;
+    }
+    marks.push(await sample());
+  }
 }
 
 const median = (v) => {

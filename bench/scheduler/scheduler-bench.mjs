@@ -556,6 +556,8 @@ async function loadRun(redis, receiver, endpoints, scenario, rate = LOAD_RATE) {
     redisReads: (reads - cpuFrom.reads) / arrived,
     workerSleeps: (report.sleepsNow - cpuFrom.sleeps) / arrived,
     redisCommands: (total(commands) - total(cpuFrom.commands)) / arrived,
+    // Script calls (EVALSHA/EVAL): a complete that rode in a claim (complete-claim.lua) is not one of its own.
+    scriptCalls: (roundTrips(commands) - roundTrips(cpuFrom.commands)) / arrived,
   };
   await Promise.all(pending);
   // Let the tail arrive, then read the healthy endpoints' latencies.
@@ -784,6 +786,9 @@ try {
         2,
       )}; worker event-loop wake-ups (main thread) ${summary(
         steady.map((r) => r.callsPerDelivery.workerSleeps),
+        2,
+      )}; Redis script calls and outbox reads ${summary(
+        steady.map((r) => r.callsPerDelivery.scriptCalls),
         2,
       )}`,
     );

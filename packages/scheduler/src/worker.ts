@@ -62,7 +62,7 @@ export interface WorkerOptions {
   readonly maxIdleMs?: number;
   /**
    * Longest a settled result waits for company (real ms): other results, or the worker's next claim, which
-   * carries it in the same write to the store. Results that something may wait for — a claim of this worker, an
+   * carries it in the same write to the store (on Redis, in the same script call: complete-claim.lua). Results that something may wait for — a claim of this worker, an
    * ordered endpoint's next delivery, an endpoint at its concurrency, a retry or dead letter — go at once.
    * Default 20.
    */

@@ -34,6 +34,7 @@ import { decodeOutboxEntries } from "./outbox-records.js";
 import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
+import { createRidingCompletes } from "./riding-completes.js";
 import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
@@ -129,7 +130,8 @@ const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {
 /**
  * The durable scheduler store on Redis (7.0+) or Redis Cluster. Lua scripts (src/lua, one per operation) are the
  * only writers; keys come from keys.ts. A successful delivery costs one claim and one complete round trip
- * (both batched). When a script finds an endpoint's policy missing (a FLUSHALL, a restart without persistence),
+ * (both batched; a complete made in the same turn as its worker's next claim rides in that claim's script call,
+ * see riding-completes.ts). When a script finds an endpoint's policy missing (a FLUSHALL, a restart without persistence),
  * the store re-syncs it from the endpoints it was last given and carries on.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisSchedulerStore {
@@ -176,6 +178,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     readServerTime: async () => (await run("time", [keys.schedule], [])) as [string, string],
   });
   const nextId = createIdFactory();
+  const riding = createRidingCompletes();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
   const known = new Map<string, Endpoint>();
   let closed = false;
@@ -375,11 +378,14 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
     for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
     // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
-    const reply = (await run(
-      "claim",
-      [keys.schedule, keys.leases],
-      [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs],
-    )) as [string, string[], string, string, ...(string | number)[]];
+    const claimArgs = [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs];
+    const reply = (await claimWithRide(workerId, claimArgs)) as [
+      string,
+      string[],
+      string,
+      string,
+      ...(string | number)[],
+    ];
     const [nextDue, missing, leaseDue, scheduleDue] = reply;
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 4; i < reply.length; i += 7) {
@@ -406,6 +412,38 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       ...(leaseDue === "" ? {} : { leaseDueAt: Math.ceil(Number(leaseDue)) }),
       ...(scheduleDue === "" ? {} : { scheduleDueAt: Math.ceil(Number(scheduleDue)) }),
     };
+  }
+
+  /** claim.lua's reply; a complete of the same worker waiting to ride goes first in the same call. */
+  async function claimWithRide(workerId: string, claimArgs: readonly ScriptArg[]): Promise<unknown> {
+    const ride = riding.take(workerId);
+    if (ride === undefined) return run("claim", [keys.schedule, keys.leases], claimArgs);
+    let reply: [unknown, unknown];
+    try {
+      const args = [ride.args.length, ...ride.args, ...claimArgs];
+      reply = (await run("completeClaim", [keys.schedule, keys.leases], args)) as [unknown, unknown];
+    } catch (error) {
+      ride.fail(error);
+      throw error;
+    }
+    ride.settle(reply[0]);
+    // The claim part failed after the settle was applied: the complete stands, the claim fails alone.
+    if (reply[1] instanceof Error) throw translateRedisError(reply[1]);
+    return reply[1];
+  }
+
+  /** complete.lua's reply, from its own call or from a claim of the same worker it rode in. */
+  async function completeReply(workerId: string, args: readonly ScriptArg[]): Promise<unknown> {
+    const offer = riding.offer(workerId, args);
+    try {
+      await ready();
+    } catch (error) {
+      // Withdrawn either way: a claim must not take a complete that has given up (one that took it decides).
+      const taken = offer.withdraw();
+      if (taken === undefined) throw error;
+      return taken;
+    }
+    return offer.withdraw() ?? run("complete", [keys.schedule, keys.leases], args);
   }
 
   /** New outbox records for `consumer` (after take-outbox.lua reclaimed the stale ones), as entry id, fields. */
@@ -455,7 +493,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       if (results.length === 0) return { applied: 0, stale: [] };
       const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
       for (const result of results) args.push(...completionArgs(result));
-      const reply = (await run("complete", [keys.schedule, keys.leases], args)) as (string | number | string[])[];
+      const reply = (await completeReply(workerId, args)) as (string | number | string[])[];
       events.emit(schedulerEventsOf(reply, now));
       if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
         for (const listener of settledListeners) listener();

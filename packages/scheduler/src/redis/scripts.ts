@@ -24,7 +24,16 @@ const SCRIPT_FILES = {
   takeOutbox: { file: "take-outbox.lua", keys: 1, flags: "allow-oom" },
   ackOutbox: { file: "ack-outbox.lua", keys: 1, flags: "allow-oom" },
   time: { file: "time.lua", keys: 1, flags: "no-writes" },
+  completeClaim: { file: "complete-claim.lua", keys: 2, flags: "allow-oom" },
 } as const;
+
+/**
+ * Scripts made of others: each part's source becomes the body of a local function `<name>_part(ARGV)`, placed
+ * before the script's own file, which calls them with their own argument lists (see complete-claim.lua).
+ */
+const SCRIPT_PARTS: Partial<Record<ScriptName, Record<string, string>>> = {
+  completeClaim: { complete: "complete.lua", claim: "claim.lua" },
+};
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
 export type ScriptArg = string | number;
@@ -46,7 +55,10 @@ export function scriptSources(): Record<ScriptName, string> {
   const sources = {} as Record<ScriptName, string>;
   for (const [name, { file, flags }] of Object.entries(SCRIPT_FILES) as [ScriptName, ScriptFile][]) {
     const shebang = flags === "" ? "#!lua" : `#!lua flags=${flags}`;
-    sources[name] = `${shebang}\n${prelude}\n${readLua(file)}`;
+    const parts = Object.entries(SCRIPT_PARTS[name] ?? {}).map(
+      ([part, partFile]) => `local function ${part}_part(ARGV)\n${readLua(partFile)}\nend`,
+    );
+    sources[name] = [shebang, prelude, ...parts, readLua(file)].join("\n");
   }
   return sources;
 }

@@ -299,6 +299,8 @@ local function outbox_finish()
   for i = 1, #OUTBOX.ids, 1000 do
     redis.call("HSET", K.outbox_ids, unpack(OUTBOX.ids, i, math.min(i + 999, #OUTBOX.ids)))
   end
+  -- Written: a second part of the same script call (complete-claim) starts afresh.
+  OUTBOX.shed, OUTBOX.ids = 0, {}
 end
 
 -- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
