@@ -59,14 +59,6 @@ export function createDeliveryLog(store: SchedulerStore, history: HistoryStore):
     return queued;
   }
 
-  /** The attempts of a settle still in the outbox, unless the history already stored that settle. */
-  async function attemptsWaitingInOutbox(deliveryId: string): Promise<AttemptRecord[]> {
-    const waiting = await store.findSettled(deliveryId);
-    if (waiting === undefined) return [];
-    const stored = await history.getDelivery(deliveryId);
-    return stored?.settledAt === waiting.settledAt ? [] : [...waiting.attemptLog];
-  }
-
   return {
     queryDeliveries: (query) => history.queryDeliveries(query),
 
@@ -89,10 +81,19 @@ export function createDeliveryLog(store: SchedulerStore, history: HistoryStore):
     },
 
     async listAttempts(deliveryId) {
-      const [stored, live] = await Promise.all([history.listAttempts(deliveryId), store.listAttempts(deliveryId)]);
-      const attempts = [...stored.map(({ attemptId: _id, attempt: _n, ...record }) => record), ...live];
-      if (live.length > 0 || (await store.getDelivery(deliveryId)) !== undefined) return attempts;
-      return [...attempts, ...(await attemptsWaitingInOutbox(deliveryId))];
+      // Read in the order a delivery moves (live, then the outbox, then the history): a settle that moves on
+      // meanwhile is seen at least once. Read the other way, one the hand-off stored between the history read and
+      // the outbox read was in neither, and the page showed a delivered delivery without its last attempt.
+      const live = await store.listAttempts(deliveryId);
+      const isLive = live.length > 0 || (await store.getDelivery(deliveryId)) !== undefined;
+      const waiting = isLive ? undefined : await store.findSettled(deliveryId);
+      const stored = await history.listAttempts(deliveryId);
+      const attempts: AttemptRecord[] = stored.map(({ attemptId: _id, attempt: _n, ...record }) => record);
+      if (isLive) return [...attempts, ...live];
+      // The outbox's settle may be stored already (written, not yet acknowledged): each attempt once, known by
+      // when it started (a delivery's attempts never start in the same millisecond).
+      const shown = new Set(attempts.map((attempt) => attempt.startedAt));
+      return [...attempts, ...(waiting?.attemptLog.filter((attempt) => !shown.has(attempt.startedAt)) ?? [])];
     },
 
     async listDeadLetters(endpointId, limit) {
