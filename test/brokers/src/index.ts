@@ -10,6 +10,7 @@ export {
   type PrivateRedisClusterOptions,
   startPrivateRedisCluster,
 } from "./private-redis-cluster.js";
+export { redisServerArgs } from "./redis-server-args.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
+import { redisServerArgs } from "./redis-server-args.js";
 import { waitFor } from "./wait.js";
 
 /**
@@ -202,18 +203,7 @@ async function startNode(
   const port = await clusterPort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-cluster-"));
   const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--appendonly",
-    "yes",
-    "--appendfsync",
-    "everysec",
-    "--save",
-    "",
+    ...redisServerArgs(port, dir),
     "--loglevel",
     "warning",
     "--logfile",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
+import type { ClaimedDelivery, CompletionResult } from "../store.js";
 import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore } from "./redis-store.js";
 import { useTestRedisServer } from "./test-redis-server.js";
@@ -16,26 +17,39 @@ async function scriptCalls(admin: Redis): Promise<number> {
 describe("a worker's complete riding with its claim", () => {
   const own = useTestRedisServer();
 
-  async function withQueuedPair(body: (store: ReturnType<typeof createRedisStore>, ep: string) => Promise<void>) {
+  type Store = ReturnType<typeof createRedisStore>;
+
+  /**
+   * Two deliveries of a concurrency-1 endpoint, the first leased by worker "w" at 2: `body` gets the store, the
+   * lease, and that lease's delivered result at 3 (with its fencing token).
+   */
+  async function withFirstLeased(
+    body: (store: Store, first: ClaimedDelivery, delivered: CompletionResult) => Promise<void>,
+  ) {
     const store = createRedisStore({ redis: own.server.url, prefix: uniqueId("ride") });
     try {
       const ep = uniqueId("ep");
       // One at a time: the second delivery can only be leased once the first has settled.
       await store.syncEndpoints([testEndpoint(ep, { concurrency: 1 })]);
       for (let i = 0; i < 2; i++) await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 });
-      await body(store, ep);
+      const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
+      assert.ok(first);
+      const delivered: CompletionResult = {
+        deliveryId: first.deliveryId,
+        kind: "delivered",
+        attempt: attemptAt(3, 200),
+        leaseToken: first.leaseToken,
+      };
+      await body(store, first, delivered);
     } finally {
       await store.close();
     }
   }
 
   it("settles first and leases in the same script call when both are made in one turn", () =>
-    withQueuedPair(async (store) => {
-      const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
-      assert.ok(first);
+    withFirstLeased(async (store, first, delivered) => {
       await own.admin.config("RESETSTAT");
-      const result = { deliveryId: first.deliveryId, kind: "delivered" as const, attempt: attemptAt(3, 200) };
-      const completing = store.complete("w", [{ ...result, leaseToken: first.leaseToken }], 3);
+      const completing = store.complete("w", [delivered], 3);
       const claiming = store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 3 });
       const [report, claimed] = await Promise.all([completing, claiming]);
       assert.deepEqual(report, { applied: 1, stale: [] });
@@ -45,11 +59,8 @@ describe("a worker's complete riding with its claim", () => {
     }));
 
   it("keeps a riding complete's result when the claim it rode in fails", () =>
-    withQueuedPair(async (store) => {
-      const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
-      assert.ok(first);
-      const result = { deliveryId: first.deliveryId, kind: "delivered" as const, attempt: attemptAt(3, 200) };
-      const completing = store.complete("w", [{ ...result, leaseToken: first.leaseToken }], 3);
+    withFirstLeased(async (store, _first, delivered) => {
+      const completing = store.complete("w", [delivered], 3);
       // A claim the script cannot run (its LIMIT is not a number): it fails after the settle was applied.
       const claiming = store.claim({ workerId: "w", max: Number.NaN, leaseMs: 60_000, now: 3 });
       await assert.rejects(claiming);
@@ -59,12 +70,9 @@ describe("a worker's complete riding with its claim", () => {
     }));
 
   it("sends a complete alone when no claim of its worker comes in the same turn", () =>
-    withQueuedPair(async (store) => {
-      const [first] = (await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2 })).deliveries;
-      assert.ok(first);
+    withFirstLeased(async (store, _first, delivered) => {
       await own.admin.config("RESETSTAT");
-      const result = { deliveryId: first.deliveryId, kind: "delivered" as const, attempt: attemptAt(3, 200) };
-      const completing = store.complete("w", [{ ...result, leaseToken: first.leaseToken }], 3);
+      const completing = store.complete("w", [delivered], 3);
       // Another worker's claim: the endpoint's one slot is still taken when it runs (it is not combined).
       const other = await store.claim({ workerId: "other", max: 10, leaseMs: 60_000, now: 3 });
       assert.deepEqual(await completing, { applied: 1, stale: [] });
