@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { scriptSources } from "../../packages/scheduler/dist/redis/scripts.js";
+import { scriptLibrary, scriptSources } from "../../packages/scheduler/dist/redis/scripts.js";
 import { startPrivateRedis } from "../private-redis.mjs";
 
 const { values: args } = parseArgs({
@@ -58,20 +58,14 @@ rows.push([
     for (let i = 0; i < CALLS; i++) await a.evalsha(preludeSha, 1, "{bench}:x", "{bench}:");
   }, CALLS)) - perCall,
 ]);
-// The same prelude loaded once as a function library (Redis 7 FUNCTION LOAD: its top level runs at load, not per
-// call), with the key prefix fixed since a library has no ARGV at load: what FCALL would leave per call.
-const library = `#!lua name=hyprelude\n${prelude
-  .replace(/^#!lua[^\n]*\n/, "")
-  .replace("local BASE = ARGV[1]", 'local BASE = "{bench}:"')
-  // a library's top level sees no `string` table in Redis 7.0: the patterns spelled out
-  .replace(/string\.rep\("\(\[\^\|\]\*\)\|", (\d+)\)/g, (_, n) => JSON.stringify("([^|]*)|".repeat(Number(n))))
-  .replace(/\nreturn redis\.call\("TIME"\)\s*$/, "\n")}
-redis.register_function("hy_time", function(keys, args) return redis.call("TIME") end)`;
-await a.call("FUNCTION", "LOAD", "REPLACE", library);
+// The same scripts as the store runs them: one Function library (FUNCTION LOAD runs the prelude once), then an
+// FCALL per operation (script-runner.ts).
+const library = scriptLibrary();
+await a.call("FUNCTION", "LOAD", "REPLACE", library.source);
 rows.push([
-  "FCALL of a function of the prelude's library, less the empty script",
+  "FCALL of the library's time script, less the empty script",
   (await measure(async () => {
-    for (let i = 0; i < CALLS; i++) await a.call("FCALL", "hy_time", 1, "{bench}:x");
+    for (let i = 0; i < CALLS; i++) await a.call("FCALL", library.functionOf("time"), 1, "{bench}:x", "{bench}:");
   }, CALLS)) - perCall,
 ]);
 const timeOnly = await a.script("LOAD", "#!lua flags=no-writes\nreturn redis.call('TIME')");

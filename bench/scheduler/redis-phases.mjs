@@ -65,7 +65,7 @@ function instructionsSinceLast() {
 // The commands the store sends itself: the scripts (their inner calls are counted in the script's usec, and again
 // under their own names, so those are left out) and the outbox read the store sends without a script (it was
 // inside take-outbox.lua until its records stopped passing through Lua).
-const STORE_CALLS = new Set(["evalsha", "eval", "xreadgroup"]);
+const STORE_CALLS = new Set(["fcall", "evalsha", "eval", "xreadgroup"]);
 
 async function sample() {
   const text = await redis.admin.info("all");

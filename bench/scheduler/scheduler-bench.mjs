@@ -168,7 +168,7 @@ async function commandUsec(admin) {
  * Redis's own time in the store's calls: its scripts (inner calls included, counted once) and the outbox read the
  * hand-off sends without a script (XREADGROUP, no longer called from Lua).
  */
-const scriptUsec = (usec) => (usec.evalsha ?? 0) + (usec.eval ?? 0) + (usec.xreadgroup ?? 0);
+const scriptUsec = (usec) => (usec.fcall ?? 0) + (usec.evalsha ?? 0) + (usec.eval ?? 0) + (usec.xreadgroup ?? 0);
 async function usedMemory(admin) {
   const text = await admin.info("memory");
   return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? 0);
@@ -198,7 +198,7 @@ async function deleteMatching(admin, pattern) {
   return deleted;
 }
 const sum = (stats) => Object.values(stats).reduce((a, b) => a + b, 0);
-const roundTrips = (stats) => (stats.evalsha ?? 0) + (stats.eval ?? 0) + (stats.xreadgroup ?? 0);
+const roundTrips = (stats) => (stats.fcall ?? 0) + (stats.evalsha ?? 0) + (stats.eval ?? 0) + (stats.xreadgroup ?? 0);
 
 async function enqueueAll(store, count, idOf, endpointOf, window = 256, dedup = false, traceOf = () => undefined) {
   let next = 0;

@@ -81,7 +81,7 @@ async function masterFigures(cluster) {
         for (const m of stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
           if (m[1] === "info" || m[1] === "cluster|info" || m[1] === "cluster") continue;
           calls += Number(m[2]);
-          if (m[1] === "evalsha" || m[1] === "eval") scriptUsec += Number(m[3]);
+          if (m[1] === "fcall" || m[1] === "evalsha" || m[1] === "eval") scriptUsec += Number(m[3]);
           if (m[1] === "wait" || m[1] === "waitaof") waits += Number(m[2]);
         }
         return { cpuMs: (field("used_cpu_sys") + field("used_cpu_user")) * 1000, calls, scriptUsec, waits };

@@ -1,8 +1,10 @@
 import type { Cluster, Redis } from "ioredis";
+import type { SchedulerLogger } from "../logger.js";
 import { closeClient, whenReady } from "./connection.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
-import { defineScripts, type RunScript, type ScriptArg, type ScriptName } from "./scripts.js";
+import { createScriptRunner } from "./script-runner.js";
+import type { RunScript, ScriptArg, ScriptName } from "./scripts.js";
 import { clusterSlot } from "./shard-of.js";
 
 /**
@@ -30,6 +32,7 @@ export interface ClusterIntakeOptions {
   readonly replicas: number;
   readonly timeoutMs: number;
   readonly connectWaitMs: number;
+  readonly logger?: SchedulerLogger;
 }
 
 interface MasterIntake {
@@ -47,7 +50,7 @@ export function createClusterIntake(options: ClusterIntakeOptions): ClusterIntak
     let intake = masters.get(node);
     if (intake === undefined) {
       intake = {
-        run: defineScripts(node),
+        run: createScriptRunner(node, options.logger),
         waiter: createReplicationWaiter({ connection: node, replicas, timeoutMs, waitAof: () => waitAof }),
       };
       masters.set(node, intake);

@@ -118,14 +118,24 @@ export function metaKey(prefix: string): string {
   return `{${prefix}}:meta`;
 }
 
-/** The same builders in Lua, prepended to every script; `BASE` is ARGV[1]. Keep in step with the above. */
+/**
+ * The same builders in Lua, placed before the scripts' shared helpers; keep in step with the above. `use_base` sets
+ * the base (ARGV[1]) at the start of every script call: loaded as a Redis Function library, these locals outlive a
+ * call and one library serves every store prefix.
+ */
 export const LUA_KEY_FUNCTIONS = `
-local BASE = ARGV[1]
+local BASE
 local K = {}
-K.schedule = BASE .. "schedule"
-K.leases = BASE .. "leases"
-K.endpoints = BASE .. "endpoints"
-K.wake = BASE .. "wake"
+local function use_base(base)
+  BASE = base
+  K.schedule = base .. "schedule"
+  K.leases = base .. "leases"
+  K.endpoints = base .. "endpoints"
+  K.wake = base .. "wake"
+  K.outbox = base .. "outbox"
+  K.outbox_counts = base .. "outbox:counts"
+  K.outbox_ids = base .. "outbox:ids"
+end
 function K.endpoint(id) return BASE .. "ep:" .. id end
 function K.queue(id) return BASE .. "queue:" .. id end
 function K.heads(id) return BASE .. "heads:" .. id end
@@ -135,7 +145,4 @@ function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
-K.outbox = BASE .. "outbox"
-K.outbox_counts = BASE .. "outbox:counts"
-K.outbox_ids = BASE .. "outbox:ids"
 `;

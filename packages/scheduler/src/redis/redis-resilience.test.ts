@@ -118,17 +118,55 @@ describe("redis store on its own redis-server", () => {
     assert.ok(perDelivery <= 12, `${perDelivery} commands per delivery`);
   });
 
-  it("recovers from SCRIPT FLUSH (NOSCRIPT falls back to EVAL)", async () => {
+  /** Enqueues one delivery and claims it back: the store's scripts work end to end. */
+  async function enqueueAndClaim(store: RedisSchedulerStore, before?: () => Promise<unknown>): Promise<void> {
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep)]);
+    await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 });
+    await before?.();
+    const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
+    assert.equal(deliveries.length, 1);
+  }
+
+  it("runs its scripts as one Redis Function library, loaded again after FUNCTION FLUSH", async () => {
     const store = open();
     try {
-      const ep = uniqueId("ep");
-      await store.syncEndpoints([testEndpoint(ep)]);
-      await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 });
-      await own.admin.script("FLUSH");
-      const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
-      assert.equal(deliveries.length, 1);
+      const before = await commandCalls(own.admin);
+      await enqueueAndClaim(store, () => own.admin.call("FUNCTION", "FLUSH"));
+      const calls = callsBetween(before, await commandCalls(own.admin));
+      // sync, enqueue, claim (refused: no such function) and the claim again, and the clock's TIME; the library
+      // is loaded (or found loaded) at the first call and loaded again after the flush.
+      assert.ok((calls.fcall ?? 0) >= 4, `${calls.fcall} FCALL calls`);
+      assert.equal(calls["function|load"], 2);
+      assert.equal((calls.evalsha ?? 0) + (calls.eval ?? 0), 0);
+      const libraries = (await own.admin.call("FUNCTION", "LIST", "LIBRARYNAME", "hookyard_*")) as unknown[];
+      assert.equal(libraries.length, 1, "one library, loaded once more after the flush");
     } finally {
       await store.close();
+    }
+  });
+
+  it("falls back to EVALSHA where FUNCTION LOAD is refused, and recovers from SCRIPT FLUSH", async () => {
+    // A user allowed every command but FUNCTION, as some managed Redis services set it up.
+    const user = uniqueName("noload");
+    await own.admin.call("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-function");
+    const url = new URL(own.server.url);
+    url.username = user;
+    url.password = "pw";
+    const store = createRedisStore({ redis: url.toString(), prefix: uniqueName("hyt") });
+    try {
+      await own.admin.call("FUNCTION", "FLUSH");
+      const before = await commandCalls(own.admin);
+      await enqueueAndClaim(store);
+      // Scripts run before are sent by EVALSHA now; after the flush, NOSCRIPT sends them again by EVAL.
+      await enqueueAndClaim(store, () => own.admin.script("FLUSH"));
+      const calls = callsBetween(before, await commandCalls(own.admin));
+      assert.equal(calls.fcall ?? 0, 0, JSON.stringify(calls));
+      assert.ok((calls.evalsha ?? 0) >= 3, `${JSON.stringify(calls)}: EVALSHA calls`);
+      assert.ok((calls.eval ?? 0) >= 4, `${JSON.stringify(calls)}: EVAL calls (first use, then after the flush)`);
+    } finally {
+      await store.close();
+      await own.admin.call("ACL", "DELUSER", user);
     }
   });
 });

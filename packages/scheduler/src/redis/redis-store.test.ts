@@ -73,6 +73,7 @@ describe("redis store", () => {
     const keys = createRedisKeys("hy-keys");
     const [id, key] = ["ep:with:colons", "order}{key"];
     const lua = `${LUA_KEY_FUNCTIONS}
+      use_base(ARGV[1])
       return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
         K.line(ARGV[2], ARGV[3]), K.message(ARGV[2]), K.delivery(ARGV[2]),
         K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts, K.outbox_ids }`;
@@ -399,7 +400,7 @@ describe("redis store", () => {
     const scriptCalls: number[] = []; // one entry (its argument count) per enqueue script call
     const send = client.sendCommand.bind(client);
     client.sendCommand = ((command: { name: string; args: unknown[] }) => {
-      if (/^eval/i.test(command.name) && String(command.args[2]).endsWith(":schedule")) {
+      if (/^(eval|fcall)/i.test(command.name) && String(command.args[2]).endsWith(":schedule")) {
         scriptCalls.push(command.args.length);
       }
       return send(command as never);

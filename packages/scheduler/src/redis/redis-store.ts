@@ -35,7 +35,8 @@ import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { createRidingCompletes } from "./riding-completes.js";
-import { defineScripts, type ScriptArg, type ScriptName } from "./scripts.js";
+import { createScriptRunner } from "./script-runner.js";
+import type { ScriptArg, ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
 import { createWakeSubscriber, type WakeSubscriber, wakeTime } from "./wake-subscriber.js";
@@ -152,14 +153,14 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   const connectWaitMs = options.connectWaitMs ?? 1000;
   const { client, owned } = openClient(options.redis, options.commandTimeoutMs ?? 10_000);
   if (owned) client.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
-  const runScript = defineScripts(client);
+  const runScript = createScriptRunner(client, logger);
   const coalesceWrites = createWriteCoalescer(client);
   const durability = options.durability ?? { mode: "everysec" };
   let waitAof = false;
   // replicated: enqueues run on a connection of their own, followed by WAIT (which blocks that connection).
   const intake = durability.mode === "replicated" && !(client instanceof Cluster) ? client.duplicate() : undefined;
   if (intake) intake.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
-  const runIntakeScript = intake ? defineScripts(intake) : runScript;
+  const runIntakeScript = intake ? createScriptRunner(intake, logger) : runScript;
   const replication: ReplicationWaiter | undefined = intake
     ? createReplicationWaiter({
         connection: intake,
@@ -686,6 +687,7 @@ export function openClusterIntake(
     replicas: durability.replicas ?? 1,
     timeoutMs: durability.timeoutMs ?? 1000,
     connectWaitMs,
+    logger,
   });
 }
 

@@ -129,7 +129,7 @@ function replicatedSuite(kind: ServerKind): void {
       const waitAof = kind.command === "WAITAOF";
       const waits = calls(waitAof ? "waitaof" : "wait");
       assert.equal(calls(waitAof ? "wait" : "waitaof"), 0, `${kind.name}: only ${kind.command}`);
-      const scripts = calls("evalsha") + calls("eval");
+      const scripts = calls("fcall") + calls("evalsha") + calls("eval");
       console.log(
         `${kind.name}, redis_version ${version}, 400 acknowledged enqueues: ${scripts} script calls, ${waits} WAIT(AOF) calls`,
       );

@@ -6,11 +6,11 @@ import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore } from "./redis-store.js";
 import { useTestRedisServer } from "./test-redis-server.js";
 
-/** Script calls (EVALSHA or EVAL) since the last CONFIG RESETSTAT. */
+/** Script calls (FCALL, EVALSHA or EVAL) since the last CONFIG RESETSTAT. */
 async function scriptCalls(admin: Redis): Promise<number> {
   const stats = await admin.info("commandstats");
   let calls = 0;
-  for (const m of stats.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)) calls += Number(m[2]);
+  for (const m of stats.matchAll(/^cmdstat_(fcall|evalsha|eval):calls=(\d+)/gm)) calls += Number(m[2]);
   return calls;
 }
 

@@ -1,14 +1,14 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { RedisClient } from "./connection.js";
 import { LUA_KEY_FUNCTIONS } from "./keys.js";
 
 /**
  * One Lua file per operation (src/lua, copied to dist/lua by the build), how many KEYS it declares, and its Redis 7
- * script flags. Every script carries a `#!lua` shebang, so at maxmemory (`noeviction`) Redis refuses a script
- * without `allow-oom` before it runs (atomically, nothing half-written) instead of failing at its first write:
- * intake (enqueue, keep-rejected, requeue) backs off, while the scripts that lease, settle and hand settled records
- * to the history store — which free memory or must keep the queue moving — carry `allow-oom`, so a full Redis
- * drains instead of freezing. The reads are `no-writes` (allowed at maxmemory too).
+ * flags. At maxmemory (`noeviction`) Redis refuses a script or function without `allow-oom` before it runs
+ * (atomically, nothing half-written) instead of failing at its first write: intake (enqueue, keep-rejected,
+ * requeue) backs off, while the scripts that lease, settle and hand settled records to the history store — which
+ * free memory or must keep the queue moving — carry `allow-oom`, so a full Redis drains instead of freezing. The
+ * reads are `no-writes` (allowed at maxmemory too).
  */
 const SCRIPT_FILES = {
   enqueue: { file: "enqueue.lua", keys: 1, flags: "" },
@@ -28,65 +28,91 @@ const SCRIPT_FILES = {
 } as const;
 
 /**
- * Scripts made of others: each part's source becomes the body of a local function `<name>_part(ARGV)`, placed
- * before the script's own file, which calls them with their own argument lists (see complete-claim.lua).
+ * Scripts made of others: inside the script's function, each part is a local function `<part>_part(ARGV)` that
+ * runs that script with the same KEYS and its own argument list (see complete-claim.lua). Parts come earlier in
+ * SCRIPT_FILES.
  */
-const SCRIPT_PARTS: Partial<Record<ScriptName, Record<string, string>>> = {
-  completeClaim: { complete: "complete.lua", claim: "claim.lua" },
+const SCRIPT_PARTS: Partial<Record<ScriptName, readonly ScriptName[]>> = {
+  completeClaim: ["complete", "claim"],
 };
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
 export type ScriptArg = string | number;
 export type RunScript = (name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
 
-/** Shared helpers, placed after the key functions and before each script. */
-const LIBRARY_FILES = ["lib/endpoint.lua", "lib/delivery.lua"];
+/** Shared helpers, placed after the key functions and before the scripts; lib/call.lua last (it uses the others). */
+const LIBRARY_FILES = ["lib/endpoint.lua", "lib/delivery.lua", "lib/call.lua"];
+
+const SCRIPT_NAMES = Object.keys(SCRIPT_FILES) as ScriptName[];
+
+/** How many KEYS a script declares (EVALSHA and FCALL both take the count first). */
+export function scriptKeyCount(name: ScriptName): number {
+  return SCRIPT_FILES[name].keys;
+}
 
 function readLua(file: string): string {
   return readFileSync(new URL(`../lua/${file}`, import.meta.url), "utf8");
 }
 
 /**
- * The full source of each script: its shebang (Redis 7 flags; it must be the first line), the key functions, the
- * shared helpers, then the script's own file.
+ * A script's file as a local function `<name>_script(KEYS, ARGV)`, which first puts the per-call state back
+ * (lib/call.lua's begin_call: the base prefix, ARGV[1], and what a previous call of a Function library left).
+ */
+function scriptFunction(name: ScriptName): string {
+  const parts = (SCRIPT_PARTS[name] ?? []).map(
+    (part) => `local function ${part}_part(args) return ${part}_script(KEYS, args) end`,
+  );
+  return [
+    `local function ${name}_script(KEYS, ARGV)`,
+    "begin_call(ARGV[1])",
+    ...parts,
+    readLua(SCRIPT_FILES[name].file),
+    "end",
+  ].join("\n");
+}
+
+function prelude(): string {
+  return [LUA_KEY_FUNCTIONS, ...LIBRARY_FILES.map(readLua)].join("\n");
+}
+
+/**
+ * The EVAL source of each script: its shebang (Redis 7 flags; it must be the first line), the prelude, the
+ * script's function and those of its parts, and the call of its function.
  */
 export function scriptSources(): Record<ScriptName, string> {
-  const prelude = [LUA_KEY_FUNCTIONS, ...LIBRARY_FILES.map(readLua)].join("\n");
+  const shared = prelude();
   const sources = {} as Record<ScriptName, string>;
-  for (const [name, { file, flags }] of Object.entries(SCRIPT_FILES) as [ScriptName, ScriptFile][]) {
+  for (const name of SCRIPT_NAMES) {
+    const { flags } = SCRIPT_FILES[name];
     const shebang = flags === "" ? "#!lua" : `#!lua flags=${flags}`;
-    const parts = Object.entries(SCRIPT_PARTS[name] ?? {}).map(
-      ([part, partFile]) => `local function ${part}_part(ARGV)\n${readLua(partFile)}\nend`,
-    );
-    sources[name] = [shebang, prelude, ...parts, readLua(file)].join("\n");
+    const functions = [...(SCRIPT_PARTS[name] ?? []), name].map(scriptFunction);
+    sources[name] = [shebang, shared, ...functions, `return ${name}_script(KEYS, ARGV)`].join("\n");
   }
   return sources;
 }
 
-interface ScriptFile {
-  readonly file: string;
-  readonly flags: string;
+export interface ScriptLibrary {
+  /** `hookyard_<hash of the code>`: a new version is a new library, so versions side by side never clash. */
+  readonly name: string;
+  /** The FUNCTION LOAD source. */
+  readonly source: string;
+  /** The registered function of a script (`hy_<hash>_<name>`: function names are global across libraries). */
+  functionOf(name: ScriptName): string;
 }
-
-type ScriptCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
 /**
- * Registers every script on the client with `defineCommand`: ioredis sends EVALSHA and falls back to EVAL on
- * NOSCRIPT, which also covers a Redis restart or SCRIPT FLUSH. On a Cluster the first key routes the call.
+ * Every script as one Redis Function library: the prelude (key functions, shared helpers) is compiled and run once
+ * at FUNCTION LOAD, where EVALSHA runs it again on every call (~68k instructions, bench/README.md).
  */
-export function defineScripts(client: RedisClient): RunScript {
-  const sources = scriptSources();
-  for (const name of Object.keys(SCRIPT_FILES) as ScriptName[]) {
-    client.defineCommand(commandName(name), { numberOfKeys: SCRIPT_FILES[name].keys, lua: sources[name] });
-  }
-  const commands = client as unknown as Record<string, ScriptCommand>;
-  return (name, keys, args) => {
-    const command = commands[commandName(name)];
-    if (command === undefined) throw new Error(`script ${name} is not defined`);
-    return command.call(client, ...keys, ...args);
-  };
-}
-
-function commandName(name: ScriptName): string {
-  return `hookyard_${name}`;
+export function scriptLibrary(): ScriptLibrary {
+  const body = [prelude(), ...SCRIPT_NAMES.map(scriptFunction)].join("\n");
+  const hash = createHash("sha1").update(body).digest("hex").slice(0, 16);
+  const functionOf = (name: ScriptName) => `hy_${hash}_${name}`;
+  const registrations = SCRIPT_NAMES.map((name) => {
+    const { flags } = SCRIPT_FILES[name];
+    const flagList = flags === "" ? "" : `, flags = { "${flags}" }`;
+    return `redis.register_function{ function_name = "${functionOf(name)}", callback = ${name}_script${flagList} }`;
+  });
+  const name = `hookyard_${hash}`;
+  return { name, source: [`#!lua name=${name}`, body, ...registrations].join("\n"), functionOf };
 }

@@ -10,7 +10,7 @@
       free text, so last).
 ]]
 
-local DLV_PATTERN = "^" .. string.rep("([^|]*)|", 9) .. "(%d+)|(.*)$"
+local DLV_PATTERN = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(%d+)|(.*)$" -- spelled out: see EP_POLICY_PATTERN
 local DLV_OLD_FIELDS = { "st", "a", "t", "lg", "p", "lease", "ft", "c", "m", "ep", "w" }
 
 -- A hash written before the packed state (one field per value): read as it is; the next write adds "s", which

@@ -10,14 +10,16 @@
 -- instead of twenty-four: the HMGET of a claim or a settle finds them at once and the save writes one short field.
 -- pol: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg
 -- st:  en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why
-local EP_POLICY_PATTERN = "^" .. string.rep("([^|]*)|", 10) .. "(.*)$"
-local EP_STATE_PATTERN = "^" .. string.rep("([^|]*)|", 11) .. "(.*)$"
+-- Spelled out, not built with string.rep: a Function library runs its top level at FUNCTION LOAD, where Redis offers
+-- no standard library.
+local EP_POLICY_PATTERN = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$"
+local EP_STATE_PATTERN = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$"
 local EP_NEW_STATE = "1|0||closed||0|0|0|0|||"
 
 -- A number as a string that keeps it exactly: integers (times in ms, counters) with "%d" (a fraction of the cost
 -- of the "%.14g" of tostring or the "%.17g" redis.call applies to a number argument), others (a GCRA theoretical
 -- arrival time) with all 17 digits; nil is "".
-local INT_STRINGS = {} -- small integers already formatted in this script call (attempts, lengths, limits)
+local INT_STRINGS = {} -- small integers already formatted (attempts, lengths, limits); 1,000 at most
 local function num(x)
   if x == nil then return "" end
   if x % 1 == 0 and x > -1e15 and x < 1e15 then
