@@ -17,7 +17,7 @@
   the shared envelope). Per endpoint of the batch: one
   HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per message with a
   dedup key: one SET NX GET (a second command only on rare paths: an expired record, an unknown endpoint). Per
-  batch: at most one SPUBLISH.
+  batch: at most one SPUBLISH, naming the earliest time the batch made work due (not before now).
   (No delivery-log index: settled deliveries are listed by the history store.)
 
   Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
@@ -135,8 +135,10 @@ end
 for _, ep_id in ipairs(queued_order) do
   local scored = queued[ep_id]
   if #scored > 0 then in_chunks(scored, function(...) redis.call("ZADD", K.queue(ep_id), ...) end) end
-  local at = earliest[ep_id]
-  if schedule_due(endpoints[ep_id], at) > 0 and (not woke_at or at < woke_at) then woke_at = at end
+  -- The wake-up names when the work is due: a rate limit, an open breaker or a 429's hold puts the endpoint's
+  -- entry later than now, and workers woken for `now` would claim at once for nothing.
+  local wake, at = schedule_due(endpoints[ep_id], earliest[ep_id])
+  if wake > 0 and (not woke_at or at < woke_at) then woke_at = at end
 end
-if woke_at then redis.call("SPUBLISH", K.wake, woke_at) end
+if woke_at then redis.call("SPUBLISH", K.wake, num(woke_at)) end
 return replies
