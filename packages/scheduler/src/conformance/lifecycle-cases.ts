@@ -154,5 +154,37 @@ export function describeLifecycleCases(withStore: WithStore, t0: number): void {
         assert.equal(wakes, after);
         unsubscribeSecond();
       }));
+
+    it("names the time an enqueue made work due: a held endpoint's next slot, once, not now", () =>
+      withStore(async (store) => {
+        const [limited, broken, idle] = [uniqueId("ep-limited"), uniqueId("ep-broken"), uniqueId("ep-idle")];
+        await store.syncEndpoints([
+          // T = 1000 ms, no burst: after a lease at t0 the next may go at t0 + 1000.
+          testEndpoint(limited, { rateLimit: { perSecond: 1, burst: 1 } }),
+          // Opens on its first failure, for 5 s.
+          testEndpoint(broken, { breaker: { minRequests: 1, failureRate: 0.5, cooldownMs: 5000 } }),
+          testEndpoint(idle),
+        ]);
+        // Each leased once and settled: their queues are empty, so they are out of the schedule.
+        const a = await enqueueKeyed(store, limited, undefined, t0);
+        const b = await enqueueKeyed(store, broken, undefined, t0);
+        assert.equal((await claimAll(store, t0)).length, 2);
+        await settle(store, a, "delivered", t0 + 1);
+        await settle(store, b, "dead", t0 + 1);
+        assert.equal((await store.getEndpointState(broken, t0 + 1)).breaker, "open");
+
+        const woke: number[] = [];
+        const unsubscribe = store.onWake((dueAt) => {
+          if (dueAt !== undefined) woke.push(dueAt); // undefined: a reconnect's "look again", not this test's
+        });
+        await enqueueKeyed(store, limited, undefined, t0 + 2);
+        await enqueueKeyed(store, limited, undefined, t0 + 3); // its entry is at t0 + 1000 already: no wake-up
+        await enqueueKeyed(store, broken, undefined, t0 + 4);
+        await enqueueKeyed(store, idle, undefined, t0 + 5);
+        // Wake-ups reach listeners in order: once the idle endpoint's came, the others' came before it.
+        await eventually("the idle endpoint's wake-up", async () => woke.includes(t0 + 5));
+        assert.deepEqual(woke, [t0 + 1000, t0 + 5001, t0 + 5]);
+        unsubscribe();
+      }));
   });
 }

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
-import { attemptAt, claimAll, eventually, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "./fixtures.js";
+import {
+  attemptAt,
+  claimAll,
+  eventually,
+  sortedIds,
+  takeAllSettled,
+  testEndpoint,
+  testEnvelope,
+  uniqueId,
+} from "./fixtures.js";
 import type { WithStore } from "./harness.js";
 
 function isUnknownEndpoint(error: unknown): boolean {
@@ -138,6 +147,43 @@ export function describeQueueingCases(withStore: WithStore, t0: number): void {
           });
           return !later.duplicate;
         });
+      }));
+
+    it("overwrites a dedup record expired on the store clock: the message is new, and later ones its duplicates", () =>
+      withStore(async (store) => {
+        const ep = uniqueId("ep");
+        await store.syncEndpoints([testEndpoint(ep)]);
+        const dedupKey = uniqueId("kafka:orders:0:43");
+        // A TTL long on the server's clock, so the record is still there (Redis has not expired it) when the
+        // store clock says it has.
+        const enqueue = (now: number) =>
+          store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now, dedupKey, dedupTtlMs: 60_000 });
+        const first = await enqueue(t0);
+        const second = await enqueue(t0 + 60_000);
+        assert.equal(second.duplicate, false);
+        assert.notEqual(second.messageId, first.messageId);
+        const third = await enqueue(t0 + 60_001);
+        assert.equal(third.duplicate, true);
+        assert.equal(third.messageId, second.messageId);
+        assert.deepEqual(third.deliveryIds, second.deliveryIds);
+        assert.deepEqual(
+          sortedIds(await claimAll(store, t0 + 60_002)),
+          [...first.deliveryIds, ...second.deliveryIds].sort(),
+        );
+      }));
+
+    it("keeps no dedup record for a message refused for an unknown endpoint: its retry is not a duplicate", () =>
+      withStore(async (store) => {
+        const [ep, late] = [uniqueId("ep"), uniqueId("ep-late")];
+        await store.syncEndpoints([testEndpoint(ep)]);
+        const dedupKey = uniqueId("kafka:orders:0:44");
+        const enqueue = (now: number) =>
+          store.enqueue({ envelope: testEnvelope(), endpointIds: [ep, late], now, dedupKey, dedupTtlMs: 60_000 });
+        await assert.rejects(enqueue(t0), isUnknownEndpoint);
+        await store.syncEndpoints([testEndpoint(late)]);
+        const retried = await enqueue(t0 + 1);
+        assert.equal(retried.duplicate, false);
+        assert.deepEqual(sortedIds(await claimAll(store, t0 + 2)), [...retried.deliveryIds].sort());
       }));
   });
 

@@ -148,6 +148,23 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     return at;
   }
 
+  /**
+   * As enqueue.lua does: the time an enqueue's wake-up names, the earliest entry it made due among endpoints
+   * eligible now or whose entry it added or moved earlier (`before`: their entries before the enqueue), and not
+   * before now; undefined when no wake-up is worth sending (held by concurrency, disabled, already due earlier).
+   * A rate limit, an open breaker or a 429's hold names a later time, so workers do not claim at once for nothing.
+   */
+  function enqueueWakeAt(before: ReadonlyMap<EndpointRecord, number | undefined>, now: number): number | undefined {
+    let dueAt: number | undefined;
+    for (const [endpoint, previous] of before) {
+      const at = endpoint.indexedScore;
+      if (at === undefined || (at > now && previous !== undefined && at >= previous)) continue;
+      const named = Math.max(now, at);
+      if (dueAt === undefined || named < dueAt) dueAt = named;
+    }
+    return dueAt;
+  }
+
   function reindex(endpoint: EndpointRecord): void {
     const score = eligibleAt(endpoint);
     // Unchanged: keep the entry (and its place among equal scores); saves a push per enqueue in a flood.
@@ -453,6 +470,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
         if (seen !== undefined && seen.expiresAt > now) return { ...seen.result, duplicate: true };
       }
       const targets = endpointIds.map(endpointOf);
+      const scheduledBefore = new Map(targets.map((endpoint) => [endpoint, endpoint.indexedScore]));
       const messageId = nextId(now);
       messages.set(messageId, { envelope, refs: targets.length });
       const deliveryIds: string[] = [];
@@ -474,7 +492,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
         dedup.set(key, entry);
         timers.push({ at: entry.expiresAt, isCurrent: () => dedup.get(key) === entry, fire: () => dedup.delete(key) });
       }
-      wake();
+      const dueAt = enqueueWakeAt(scheduledBefore, now);
+      if (dueAt !== undefined) wake(dueAt);
       return result;
     },
 

@@ -15,8 +15,10 @@
 
   Per delivery: its HSET (state, envelope, ordering key: see lib/delivery.lua; a fan-out message also one HSET of
   the shared envelope). Per endpoint of the batch: one
-  HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per batch: at most
-  one PUBLISH. (No delivery-log index: settled deliveries are listed by the history store.)
+  HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per message with a
+  dedup key: one SET NX GET (a second command only on rare paths: an expired record, an unknown endpoint). Per
+  batch: at most one SPUBLISH, naming the earliest time the batch made work due (not before now).
+  (No delivery-log index: settled deliveries are listed by the history store.)
 
   Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
   expired on the store clock, or {"unknown", endpoint ids...} when an endpoint has no policy (nothing is written
@@ -63,12 +65,22 @@ while i <= #ARGV do
   local first_pair = i + 8
   i = first_pair + 2 * n
 
-  local duplicate = nil
+  -- Dedup in one command: SET NX GET stores this message's record unless one is there, and returns that one.
+  -- A record past its expiresAt on the store clock (Redis has not expired it yet: its PX runs on the server's
+  -- clock) is not a duplicate: `stale`, overwritten once the message is written. `claimed`: this call wrote the
+  -- record, to take back if the message writes nothing (an unknown endpoint), so its retry is no duplicate.
+  local duplicate, claimed, stale = nil, false, false
   if dedup_key ~= "" then
-    local seen = redis.call("GET", K.dedup(dedup_key))
-    if seen then
+    local seen = redis.call("SET", K.dedup(dedup_key), dedup_record, "PX", dedup_ttl, "NX", "GET")
+    if not seen then
+      claimed = true
+    else
       local sep = string.find(seen, "|", 1, true)
-      if sep and tonumber(string.sub(seen, 1, sep - 1)) > now then duplicate = string.sub(seen, sep + 1) end
+      if sep and tonumber(string.sub(seen, 1, sep - 1)) > now then
+        duplicate = string.sub(seen, sep + 1)
+      else
+        stale = true
+      end
     end
   end
 
@@ -85,6 +97,7 @@ while i <= #ARGV do
   if duplicate then
     replies[#replies + 1] = { "duplicate", duplicate }
   elseif unknown then
+    if claimed then redis.call("DEL", K.dedup(dedup_key)) end -- rare: endpoints Redis lost (a flush)
     replies[#replies + 1] = unknown
   else
     -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
@@ -114,9 +127,7 @@ while i <= #ARGV do
         queue_later(ep.id, did, now, now_s)
       end
     end
-    if dedup_key ~= "" then
-      redis.call("SET", K.dedup(dedup_key), dedup_record, "PX", dedup_ttl)
-    end
+    if stale then redis.call("SET", K.dedup(dedup_key), dedup_record, "PX", dedup_ttl) end
     replies[#replies + 1] = { "ok" }
   end
 end
@@ -124,8 +135,10 @@ end
 for _, ep_id in ipairs(queued_order) do
   local scored = queued[ep_id]
   if #scored > 0 then in_chunks(scored, function(...) redis.call("ZADD", K.queue(ep_id), ...) end) end
-  local at = earliest[ep_id]
-  if schedule_due(endpoints[ep_id], at) > 0 and (not woke_at or at < woke_at) then woke_at = at end
+  -- The wake-up names when the work is due: a rate limit, an open breaker or a 429's hold puts the endpoint's
+  -- entry later than now, and workers woken for `now` would claim at once for nothing.
+  local wake, at = schedule_due(endpoints[ep_id], earliest[ep_id])
+  if wake > 0 and (not woke_at or at < woke_at) then woke_at = at end
 end
-if woke_at then redis.call("SPUBLISH", K.wake, woke_at) end
+if woke_at then redis.call("SPUBLISH", K.wake, num(woke_at)) end
 return replies

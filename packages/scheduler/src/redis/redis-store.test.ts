@@ -172,6 +172,25 @@ describe("redis store", () => {
       );
     }));
 
+  it("queues a deduplicated message whose endpoint Redis lost: the retry after the re-sync is no duplicate", () =>
+    withRedisStore(async (store) => {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      await admin.del(store.keys.endpoint(ep)); // the policy hash lost (a flush): the script finds it unknown
+      const request = { endpointIds: [ep], dedupKey: uniqueId("dedup"), dedupTtlMs: 60_000 };
+      // The script's dedup SET is taken back with the refused message, so the store's retry (after restoring
+      // the policy) queues it instead of answering with the ids of a message never written.
+      const first = await store.enqueue({ ...request, envelope: testEnvelope(), now: 10 });
+      assert.equal(first.duplicate, false);
+      const claimed = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 11 });
+      assert.deepEqual(
+        claimed.deliveries.map((d) => d.deliveryId),
+        first.deliveryIds,
+      );
+      const again = await store.enqueue({ ...request, envelope: testEnvelope(), now: 12 });
+      assert.deepEqual([again.duplicate, again.messageId], [true, first.messageId]);
+    }));
+
   it("reads hashes and outbox records written before the packed formats (a Redis restarted mid-flight)", () =>
     withRedisStore(async (store) => {
       const ep = uniqueId("ep-old");

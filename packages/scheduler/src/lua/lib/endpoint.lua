@@ -184,14 +184,15 @@ local function batch_reschedule(batch, ep, now, head_due)
 end
 
 -- After new work due `now` was queued: schedule the endpoint no later than its eligible time. Returns 1 when
--- a wake-up is worth sending: the endpoint may lease now, or its schedule entry was added or moved earlier.
+-- a wake-up is worth sending: the endpoint may lease now, or its schedule entry was added or moved earlier;
+-- and, as a second value, the time the entry was set to (max(now, eligible_at)), which that wake-up names.
 local function schedule_due(ep, now)
   local at = eligible_at(ep)
   if not at then return 0 end
   if now > at then at = now end
   local changed = redis.call("ZADD", K.schedule, "LT", "CH", at, ep.id)
-  if at <= now then return 1 end
-  return changed
+  if at <= now then return 1, at end
+  return changed, at
 end
 
 -- Counts one attempt's result in the breaker window and failingSince, opens/closes the breaker and disables
