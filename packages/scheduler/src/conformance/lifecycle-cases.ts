@@ -186,5 +186,28 @@ export function describeLifecycleCases(withStore: WithStore, t0: number): void {
         assert.deepEqual(woke, [t0 + 1000, t0 + 5001, t0 + 5]);
         unsubscribe();
       }));
+
+    it("names the time a replay made work due, as an enqueue does", () =>
+      withStore(async (store) => {
+        const [limited, idle] = [uniqueId("ep-limited"), uniqueId("ep-idle")];
+        await store.syncEndpoints([
+          testEndpoint(limited, { rateLimit: { perSecond: 1, burst: 1 } }),
+          testEndpoint(idle),
+        ]);
+        const id = await enqueueKeyed(store, limited, undefined, t0);
+        const [claimed] = await claimAll(store, t0);
+        await settle(store, id, "dead", t0 + 1); // out of Redis, its queue empty: out of the schedule
+        const woke: number[] = [];
+        const unsubscribe = store.onWake((dueAt) => {
+          if (dueAt !== undefined) woke.push(dueAt);
+        });
+        const envelope = claimed?.envelope ?? testEnvelope();
+        await store.requeue([{ deliveryId: id, messageId: id, endpointId: limited, createdAt: t0, envelope }], t0 + 2);
+        await enqueueKeyed(store, idle, undefined, t0 + 3);
+        await eventually("the idle endpoint's wake-up", async () => woke.includes(t0 + 3));
+        // The rate limit lets the replayed delivery go at t0 + 1000, not at the replay's t0 + 2.
+        assert.deepEqual(woke, [t0 + 1000, t0 + 3]);
+        unsubscribe();
+      }));
   });
 }

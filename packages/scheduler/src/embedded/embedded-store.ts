@@ -149,7 +149,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   }
 
   /**
-   * As enqueue.lua does: the time an enqueue's wake-up names, the earliest entry it made due among endpoints
+   * As enqueue.lua (and requeue.lua) do: the time an enqueue's wake-up names, the earliest entry it made due among endpoints
    * eligible now or whose entry it added or moved earlier (`before`: their entries before the enqueue), and not
    * before now; undefined when no wake-up is worth sending (held by concurrency, disabled, already due earlier).
    * A rate limit, an open breaker or a 429's hold names a later time, so workers do not claim at once for nothing.
@@ -615,13 +615,16 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     async requeue(requests, now) {
       advance(now);
       const queued: string[] = [];
+      const scheduledBefore = new Map<EndpointRecord, number | undefined>();
       for (const request of requests) {
         const endpoint = endpoints.get(request.endpointId);
         if (endpoint === undefined || deliveries.has(request.deliveryId)) continue;
+        if (!scheduledBefore.has(endpoint)) scheduledBefore.set(endpoint, endpoint.indexedScore);
         revive(request, endpoint, now);
         queued.push(request.deliveryId);
       }
-      if (queued.length > 0) wake();
+      const dueAt = enqueueWakeAt(scheduledBefore, now); // a replay wakes as an enqueue does (requeue.lua)
+      if (dueAt !== undefined) wake(dueAt);
       return queued;
     },
 

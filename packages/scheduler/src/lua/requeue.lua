@@ -38,7 +38,12 @@ for i = 3, #ARGV, 6 do
     touched[ep_id] = ep
   end
 end
-local woken = 0
-for _, ep in pairs(touched) do woken = woken + schedule_due(load_endpoint(ep.id), now) end
-if woken > 0 then redis.call("SPUBLISH", K.wake, now) end
+-- The wake-up names the earliest time the replay made work due (an endpoint held by a rate limit, a breaker or a
+-- 429 is due later), as enqueue.lua's does: workers wait for it rather than claim at once for nothing.
+local woke_at = nil
+for _, ep in pairs(touched) do
+  local wake, at = schedule_due(load_endpoint(ep.id), now)
+  if wake > 0 and (not woke_at or at < woke_at) then woke_at = at end
+end
+if woke_at then redis.call("SPUBLISH", K.wake, num(woke_at)) end
 return { queued, unknown }
