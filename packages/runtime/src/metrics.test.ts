@@ -10,7 +10,7 @@ function figures(queued: number): SchedulerStats {
       { endpointId: "e1", enabled: true, breaker: "closed", queued, inFlight: 0, dead: 0 },
       { endpointId: "e2", enabled: false, breaker: "open", queued: 1, inFlight: 0, dead: 2 },
     ],
-    outbox: { records: queued, shed: 3 },
+    outbox: { records: queued, shed: 3, oldestAgeMs: 90_500 },
   };
 }
 

@@ -115,8 +115,11 @@ export interface SchedulerStore {
    * the history hand-off), so a delivery is readable between leaving the live state and reaching the history.
    */
   findSettled(deliveryId: string): Promise<SettledRecord | undefined>;
-  /** Records waiting in the outbox and how many were shed since the store's data began. */
-  outboxStats(): Promise<OutboxStats>;
+  /**
+   * Records waiting in the outbox, how many were shed since the store's data began, and the age of the oldest
+   * waiting one at `now` (store clock; default the store's own: Redis time, or the embedded store's latest `now`).
+   */
+  outboxStats(now?: number): Promise<OutboxStats>;
   /** Called after this store's `complete` put records in the outbox (a local signal for the drainer). */
   onSettled(listener: () => void): () => void;
 
@@ -194,6 +197,12 @@ export interface OutboxStats {
   readonly records: number;
   /** Delivered records dropped because the outbox was full. */
   readonly shed: number;
+  /**
+   * How long the oldest waiting record (the first in settle order, taken or not) has waited: `now` minus its
+   * `settledAt`, both on the store clock, in ms; 0 when none waits (never negative). A history store that is
+   * slow or down shows here first: the count may stay low while the records that do wait get old.
+   */
+  readonly oldestAgeMs: number;
 }
 
 /** A settled delivery to queue again (`requeue`), as the history store has it. */

@@ -10,6 +10,20 @@ describeStoreConformance("embedded", async (options) => {
   return { store, close: () => store.close() };
 });
 
+describe("embedded store: the outbox's age", () => {
+  it("is taken at the latest `now` the store was given when asked without a time (stats, outboxStats)", async () => {
+    const store = createEmbeddedStore();
+    await store.syncEndpoints([testEndpoint("ep")]);
+    const [id] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: ["ep"], now: 1000 })).deliveryIds;
+    await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 1000 });
+    await store.complete("w", [{ deliveryId: id ?? "", kind: "delivered", attempt: attemptAt(1000, 200) }], 1000);
+    await store.getEndpointState("ep", 6000);
+    assert.deepEqual((await store.stats()).outbox, { records: 1, shed: 0, oldestAgeMs: 5000 });
+    assert.deepEqual(await store.outboxStats(), { records: 1, shed: 0, oldestAgeMs: 5000 });
+    await store.close();
+  });
+});
+
 describe("embedded store at scale", () => {
   it("queues 100,000 deliveries over 1,000 endpoints and drains them fairly", async (t) => {
     const store = createEmbeddedStore();

@@ -663,7 +663,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       advance(latestNow);
       return {
         endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, latestNow)),
-        outbox: outbox.stats(),
+        outbox: outbox.stats(latestNow),
       };
     },
 
@@ -679,8 +679,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
       return outbox.find(deliveryId);
     },
 
-    async outboxStats() {
-      return outbox.stats();
+    async outboxStats(now) {
+      return outbox.stats(now ?? latestNow);
     },
 
     onSettled(listener) {

@@ -9,7 +9,8 @@ export interface MemoryOutbox {
   add(record: SettledRecord): void;
   take(request: TakeSettledRequest): SettledEntry[];
   ack(entries: readonly SettledEntry[]): void;
-  stats(): OutboxStats;
+  /** The figures, the oldest record's age at `now`. */
+  stats(now: number): OutboxStats;
   /** The newest record of the delivery waiting here. */
   find(deliveryId: string): SettledRecord | undefined;
   /** Dead letters of the endpoint waiting here. */
@@ -66,8 +67,11 @@ export function createMemoryOutbox(maxRecords: number): MemoryOutbox {
         else deadByEndpoint.delete(record.endpointId);
       }
     },
-    stats() {
-      return { records: waiting.size, shed };
+    stats(now) {
+      // Insertion order is settle order: the first record waiting is the oldest (taken or not).
+      const oldest = waiting.values().next().value;
+      const oldestAgeMs = oldest === undefined ? 0 : Math.max(0, now - oldest.entry.record.settledAt);
+      return { records: waiting.size, shed, oldestAgeMs };
     },
     find(deliveryId) {
       const entryId = newestEntry.get(deliveryId);

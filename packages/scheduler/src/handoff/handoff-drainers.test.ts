@@ -160,7 +160,7 @@ test("drainers that race, restart, die and fail store every settled record exact
   );
   await Promise.all([a.stop(), b.stop(), dying.bury()]);
 
-  assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0 }, "nothing shed below the bound");
+  assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0, oldestAgeMs: 0 }, "nothing shed below the bound");
   const client = new pg.Client({ connectionString: brokers.postgresUrl });
   await client.connect();
   try {

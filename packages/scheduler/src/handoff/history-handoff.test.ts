@@ -53,7 +53,7 @@ describe("history hand-off", () => {
     const [attempt] = await history.listAttempts(ids[0] ?? "");
     assert.deepEqual([attempt?.attempt, attempt?.status], [1, 200]);
     assert.match(attempt?.attemptId ?? "", new RegExp(`^${ids[0]}:`));
-    assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0 });
+    assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0, oldestAgeMs: 0 });
     await handoff.stop();
   });
 
@@ -159,7 +159,8 @@ describe("history hand-off", () => {
     );
     await deliverAll(store, ep, 8, 2_000, "delivered");
     await deliverAll(store, ep, 5, 3_000, "dead");
-    assert.deepEqual(await store.outboxStats(), { records: 15, shed: 4 });
+    // The oldest waiting record settled at 1,000; the store's clock is at 3,000.
+    assert.deepEqual(await store.outboxStats(), { records: 15, shed: 4, oldestAgeMs: 2000 });
     await waitFor("the full and shed warnings", () =>
       logger.warnings.includes("history of delivered deliveries shed") &&
       logger.warnings.some((w) => w.startsWith("history outbox full"))

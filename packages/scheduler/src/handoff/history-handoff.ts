@@ -170,9 +170,10 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   }
 
   async function watchOutbox(): Promise<void> {
-    if (now() - lastStats < statsEveryMs) return;
-    lastStats = now();
-    const stats = await store.outboxStats();
+    const at = now();
+    if (at - lastStats < statsEveryMs) return;
+    lastStats = at;
+    const stats = await store.outboxStats(at);
     options.observer?.onOutbox?.(stats);
     const level = FILL_LEVELS.filter((fraction) => stats.records >= fraction * maxRecords).length;
     if (level > fillLevel) {

@@ -6,7 +6,8 @@
   ARGV[2] now (ms, store clock)
   ARGV[3..] endpoint ids; none = every endpoint ever synced
 
-  Returns the outbox's length and shed count, then per endpoint 10 items: id, known ("1"/"0"), enabled
+  Returns the outbox's length, shed count and the age of its oldest record at now (ms, 0 when empty;
+  lib/endpoint.lua outbox_figures), then per endpoint 10 items: id, known ("1"/"0"), enabled
   ("1"/"0"), disabled reason, breaker ("closed"/"open"/"half-open"), open until (""), failing since (""), queued,
   in flight, dead letters waiting in the outbox.
 ]]
@@ -20,7 +21,7 @@ if #ids == 0 then
   table.sort(ids)
 end
 
-local out = { redis.call("XLEN", K.outbox), tonumber(redis.call("HGET", K.outbox_counts, "shed") or "0") }
+local out = { outbox_figures(now) }
 for _, id in ipairs(ids) do
   local ep = load_endpoint(id)
   if not ep then

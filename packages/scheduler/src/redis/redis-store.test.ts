@@ -3,6 +3,7 @@ import { after, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
 import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Cluster, Redis } from "ioredis";
+import { createManualClock } from "../clock.js";
 import {
   attemptAt,
   describeStoreConformance,
@@ -211,7 +212,7 @@ describe("redis store", () => {
       const env = (await admin.hget(deliveryKey, "env")) ?? "";
       await admin.del(deliveryKey);
       await admin.hset(deliveryKey, { m: messageId, ep, st: "queued", c: 1, env });
-      await admin.xadd(store.keys.outbox, "*", "d", "old-d", "m", "old-m", "ep", ep, "st", "dead", "a", "2");
+      await admin.xadd(store.keys.outbox, "*", "d", "old-d", "m", "old-m", "ep", ep, "st", "dead", "a", "2", "s", "2");
       await admin.xadd(store.keys.outbox, "*", "d", "old-e", "m", "old-n", "ep", ep, "st", "delivered", "a", "1");
 
       const queued = await store.getDelivery(deliveryId);
@@ -233,6 +234,7 @@ describe("redis store", () => {
         [[deliveryId, 1, 1, envelope.id]],
       );
       await store.complete("w", [{ deliveryId, kind: "delivered", attempt: attemptAt(4, 200) }], 4);
+      assert.equal((await store.outboxStats(10)).oldestAgeMs, 8, "aged by the old record's own settle time field");
       assert.deepEqual(
         (await takeAllSettled(store, 5)).map((r) => [r.deliveryId, r.messageId, r.endpointId, r.status, r.attempts]),
         [
@@ -271,6 +273,28 @@ describe("redis store", () => {
       const [again] = (await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 5 })).deliveries;
       assert.deepEqual([again?.deliveryId, [...(again?.envelope.data ?? [])]], [deadId, [...envelope.data]]);
     }));
+
+  it("ages the outbox at the store's clock when asked without a time (stats, outboxStats)", async () => {
+    // The store clock is this local clock plus the offset to Redis time, which is never measured here.
+    const local = createManualClock(1_000_000);
+    await withRedisStore(
+      async (store) => {
+        const ep = uniqueId("ep");
+        await store.syncEndpoints([testEndpoint(ep)]);
+        const [id] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1_000_000 })).deliveryIds;
+        await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 1_000_000 });
+        await store.complete(
+          "w",
+          [{ deliveryId: id ?? "", kind: "delivered", attempt: attemptAt(1_000_000, 200) }],
+          1_000_000,
+        );
+        local.advance(5000);
+        assert.deepEqual((await store.stats()).outbox, { records: 1, shed: 0, oldestAgeMs: 5000 });
+        assert.deepEqual(await store.outboxStats(), { records: 1, shed: 0, oldestAgeMs: 5000 });
+      },
+      { localClock: local },
+    );
+  });
 
   it("forgets the outbox consumers of dead drainers once their records are taken over, never a holder", () =>
     withRedisStore(async (store) => {

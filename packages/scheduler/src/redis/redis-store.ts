@@ -96,6 +96,8 @@ export interface RedisSchedulerStore extends SchedulerStore {
  */
 export interface RedisShard extends RedisSchedulerStore {
   claimShard(request: ClaimRequest): Promise<ShardClaimResult>;
+  /** `stats()` at `now`: a sharded store reads every shard at one time of its own clock (the outbox's age). */
+  statsAt(now: number): Promise<SchedulerStats>;
   /** Enqueues with the given ids; a dedup record stores `record` (JSON) as the first result. */
   enqueuePart(request: EnqueueRequest, preset: PresetIds): Promise<PartResult>;
 }
@@ -243,9 +245,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
 
   async function readStates(ids: readonly string[], now: number): Promise<SchedulerStats> {
     const reply = (await run("endpointStates", [keys.schedule], [now, ...ids])) as unknown[];
-    const outbox: OutboxStats = { records: Number(reply[0]), shed: Number(reply[1]) };
+    const outbox = outboxFigures(reply);
     const states: EndpointState[] = [];
-    for (let i = 2; i < reply.length; i += 10) {
+    for (let i = 3; i < reply.length; i += 10) {
       const [id, isKnown, enabled, reason, breaker, openUntil, failingSince, queued, inFlight, dead] = reply.slice(
         i,
         i + 10,
@@ -575,6 +577,10 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       return readStates([], clock.now());
     },
 
+    statsAt(now) {
+      return readStates([], now);
+    },
+
     async keepRejected(message) {
       const record = encodeRejected(message);
       await runAcknowledged(
@@ -624,14 +630,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       }
     },
 
-    async outboxStats() {
-      await ready();
-      try {
-        const [records, shed] = await Promise.all([client.xlen(keys.outbox), client.hget(keys.outboxCounts, "shed")]);
-        return { records, shed: Number(shed ?? 0) };
-      } catch (error) {
-        throw translateRedisError(error);
-      }
+    async outboxStats(now) {
+      return outboxFigures((await run("outboxStats", [keys.outbox], [now ?? clock.now()])) as unknown[]);
     },
 
     onSettled(listener) {
@@ -776,4 +776,9 @@ async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The outbox's figures as outbox-stats.lua and endpoint-states.lua reply them first: records, shed, oldest age. */
+function outboxFigures(reply: readonly unknown[]): OutboxStats {
+  return { records: Number(reply[0]), shed: Number(reply[1]), oldestAgeMs: Number(reply[2]) };
 }

@@ -20,6 +20,7 @@ const SCRIPT_FILES = {
   requeue: { file: "requeue.lua", keys: 1, flags: "" },
   getDeliveries: { file: "get-deliveries.lua", keys: 1, flags: "no-writes" },
   endpointStates: { file: "endpoint-states.lua", keys: 1, flags: "no-writes" },
+  outboxStats: { file: "outbox-stats.lua", keys: 1, flags: "no-writes" },
   keepRejected: { file: "keep-rejected.lua", keys: 1, flags: "" },
   takeOutbox: { file: "take-outbox.lua", keys: 1, flags: "allow-oom" },
   ackOutbox: { file: "ack-outbox.lua", keys: 1, flags: "allow-oom" },

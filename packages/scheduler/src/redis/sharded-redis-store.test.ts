@@ -3,6 +3,7 @@ import { after, describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import { Cluster, Redis } from "ioredis";
+import { createManualClock } from "../clock.js";
 import {
   attemptAt,
   describeStoreConformance,
@@ -359,6 +360,32 @@ describe("sharded redis store", () => {
     } finally {
       await store.close();
       await client.quit();
+    }
+  });
+
+  it("ages the outbox by the oldest record on any shard, all shards at the store's one clock", async () => {
+    const local = createManualClock(1_000_000);
+    const { store, close } = await openSharded("standalone", 4)({ localClock: local });
+    try {
+      const [a] = idsOnShard(1, 4, 1) as [string];
+      const [b] = idsOnShard(3, 4, 1) as [string];
+      await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
+      const settle = async (ep: string, now: number) => {
+        const [id] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now })).deliveryIds;
+        await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now });
+        await store.complete("w", [{ deliveryId: id ?? "", kind: "delivered", attempt: attemptAt(now, 200) }], now);
+        return id;
+      };
+      await settle(a, 1_001_000);
+      const older = await settle(b, 1_000_000);
+      local.set(1_005_000);
+      assert.deepEqual(await store.outboxStats(), { records: 2, shed: 0, oldestAgeMs: 5000 }, "shard 3's record");
+      assert.deepEqual((await store.stats()).outbox, { records: 2, shed: 0, oldestAgeMs: 5000 });
+      const taken = await store.takeSettled({ consumer: "c", max: 10, reclaimAfterMs: 3_600_000, now: 1_005_000 });
+      await store.ackSettled(taken.filter((entry) => entry.record.deliveryId === older));
+      assert.deepEqual(await store.outboxStats(), { records: 1, shed: 0, oldestAgeMs: 4000 }, "shard 1's record");
+    } finally {
+      await close();
     }
   });
 

@@ -11,6 +11,7 @@ import type {
   EnqueueRequest,
   EnqueueResult,
   LeaseRef,
+  OutboxStats,
   SettledEntry,
 } from "../store.js";
 import { closeClient, openClient, whenReady } from "./connection.js";
@@ -444,13 +445,11 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     getEndpointState: (endpointId, now) => endpointShard(endpointId).getEndpointState(endpointId, now),
 
     async stats() {
-      const all = await Promise.all(shards.map((shard) => shard.stats()));
+      const now = store.clock.now();
+      const all = await Promise.all(shards.map((shard) => shard.statsAt(now)));
       return {
         endpoints: all.flatMap((stats) => stats.endpoints),
-        outbox: {
-          records: all.reduce((sum, stats) => sum + stats.outbox.records, 0),
-          shed: all.reduce((sum, stats) => sum + stats.outbox.shed, 0),
-        },
+        outbox: combineOutboxStats(all.map((stats) => stats.outbox)),
       };
     },
 
@@ -466,12 +465,10 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       return found.find((record) => record !== undefined);
     },
 
-    async outboxStats() {
-      const all = await Promise.all(shards.map((shard) => shard.outboxStats()));
-      return {
-        records: all.reduce((sum, s) => sum + s.records, 0),
-        shed: all.reduce((sum, s) => sum + s.shed, 0),
-      };
+    async outboxStats(now) {
+      // One `now` for every shard: their records' settle times are all on this store's clock.
+      const at = now ?? store.clock.now();
+      return combineOutboxStats(await Promise.all(shards.map((shard) => shard.outboxStats(at))));
     },
 
     onSettled(listener) {
@@ -628,4 +625,13 @@ async function refuseUnknown(endpointIds: readonly string[], context: EnqueueCon
       details: { endpointIds: unknown },
     });
   }
+}
+
+/** The store's outbox is every shard's: counts add up, and the oldest record waiting anywhere sets the age. */
+function combineOutboxStats(all: readonly OutboxStats[]): OutboxStats {
+  return {
+    records: all.reduce((sum, s) => sum + s.records, 0),
+    shed: all.reduce((sum, s) => sum + s.shed, 0),
+    oldestAgeMs: all.reduce((oldest, s) => Math.max(oldest, s.oldestAgeMs), 0),
+  };
 }

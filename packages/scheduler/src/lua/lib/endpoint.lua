@@ -306,6 +306,34 @@ local function outbox_finish()
   OUTBOX.shed, OUTBOX.ids = 0, {}
 end
 
+-- The outbox's figures (endpoint-states, outbox-stats): records waiting, delivered records shed, and how long the
+-- oldest waiting record (the stream's first entry) has waited at `now`: now minus its settle time, both on the
+-- store clock, in ms. Not the entry id's time: that is this server's wall clock at the XADD, while every time a
+-- caller compares with (settle, due, lease times) is the store clock it passes as `now`. 0 when nothing waits;
+-- never negative (another instance's `now` may be a few ms ahead of this one's).
+local function outbox_figures(now)
+  local len = redis.call("XLEN", K.outbox)
+  local shed = tonumber(redis.call("HGET", K.outbox_counts, "shed") or "0")
+  local age = 0
+  local first = len > 0 and redis.call("XRANGE", K.outbox, "-", "+", "COUNT", 1)[1]
+  if first then
+    local fields, settled = first[2], nil
+    for i = 1, #fields, 2 do
+      -- h = st|a|c|s|d|m|ep: the fourth value is the settle time; entries written before that packed header have
+      -- it in a field of its own, s (outbox-records.ts reads both).
+      if fields[i] == "h" then
+        settled = tonumber(string.match(fields[i + 1], "^[^|]*|[^|]*|[^|]*|([^|]*)|"))
+        break
+      elseif fields[i] == "s" then
+        settled = tonumber(fields[i + 1])
+        break
+      end
+    end
+    if settled then age = math.max(0, now - settled) end
+  end
+  return len, shed, age
+end
+
 -- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
 -- none) before the list's records (when `has_log`).
 local function attempt_log_json(did, latest, has_log)
