@@ -57,6 +57,50 @@ describe("history hand-off", () => {
     await handoff.stop();
   });
 
+  it("counts delivered records the history refuses for good, once acknowledged; a refused dead letter stays", async () => {
+    const store = createEmbeddedStore();
+    const memory = createMemoryHistoryStore();
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    const delivered = await deliverAll(store, ep, 5, 1_000, "delivered");
+    const [dead] = await deliverAll(store, ep, 1, 2_000, "dead");
+    const poison = new Set([delivered[2], dead]);
+    const history = {
+      async write(batch: HistoryBatch) {
+        if (batch.deliveries.some((d) => poison.has(d.deliveryId))) {
+          throw new HookyardError("HISTORY_FAILED", "value too long for type character varying");
+        }
+        await memory.write(batch);
+      },
+    };
+    // The first acknowledgement fails: the batch is held and written again, and its refusal is not counted twice.
+    let ackFailures = 1;
+    const refused: number[] = [];
+    const written: number[] = [];
+    const handoff = createHistoryHandoff({
+      store: {
+        ...store,
+        ackSettled: (entries) =>
+          ackFailures-- > 0
+            ? Promise.reject(new HookyardError("REDIS_UNAVAILABLE", "connection lost"))
+            : store.ackSettled(entries),
+      },
+      history,
+      ownerOf: () => "acme",
+      observer: { onRefused: (n) => void refused.push(n), onWritten: (n) => void written.push(n) },
+    });
+    await assert.rejects(handoff.drain(), /connection lost/);
+    assert.deepEqual(refused, [], "nothing given up before it is acknowledged");
+    await handoff.drain();
+    assert.deepEqual(refused, [1], "the delivered record's history given up, counted once");
+    assert.deepEqual(written, [4], "written: the other delivered records, not the refused ones");
+    const stored = await memory.getDeliveries([...delivered, dead ?? ""]);
+    assert.deepEqual(stored.map((d) => d.deliveryId).sort(), delivered.filter((id) => id !== delivered[2]).sort());
+    assert.equal((await store.outboxStats()).records, 1, "the refused dead letter waits in the outbox");
+    assert.equal((await store.findSettled(dead ?? ""))?.status, "dead");
+    await handoff.stop();
+  });
+
   it("asks the store to forget dead drainers' consumers at most once a minute", async () => {
     const store = createEmbeddedStore();
     const forgets: (number | undefined)[] = [];

@@ -32,6 +32,12 @@ export interface HistoryHandoffObserver {
   onFilling?(stats: OutboxStats, maxRecords: number): void;
   /** Delivered records' history began to be shed (once, until a look finds no new shedding). */
   onShedding?(shed: number, stats: OutboxStats, maxRecords: number): void;
+  /**
+   * The history store refused `records` delivered records of a batch for good (a non-retryable error): their
+   * history is given up, acknowledged like stored ones so they do not block the outbox. A refused dead letter is
+   * not counted here: it stays in the outbox (taken again later) and shows in the outbox's age.
+   */
+  onRefused?(records: number): void;
   onError?(error: unknown): void;
 }
 
@@ -131,21 +137,27 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
     const batch = held;
     if (batch.length === 0) return 0;
     const started = now();
-    const stored = await write(batch);
+    const { stored, refused } = await write(batch);
     await store.ackSettled(stored);
     held = [];
-    options.observer?.onWritten?.(stored.length, now() - started);
+    // Counted once acknowledged: a batch whose write or acknowledgement failed is held and written again.
+    if (refused > 0) options.observer?.onRefused?.(refused);
+    options.observer?.onWritten?.(stored.length - refused, now() - started);
     return batch.length;
   }
 
-  /** Writes a batch; on a record the history can never take, writes one by one and leaves the bad ones out. */
-  async function write(batch: readonly SettledEntry[]): Promise<SettledEntry[]> {
+  /**
+   * Writes a batch; on a record the history can never take, writes one by one and leaves the bad ones out.
+   * Resolves with the entries to acknowledge and how many of them are delivered records the history refused.
+   */
+  async function write(batch: readonly SettledEntry[]): Promise<{ stored: SettledEntry[]; refused: number }> {
     try {
       await history.write(toBatch(batch));
-      return [...batch];
+      return { stored: [...batch], refused: 0 };
     } catch (error) {
       if (!(error instanceof HookyardError) || error.retryable) throw error;
       const stored: SettledEntry[] = [];
+      let refused = 0;
       for (const entry of batch) {
         try {
           await history.write(toBatch([entry]));
@@ -155,13 +167,16 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
             const { deliveryId, status } = entry.record;
             // A delivered record's history is given up; a dead letter stays in the outbox (taken again later).
             logger.error({ err: single, deliveryId, status }, "history store refused a settled delivery");
-            if (status === "delivered") stored.push(entry);
+            if (status === "delivered") {
+              stored.push(entry);
+              refused += 1;
+            }
           } else {
             throw single;
           }
         }
       }
-      return stored;
+      return { stored, refused };
     }
   }
 
