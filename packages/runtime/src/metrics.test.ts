@@ -28,6 +28,7 @@ describe("metrics: store figures", () => {
     assert.match(text, /hookyard_dead_letters\{endpoint="e2"\} 2\n/);
     assert.match(text, /hookyard_history_outbox_records 7\n/);
     assert.match(text, /hookyard_history_shed_records 3\n/);
+    assert.match(text, /hookyard_history_outbox_age_seconds 90.5\n/);
     assert.match(text, /hookyard_store_up 1\n/);
     assert.match(text, /hookyard_store_stats_age_seconds \d/);
   });

@@ -22,6 +22,8 @@ export interface Metrics {
   readonly historyWritten: Counter;
   /** Failed hand-off attempts (history store down or slow): records wait in the outbox meanwhile. */
   readonly historyErrors: Counter;
+  /** Delivered records the history store refused for good (non-retryable): their history is given up. */
+  readonly historyRefused: Counter;
   /** Operator alerts raised by this instance, by type (endpoint.disabled, delivery.dead, …). */
   readonly operatorEvents: Counter<"type">;
   /** 1 when a source's or sink's last health check passed, 0 when it failed (label: "source:<id>", "sink:<id>"). */
@@ -83,6 +85,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers,
     collect: serveStore,
   });
+  // The count says how many wait, not for how long: a history store that is slow or down shows first as age.
+  const outboxAge = new Gauge({
+    name: "hookyard_history_outbox_age_seconds",
+    help: "How long the oldest settled delivery in the outbox has waited for the history store (0 when empty)",
+    registers,
+    collect: serveStore,
+  });
   const outboxShed = new Gauge({
     name: "hookyard_history_shed_records",
     help: "Delivered records whose history was shed because the outbox was full (dead letters are never shed)",
@@ -104,6 +113,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     endpointEnabled,
     breakerState,
     outboxRecords,
+    outboxAge,
     outboxShed,
   });
   new Gauge({
@@ -190,6 +200,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Failed writes of settled deliveries to the history store (retried; records wait in the outbox)",
       registers,
     }),
+    historyRefused: new Counter({
+      name: "hookyard_history_refused_records_total",
+      help: "Delivered records the history store refused for good (non-retryable error): their history is given up",
+      registers,
+    }),
     operatorEvents: new Counter({
       name: "hookyard_operator_events_total",
       help: "Operator alerts raised by this instance, by type (endpoint.disabled, endpoint.breaker.opened, endpoint.breaker.closed, delivery.dead, history.outbox.filling, history.outbox.shedding)",
@@ -216,6 +231,7 @@ interface StoreGauges {
   readonly endpointEnabled: Gauge<"endpoint">;
   readonly breakerState: Gauge<"endpoint" | "state">;
   readonly outboxRecords: Gauge;
+  readonly outboxAge: Gauge;
   readonly outboxShed: Gauge;
 }
 
@@ -260,6 +276,7 @@ function createStatsCache(source: () => StoreStatsSource | undefined, gauges: St
 function setStoreGauges(gauges: StoreGauges, stats: SchedulerStats): void {
   for (const gauge of Object.values(gauges)) gauge.reset();
   gauges.outboxRecords.set(stats.outbox.records);
+  gauges.outboxAge.set(stats.outbox.oldestAgeMs / 1000);
   gauges.outboxShed.set(stats.outbox.shed);
   for (const state of stats.endpoints) {
     const labels = { endpoint: state.endpointId };

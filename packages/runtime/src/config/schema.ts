@@ -273,7 +273,7 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       },
     },
     outboxMaxRecords: {
-      doc: "Settled deliveries leave Redis at once and wait in an outbox (in Redis, or in memory on the embedded store) until they are written to the history store, in batches, by any instance. While PostgreSQL is slow or down the outbox buffers up to this many records (a warning at 50 %, 80 % and full; metric hookyard_history_outbox_records); past it, delivered records' history is shed and counted (hookyard_history_shed_records), but a dead letter is never shed. Each record holds the event's envelope: size Redis for this many times the payload (docs/deployment.md, Sizing).",
+      doc: "Settled deliveries leave Redis at once and wait in an outbox (in Redis, or in memory on the embedded store) until they are written to the history store, in batches, by any instance. While PostgreSQL is slow or down the outbox buffers up to this many records (a warning at 50 %, 80 % and full; metrics hookyard_history_outbox_records and, for how long the oldest has waited, hookyard_history_outbox_age_seconds); past it, delivered records' history is shed and counted (hookyard_history_shed_records), but a dead letter is never shed. Each record holds the event's envelope: size Redis for this many times the payload (docs/deployment.md, Sizing).",
       format: positiveIntegerFormat,
       default: 100_000,
     },

@@ -124,6 +124,7 @@ export function startHistoryTier(wiring: {
     observer: {
       onWritten: (records) => metrics.historyWritten.inc(records),
       onError: () => metrics.historyErrors.inc(),
+      onRefused: (records) => metrics.historyRefused.inc(records),
       onFilling: (stats, maxRecords) =>
         wiring.alerts.raiseShared(
           "history.outbox.filling",
