@@ -48,10 +48,10 @@ local function as_field(x)
   return x
 end
 
+-- One concatenation rather than table.concat of a new table (see pack_endpoint_state).
 local function pack_delivery(d)
-  return table.concat({
-    d.st, as_field(d.a), as_field(d.t), d.lg, d.p, d.lease, d.ft, d.c, d.m, num(#d.ep), d.ep .. d.w,
-  }, "|")
+  return d.st .. "|" .. as_field(d.a) .. "|" .. as_field(d.t) .. "|" .. d.lg .. "|" .. d.p .. "|" .. d.lease .. "|"
+    .. d.ft .. "|" .. d.c .. "|" .. d.m .. "|" .. num(#d.ep) .. "|" .. d.ep .. d.w
 end
 
 local function write_delivery(dk, d)
