@@ -159,11 +159,8 @@ if #candidates > 0 then
             out[#out + 1] = token
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
-            outbox_add({
-              d = did, m = state and state.m or "", ep = id, st = "dead",
-              a = state and state.a ~= "" and state.a or 0, c = state and state.c or now, s = now,
-              env = "", log = "[]", why = "envelope missing",
-            }, 0)
+            outbox_add("dead", state and state.a ~= "" and state.a or 0, state and state.c or now, now, did,
+              state and state.m or "", id, "", "[]", "envelope missing", 0)
             redis.call("DEL", dk, K.attempts(did))
           end
         end

@@ -67,8 +67,10 @@ local function load_breaker(ep)
   ep.raw_window = nil
   local p = parse_policy(ep.pol)
   ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis = p.bw, p.bmin, p.brate, p.bcool, p.bdis
-  ep.ws, ep.wok, ep.wfail, ep.fs = tonumber(ep.ws) or 0, tonumber(ep.wok) or 0, tonumber(ep.wfail) or 0,
-    tonumber(ep.fs)
+  -- "+ 0" (one strtod) where the value is there; tonumber runs two.
+  local ws, wok, wfail, fs = ep.ws, ep.wok, ep.wfail, ep.fs
+  ep.ws, ep.wok, ep.wfail = ws ~= "" and ws + 0 or 0, wok ~= "" and wok + 0 or 0, wfail ~= "" and wfail + 0 or 0
+  ep.fs = fs ~= "" and fs + 0 or nil
 end
 
 -- One concatenation (one VM instruction for the whole chain, every part a string) instead of table.concat of a
@@ -295,24 +297,27 @@ end
 -- endpoint id last: it is the only free text), env, log and, for a dead letter, why: four fields instead of ten,
 -- which the take reads and replies 500 at a time (outbox-records.ts decodes both).
 local OUTBOX = { len = nil, shed = 0, ids = {} }
-local function outbox_add(r, max_len)
-  local dead = r.st == "dead"
+-- The record's fields as arguments, not a table: one table of eleven fields per settled delivery cost more than
+-- the rest of this function's Lua. Numbers (attempts, times) are formatted as table.concat did ("%.14g").
+local function outbox_add(st, a, c, s, d, m, ep, env, log, why, max_len)
+  local dead = st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
-  local head = table.concat({ r.st, r.a, r.c, r.s, r.d, r.m, r.ep }, "|")
+  local head = st .. "|" .. a .. "|" .. c .. "|" .. s .. "|" .. d .. "|" .. m .. "|" .. ep
   local entry
   if dead then
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log, "why", r.why)
-    redis.call("HINCRBY", K.outbox_counts, "dead:" .. r.ep, 1)
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log, "why", why)
+    redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
   else
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log)
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log)
   end
   -- The index keeps the record readable until the history store has it (findSettled).
-  OUTBOX.ids[#OUTBOX.ids + 1] = r.d
-  OUTBOX.ids[#OUTBOX.ids + 1] = entry
+  local ids = OUTBOX.ids
+  ids[#ids + 1] = d
+  ids[#ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
   return true
 end
