@@ -55,6 +55,7 @@ local function queue_later(ep_id, did, now, now_s)
 end
 
 local replies = {}
+local OK = { "ok" } -- one table for every message's {"ok"} reply (Redis reads it once per place it appears)
 local woke_at = nil
 local i = 2
 while i <= #ARGV do
@@ -128,7 +129,7 @@ while i <= #ARGV do
       end
     end
     if stale then redis.call("SET", K.dedup(dedup_key), dedup_record, "PX", dedup_ttl) end
-    replies[#replies + 1] = { "ok" }
+    replies[#replies + 1] = OK
   end
 end
 

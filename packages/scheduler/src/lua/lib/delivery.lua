@@ -31,14 +31,25 @@ local function read_delivery(dk, ...)
   if v[1] then
     local st, a, t, lg, p, lease, ft, c, m, n, rest = string.match(v[1], DLV_PATTERN)
     n = n + 0
-    d = {
-      st = st, a = a, t = t, lg = lg, p = p, lease = lease, ft = ft, c = c, m = m,
-      ep = string.sub(rest, 1, n), w = string.sub(rest, n + 1),
-    }
+    -- A queued delivery has no worker: the rest is the endpoint id, no need to cut it.
+    local ep, w = rest, ""
+    if #rest ~= n then ep, w = string.sub(rest, 1, n), string.sub(rest, n + 1) end
+    d = { st = st, a = a, t = t, lg = lg, p = p, lease = lease, ft = ft, c = c, m = m, ep = ep, w = w }
   else
     d = read_old_delivery(dk)
   end
   return d, v[2], v[3]
+end
+
+-- What a claim needs of a state to lease it (a, t, lg, c, m, the endpoint id), as values: no table per lease, and
+-- four captures fewer than read_delivery (st, p, lease and ft are replaced). nil for a hash without "s" (the old
+-- format: read_delivery reads it).
+local DLV_LEASE_PATTERN = "^[^|]*|([^|]*)|([^|]*)|([^|]*)|[^|]*|[^|]*|[^|]*|([^|]*)|([^|]*)|(%d+)|(.*)$"
+local function lease_fields(s)
+  local a, t, lg, c, m, n, rest = string.match(s, DLV_LEASE_PATTERN)
+  n = n + 0
+  if #rest ~= n then rest = string.sub(rest, 1, n) end
+  return a, t, lg, c, m, rest
 end
 
 -- A field read as a string stays as it is; one a script computed (attempts) goes through num(): table.concat would

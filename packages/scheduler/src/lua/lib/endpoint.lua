@@ -175,9 +175,9 @@ local function schedule_at(ep, now, head_due)
   return at
 end
 
--- The due time of the endpoint's queue head, or false when the queue is empty.
-local function queue_head_due(ep_id)
-  local head = redis.call("ZRANGE", K.queue(ep_id), 0, 0, "WITHSCORES")
+-- The due time of the endpoint's queue head, or false when the queue is empty (`queue`: its key, when built).
+local function queue_head_due(ep_id, queue)
+  local head = redis.call("ZRANGE", queue or K.queue(ep_id), 0, 0, "WITHSCORES")
   return head[2] and tonumber(head[2]) or false
 end
 
@@ -196,10 +196,11 @@ local function new_schedule_batch()
   return { add = {}, rem = {} }
 end
 
-local function batch_reschedule(batch, ep, now, head_due)
+-- `now_s`: now as the caller received it, the time most entries are set to (formatting a time costs a sprintf).
+local function batch_reschedule(batch, ep, now, head_due, now_s)
   local at = schedule_at(ep, now, head_due)
   if at then
-    batch.add[#batch.add + 1] = num(at)
+    batch.add[#batch.add + 1] = at == now and now_s or num(at)
     batch.add[#batch.add + 1] = ep.id
   else
     batch.rem[#batch.rem + 1] = ep.id
