@@ -154,10 +154,9 @@ if #candidates > 0 then
             local probe = ep.br == "half"
             lease_count = lease_count + 1
             local token = claim_id .. "." .. num(lease_count)
-            -- The packed state (lib/delivery.lua): leased by this worker until lease_until under `token`.
-            redis.call("HSET", dk, "s", "leased|" .. num(attempt) .. "|" .. t .. "|" .. lg .. "|"
-              .. (probe and "1" or "") .. "|" .. lease_until_s .. "|" .. token .. "|" .. c .. "|" .. m .. "|"
-              .. num(#dep) .. "|" .. dep .. worker)
+            -- The packed state: leased by this worker until lease_until under `token`.
+            redis.call("HSET", dk, "s", leased_state(num(attempt), t, lg, probe and "1" or "", lease_until_s, token, c,
+              m, dep, worker))
             if probe then ep.probe = true end
             lease_members[#lease_members + 1] = lease_until_s
             lease_members[#lease_members + 1] = did

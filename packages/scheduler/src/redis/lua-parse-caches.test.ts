@@ -18,9 +18,9 @@ function prelude(): string {
 }
 
 // Loaded as a Function library, the prelude keeps parsed endpoint states by their packed string, and a save adds the
-// values it packed without parsing them. Those must be what parsing the string gives, or the next script reads an
-// endpoint differently depending on whether its state was cached. Each save below is checked against a parse with
-// the caches emptied.
+// values it packed without parsing them; a claim does the same with the leased states it writes. Those values must
+// be what parsing the string gives, or the next script reads an endpoint or delivery differently depending on
+// whether its state was cached. Each write below is checked against a parse with the caches emptied.
 const CHECK = `
 local mismatches = {}
 local function check(step, ep)
@@ -83,11 +83,31 @@ save_endpoint(ep)
 check("enabled again", ep)
 
 redis.call("DEL", K.endpoint(id))
+
+-- A leased state as a claim writes it, read as a settle reads it: from the cache, then parsed.
+local FIELDS = { "st", "a", "t", "lg", "p", "lease", "ft", "c", "m", "ep", "w" }
+local function check_lease(step, ...)
+  local dk = K.delivery("d-1")
+  redis.call("HSET", dk, "s", leased_state(...))
+  local cached = read_delivery(dk)
+  LEASED, OLD_LEASED, LEASED_COUNT = {}, {}, 0
+  local parsed = read_delivery(dk)
+  for _, f in ipairs(FIELDS) do
+    if cached[f] ~= parsed[f] then
+      mismatches[#mismatches + 1] = step .. ": " .. f .. " cached " .. tostring(cached[f]) .. ", parsed "
+        .. tostring(parsed[f])
+    end
+  end
+  redis.call("DEL", dk)
+end
+check_lease("first attempt", "1", "", "", "", "1733000030000", "01JE5.1", "1733000000000", "01JE4", "ep-1", "w-1")
+check_lease("retried, throttled, probe", "3", "2", "1", "1", "1733000030000", "01JE6.12", "1733000000000", "01JE4",
+  "ep|with|bars", "worker|with|bars")
 return mismatches
 `;
 
 describe("the scripts' parse caches", () => {
-  it("keep an endpoint state a script saved as parsing its stored string reads it", async () => {
+  it("keep the endpoint and delivery states scripts wrote as parsing the stored strings reads them", async () => {
     const base = `{${uniqueName("hyc")}}:`;
     const mismatches = await admin.eval(`${prelude()}\n${CHECK}`, 0, base, "ep-1");
     assert.deepEqual(mismatches, []);
