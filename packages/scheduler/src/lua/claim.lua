@@ -95,6 +95,7 @@ if #candidates > 0 then
   if due_count >= window then due_count = redis.call("ZCOUNT", K.schedule, "-inf", now) end
   local share = math.max(1, math.floor(max / math.max(1, due_count - skipped)))
   local envelopes = {}
+  local leased = {} -- one list for every endpoint of the call (its first `n_leased` items), not a table each
   for _, id in ipairs(candidates) do
     if remaining <= 0 then break end
     local room = room_of(id)
@@ -120,11 +121,11 @@ if #candidates > 0 then
         -- after the lease is read below.
         local queue = K.queue(id) -- built once: the range, the ZREM and the head read use it
         local range = redis.call("ZRANGEBYSCORE", queue, "-inf", now_s, "LIMIT", "0", num(limit + 1))
-        local leased, taken = {}, 0
+        local n_leased, taken = 0, 0
         local head_due = nil
         for j = 1, #range do
           local did = range[j]
-          if #leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
+          if n_leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
             head_due = now
             break
           end
@@ -148,7 +149,8 @@ if #candidates > 0 then
             env = redis.call("HGET", K.message(m), "env")
             envelopes[m] = env
           end
-          leased[#leased + 1] = did
+          n_leased = n_leased + 1
+          leased[n_leased] = did
           if env and found then
             local attempt = a ~= "" and tonumber(a) + 1 or 1
             local probe = ep.br == "half"
@@ -175,8 +177,8 @@ if #candidates > 0 then
             redis.call("DEL", dk, K.attempts(did))
           end
         end
-        if #leased > 0 then
-          redis.call("ZREM", queue, unpack(leased))
+        if n_leased > 0 then
+          redis.call("ZREM", queue, unpack(leased, 1, n_leased))
         end
         if head_due == nil then head_due = queue_head_due(id, queue) end
         ep.inf = ep.inf + taken

@@ -167,7 +167,9 @@ for _, ep in pairs(endpoints) do
     if ep.b_br == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
     if ep.b_br ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
     save_endpoint(ep)
-    if schedule_changed(ep) then batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id), now_s) end
+    if schedule_changed(ep) then
+      batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id), now_s)
+    end
   end
 end
 local woken = apply_schedule_batch(schedule)

@@ -60,9 +60,9 @@ local woke_at = nil
 local i = 2
 while i <= #ARGV do
   local now_s, mid, envelope, order_key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local now = tonumber(now_s)
+  local now = now_s + 0 -- one strtod (tonumber runs two)
   local dedup_key, dedup_ttl, dedup_record = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local n = tonumber(ARGV[i + 7])
+  local n = ARGV[i + 7] + 0
   local first_pair = i + 8
   i = first_pair + 2 * n
 

@@ -58,15 +58,15 @@ local function parse_policy(pol)
   return p
 end
 
--- The breaker's policy and window (bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs) are only needed when a script
--- counts a result or resets the window: enqueue and claim never look at them. Until then (ep.raw_window) the
+-- The breaker's policy and window (bw, bmin, brate, bcool, bdis, dmsg, ws, wok, wfail, fs) are only needed when a
+-- script counts a result or resets the window: enqueue and claim never look at them. Until then (ep.raw_window) the
 -- window's four values stay the strings read, as converting a string to a number in Lua is two strtod calls, and
 -- the policy's stay in the policy cache (ep.pol, the raw "pol" string, finds them).
 local function load_breaker(ep)
   if not ep.raw_window then return end
   ep.raw_window = nil
   local p = parse_policy(ep.pol)
-  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis = p.bw, p.bmin, p.brate, p.bcool, p.bdis
+  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis, ep.dmsg = p.bw, p.bmin, p.brate, p.bcool, p.bdis, p.dmsg
   -- "+ 0" (one strtod) where the value is there; tonumber runs two.
   local ws, wok, wfail, fs = ep.ws, ep.wok, ep.wfail, ep.fs
   ep.ws, ep.wok, ep.wfail = ws ~= "" and ws + 0 or 0, wok ~= "" and wok + 0 or 0, wfail ~= "" and wfail + 0 or 0
@@ -116,7 +116,7 @@ local function pack_endpoint_state(ep)
 end
 
 -- Hashes written before the packed format (one field per value) are read as well, and rewritten in place when
--- first read by a script that may write: returns { pol, st, wait } as load_endpoint reads them, or nil.
+-- first read by a script that may write: returns { pol, st, wait } (load_endpoint reads the first two), or nil.
 local EP_OLD_FIELDS = {
   "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "cfg", "dmsg",
   "en", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "pu", "why", "wait",
@@ -136,10 +136,12 @@ local function read_old_endpoint(ek)
   return packed
 end
 
--- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
+-- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush). The
+-- ordering-line counter "wait" is left out: only endpoint-states reads it (HGET), and every field of this table
+-- costs each endpoint visit.
 local function load_endpoint(id)
   local ek = K.endpoint(id)
-  local v = redis.call("HMGET", ek, "pol", "st", "wait")
+  local v = redis.call("HMGET", ek, "pol", "st")
   if not v[1] then
     v = read_old_endpoint(ek)
     if not v then return nil end
@@ -149,11 +151,10 @@ local function load_endpoint(id)
   local s = parse_state(stored)
   return {
     id = id, pol = v[1],
-    conc = p.conc, rps = p.rps, burst = p.burst, ord = p.ord, dmsg = p.dmsg, cfg = p.cfg,
+    conc = p.conc, rps = p.rps, burst = p.burst, ord = p.ord, cfg = p.cfg, -- the rest: load_breaker
     en = s[1], inf = s[2], tat = s[3], br = s[4], ou = s[5], probe = s[6],
     ws = s[7], wok = s[8], wfail = s[9], fs = s[10], raw_window = true, -- see load_breaker
     pu = s[11], why = s[12],
-    wait = v[3] and v[3] + 0 or 0,
     stored = stored,
   }
 end
