@@ -91,11 +91,6 @@ for i = 6, #ARGV, 6 do
     local ep = endpoints[ep_id]
     if ep == nil then
       ep = load_endpoint(ep_id) or false
-      if ep then
-        -- What decides its schedule entry, to skip rescheduling when none of it changes (see the end). In the
-        -- endpoint's own table: a table of five per endpoint costs more than five more fields in one.
-        ep.b_capped, ep.b_br, ep.b_probe, ep.b_en, ep.b_inf = ep.inf >= ep.conc, ep.br, ep.probe, ep.en, ep.inf
-      end
       endpoints[ep_id] = ep
     end
     applied = applied + 1
@@ -155,19 +150,23 @@ outbox_finish()
 -- An endpoint's schedule entry only depends on its queue head and eligibility; when this call queued nothing
 -- for it and changed neither its cap state, breaker, probe nor enabled flag, the entry is still right.
 -- An endpoint whose breaker is not closed waits for its in-flight stragglers before the probe (eligible_at).
-local function schedule_changed(ep)
-  return ep.requeued or ep.b_capped or ep.b_br ~= ep.br or ep.b_probe ~= ep.probe or ep.b_en ~= ep.en
-    or (ep.b_br ~= "closed" and ep.b_inf ~= ep.inf)
+-- `before`: its state as loaded, the values parse_state keeps for ep.stored (a lookup: load_endpoint put them
+-- there), rather than a copy of five of them per endpoint.
+local function schedule_changed(ep, before)
+  local br = before[4]
+  return ep.requeued or before[2] >= ep.conc or br ~= ep.br or before[6] ~= ep.probe or before[1] ~= ep.en
+    or (br ~= "closed" and before[2] ~= ep.inf)
 end
 
 local schedule = new_schedule_batch()
 for _, ep in pairs(endpoints) do
   if ep then
-    if ep.b_en and not ep.en then event("disabled", ep.id, ep.why) end
-    if ep.b_br == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
-    if ep.b_br ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
+    local before = parse_state(ep.stored) -- en, inf, tat, br, ou, probe, ... (save_endpoint replaces ep.stored)
+    if before[1] and not ep.en then event("disabled", ep.id, ep.why) end
+    if before[4] == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
+    if before[4] ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
     save_endpoint(ep)
-    if schedule_changed(ep) then
+    if schedule_changed(ep, before) then
       batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id), now_s)
     end
   end

@@ -150,7 +150,7 @@ local function load_endpoint(id)
   local stored = v[2] or EP_NEW_STATE
   local s = parse_state(stored)
   return {
-    id = id, pol = v[1],
+    id = id, key = ek, pol = v[1],
     conc = p.conc, rps = p.rps, burst = p.burst, ord = p.ord, cfg = p.cfg, -- the rest: load_breaker
     en = s[1], inf = s[2], tat = s[3], br = s[4], ou = s[5], probe = s[6],
     ws = s[7], wok = s[8], wfail = s[9], fs = s[10], raw_window = true, -- see load_breaker
@@ -165,7 +165,7 @@ end
 local function save_endpoint(ep)
   local packed, ws, wok, wfail, fs = pack_endpoint_state(ep)
   if packed ~= ep.stored then
-    redis.call("HSET", K.endpoint(ep.id), "st", packed)
+    redis.call("HSET", ep.key, "st", packed)
     ep.stored = packed
     remember_state(packed, { ep.en, ep.inf, ep.tat, ep.br, ep.ou, ep.probe, ws, wok, wfail, fs, ep.pu, ep.why })
   end
