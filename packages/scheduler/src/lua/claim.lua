@@ -95,6 +95,7 @@ if #candidates > 0 then
   if due_count >= window then due_count = redis.call("ZCOUNT", K.schedule, "-inf", now) end
   local share = math.max(1, math.floor(max / math.max(1, due_count - skipped)))
   local envelopes = {}
+  local leased = {} -- one list for every endpoint of the call (its first `n_leased` items), not a table each
   for _, id in ipairs(candidates) do
     if remaining <= 0 then break end
     local room = room_of(id)
@@ -118,12 +119,13 @@ if #candidates > 0 then
         -- the range): the ones to lease, and one more means the next head is due too, which is all rescheduling
         -- needs to know (schedule_at takes the later of now and the head's due time). Otherwise the head left
         -- after the lease is read below.
-        local range = redis.call("ZRANGEBYSCORE", K.queue(id), "-inf", now_s, "LIMIT", "0", num(limit + 1))
-        local leased, taken = {}, 0
+        local queue = K.queue(id) -- built once: the range, the ZREM and the head read use it
+        local range = redis.call("ZRANGEBYSCORE", queue, "-inf", now_s, "LIMIT", "0", num(limit + 1))
+        local n_leased, taken = 0, 0
         local head_due = nil
         for j = 1, #range do
           local did = range[j]
-          if #leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
+          if n_leased >= limit or (ep.rps > 0 and ep.tat and ep.tat - now > tolerance(ep)) then
             head_due = now
             break
           end
@@ -131,21 +133,32 @@ if #candidates > 0 then
             ep.tat = math.max(ep.tat or now, now) + emission_interval(ep)
           end
           local dk = K.delivery(did)
-          local state, inline_env = read_delivery(dk, "env")
-          local env = inline_env or (state and envelopes[state.m])
-          if env == nil and state then
-            env = redis.call("HGET", K.message(state.m), "env")
-            envelopes[state.m] = env
+          -- The state's fields as values (lease_fields), not read_delivery's table: a lease replaces most of them.
+          local v = redis.call("HMGET", dk, "s", "env")
+          local found, a, t, lg, c, m, dep = v[1], nil, nil, nil, nil, nil, nil
+          if found then
+            a, t, lg, c, m, dep = lease_fields(v[1])
+          else
+            local old = read_delivery(dk) -- the old format, or nil: the delivery is gone
+            found = old
+            if old then a, t, lg, c, m, dep = old.a, old.t, old.lg, old.c, old.m, old.ep end
           end
-          leased[#leased + 1] = did
-          if env and state then
-            local attempt = state.a ~= "" and tonumber(state.a) + 1 or 1
+          local inline_env = v[2]
+          local env = inline_env or (found and envelopes[m])
+          if env == nil and found then
+            env = redis.call("HGET", K.message(m), "env")
+            envelopes[m] = env
+          end
+          n_leased = n_leased + 1
+          leased[n_leased] = did
+          if env and found then
+            local attempt = a ~= "" and tonumber(a) + 1 or 1
             local probe = ep.br == "half"
             lease_count = lease_count + 1
-            local token = claim_id .. "." .. lease_count
-            state.st, state.w, state.lease, state.a = "leased", worker, lease_until_s, attempt
-            state.p, state.ft = probe and "1" or "", token
-            write_delivery(dk, state)
+            local token = claim_id .. "." .. num(lease_count)
+            -- The packed state: leased by this worker until lease_until under `token`.
+            redis.call("HSET", dk, "s", leased_state(num(attempt), t, lg, probe and "1" or "", lease_until_s, token, c,
+              m, dep, worker))
             if probe then ep.probe = true end
             lease_members[#lease_members + 1] = lease_until_s
             lease_members[#lease_members + 1] = did
@@ -153,29 +166,26 @@ if #candidates > 0 then
             out[#out + 1] = did
             out[#out + 1] = id
             out[#out + 1] = attempt
-            out[#out + 1] = state.c ~= "" and state.c or now
+            out[#out + 1] = c ~= "" and c or now
             out[#out + 1] = env
-            out[#out + 1] = state.t ~= "" and state.t or 0
+            out[#out + 1] = t ~= "" and t or 0
             out[#out + 1] = token
           else
             -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
-            outbox_add({
-              d = did, m = state and state.m or "", ep = id, st = "dead",
-              a = state and state.a ~= "" and state.a or 0, c = state and state.c or now, s = now,
-              env = "", log = "[]", why = "envelope missing",
-            }, 0)
+            outbox_add("dead", found and a ~= "" and a or 0, found and c or now, now, did, found and m or "", id, "",
+              "[]", "envelope missing", 0)
             redis.call("DEL", dk, K.attempts(did))
           end
         end
-        if #leased > 0 then
-          redis.call("ZREM", K.queue(id), unpack(leased))
+        if n_leased > 0 then
+          redis.call("ZREM", queue, unpack(leased, 1, n_leased))
         end
-        if head_due == nil then head_due = queue_head_due(id) end
+        if head_due == nil then head_due = queue_head_due(id, queue) end
         ep.inf = ep.inf + taken
         remaining = remaining - taken
-        batch_reschedule(schedule, ep, now, head_due)
+        batch_reschedule(schedule, ep, now, head_due, now_s)
       else
-        batch_reschedule(schedule, ep, now, at and queue_head_due(id))
+        batch_reschedule(schedule, ep, now, at and queue_head_due(id), now_s)
       end
     end
   end

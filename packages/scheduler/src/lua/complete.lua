@@ -64,10 +64,8 @@ end
 local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
   local mid = d.m
   local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
-  outbox_add({
-    d = did, m = mid, ep = d.ep, st = kind, a = d.a ~= "" and d.a or "0", c = d.c, s = now_s, env = env,
-    log = attempt_log_json(did, attempt, has_log), why = reason,
-  }, outbox_max)
+  outbox_add(kind, d.a ~= "" and d.a or "0", d.c, now_s, did, mid, d.ep, env, attempt_log_json(did, attempt, has_log),
+    reason, outbox_max)
   if has_log then redis.call("DEL", dk, K.attempts(did)) else redis.call("DEL", dk) end
   if not inline_env then release_message(mid) end
   return env
@@ -93,10 +91,6 @@ for i = 6, #ARGV, 6 do
     local ep = endpoints[ep_id]
     if ep == nil then
       ep = load_endpoint(ep_id) or false
-      if ep then
-        -- What decides its schedule entry, to skip rescheduling when none of it changes (see the end).
-        ep.before = { capped = ep.inf >= ep.conc, br = ep.br, probe = ep.probe, en = ep.en, inf = ep.inf }
-      end
       endpoints[ep_id] = ep
     end
     applied = applied + 1
@@ -156,21 +150,25 @@ outbox_finish()
 -- An endpoint's schedule entry only depends on its queue head and eligibility; when this call queued nothing
 -- for it and changed neither its cap state, breaker, probe nor enabled flag, the entry is still right.
 -- An endpoint whose breaker is not closed waits for its in-flight stragglers before the probe (eligible_at).
-local function schedule_changed(ep)
-  local b = ep.before
-  return ep.requeued or b.capped or b.br ~= ep.br or b.probe ~= ep.probe or b.en ~= ep.en
-    or (b.br ~= "closed" and b.inf ~= ep.inf)
+-- `before`: its state as loaded, the values parse_state keeps for ep.stored (a lookup: load_endpoint put them
+-- there), rather than a copy of five of them per endpoint.
+local function schedule_changed(ep, before)
+  local br = before[4]
+  return ep.requeued or before[2] >= ep.conc or br ~= ep.br or before[6] ~= ep.probe or before[1] ~= ep.en
+    or (br ~= "closed" and before[2] ~= ep.inf)
 end
 
 local schedule = new_schedule_batch()
 for _, ep in pairs(endpoints) do
   if ep then
-    local b = ep.before
-    if b.en and not ep.en then event("disabled", ep.id, ep.why) end
-    if b.br == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
-    if b.br ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
+    local before = parse_state(ep.stored) -- en, inf, tat, br, ou, probe, ... (save_endpoint replaces ep.stored)
+    if before[1] and not ep.en then event("disabled", ep.id, ep.why) end
+    if before[4] == "closed" and ep.br == "open" then event("opened", ep.id, ep.ou) end
+    if before[4] ~= "closed" and ep.br == "closed" then event("closed", ep.id) end
     save_endpoint(ep)
-    if schedule_changed(ep) then batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id)) end
+    if schedule_changed(ep, before) then
+      batch_reschedule(schedule, ep, now, eligible_at(ep) and queue_head_due(ep.id), now_s)
+    end
   end
 end
 local woken = apply_schedule_batch(schedule)

@@ -40,7 +40,7 @@ for _, id in ipairs(ids) do
       breaker = "open"
       open_until = tostring(ep.ou)
     end
-    local queued = redis.call("ZCARD", K.queue(id)) + ep.wait
+    local queued = redis.call("ZCARD", K.queue(id)) + (tonumber(redis.call("HGET", K.endpoint(id), "wait") or "") or 0)
     local dead = tonumber(redis.call("HGET", K.outbox_counts, "dead:" .. id) or "0")
     for _, item in ipairs({ id, "1", enabled and "1" or "0", why, breaker, open_until,
       ep.fs and tostring(ep.fs) or "", queued, ep.inf, dead }) do

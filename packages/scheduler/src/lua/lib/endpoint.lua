@@ -36,34 +36,87 @@ local function num(x)
   return string.format("%.17g", x)
 end
 
--- The breaker's policy and window (bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs) stay strings until a script
--- counts a result or resets the window: enqueue and claim never look at them, and converting a string to a number
--- in Lua is two strtod calls.
-local function load_breaker(ep)
-  local r = ep.breaker_raw
-  if not r then return end
-  ep.breaker_raw = nil
-  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis = tonumber(r[1]), tonumber(r[2]), tonumber(r[3]), tonumber(r[4]),
-    tonumber(r[5])
-  ep.ws, ep.wok, ep.wfail, ep.fs = tonumber(r[6]) or 0, tonumber(r[7]) or 0, tonumber(r[8]) or 0, tonumber(r[9])
+-- Parsed policies by their packed "pol" string. A policy only changes on sync and endpoints mostly share a few,
+-- while matching its 11 fields and converting its numbers was a large part of the Lua work of each endpoint a
+-- script visits. Loaded as a Function library the table outlives the call (by EVALSHA it lasts one call). It is
+-- keyed by the stored bytes, so it is never stale; it starts afresh at 2,000 entries to bound its memory. Entries
+-- are read only: load_endpoint copies what it needs into the endpoint's table, which scripts change.
+local POLICIES, POLICY_COUNT = {}, 0
+local function parse_policy(pol)
+  local p = POLICIES[pol]
+  if p then return p end
+  local conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, cfg, dmsg = string.match(pol, EP_POLICY_PATTERN)
+  p = {
+    -- "+ 0" converts with one strtod where tonumber() runs two; these are always numbers (written by sync).
+    conc = conc + 0, rps = rps + 0, burst = burst + 0, ord = ord == "1", cfg = cfg == "1", dmsg = dmsg,
+    bw = tonumber(bw), bmin = tonumber(bmin), brate = tonumber(brate), bcool = tonumber(bcool),
+    bdis = tonumber(bdis),
+  }
+  if POLICY_COUNT >= 2000 then POLICIES, POLICY_COUNT = {}, 0 end
+  POLICIES[pol] = p
+  POLICY_COUNT = POLICY_COUNT + 1
+  return p
 end
 
+-- The breaker's policy and window (bw, bmin, brate, bcool, bdis, dmsg, ws, wok, wfail, fs) are only needed when a
+-- script counts a result or resets the window: enqueue and claim never look at them. Until then (ep.raw_window) the
+-- window's four values stay the strings read, as converting a string to a number in Lua is two strtod calls, and
+-- the policy's stay in the policy cache (ep.pol, the raw "pol" string, finds them).
+local function load_breaker(ep)
+  if not ep.raw_window then return end
+  ep.raw_window = nil
+  local p = parse_policy(ep.pol)
+  ep.bw, ep.bmin, ep.brate, ep.bcool, ep.bdis, ep.dmsg = p.bw, p.bmin, p.brate, p.bcool, p.bdis, p.dmsg
+  -- "+ 0" (one strtod) where the value is there; tonumber runs two.
+  local ws, wok, wfail, fs = ep.ws, ep.wok, ep.wfail, ep.fs
+  ep.ws, ep.wok, ep.wfail = ws ~= "" and ws + 0 or 0, wok ~= "" and wok + 0 or 0, wfail ~= "" and wfail + 0 or 0
+  ep.fs = fs ~= "" and fs + 0 or nil
+end
+
+-- Parsed endpoint states by their packed "st" string, as arrays of the values load_endpoint reads: en, inf, tat,
+-- br, ou, probe, ws, wok, wfail, fs (the window's four as the strings stored: see load_breaker), pu, why. Matching
+-- the state's 12 fields was the largest part of the Lua work per endpoint visit. A script that saves a state adds
+-- it (save_endpoint: the values it packed), so the next script visiting the endpoint finds it unparsed. Keyed by
+-- the stored bytes it is never stale; entries are read only (load_endpoint copies the values). Two generations of
+-- 2,000 entries bound the memory (some 1.5 MB) while a state stays findable for at least 2,000 saves. (Loaded by
+-- EVALSHA the tables last one call.)
+local STATES, OLD_STATES, STATE_COUNT = {}, {}, 0
+local function remember_state(st, values)
+  if STATE_COUNT >= 2000 then OLD_STATES, STATES, STATE_COUNT = STATES, {}, 0 end
+  STATES[st] = values
+  STATE_COUNT = STATE_COUNT + 1
+end
+
+local function parse_state(st)
+  local s = STATES[st] or OLD_STATES[st]
+  if s then return s end
+  local en, inf, tat, br, ou, probe, ws, wok, wfail, fs, pu, why = string.match(st, EP_STATE_PATTERN)
+  -- "+ 0": see parse_policy (inf is always a number); the fields that may be "" keep tonumber.
+  s = {
+    en ~= "0", inf + 0, tat ~= "" and tonumber(tat) or nil, br ~= "" and br or "closed",
+    ou ~= "" and tonumber(ou) or nil, probe == "1", ws, wok, wfail, fs, pu ~= "" and tonumber(pu) or nil, why,
+  }
+  remember_state(st, s)
+  return s
+end
+
+-- The packed state, and the window's four values as packed. One concatenation (one VM instruction for the whole
+-- chain, every part a string) instead of table.concat of a new table: about half the work.
 local function pack_endpoint_state(ep)
-  local r = ep.breaker_raw
   local ws, wok, wfail, fs
-  if r then
-    ws, wok, wfail, fs = r[6], r[7], r[8], r[9]
+  if ep.raw_window then
+    ws, wok, wfail, fs = ep.ws, ep.wok, ep.wfail, ep.fs
   else
     ws, wok, wfail, fs = num(ep.ws), num(ep.wok), num(ep.wfail), num(ep.fs)
   end
-  return table.concat({
-    ep.en and "1" or "0", num(ep.inf), num(ep.tat), ep.br, num(ep.ou), ep.probe and "1" or "0", ws, wok, wfail,
-    fs, num(ep.pu), ep.why,
-  }, "|")
+  local packed = (ep.en and "1" or "0") .. "|" .. num(ep.inf) .. "|" .. num(ep.tat) .. "|" .. ep.br .. "|"
+    .. num(ep.ou) .. "|" .. (ep.probe and "1" or "0") .. "|" .. ws .. "|" .. wok .. "|" .. wfail .. "|" .. fs
+    .. "|" .. num(ep.pu) .. "|" .. ep.why
+  return packed, ws, wok, wfail, fs
 end
 
 -- Hashes written before the packed format (one field per value) are read as well, and rewritten in place when
--- first read by a script that may write: returns { pol, st, wait } as load_endpoint reads them, or nil.
+-- first read by a script that may write: returns { pol, st, wait } (load_endpoint reads the first two), or nil.
 local EP_OLD_FIELDS = {
   "conc", "rps", "burst", "ord", "bw", "bmin", "brate", "bcool", "bdis", "cfg", "dmsg",
   "en", "inf", "tat", "br", "ou", "probe", "ws", "wok", "wfail", "fs", "pu", "why", "wait",
@@ -83,37 +136,38 @@ local function read_old_endpoint(ek)
   return packed
 end
 
--- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush).
+-- Reads an endpoint's policy and state; nil when its policy is missing (never synced, or lost in a flush). The
+-- ordering-line counter "wait" is left out: only endpoint-states reads it (HGET), and every field of this table
+-- costs each endpoint visit.
 local function load_endpoint(id)
   local ek = K.endpoint(id)
-  local v = redis.call("HMGET", ek, "pol", "st", "wait")
+  local v = redis.call("HMGET", ek, "pol", "st")
   if not v[1] then
     v = read_old_endpoint(ek)
     if not v then return nil end
   end
-  local conc, rps, burst, ord, bw, bmin, brate, bcool, bdis, cfg, dmsg = string.match(v[1], EP_POLICY_PATTERN)
+  local p = parse_policy(v[1])
   local stored = v[2] or EP_NEW_STATE
-  local en, inf, tat, br, ou, probe, ws, wok, wfail, fs, pu, why = string.match(stored, EP_STATE_PATTERN)
+  local s = parse_state(stored)
   return {
-    id = id,
-    -- "+ 0" converts with one strtod where tonumber() runs two; these are always numbers (written by sync and
-    -- save_endpoint), while the fields that may be "" keep tonumber.
-    conc = conc + 0, rps = rps + 0, burst = burst + 0, ord = ord == "1",
-    dmsg = dmsg, cfg = cfg == "1",
-    en = en ~= "0", why = why, inf = inf + 0, tat = tat ~= "" and tonumber(tat) or nil,
-    br = br ~= "" and br or "closed", ou = ou ~= "" and tonumber(ou) or nil, probe = probe == "1",
-    wait = v[3] and v[3] + 0 or 0, pu = pu ~= "" and tonumber(pu) or nil,
-    breaker_raw = { bw, bmin, brate, bcool, bdis, ws, wok, wfail, fs }, -- see load_breaker
+    id = id, key = ek, pol = v[1],
+    conc = p.conc, rps = p.rps, burst = p.burst, ord = p.ord, cfg = p.cfg, -- the rest: load_breaker
+    en = s[1], inf = s[2], tat = s[3], br = s[4], ou = s[5], probe = s[6],
+    ws = s[7], wok = s[8], wfail = s[9], fs = s[10], raw_window = true, -- see load_breaker
+    pu = s[11], why = s[12],
     stored = stored,
   }
 end
 
 -- Writes the state back when it changed (a claim or a settle always changes "inf"; a read-only visit does not).
+-- The values written are those parse_state would read from them (num() keeps numbers exact; en and probe are
+-- booleans, br and why strings), so they go to the state cache as they are.
 local function save_endpoint(ep)
-  local packed = pack_endpoint_state(ep)
+  local packed, ws, wok, wfail, fs = pack_endpoint_state(ep)
   if packed ~= ep.stored then
-    redis.call("HSET", K.endpoint(ep.id), "st", packed)
+    redis.call("HSET", ep.key, "st", packed)
     ep.stored = packed
+    remember_state(packed, { ep.en, ep.inf, ep.tat, ep.br, ep.ou, ep.probe, ws, wok, wfail, fs, ep.pu, ep.why })
   end
 end
 
@@ -152,9 +206,9 @@ local function schedule_at(ep, now, head_due)
   return at
 end
 
--- The due time of the endpoint's queue head, or false when the queue is empty.
-local function queue_head_due(ep_id)
-  local head = redis.call("ZRANGE", K.queue(ep_id), 0, 0, "WITHSCORES")
+-- The due time of the endpoint's queue head, or false when the queue is empty (`queue`: its key, when built).
+local function queue_head_due(ep_id, queue)
+  local head = redis.call("ZRANGE", queue or K.queue(ep_id), 0, 0, "WITHSCORES")
   return head[2] and tonumber(head[2]) or false
 end
 
@@ -173,10 +227,11 @@ local function new_schedule_batch()
   return { add = {}, rem = {} }
 end
 
-local function batch_reschedule(batch, ep, now, head_due)
+-- `now_s`: now as the caller received it, the time most entries are set to (formatting a time costs a sprintf).
+local function batch_reschedule(batch, ep, now, head_due, now_s)
   local at = schedule_at(ep, now, head_due)
   if at then
-    batch.add[#batch.add + 1] = num(at)
+    batch.add[#batch.add + 1] = at == now and now_s or num(at)
     batch.add[#batch.add + 1] = ep.id
   else
     batch.rem[#batch.rem + 1] = ep.id
@@ -274,24 +329,27 @@ end
 -- endpoint id last: it is the only free text), env, log and, for a dead letter, why: four fields instead of ten,
 -- which the take reads and replies 500 at a time (outbox-records.ts decodes both).
 local OUTBOX = { len = nil, shed = 0, ids = {} }
-local function outbox_add(r, max_len)
-  local dead = r.st == "dead"
+-- The record's fields as arguments, not a table: one table of eleven fields per settled delivery cost more than
+-- the rest of this function's Lua. Numbers (attempts, times) are formatted as table.concat did ("%.14g").
+local function outbox_add(st, a, c, s, d, m, ep, env, log, why, max_len)
+  local dead = st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
-  local head = table.concat({ r.st, r.a, r.c, r.s, r.d, r.m, r.ep }, "|")
+  local head = st .. "|" .. a .. "|" .. c .. "|" .. s .. "|" .. d .. "|" .. m .. "|" .. ep
   local entry
   if dead then
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log, "why", r.why)
-    redis.call("HINCRBY", K.outbox_counts, "dead:" .. r.ep, 1)
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log, "why", why)
+    redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
   else
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", r.env, "log", r.log)
+    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log)
   end
   -- The index keeps the record readable until the history store has it (findSettled).
-  OUTBOX.ids[#OUTBOX.ids + 1] = r.d
-  OUTBOX.ids[#OUTBOX.ids + 1] = entry
+  local ids = OUTBOX.ids
+  ids[#ids + 1] = d
+  ids[#ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
   return true
 end
