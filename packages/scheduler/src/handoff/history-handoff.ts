@@ -15,7 +15,10 @@ import { backoffDelay, sleep } from "../worker/backoff.js";
  */
 export interface HistoryHandoff {
   start(): void;
-  /** Drains until nothing is left for this drainer; resolves with how many records it stored (tests, shutdown). */
+  /**
+   * Drains until nothing is left for this drainer; resolves with how many records it took (stored, or refused for
+   * good and counted by `onRefused`). For tests and shutdown.
+   */
   drain(): Promise<number>;
   /** Stops after the batch in progress; records not yet stored stay in the outbox for any instance. */
   stop(): Promise<void>;
