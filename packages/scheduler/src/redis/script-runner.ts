@@ -72,13 +72,18 @@ export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger
   }
 
   return async (name, keys, args) => {
-    if (await functionsReady()) {
+    const ready = functionsReady();
+    if (await ready) {
       try {
         return await fcall(name, keys, args);
       } catch (error) {
         if (!(error instanceof Error && FUNCTION_MISSING.test(error.message))) throw error;
-        logger?.warn({ library: library.name }, "redis lost the Hookyard functions; loading them again");
-        loaded = load();
+        // Calls in flight when Redis lost the library all fail alike: the first one loads it again, the others
+        // wait for that load.
+        if (loaded === ready) {
+          logger?.warn({ library: library.name }, "redis lost the Hookyard functions; loading them again");
+          loaded = load();
+        }
         if (await loaded) return fcall(name, keys, args);
       }
     }
