@@ -5,6 +5,7 @@ import { type BrokerFixture, jsonEvent } from "./broker-fixture.js";
 import { writeConfigFile } from "./config-file.js";
 import { TEST_SECRET } from "./gateway-fixture.js";
 import { type HookyardProcess, runHookyard } from "./hookyard-process.js";
+import { logDigest } from "./log-digest.js";
 import { deleteHookyardKeys } from "./redis-cleanup.js";
 import { standardPayload, startWebhookReceiver } from "./webhook-receiver.js";
 
@@ -58,7 +59,8 @@ export async function runRestartTest(
   const prefix = uniqueName("hy-restart");
   const file = writeConfigFile({
     server: { host: "127.0.0.1", port: 0, shutdownGrace: "2s" },
-    delivery: { lease: "3s" },
+    // No process is killed here, so a long lease costs nothing; it must outlast the timeout (config rule).
+    delivery: { lease: "30s" },
     log: { level: "info", format: "json" },
     redis: { url: redisUrl, prefix },
     egress: { allowCidrs: ["127.0.0.0/8"] },
@@ -67,7 +69,11 @@ export async function runRestartTest(
         id: "receiver",
         url: `${receiver.url}/restart`,
         secrets: [TEST_SECRET],
-        policy: { concurrency: 64, timeout: "2s", retry: { schedule: [0, "100ms", "200ms", "500ms", "1s"] } },
+        // The receiver shares this test's process with the publisher and the TCP proxy: on a loaded machine it may
+        // answer seconds late. A 2 s timeout then failed the first sends, the breaker opened for its 30 s cooldown
+        // and the test timed out waiting (CI, stop 22: "70 of 200 webhooks arrived"). What is tested here is the
+        // broker's outage, not the endpoint's health: the timeout is generous.
+        policy: { concurrency: 64, timeout: "20s", retry: { schedule: [0, "100ms", "200ms", "500ms", "1s"] } },
       },
     ],
     subscriptions: [{ id: "all", endpoints: ["receiver"], types: ["*"] }],
@@ -122,6 +128,14 @@ export async function runRestartTest(
       resumedAfterMs: (resumedAt ?? Date.now()) - upAt,
       elapsedMs: Date.now() - started,
     };
+  } catch (error) {
+    if (hookyard === undefined) throw error;
+    const seenCount = seen().size;
+    throw new Error(
+      `${(error as Error).message}\n${seenCount} distinct events arrived, ${receiver.received.length} requests; ` +
+        `Hookyard's warnings and errors:\n${logDigest(hookyard.stdout(), hookyard.stderr())}`,
+      { cause: error },
+    );
   } finally {
     hookyard?.kill("SIGKILL");
     if (hookyard) await hookyard.exited;
