@@ -63,6 +63,21 @@ export function describeFencingCases(withStore: WithStore, t0: number): void {
         });
       }));
 
+    it("applies a result repeated in one batch once and reports the repeat as stale", () =>
+      withStore(async (store) => {
+        const id = await queueOne(store, t0);
+        const [claimed] = await claimAll(store, t0);
+        const result = { deliveryId: id, kind: "delivered" as const, attempt: attemptAt(t0, 200), ...token(claimed) };
+        assert.deepEqual(await store.complete("w1", [result, result], t0 + 1), { applied: 1, stale: [id] });
+        const records = await takeAllSettled(store, t0 + 2);
+        assert.deepEqual(
+          records.map((record) => [record.deliveryId, record.status]),
+          [[id, "delivered"]],
+          "one record",
+        );
+        assert.equal(await store.getDelivery(id), undefined, "the delivery left the store");
+      }));
+
     it("extends only the lease whose token it carries", () =>
       withStore(async (store) => {
         const id = await queueOne(store, t0);

@@ -33,6 +33,11 @@ local outbox_max = tonumber(ARGV[4])
 local max_log = tonumber(ARGV[5])
 
 local endpoints, settled_leases, stale = {}, {}, {}
+-- Keys of the deliveries (and attempt lists) that leave Redis, deleted by one DEL per chunk after the loop: a
+-- redis.call costs the Lua-to-command round trip and its own propagation, one DEL per settled delivery was one
+-- call per event. `leaving` answers for them meanwhile, as their missing hash would (a result repeated in the batch
+-- is stale).
+local leaving_keys, leaving = {}, {}
 local applied = 0
 local reply = { 0, {} } -- reply[1] becomes the number applied, reply[2] the stale ids; the operator events follow
 
@@ -66,7 +71,9 @@ local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
   local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
   outbox_add(kind, d.a ~= "" and d.a or "0", d.c, now_s, did, mid, d.ep, env, attempt_log_json(did, attempt, has_log),
     reason, outbox_max)
-  if has_log then redis.call("DEL", dk, K.attempts(did)) else redis.call("DEL", dk) end
+  leaving_keys[#leaving_keys + 1] = dk
+  if has_log then leaving_keys[#leaving_keys + 1] = K.attempts(did) end
+  leaving[did] = true
   if not inline_env then release_message(mid) end
   return env
 end
@@ -76,7 +83,8 @@ for i = 6, #ARGV, 6 do
     ARGV[i + 5]
   local dk = K.delivery(did)
   -- inline_env: the envelope lives in the delivery's hash (a message with one delivery); key: its ordering key.
-  local d, inline_env, key = read_delivery(dk, "env", "k")
+  local d, inline_env, key
+  if not leaving[did] then d, inline_env, key = read_delivery(dk, "env", "k") end
   if not (d and d.st == "leased" and d.w == worker and (token == "" or d.ft == token)) then
     stale[#stale + 1] = did
     -- The attempt happened: its record stays with the live delivery, marked, without changing anything else.
@@ -142,6 +150,7 @@ for i = 6, #ARGV, 6 do
   end
 end
 
+if #leaving_keys > 0 then in_chunks(leaving_keys, function(...) redis.call("DEL", ...) end) end
 if #settled_leases > 0 then
   in_chunks(settled_leases, function(...) redis.call("ZREM", K.leases, ...) end)
 end
