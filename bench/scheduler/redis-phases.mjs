@@ -14,6 +14,8 @@
 // complete-claim.lua call each): the claim and settle phases become one, "claim+settle"; --batch sets both sizes
 // then (e.g. --batch 2 for what a quiet rate looks like).
 //   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000 --batch 200 [--riding]
+// --keep-dumps keeps callgrind's dumps (one per phase, in order) and prints where; --redis-server runs another
+// build, e.g. one with symbols so `callgrind_annotate --inclusive=yes <dump>` names functions (bench/README.md).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -31,6 +33,8 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "500" },
     callgrind: { type: "boolean", default: false },
     riding: { type: "boolean", default: false },
+    "keep-dumps": { type: "boolean", default: false },
+    "redis-server": { type: "string", default: "redis-server" },
   },
 });
 const N = Number(args.deliveries);
@@ -47,6 +51,7 @@ const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
 const data = JSON.stringify({ pad: "x".repeat(1000) });
 const callgrindDir = args.callgrind ? mkdtempSync(join(tmpdir(), "hookyard-callgrind-")) : undefined;
 const redis = await startPrivateRedis({
+  redisServer: args["redis-server"],
   wrapper: callgrindDir
     ? ["valgrind", "--tool=callgrind", "--dump-instr=no", `--callgrind-out-file=${callgrindDir}/cg.%p`]
     : [],
@@ -202,4 +207,5 @@ for (const name of Object.keys(runs[0])) {
   );
 }
 await redis.stop();
-if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
+if (callgrindDir && args["keep-dumps"]) console.log(`callgrind dumps (one per phase, in order): ${callgrindDir}`);
+else if (callgrindDir) rmSync(callgrindDir, { recursive: true, force: true });
