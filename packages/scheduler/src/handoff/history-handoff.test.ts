@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
 import { createMemoryHistoryStore, type HistoryBatch } from "@hookyard/history";
-import { waitFor } from "@hookyard/test-brokers";
+import { waitFor, withDeadline } from "@hookyard/test-brokers";
 import { attemptAt, claimAll } from "../conformance/fixtures.js";
 import { createEmbeddedStore } from "../embedded/embedded-store.js";
 import type { SchedulerLogger } from "../logger.js";
@@ -55,6 +55,38 @@ describe("history hand-off", () => {
     assert.match(attempt?.attemptId ?? "", new RegExp(`^${ids[0]}:`));
     assert.deepEqual(await store.outboxStats(), { records: 0, shed: 0, oldestAgeMs: 0 });
     await handoff.stop();
+  });
+
+  it("stops at once when stopped while a take is under way, not after a poll interval", async () => {
+    const embedded = createEmbeddedStore();
+    let takeStarted!: () => void;
+    const taking = new Promise<void>((resolve) => {
+      takeStarted = resolve;
+    });
+    let releaseTake!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      releaseTake = resolve;
+    });
+    // The take waits at the gate, so stop() comes while it is under way (as SIGTERM does, at any moment).
+    const store: SchedulerStore = Object.assign(Object.create(embedded) as SchedulerStore, {
+      takeSettled: async (...args: Parameters<SchedulerStore["takeSettled"]>) => {
+        takeStarted();
+        await gate;
+        return embedded.takeSettled(...args);
+      },
+    });
+    const handoff = createHistoryHandoff({
+      store,
+      history: createMemoryHistoryStore(),
+      ownerOf: () => undefined,
+      pollMs: 3_600_000, // an hour: stop() must not wait for the idle after this take
+    });
+    handoff.start();
+    await taking;
+    const stopped = handoff.stop();
+    releaseTake();
+    // Generous: only a stop that waits out the poll interval (an hour) misses it.
+    await withDeadline("the hand-off's stop", stopped, 30_000);
   });
 
   it("counts delivered records the history refuses for good, once acknowledged; a refused dead letter stays", async () => {

@@ -226,7 +226,9 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   }
 
   function idle(ms: number): Promise<void> {
-    if (signalled) return Promise.resolve();
+    // Stopped while a take was under way: the abort has fired already, and a listener added now would never run
+    // (the shutdown then waited out `pollMs`, 10 s by default, past its grace period).
+    if (signalled || stopping.signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
