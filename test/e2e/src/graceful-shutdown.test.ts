@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { requireBrokers, uniqueName, withDeadline } from "@hookyard/test-brokers";
 import { writeConfigFile } from "./config-file.js";
 import { INGEST_KEY, TEST_SECRET } from "./gateway-fixture.js";
@@ -29,6 +29,13 @@ describe("SIGTERM under load", () => {
     });
 
     const first = runHookyard(["start", "-c", file]);
+    // Whatever fails, the receiver closes and no Hookyard outlives the test: an open server would keep this file's
+    // process (and with it the whole test run) waiting forever.
+    after(async () => {
+      first.kill("SIGKILL");
+      await first.exited;
+      await receiver.close();
+    });
     await first.waitForLine(/hookyard started/);
     const accepted: string[] = [];
     let refused = 0;
@@ -67,7 +74,10 @@ describe("SIGTERM under load", () => {
     stopSending = true;
     await Promise.all(senders);
     assert.equal(exit.code, 0, first.stderr());
-    assert.ok(shutdownMs < GRACE_MS + 2000, `exited ${shutdownMs} ms after SIGTERM (grace ${GRACE_MS} ms)`);
+    assert.ok(
+      shutdownMs < GRACE_MS + 2000,
+      `exited ${shutdownMs} ms after SIGTERM (grace ${GRACE_MS} ms); Hookyard's shutdown:\n${shutdownLines(first.stdout())}`,
+    );
 
     // A new instance on the same Redis finishes what the first one had accepted but not delivered.
     const second = runHookyard(["start", "-c", file]);
@@ -84,8 +94,18 @@ describe("SIGTERM under load", () => {
     } finally {
       second.kill("SIGTERM");
       await second.exited;
-      await receiver.close();
     }
     assert.ok(accepted.length >= 200, `accepted ${accepted.length}, refused ${refused}`);
   });
 });
+
+/** Hookyard's log lines from the signal on, and its warnings and errors before it: what a slow exit spent its time on. */
+function shutdownLines(stdout: string): string {
+  const lines = stdout.split("\n");
+  const from = lines.findIndex((line) => line.includes('"shutting down"'));
+  const before = lines.slice(0, Math.max(0, from)).filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+  return [...before.slice(-10), ...lines.slice(Math.max(0, from))]
+    .filter((line) => line !== "")
+    .map((line) => line.slice(0, 500))
+    .join("\n");
+}
