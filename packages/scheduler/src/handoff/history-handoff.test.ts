@@ -67,16 +67,16 @@ describe("history hand-off", () => {
     const gate = new Promise<void>((resolve) => {
       releaseTake = resolve;
     });
-    // The take waits at the gate, so stop() comes while it is under way (as SIGTERM does, at any moment).
-    const store: SchedulerStore = Object.assign(Object.create(embedded) as SchedulerStore, {
-      takeSettled: async (...args: Parameters<SchedulerStore["takeSettled"]>) => {
-        takeStarted();
-        await gate;
-        return embedded.takeSettled(...args);
-      },
-    });
     const handoff = createHistoryHandoff({
-      store,
+      // The take waits at the gate, so stop() comes while it is under way (as SIGTERM does, at any moment).
+      store: {
+        ...embedded,
+        takeSettled: async (request) => {
+          takeStarted();
+          await gate;
+          return embedded.takeSettled(request);
+        },
+      },
       history: createMemoryHistoryStore(),
       ownerOf: () => undefined,
       pollMs: 3_600_000, // an hour: stop() must not wait for the idle after this take
@@ -130,6 +130,38 @@ describe("history hand-off", () => {
     assert.deepEqual(stored.map((d) => d.deliveryId).sort(), delivered.filter((id) => id !== delivered[2]).sort());
     assert.equal((await store.outboxStats()).records, 1, "the refused dead letter waits in the outbox");
     assert.equal((await store.findSettled(dead ?? ""))?.status, "dead");
+    await handoff.stop();
+  });
+
+  it("logs a refused dead letter as an error once, then at debug each time it is taken again", async () => {
+    const store = createEmbeddedStore();
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    const [dead] = await deliverAll(store, ep, 1, 1_000, "dead");
+    const logged: [level: string, message: string][] = [];
+    const log = (level: string) => (_fields: object, message?: string) => void logged.push([level, message ?? ""]);
+    let clock = 2_000;
+    const handoff = createHistoryHandoff({
+      store,
+      history: {
+        async write() {
+          throw new HookyardError("HISTORY_FAILED", "value too long for type character varying");
+        },
+      },
+      ownerOf: () => "acme",
+      reclaimAfterMs: 15_000,
+      now: () => clock,
+      logger: { debug: log("debug"), info() {}, warn() {}, error: log("error") },
+    });
+    await handoff.drain();
+    clock += 15_000; // past the reclaim time: the dead letter is taken again, and refused again
+    await handoff.drain();
+    const refusals = logged.filter(([, message]) => message.includes("refused a dead letter"));
+    assert.deepEqual(
+      refusals.map(([level]) => level),
+      ["error", "debug"],
+    );
+    assert.equal((await store.findSettled(dead ?? ""))?.status, "dead", "it stays in the outbox");
     await handoff.stop();
   });
 

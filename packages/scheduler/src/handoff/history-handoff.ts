@@ -88,6 +88,8 @@ const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {
 const FILL_LEVELS = [0.5, 0.8, 1] as const;
 /** How often a drainer looks for the consumers of dead drainers (one XINFO CONSUMERS inside its take). */
 const FORGET_EVERY_MS = 60_000;
+/** Refused dead letters this drainer has logged as errors (then at debug): at most this many ids are kept. */
+const REFUSED_LOGGED_MAX = 10_000;
 
 export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHandoff {
   const { store, history } = options;
@@ -115,6 +117,9 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
   const fillAlertAt = options.fillAlertAt ?? 0.8;
   let fillAlerted = false;
   let shedding = false;
+  // A dead letter the history refuses for good stays in the outbox and comes back every `reclaimAfterMs`: its
+  // error is logged once (per drainer), not every 15 s for as long as it waits; the outbox age gauge shows it.
+  const refusedLogged = new Set<string>();
 
   let lingering = false;
   const unsubscribe = store.onSettled(() => {
@@ -169,10 +174,12 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
           if (single instanceof HookyardError && !single.retryable) {
             const { deliveryId, status } = entry.record;
             // A delivered record's history is given up; a dead letter stays in the outbox (taken again later).
-            logger.error({ err: single, deliveryId, status }, "history store refused a settled delivery");
             if (status === "delivered") {
+              logger.error({ err: single, deliveryId, status }, "history store refused a settled delivery");
               stored.push(entry);
               refused += 1;
+            } else {
+              logRefusedDeadLetter(deliveryId, single);
             }
           } else {
             throw single;
@@ -181,6 +188,19 @@ export function createHistoryHandoff(options: HistoryHandoffOptions): HistoryHan
       }
       return { stored, refused };
     }
+  }
+
+  function logRefusedDeadLetter(deliveryId: string, error: HookyardError): void {
+    if (refusedLogged.has(deliveryId)) {
+      logger.debug({ err: error, deliveryId }, "history store refused a dead letter again; it stays in the outbox");
+      return;
+    }
+    if (refusedLogged.size >= REFUSED_LOGGED_MAX) refusedLogged.clear();
+    refusedLogged.add(deliveryId);
+    logger.error(
+      { err: error, deliveryId, retryEveryMs: reclaimAfterMs },
+      "history store refused a dead letter; it stays in the outbox and is offered again (logged once)",
+    );
   }
 
   function toBatch(entries: readonly SettledEntry[]): HistoryBatch {
