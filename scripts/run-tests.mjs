@@ -39,9 +39,6 @@ const args = [
   "--test-reporter=spec",
   `--test-concurrency=${process.env.HOOKYARD_TEST_CONCURRENCY ?? "2"}`,
   `--test-timeout=${process.env.HOOKYARD_TEST_TIMEOUT_MS ?? "180000"}`,
-  // A test file whose tests are done ends even if something it opened is still open (a server a failed test never
-  // closed): otherwise its process, and with it the whole run, waits forever, and CI says nothing until its limit.
-  "--test-force-exit",
   ...files,
 ];
 // Cloud SDKs probe instance-metadata addresses for credentials; tests talk to local fakes only, so turn that off.
