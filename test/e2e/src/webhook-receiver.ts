@@ -111,6 +111,9 @@ export async function startWebhookReceiver(
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A receiver a failed test never closed must not keep the test file's process (and the whole run) alive; while
+  // a test waits for webhooks, its timers and child processes keep the process running anyway.
+  server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
