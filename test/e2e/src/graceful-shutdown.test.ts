@@ -4,6 +4,7 @@ import { requireBrokers, uniqueName, withDeadline } from "@hookyard/test-brokers
 import { writeConfigFile } from "./config-file.js";
 import { INGEST_KEY, TEST_SECRET } from "./gateway-fixture.js";
 import { freePort, runHookyard } from "./hookyard-process.js";
+import { logDigest } from "./log-digest.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
 const GRACE_MS = 3000;
@@ -99,13 +100,13 @@ describe("SIGTERM under load", () => {
   });
 });
 
-/** Hookyard's log lines from the signal on, and its warnings and errors before it: what a slow exit spent its time on. */
+/** What a slow exit spent its time on: Hookyard's warnings and errors before the signal, then every line after it. */
 function shutdownLines(stdout: string): string {
-  const lines = stdout.split("\n");
-  const from = lines.findIndex((line) => line.includes('"shutting down"'));
-  const before = lines.slice(0, Math.max(0, from)).filter((line) => /"level":"(warn|error|fatal)"/.test(line));
-  return [...before.slice(-10), ...lines.slice(Math.max(0, from))]
+  const signalled = stdout.lastIndexOf("\n", stdout.indexOf('"shutting down"')) + 1;
+  const after = stdout
+    .slice(signalled)
+    .split("\n")
     .filter((line) => line !== "")
-    .map((line) => line.slice(0, 500))
-    .join("\n");
+    .map((line) => line.slice(0, 500));
+  return `${logDigest(stdout.slice(0, signalled), "")}\nfrom the signal on:\n${after.join("\n")}`;
 }

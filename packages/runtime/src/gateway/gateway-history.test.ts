@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
 import { createMemoryHistoryStore, type HistoryBatch, type HistoryStore } from "@hookyard/history";
 import { createEmbeddedStore } from "@hookyard/scheduler";
-import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "@hookyard/scheduler/testing";
+import { settleAll, testEndpoint, uniqueId } from "@hookyard/scheduler/testing";
 import { waitFor } from "@hookyard/test-brokers";
 import pino from "pino";
 import { createMetrics } from "../metrics.js";
@@ -19,17 +19,7 @@ describe("history tier", () => {
     const memory = createMemoryHistoryStore();
     const ep = uniqueId("ep");
     await store.syncEndpoints([testEndpoint(ep, { concurrency: 10 })]);
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1000 })).deliveryIds);
-    }
-    const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 1000 });
-    const results = deliveries.map((d) => ({ deliveryId: d.deliveryId, kind: "delivered" as const }));
-    await store.complete(
-      "w",
-      results.map((r) => ({ ...r, attempt: attemptAt(1000, 200) })),
-      1000,
-    );
+    const ids = await settleAll(store, ep, 3, 1000, "delivered");
     const refusing: HistoryStore = {
       ...memory,
       async write(batch: HistoryBatch) {

@@ -77,6 +77,39 @@ export async function claimAll(
   return [...result.deliveries];
 }
 
+/**
+ * Enqueues `count` messages to one endpoint, claims them and settles them all as `kind` at `now` (a dead one with
+ * a 500 and a reason): records waiting in the outbox, for hand-off tests. Resolves with their delivery ids.
+ */
+export async function settleAll(
+  store: SchedulerStore,
+  endpointId: string,
+  count: number,
+  now: number,
+  kind: "delivered" | "dead",
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [endpointId], now })).deliveryIds);
+  }
+  const claimed = await claimAll(store, now, { max: 1000 });
+  await store.complete(
+    "w1",
+    claimed.map((d) =>
+      kind === "delivered"
+        ? { deliveryId: d.deliveryId, kind, attempt: attemptAt(now, 200) }
+        : {
+            deliveryId: d.deliveryId,
+            kind,
+            attempt: attemptAt(now, 500),
+            reason: "retries exhausted after 1 attempts",
+          },
+    ),
+    now,
+  );
+  return ids;
+}
+
 /** Polls `probe` until it returns true; for effects a store applies on its own clock (Redis PEXPIRE, PUBLISH). */
 export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

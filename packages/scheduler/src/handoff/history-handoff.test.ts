@@ -3,35 +3,10 @@ import { describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
 import { createMemoryHistoryStore, type HistoryBatch } from "@hookyard/history";
 import { waitFor, withDeadline } from "@hookyard/test-brokers";
-import { attemptAt, claimAll } from "../conformance/fixtures.js";
 import { createEmbeddedStore } from "../embedded/embedded-store.js";
 import type { SchedulerLogger } from "../logger.js";
-import type { SchedulerStore } from "../store.js";
-import { testEndpoint, testEnvelope, uniqueId } from "../testing.js";
+import { settleAll, testEndpoint, uniqueId } from "../testing.js";
 import { createHistoryHandoff } from "./history-handoff.js";
-
-async function deliverAll(store: SchedulerStore, ep: string, count: number, now: number, kind: "delivered" | "dead") {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    ids.push(...(await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now })).deliveryIds);
-  }
-  const claimed = await claimAll(store, now, { max: 1000 });
-  await store.complete(
-    "w1",
-    claimed.map((d) =>
-      kind === "delivered"
-        ? { deliveryId: d.deliveryId, kind, attempt: attemptAt(now, 200) }
-        : {
-            deliveryId: d.deliveryId,
-            kind,
-            attempt: attemptAt(now, 500),
-            reason: "retries exhausted after 1 attempts",
-          },
-    ),
-    now,
-  );
-  return ids;
-}
 
 function recordingLogger(): SchedulerLogger & { readonly warnings: string[] } {
   const warnings: string[] = [];
@@ -45,7 +20,7 @@ describe("history hand-off", () => {
     const ep = uniqueId("ep");
     await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
     const handoff = createHistoryHandoff({ store, history, ownerOf: (id) => (id === ep ? "acme" : undefined) });
-    const ids = await deliverAll(store, ep, 30, 1_000, "delivered");
+    const ids = await settleAll(store, ep, 30, 1_000, "delivered");
     assert.equal(await handoff.drain(), 30);
     const stored = await history.getDeliveries(ids);
     assert.equal(stored.length, 30);
@@ -94,8 +69,8 @@ describe("history hand-off", () => {
     const memory = createMemoryHistoryStore();
     const ep = uniqueId("ep");
     await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
-    const delivered = await deliverAll(store, ep, 5, 1_000, "delivered");
-    const [dead] = await deliverAll(store, ep, 1, 2_000, "dead");
+    const delivered = await settleAll(store, ep, 5, 1_000, "delivered");
+    const [dead] = await settleAll(store, ep, 1, 2_000, "dead");
     const poison = new Set([delivered[2], dead]);
     const history = {
       async write(batch: HistoryBatch) {
@@ -137,7 +112,7 @@ describe("history hand-off", () => {
     const store = createEmbeddedStore();
     const ep = uniqueId("ep");
     await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
-    const [dead] = await deliverAll(store, ep, 1, 1_000, "dead");
+    const [dead] = await settleAll(store, ep, 1, 1_000, "dead");
     const logged: [level: string, message: string][] = [];
     const log = (level: string) => (_fields: object, message?: string) => void logged.push([level, message ?? ""]);
     let clock = 2_000;
@@ -218,10 +193,10 @@ describe("history hand-off", () => {
     });
     handoff.start();
     t.after(() => handoff.stop());
-    const ids = [...(await deliverAll(store, ep, 50, 1_000, "delivered"))];
+    const ids = [...(await settleAll(store, ep, 50, 1_000, "delivered"))];
     await waitFor("the hand-off to fail against the history store", () => (refused >= 2 ? true : undefined));
     // Delivery does not wait on the history: more deliveries settle while it is down.
-    ids.push(...(await deliverAll(store, ep, 50, 2_000, "dead")));
+    ids.push(...(await settleAll(store, ep, 50, 2_000, "dead")));
     assert.equal((await store.outboxStats()).records, 100);
     assert.equal((await store.getEndpointState(ep, 2_000)).dead, 50);
     down = false;
@@ -261,12 +236,12 @@ describe("history hand-off", () => {
     await store.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
     handoff.start();
     t.after(() => handoff.stop());
-    await deliverAll(store, ep, 6, 1_000, "delivered");
+    await settleAll(store, ep, 6, 1_000, "delivered");
     await waitFor("a filling warning", () =>
       logger.warnings.includes("history outbox filling up: the history store is slow or down") ? true : undefined,
     );
-    await deliverAll(store, ep, 8, 2_000, "delivered");
-    await deliverAll(store, ep, 5, 3_000, "dead");
+    await settleAll(store, ep, 8, 2_000, "delivered");
+    await settleAll(store, ep, 5, 3_000, "dead");
     // The oldest waiting record settled at 1,000; the store's clock is at 3,000.
     assert.deepEqual(await store.outboxStats(), { records: 15, shed: 4, oldestAgeMs: 2000 });
     await waitFor("the full and shed warnings", () =>
