@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "amqplib";
@@ -18,13 +18,35 @@ export interface PrivateRabbitMq {
   stop(): Promise<void>;
 }
 
-const SERVER = process.env.HOOKYARD_RABBITMQ_SERVER ?? "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const DEFAULT_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 /** A node boots in ~5 s on an idle machine, several times that on a loaded one. */
 const START_TIMEOUT_MS = 120_000;
+/**
+ * A node that exits while booting (a port taken between our check and its bind, the usual cause) is started again
+ * on new ports this many times in all.
+ */
+const START_ATTEMPTS = 3;
+
+/** The node exited before it accepted a connection; carries the tail of its log. */
+class NodeExited extends Error {}
 
 /** Starts a node with `config` lines (rabbitmq.conf syntax) added to its own listener settings. */
 export async function privateRabbitMq(config: readonly string[] = []): Promise<PrivateRabbitMq> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNode(config);
+    } catch (error) {
+      if (!(error instanceof NodeExited) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startNode(config: readonly string[]): Promise<PrivateRabbitMq> {
   const port = await stablePort();
+  // Below the ephemeral range too: RabbitMQ exits (with status 0) when its distribution port is taken, and a port
+  // in that range may be held by any outgoing connection.
+  let distPort = await stablePort();
+  while (distPort === port) distPort = await stablePort();
   const dir = mkdtempSync(join(tmpdir(), "hookyard-rabbitmq-"));
   writeFileSync(
     join(dir, "rabbitmq.conf"),
@@ -32,14 +54,15 @@ export async function privateRabbitMq(config: readonly string[] = []): Promise<P
   );
   writeFileSync(join(dir, "enabled_plugins"), "[].\n");
   writeFileSync(join(dir, "rabbitmq-env.conf"), ""); // not the machine's (it names the shared node)
-  const child: ChildProcess = spawn(SERVER, [], {
+  const server = process.env.HOOKYARD_RABBITMQ_SERVER ?? DEFAULT_SERVER; // read per call: the harness's test swaps it
+  const child: ChildProcess = spawn(server, [], {
     detached: true,
     stdio: "ignore",
     env: {
       ...process.env,
       RABBITMQ_NODENAME: `hookyard-${port}@localhost`,
       RABBITMQ_NODE_PORT: String(port),
-      RABBITMQ_DIST_PORT: String(port + 20_000),
+      RABBITMQ_DIST_PORT: String(distPort),
       RABBITMQ_MNESIA_BASE: join(dir, "mnesia"),
       RABBITMQ_LOG_BASE: join(dir, "log"),
       RABBITMQ_CONFIG_FILE: join(dir, "rabbitmq.conf"),
@@ -60,21 +83,43 @@ export async function privateRabbitMq(config: readonly string[] = []): Promise<P
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const what = `a private RabbitMQ on ports ${port} (AMQP) and ${distPort} (distribution)`;
+  let started: "up" | "exited";
   try {
-    await waitFor(
-      `a private RabbitMQ on port ${port} (logs in ${dir}/log)`,
+    started = await waitFor(
+      what,
       async () => {
-        if (child.exitCode !== null) throw new Error(`rabbitmq-server exited with ${child.exitCode}`);
+        // Polling alone would go on until the timeout after the node is gone; its exit ends the wait at once.
+        if (child.exitCode !== null || child.signalCode !== null) return "exited";
         const model = await connect(url).catch(() => undefined);
         if (model === undefined) return undefined;
         await model.close();
-        return true;
+        return "up";
       },
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 500 },
     );
   } catch (error) {
+    const log = logTail(dir);
     await stop();
-    throw error;
+    throw new Error(`${String(error)}; its log ends:\n${log}`, { cause: error });
+  }
+  if (started === "exited") {
+    const log = logTail(dir);
+    await stop();
+    throw new NodeExited(
+      `${what} exited while starting (${child.signalCode ?? `status ${child.exitCode}`}); its log ends:\n${log}`,
+    );
   }
   return { url, stop };
+}
+
+/** The last lines of the node's logs, for an error that must say why it did not start (the directory is deleted). */
+function logTail(dir: string, lines = 30): string {
+  const logDir = join(dir, "log");
+  if (!existsSync(logDir)) return "(no log written)";
+  const text = readdirSync(logDir)
+    .filter((name) => name.endsWith(".log"))
+    .map((name) => readFileSync(join(logDir, name), "utf8"))
+    .join("\n");
+  return text.trim().split("\n").slice(-lines).join("\n") || "(the log is empty)";
 }
