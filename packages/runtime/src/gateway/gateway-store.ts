@@ -26,7 +26,10 @@ export function openGatewayStore(config: HookyardConfig, logger: Logger, localCl
       "EMBEDDED STORE: queued deliveries live in this process's memory and are LOST when it stops. " +
         "For trying Hookyard only; set redis.url in the config for anything that matters.",
     );
-    return { kind: "memory", store: createEmbeddedStore({ outboxMaxRecords: config.history.outboxMaxRecords }) };
+    return {
+      kind: "memory",
+      store: createEmbeddedStore({ outboxMaxRecords: config.history.outboxMaxRecords, localClock }),
+    };
   }
   const redis = settings.mode === "standalone" ? settings.url : clusterConnection(settings);
   const store = createRedisStore({

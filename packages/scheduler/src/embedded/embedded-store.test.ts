@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { createManualClock } from "../clock.js";
 import { attemptAt, testEndpoint, testEnvelope } from "../conformance/fixtures.js";
 import { describeStoreConformance } from "../conformance/store-conformance.js";
 import type { CompletionResult } from "../store.js";
@@ -20,6 +21,20 @@ describe("embedded store: the outbox's age", () => {
     await store.getEndpointState("ep", 6000);
     assert.deepEqual((await store.stats()).outbox, { records: 1, shed: 0, oldestAgeMs: 5000 });
     assert.deepEqual(await store.outboxStats(), { records: 1, shed: 0, oldestAgeMs: 5000 });
+    await store.close();
+  });
+
+  it("goes on growing while the store is idle when it has a clock (the gateway's)", async () => {
+    const clock = createManualClock(1000);
+    const store = createEmbeddedStore({ localClock: clock });
+    await store.syncEndpoints([testEndpoint("ep")]);
+    const [id] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: ["ep"], now: 1000 })).deliveryIds;
+    await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 1000 });
+    await store.complete("w", [{ deliveryId: id ?? "", kind: "delivered", attempt: attemptAt(1000, 200) }], 1000);
+    clock.advance(5000); // no store call meanwhile
+    assert.deepEqual(await store.outboxStats(), { records: 1, shed: 0, oldestAgeMs: 5000 });
+    clock.advance(5000);
+    assert.deepEqual((await store.stats()).outbox, { records: 1, shed: 0, oldestAgeMs: 10_000 });
     await store.close();
   });
 });

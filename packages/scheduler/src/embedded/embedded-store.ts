@@ -1,4 +1,5 @@
 import { type AttemptRecord, type Endpoint, HookyardError } from "@hookyard/core";
+import type { Clock } from "../clock.js";
 import type { SchedulerLogger } from "../logger.js";
 import { createRejectedLog } from "../rejected-log.js";
 import { createSchedulerEventHub, type SchedulerEvent } from "../scheduler-events.js";
@@ -29,6 +30,12 @@ import type { DeliveryRecord, EndpointRecord, MessageRecord } from "./records.js
 export interface EmbeddedStoreOptions extends StoreOutboxOptions {
   /** Gets one warning at creation: the embedded store loses everything when the process stops. */
   readonly logger?: SchedulerLogger;
+  /**
+   * The time of figures read without a `now` (`stats()`, `outboxStats()`): the outbox's age and the breakers' states
+   * go on moving while the store is idle. Without it they are taken at the latest `now` a call passed, which stands
+   * still between calls (tests that move time by passing `now` want that). The gateway passes its clock.
+   */
+  readonly localClock?: Clock;
 }
 
 interface IndexEntry {
@@ -87,6 +94,11 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
   /** Latest `now` any call passed: methods without `now` fire timers against it. */
   let latestNow = Number.NEGATIVE_INFINITY;
   let closed = false;
+
+  /** The time figures are read at: the clock's, never behind a time a call passed (see `localClock`). */
+  function figuresNow(): number {
+    return options.localClock ? Math.max(latestNow, options.localClock.now()) : latestNow;
+  }
 
   function advance(now: number): void {
     if (closed) throw new HookyardError("STORE_CLOSED", "the embedded store is closed");
@@ -661,9 +673,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
 
     async stats(): Promise<SchedulerStats> {
       advance(latestNow);
+      const now = figuresNow();
       return {
-        endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, latestNow)),
-        outbox: outbox.stats(latestNow),
+        endpoints: [...endpoints.values()].map((endpoint) => stateOf(endpoint, now)),
+        outbox: outbox.stats(now),
       };
     },
 
@@ -680,7 +693,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
     },
 
     async outboxStats(now) {
-      return outbox.stats(now ?? latestNow);
+      return outbox.stats(now ?? figuresNow());
     },
 
     onSettled(listener) {
