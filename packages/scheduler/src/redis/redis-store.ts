@@ -125,6 +125,8 @@ export interface ShardWiring {
   readonly keys: RedisKeys;
   readonly wake: WakeSubscriber;
   readonly clusterIntake?: ClusterIntake;
+  /** The sharded store's one clock (the first shard's); a shard given it neither refreshes nor closes it. */
+  readonly clock?: RedisClock;
 }
 
 const MAX_CLAIM = 1000;
@@ -174,12 +176,15 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   const ownIntake = !wiring?.clusterIntake;
   const clusterIntake = wiring?.clusterIntake ?? openClusterIntake(client, durability, connectWaitMs, logger);
   const wake = wiring?.wake ?? createWakeSubscriber(client, [keys.wakeChannel], logger);
-  const clock = createRedisClock({
-    local: options.localClock ?? systemClock,
-    logger,
-    refreshMs: options.clockSyncMs ?? 30_000,
-    readServerTime: async () => (await run("time", [keys.schedule], [])) as [string, string],
-  });
+  const ownClock = !wiring?.clock;
+  const clock =
+    wiring?.clock ??
+    createRedisClock({
+      local: options.localClock ?? systemClock,
+      logger,
+      refreshMs: options.clockSyncMs ?? 30_000,
+      readServerTime: async () => (await run("time", [keys.schedule], [])) as [string, string],
+    });
   const nextId = createIdFactory();
   const riding = createRidingCompletes();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
@@ -662,7 +667,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     async close() {
       if (closed) return;
       closed = true;
-      clock.close();
+      if (ownClock) clock.close();
       await wake.close();
       if (intake) await closeClient(intake);
       if (clusterIntake && ownIntake) await clusterIntake.close();

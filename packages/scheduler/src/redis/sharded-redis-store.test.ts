@@ -363,6 +363,29 @@ describe("sharded redis store", () => {
     }
   });
 
+  it("keeps one clock for all its shards: one offset measured and refreshed, not one per shard", async (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] }); // the refresh, moved by hand
+    const client = new Redis(brokers.redisUrl);
+    let timeReads = 0;
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+      if (command.name.toLowerCase() === "fcall" && /time$/.test(String(command.args[0]))) timeReads += 1;
+      return send(command as never);
+    }) as typeof client.sendCommand;
+    const store = createRedisStore({ redis: client, prefix: nextPrefix(), shards: 16, clockSyncMs: 30_000 });
+    try {
+      await store.clock.sync();
+      assert.equal(timeReads, 3, "one measurement: three readings");
+      t.mock.timers.tick(30_000);
+      await store.clock.sync(); // joins the refresh in flight
+      await client.ping(); // replies come in order: every reading a refresh sent is answered by now
+      assert.equal(timeReads, 6, "one refresh of three readings for 16 shards");
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  });
+
   it("ages the outbox by the oldest record on any shard, all shards at the store's one clock", async () => {
     const local = createManualClock(1_000_000);
     const { store, close } = await openSharded("standalone", 4)({ localClock: local });

@@ -93,9 +93,14 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
   const shardOptions: RedisStoreOptions = { ...options, redis: client };
   const durability = options.durability ?? { mode: "everysec" };
   const clusterIntake = openClusterIntake(client, durability, connectWaitMs, logger);
-  const shards: RedisShard[] = shardKeys.map((keys) =>
-    createRedisShard(shardOptions, { keys, wake, ...(clusterIntake ? { clusterIntake } : {}) }),
-  );
+  const wiring = { wake, ...(clusterIntake ? { clusterIntake } : {}) };
+  // One clock, the first shard's (see `clock` below): the others would each measure and refresh an offset no call
+  // of this store reads.
+  const first = createRedisShard(shardOptions, { keys: shardKeys[0] as RedisKeys, ...wiring });
+  const shards: RedisShard[] = [
+    first,
+    ...shardKeys.slice(1).map((keys) => createRedisShard(shardOptions, { keys, ...wiring, clock: first.clock })),
+  ];
   const state: ShardState[] = shards.map(() => ({
     known: false,
     dueAt: undefined,
@@ -397,7 +402,7 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     client,
     // Redis time from the first shard's server: Cluster masters keep NTP time like any host, and one offset for
     // every shard keeps this instance's schedules and leases on one clock.
-    clock: (shards[0] as RedisShard).clock,
+    clock: first.clock,
 
     async syncEndpoints(endpoints) {
       for (const endpoint of endpoints) known.add(endpoint.id);
