@@ -36,7 +36,7 @@ describe("private RabbitMQ harness, when the node exits while starting", () => {
 
   it("tries three times on new ports, then fails naming the exit and quoting the node's log", async () => {
     await assert.rejects(privateRabbitMq(), (error: Error) => {
-      assert.match(error.message, /exited while starting \(status 0\)/);
+      assert.match(error.message, /the process exited \(status 0\) before it answered/);
       assert.match(error.message, /its log ends:\nERROR: distribution port \d+ in use/);
       return true;
     });

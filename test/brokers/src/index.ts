@@ -14,4 +14,4 @@ export { redisServerArgs } from "./redis-server-args.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
-export { uniqueName, waitFor, waitForProgress, withDeadline } from "./wait.js";
+export { ExitedWhileStarting, uniqueName, waitFor, waitForProgress, waitForStart, withDeadline } from "./wait.js";

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stablePort } from "./stable-port.js";
-import { waitFor } from "./wait.js";
+import { waitFor, waitForStart } from "./wait.js";
 
 /**
  * A throwaway PostgreSQL for tests that kill or restart it (never the shared one from `brokers up`): initdb into a
@@ -80,7 +80,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
       const started = spawn(command, args, { stdio: "ignore", detached: true });
       child = started;
       started.unref();
-      await waitFor(`private postgres on port ${port}`, () => answers(bin, port), {
+      await waitForStart(`private postgres on port ${port}`, started, () => answers(bin, port), {
         timeoutMs: 30_000,
         intervalMs: 100,
       });

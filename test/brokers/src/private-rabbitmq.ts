@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "amqplib";
 import { stablePort } from "./stable-port.js";
-import { waitFor } from "./wait.js";
+import { ExitedWhileStarting, waitForStart } from "./wait.js";
 
 /**
  * A RabbitMQ node of the test's own (its own node name, ports, data and config), for tests that need a broker
@@ -27,16 +27,13 @@ const START_TIMEOUT_MS = 120_000;
  */
 const START_ATTEMPTS = 3;
 
-/** The node exited before it accepted a connection; carries the tail of its log. */
-class NodeExited extends Error {}
-
 /** Starts a node with `config` lines (rabbitmq.conf syntax) added to its own listener settings. */
 export async function privateRabbitMq(config: readonly string[] = []): Promise<PrivateRabbitMq> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startNode(config);
     } catch (error) {
-      if (!(error instanceof NodeExited) || attempt >= START_ATTEMPTS) throw error;
+      if (!(error instanceof ExitedWhileStarting) || attempt >= START_ATTEMPTS) throw error;
     }
   }
 }
@@ -84,31 +81,24 @@ async function startNode(config: readonly string[]): Promise<PrivateRabbitMq> {
     rmSync(dir, { recursive: true, force: true });
   };
   const what = `a private RabbitMQ on ports ${port} (AMQP) and ${distPort} (distribution)`;
-  let started: "up" | "exited";
   try {
-    started = await waitFor(
+    await waitForStart(
       what,
+      child,
       async () => {
-        // Polling alone would go on until the timeout after the node is gone; its exit ends the wait at once.
-        if (child.exitCode !== null || child.signalCode !== null) return "exited";
         const model = await connect(url).catch(() => undefined);
         if (model === undefined) return undefined;
         await model.close();
-        return "up";
+        return true;
       },
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 500 },
     );
   } catch (error) {
-    const log = logTail(dir);
+    const message = `${error instanceof Error ? error.message : String(error)}; its log ends:\n${logTail(dir)}`;
     await stop();
-    throw new Error(`${String(error)}; its log ends:\n${log}`, { cause: error });
-  }
-  if (started === "exited") {
-    const log = logTail(dir);
-    await stop();
-    throw new NodeExited(
-      `${what} exited while starting (${child.signalCode ?? `status ${child.exitCode}`}); its log ends:\n${log}`,
-    );
+    throw error instanceof ExitedWhileStarting
+      ? new ExitedWhileStarting(message)
+      : new Error(message, { cause: error });
   }
   return { url, stop };
 }

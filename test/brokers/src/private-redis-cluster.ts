@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { redisServerArgs } from "./redis-server-args.js";
-import { waitFor } from "./wait.js";
+import { waitFor, waitForStart } from "./wait.js";
 
 /**
  * A throwaway Redis Cluster for tests and benchmarks that kill its nodes or count its commands (never the shared
@@ -235,9 +235,8 @@ async function startNode(
     const started = spawn(redisServer, args, { stdio: "ignore" });
     started.unref();
     child = started;
-    await waitFor(`cluster node on port ${port}`, async () => ((await admin.ping()) === "PONG" ? true : undefined), {
-      timeoutMs: 15_000,
-    });
+    const pong = async () => ((await admin.ping()) === "PONG" ? true : undefined);
+    await waitForStart(`cluster node on port ${port}`, started, pong, { timeoutMs: 15_000 });
   };
   const node: NodeProcess = {
     port,

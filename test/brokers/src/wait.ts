@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -29,6 +30,32 @@ export async function waitFor<T>(
     }
     await delay(intervalMs);
   }
+}
+
+/** The process `waitForStart` watched exited before it answered. */
+export class ExitedWhileStarting extends Error {}
+
+/**
+ * `waitFor` for a server the test just spawned: fails at once, naming how the process ended, when it exits before
+ * `probe` succeeds (a port taken, a bad setting), instead of polling a dead process until the timeout.
+ */
+export async function waitForStart<T>(
+  what: string,
+  child: ChildProcess,
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const exited = Symbol("exited");
+  const result = await waitFor<T | typeof exited>(
+    what,
+    () => (child.exitCode !== null || child.signalCode !== null ? exited : probe()),
+    options,
+  );
+  if (result === exited) {
+    const how = child.signalCode ?? `status ${child.exitCode}`;
+    throw new ExitedWhileStarting(`${what}: the process exited (${how}) before it answered`);
+  }
+  return result;
 }
 
 /** Rejects after `timeoutMs` unless `promise` settles first; names `what` in the error. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { redisServerArgs, waitFor } from "@hookyard/test-brokers";
+import { redisServerArgs, waitForStart } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 
 /** A redis-server of the test's own (so it can be stopped and restarted without disturbing other tests). */
@@ -27,8 +27,9 @@ export function privateRedis(port: number): PrivateRedis {
   return {
     url,
     async start() {
-      child = spawn("redis-server", redisServerArgs(port, dir), { stdio: "ignore" });
-      await waitFor(`redis-server on port ${port}`, async () => {
+      const started = spawn("redis-server", redisServerArgs(port, dir), { stdio: "ignore" });
+      child = started;
+      await waitForStart(`redis-server on port ${port}`, started, async () => {
         const client = new Redis(url, {
           lazyConnect: true,
           maxRetriesPerRequest: 0,

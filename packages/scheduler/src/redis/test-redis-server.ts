@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { waitFor } from "@hookyard/test-brokers";
+import { waitForStart } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 
 /**
@@ -67,7 +67,7 @@ export async function createTestRedisServer(
       const process = spawn(binary, [config], { stdio: "ignore" });
       child = process;
       process.unref();
-      await waitFor(`redis-server on port ${port}`, () => ping(port), { timeoutMs: 15_000 });
+      await waitForStart(`redis-server on port ${port}`, process, () => ping(port), { timeoutMs: 15_000 });
     },
     async stop(signal = "SIGTERM") {
       const process = child;
