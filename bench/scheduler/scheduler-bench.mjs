@@ -67,14 +67,30 @@ const PAYLOAD = (() => {
 // ---------------------------------------------------------------------------------------------------------------
 // processes
 
+/** Asks a child process and waits for its reply; fails, naming how it ended, when the child exits first. */
 function request(child, message, replyType) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    };
     const onMessage = (reply) => {
       if (reply.type !== replyType) return;
-      child.off("message", onMessage);
+      done();
       resolve(reply);
     };
+    const onExit = (code, signal) => {
+      done();
+      reject(
+        new Error(`the bench's child ${child.pid} exited (${signal ?? `status ${code}`}) before its ${replyType}`),
+      );
+    };
+    if (child.exitCode !== null || child.signalCode !== null) {
+      onExit(child.exitCode, child.signalCode);
+      return;
+    }
     child.on("message", onMessage);
+    child.on("exit", onExit);
     child.send(message);
   });
 }
