@@ -16,8 +16,7 @@ try {
   console.error(`cannot load packages/runtime/dist: ${error.message}\nrun \`npm run build\` first`);
   process.exit(2);
 }
-// The runtime lists its built-in connectors; until it does, the reference has the runtime's keys only.
-const connectors = Array.isArray(runtime.builtInConnectors) ? runtime.builtInConnectors : [];
+const connectors = await runtime.loadBuiltInConnectors();
 const pages = [
   { path: "docs/config.md", text: runtime.renderConfigReference(connectors), what: `${connectors.length} connectors` },
   { path: "docs/errors.md", text: runtime.renderErrorReference(), what: "error codes" },

@@ -14,7 +14,7 @@ export {
 export type { LogFormat, LogLevel } from "./config/schema.js";
 export type { SamplerName, TelemetrySettings } from "./config/telemetry-settings.js";
 export type { HookyardConfig, RedisSettings, SinkEntry, SourceEntry, Subscription } from "./config/types.js";
-export { builtInConnectors } from "./connectors/builtin-connectors.js";
+export { type BuiltInConnector, builtInConnectors, loadBuiltInConnectors } from "./connectors/builtin-connectors.js";
 export type { ConnectorRegistry } from "./connectors/connector-registry.js";
 export { checkConnectorDefinition, createConnectorRegistry } from "./connectors/connector-registry.js";
 export type { DemoReceiver, ReceivedWebhook } from "./demo/demo-receiver.js";

@@ -1,6 +1,6 @@
 import { HookyardError } from "@hookyard/core";
 import { renderConfigReference, renderConnectorReference } from "../config/render-reference.js";
-import { builtInConnectors } from "../connectors/builtin-connectors.js";
+import { loadBuiltInConnectors } from "../connectors/builtin-connectors.js";
 import { type CommandContext, UsageError } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -13,7 +13,7 @@ export async function describeCommand(context: CommandContext): Promise<number> 
   const [type, ...extra] = context.positionals;
   if (extra.length > 0) throw new UsageError(`one connector at a time, got ${context.positionals.length}`);
   if (type === undefined) {
-    context.stdout.write(renderConfigReference(builtInConnectors));
+    context.stdout.write(renderConfigReference(await loadBuiltInConnectors()));
     return EXIT.ok;
   }
   try {

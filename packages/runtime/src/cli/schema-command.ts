@@ -1,5 +1,5 @@
 import { configJsonSchema } from "../config/json-schema.js";
-import { builtInConnectors } from "../connectors/builtin-connectors.js";
+import { loadBuiltInConnectors } from "../connectors/builtin-connectors.js";
 import type { CommandContext } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -9,6 +9,6 @@ import { EXIT } from "./exit-codes.js";
  * top of the YAML file.
  */
 export async function schemaCommand(context: CommandContext): Promise<number> {
-  context.stdout.write(`${JSON.stringify(configJsonSchema(builtInConnectors), null, 2)}\n`);
+  context.stdout.write(`${JSON.stringify(configJsonSchema(await loadBuiltInConnectors()), null, 2)}\n`);
   return EXIT.ok;
 }

@@ -5,14 +5,14 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
-import { builtInConnectors } from "../connectors/builtin-connectors.js";
+import { loadBuiltInConnectors } from "../connectors/builtin-connectors.js";
 import { configJsonSchema } from "./json-schema.js";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const SCHEMA_LINE = "# yaml-language-server: $schema=../docs/config.schema.json";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validate = ajv.compile(configJsonSchema(builtInConnectors));
+const validate = ajv.compile(configJsonSchema(await loadBuiltInConnectors()));
 
 function problems(document: unknown): string[] {
   return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
@@ -23,7 +23,7 @@ describe("the config's JSON Schema (hookyard schema)", async () => {
 
   it("docs/config.schema.json is what `hookyard schema` prints (npm run docs)", async () => {
     const committed = JSON.parse(await readFile(join(root, "docs/config.schema.json"), "utf8"));
-    assert.deepEqual(committed, JSON.parse(JSON.stringify(configJsonSchema(builtInConnectors))));
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(configJsonSchema(await loadBuiltInConnectors()))));
   });
 
   for (const name of examples) {

@@ -1,13 +1,27 @@
-import { connector as kafka } from "@hookyard/connector-kafka";
-import { connector as pubsub } from "@hookyard/connector-pubsub";
-import { connector as rabbitmq } from "@hookyard/connector-rabbitmq";
-import { connector as sqs } from "@hookyard/connector-sqs";
 import type { ConnectorDefinition } from "@hookyard/core";
 
+/**
+ * A connector that ships with Hookyard: its `type`, and how to load it. A connector's package is imported only
+ * when a config names its type: the broker SDKs together weigh ~40 MB of heap and ~100 MB of RSS (Pub/Sub's gRPC
+ * stack and the Kafka client the most), which a gateway running one broker, or none, should not carry.
+ */
+export interface BuiltInConnector {
+  readonly type: string;
+  load(): Promise<ConnectorDefinition>;
+}
+
 /** The connectors that ship with Hookyard, by `type`. Any other type is loaded as an npm package by its name. */
-export const builtInConnectors: readonly ConnectorDefinition[] = [
-  kafka,
-  rabbitmq,
-  pubsub,
-  sqs,
-] as ConnectorDefinition[];
+export const builtInConnectors: readonly BuiltInConnector[] = [
+  { type: "kafka", load: async () => (await import("@hookyard/connector-kafka")).connector as ConnectorDefinition },
+  {
+    type: "rabbitmq",
+    load: async () => (await import("@hookyard/connector-rabbitmq")).connector as ConnectorDefinition,
+  },
+  { type: "pubsub", load: async () => (await import("@hookyard/connector-pubsub")).connector as ConnectorDefinition },
+  { type: "sqs", load: async () => (await import("@hookyard/connector-sqs")).connector as ConnectorDefinition },
+];
+
+/** Every built-in connector, loaded: for what needs all their schemas (the config reference, the JSON Schema). */
+export function loadBuiltInConnectors(): Promise<ConnectorDefinition[]> {
+  return Promise.all(builtInConnectors.map((builtin) => builtin.load()));
+}

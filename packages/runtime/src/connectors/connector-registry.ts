@@ -3,11 +3,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ConnectorDefinition, HookyardError } from "@hookyard/core";
 import { suggest } from "../config/suggest.js";
+import type { BuiltInConnector } from "./builtin-connectors.js";
 
 /**
- * Finds connector definitions by `type`: a built-in name first, otherwise an npm package name imported at
- * start-up whose module exports `connector` (a ConnectorDefinition). Everything is resolved before anything
- * starts, so a missing or malformed package is a config error, not a crash at the first message.
+ * Finds connector definitions by `type`: a built-in name first (its package imported on first use, so only the
+ * brokers a config names are loaded), otherwise an npm package name imported at start-up whose module exports
+ * `connector` (a ConnectorDefinition). Everything is resolved before anything starts, so a missing or malformed
+ * package is a config error, not a crash at the first message.
  */
 export interface ConnectorRegistry {
   readonly builtins: readonly string[];
@@ -15,20 +17,19 @@ export interface ConnectorRegistry {
 }
 
 export function createConnectorRegistry(
-  builtins: readonly ConnectorDefinition[],
+  builtins: readonly BuiltInConnector[],
   options: { searchFrom?: string } = {},
 ): ConnectorRegistry {
-  const byType = new Map(builtins.map((definition) => [definition.type, definition]));
+  const byType = new Map(builtins.map((builtin) => [builtin.type, builtin]));
   const loaded = new Map<string, Promise<ConnectorDefinition>>();
   const searchFrom = options.searchFrom ?? process.cwd();
   return {
     builtins: [...byType.keys()].sort(),
     resolve(type) {
-      const builtin = byType.get(type);
-      if (builtin) return Promise.resolve(builtin);
       let pending = loaded.get(type);
       if (!pending) {
-        pending = importConnector(type, searchFrom, [...byType.keys()]);
+        const builtin = byType.get(type);
+        pending = builtin ? builtin.load() : importConnector(type, searchFrom, [...byType.keys()]);
         loaded.set(type, pending);
       }
       return pending;
