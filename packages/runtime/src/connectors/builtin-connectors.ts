@@ -10,15 +10,17 @@ export interface BuiltInConnector {
   load(): Promise<ConnectorDefinition>;
 }
 
+/** A built-in entry: `load` imports the package (a literal specifier, so the build checks it exists). */
+function builtIn(type: string, importPackage: () => Promise<{ connector: unknown }>): BuiltInConnector {
+  return { type, load: async () => (await importPackage()).connector as ConnectorDefinition };
+}
+
 /** The connectors that ship with Hookyard, by `type`. Any other type is loaded as an npm package by its name. */
 export const builtInConnectors: readonly BuiltInConnector[] = [
-  { type: "kafka", load: async () => (await import("@hookyard/connector-kafka")).connector as ConnectorDefinition },
-  {
-    type: "rabbitmq",
-    load: async () => (await import("@hookyard/connector-rabbitmq")).connector as ConnectorDefinition,
-  },
-  { type: "pubsub", load: async () => (await import("@hookyard/connector-pubsub")).connector as ConnectorDefinition },
-  { type: "sqs", load: async () => (await import("@hookyard/connector-sqs")).connector as ConnectorDefinition },
+  builtIn("kafka", () => import("@hookyard/connector-kafka")),
+  builtIn("rabbitmq", () => import("@hookyard/connector-rabbitmq")),
+  builtIn("pubsub", () => import("@hookyard/connector-pubsub")),
+  builtIn("sqs", () => import("@hookyard/connector-sqs")),
 ];
 
 /** Every built-in connector, loaded: for what needs all their schemas (the config reference, the JSON Schema). */
