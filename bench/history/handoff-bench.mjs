@@ -15,8 +15,8 @@ import { createPostgresHistoryStore } from "@hookyard/history";
 import { createHistoryHandoff, createRedisStore } from "@hookyard/scheduler";
 import { startPrivatePostgres } from "@hookyard/test-brokers";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { median } from "../stats.mjs";
 import { postgresCpuMs } from "./postgres-cpu.mjs";
-import { median } from "./stats.mjs";
 
 const { values: args } = parseArgs({
   options: {

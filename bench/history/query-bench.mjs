@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { createPostgresHistoryStore } from "@hookyard/history";
 import { requireBrokers } from "@hookyard/test-brokers";
 import pg from "pg";
-import { median, percentile } from "./stats.mjs";
+import { median, percentile } from "../stats.mjs";
 
 const { values: args } = parseArgs({
   options: {

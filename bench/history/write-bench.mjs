@@ -12,9 +12,9 @@ import { parseArgs } from "node:util";
 import { createPostgresHistoryStore } from "@hookyard/history";
 import { startPrivatePostgres } from "@hookyard/test-brokers";
 import pg from "pg";
+import { median } from "../stats.mjs";
 import { postgresCpuMs } from "./postgres-cpu.mjs";
 import { makeRecords } from "./records.mjs";
-import { median } from "./stats.mjs";
 
 const { values: args } = parseArgs({
   options: {

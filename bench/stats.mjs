@@ -1,3 +1,4 @@
+// Medians and percentiles of a bench's runs, shared by bench/*/.
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
