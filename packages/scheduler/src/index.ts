@@ -3,7 +3,7 @@ export { createManualClock, systemClock } from "./clock.js";
 export type { EmbeddedStoreOptions } from "./embedded/embedded-store.js";
 export { createEmbeddedStore } from "./embedded/embedded-store.js";
 export type { HistoryHandoff, HistoryHandoffObserver, HistoryHandoffOptions } from "./handoff/history-handoff.js";
-export { createHistoryHandoff } from "./handoff/history-handoff.js";
+export { createHistoryHandoff, DEFAULT_HANDOFF_LINGER_MS } from "./handoff/history-handoff.js";
 export type { SchedulerLogger } from "./logger.js";
 export { completionFor } from "./policy/completion-for.js";
 export type { RetryDecision } from "./policy/next-retry.js";

@@ -64,6 +64,80 @@ describe("history hand-off", () => {
     await withDeadline("the hand-off's stop", stopped, 30_000);
   });
 
+  it("gathers records for its linger before taking them, also those settled while a batch was taken", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] }); // the linger and the idle poll, moved by hand
+    const embedded = createEmbeddedStore();
+    const ep = uniqueId("ep");
+    await embedded.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
+    let takes = 0;
+    let firstTakeStarted!: () => void;
+    const firstTake = new Promise<void>((resolve) => {
+      firstTakeStarted = resolve;
+    });
+    let releaseFirstTake!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      releaseFirstTake = resolve;
+    });
+    const writes: number[] = [];
+    let written: (() => void) | undefined;
+    const memory = createMemoryHistoryStore();
+    const handoff = createHistoryHandoff({
+      store: {
+        ...embedded,
+        // The first take finds nothing, then waits at the gate: what settles meanwhile settles during a take.
+        takeSettled: async (request) => {
+          takes += 1;
+          const taken = await embedded.takeSettled(request);
+          if (takes === 1) {
+            firstTakeStarted();
+            await gate;
+          }
+          return taken;
+        },
+      },
+      history: {
+        write: async (batch: HistoryBatch) => {
+          writes.push(batch.deliveries.length);
+          await memory.write(batch);
+          written?.();
+        },
+      },
+      ownerOf: () => undefined,
+      lingerMs: 500,
+      pollMs: 3_600_000,
+    });
+    const nextWrite = () =>
+      new Promise<void>((resolve) => {
+        written = resolve;
+      });
+    const settleTurns = async () => {
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    handoff.start();
+    await firstTake;
+    await settleAll(embedded, ep, 5, 1_000, "delivered");
+    releaseFirstTake();
+    await settleTurns();
+    assert.equal(takes, 1, "records settled during a take wait for the linger too");
+    let wrote = nextWrite();
+    t.mock.timers.tick(500);
+    await wrote;
+    assert.deepEqual(writes, [5]);
+
+    await settleTurns(); // the loop is idle again
+    await settleAll(embedded, ep, 3, 2_000, "delivered");
+    await settleAll(embedded, ep, 4, 2_000, "delivered");
+    t.mock.timers.tick(499);
+    await settleTurns();
+    assert.deepEqual(writes, [5], "nothing is taken before the linger ends");
+    wrote = nextWrite();
+    t.mock.timers.tick(1);
+    await wrote;
+    assert.deepEqual(writes, [5, 7]);
+    await handoff.stop();
+  });
+
   it("counts delivered records the history refuses for good, once acknowledged; a refused dead letter stays", async () => {
     const store = createEmbeddedStore();
     const memory = createMemoryHistoryStore();
