@@ -19,13 +19,14 @@ describe("config: history", () => {
       retentionMs: 3 * DAY,
       deadLetterRetentionMs: 30 * DAY,
       outboxMaxRecords: 100_000,
+      handoffLingerMs: 500,
     });
   });
 
   it("uses PostgreSQL when history.postgres.url is set, and redacts the URL", async () => {
     const url = "postgres://hy:s3cret-pw@db.internal:5432/hookyard?sslmode=verify-full";
     const config = await load(
-      `history: { postgres: { url: "${url}", schema: hy_prod, poolSize: 4, statementTimeout: 5s }, retention: 2d, deadLetterRetention: 14d, outboxMaxRecords: 5000 }\n`,
+      `history: { postgres: { url: "${url}", schema: hy_prod, poolSize: 4, statementTimeout: 5s }, retention: 2d, deadLetterRetention: 14d, outboxMaxRecords: 5000, handoffLinger: 2s }\n`,
     );
     assert.deepEqual(config.history, {
       kind: "postgres",
@@ -33,6 +34,7 @@ describe("config: history", () => {
       retentionMs: 2 * DAY,
       deadLetterRetentionMs: 14 * DAY,
       outboxMaxRecords: 5000,
+      handoffLingerMs: 2_000,
     });
     assert.doesNotMatch(JSON.stringify(redactConfig(config)), /s3cret-pw/);
   });
@@ -51,5 +53,14 @@ describe("config: history", () => {
       );
       return true;
     });
+  });
+
+  it("refuses a hand-off linger over a minute, naming the setting", async () => {
+    await assert.rejects(load("history: { handoffLinger: 5m }\n"), (error: unknown) => {
+      assert.ok(error instanceof ConfigValidationError);
+      assert.match(error.message, /history\.handoffLinger: expected a duration of at most 1m/);
+      return true;
+    });
+    assert.equal((await load("history: { handoffLinger: 0ms }\n")).history.handoffLingerMs, 0);
   });
 });

@@ -5,7 +5,8 @@ import type { HistorySettings } from "./types.js";
 
 /** The environment variable that gives history.postgres.url when the file leaves it unset. */
 export const HISTORY_POSTGRES_URL_ENV = "HOOKYARD_HISTORY_POSTGRES_URL";
-const HOUR = 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
 
 /**
  * Where delivery history lives, as a named mode: PostgreSQL when a URL is given (in the file, or else in the
@@ -19,10 +20,15 @@ export function historySettings(
   for (const key of ["retention", "deadLetterRetention"] as const) {
     if (history[key] < HOUR) problems.add(["history", key], "a duration of at least 1h", `${history[key]} ms`);
   }
+  // Longer would only hold settled records back from the history lists; a backlog never waits for it anyway.
+  if (history.handoffLinger > MINUTE) {
+    problems.add(["history", "handoffLinger"], "a duration of at most 1m", `${history.handoffLinger} ms`);
+  }
   const retention = {
     retentionMs: history.retention,
     deadLetterRetentionMs: history.deadLetterRetention,
     outboxMaxRecords: history.outboxMaxRecords,
+    handoffLingerMs: history.handoffLinger,
   };
   let url = history.postgres.url;
   const fromEnv = env[HISTORY_POSTGRES_URL_ENV];

@@ -1,4 +1,5 @@
 import { DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
+import { DEFAULT_HANDOFF_LINGER_MS } from "@hookyard/scheduler";
 import type { Schema } from "convict";
 import {
   apiKeyListFormat,
@@ -74,6 +75,7 @@ export interface RuntimeSettings {
     deadLetterRetention: number;
     memory: { maxDelivered: number; maxDeadLetters: number };
     outboxMaxRecords: number;
+    handoffLinger: number;
   };
   ingest: { enabled: boolean; apiKeys: string[]; maxBodyBytes: number; maxBatchEvents: number; maxJsonDepth: number };
   egress: {
@@ -276,6 +278,11 @@ export const runtimeSchema: Schema<RuntimeSettings> = {
       doc: "Settled deliveries leave Redis at once and wait in an outbox (in Redis, or in memory on the embedded store) until they are written to the history store, in batches, by any instance. While PostgreSQL is slow or down the outbox buffers up to this many records (a warning at 50 %, 80 % and full; metrics hookyard_history_outbox_records and, for how long the oldest has waited, hookyard_history_outbox_age_seconds); past it, delivered records' history is shed and counted (hookyard_history_shed_records), but a dead letter is never shed. Each record holds the event's envelope: size Redis for this many times the payload (docs/deployment.md, Sizing).",
       format: positiveIntegerFormat,
       default: 100_000,
+    },
+    handoffLinger: {
+      doc: "Once deliveries settle, how long the hand-off gathers them before one history write (at most 1m). At a quiet rate a longer wait makes fewer, larger writes: fewer Redis round trips and less PostgreSQL work per delivery (at 200 events/s, 500ms gives ~100 records per write); the delivery log's lists lag by up to this much, while one delivery stays readable by id at once. A backlog is written in full batches without waiting.",
+      format: "duration",
+      default: DEFAULT_HANDOFF_LINGER_MS,
     },
   },
   ingest: {

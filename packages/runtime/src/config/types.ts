@@ -48,6 +48,8 @@ export type HistorySettings =
       readonly deadLetterRetentionMs: number;
       /** Most settled records waiting in the scheduler's outbox before delivered ones are shed. */
       readonly outboxMaxRecords: number;
+      /** How long the hand-off gathers settled records at a quiet rate before a history write. */
+      readonly handoffLingerMs: number;
     }
   | {
       readonly kind: "memory";
@@ -56,6 +58,7 @@ export type HistorySettings =
       readonly retentionMs: number;
       readonly deadLetterRetentionMs: number;
       readonly outboxMaxRecords: number;
+      readonly handoffLingerMs: number;
     };
 
 /** Routes events to endpoints: by type (exact names or globs) and an optional filter. */

@@ -41,6 +41,7 @@ describe("history tier", () => {
         retentionMs: 86_400_000,
         deadLetterRetentionMs: 86_400_000,
         outboxMaxRecords: 100,
+        handoffLingerMs: 20,
       },
       ownerOf: () => "acme",
       alerts: NO_ALERTS,

@@ -120,6 +120,7 @@ export function startHistoryTier(wiring: {
     ownerOf: wiring.ownerOf,
     logger,
     outboxMaxRecords: wiring.settings.outboxMaxRecords,
+    lingerMs: wiring.settings.handoffLingerMs,
     fillAlertAt: wiring.outboxFillAlert,
     observer: {
       onWritten: (records) => metrics.historyWritten.inc(records),
