@@ -8,6 +8,8 @@
 #     site this machine cannot reach).
 # Idempotent: does nothing when everything is cached. Prints the cache directory's variables for a shell:
 #   eval "$(scripts/install-k8s-tools.sh)"   # HOOKYARD_HELM, HOOKYARD_KUBECONFORM, HOOKYARD_K8S_OPENAPI
+# --check builds nothing: prints the same when everything is cached, else says what to run and exits 3 (the Helm
+# chart's test uses it, so a run without `npm test`'s install step fails at once with that message).
 # Needs Go (Debian's golang-go or /usr/local/go); a cold install takes a few minutes on 2 cores.
 set -euo pipefail
 
@@ -45,6 +47,12 @@ go_install() {
   mv "$tmp/$(basename "$target")" "$target"
   rm -rf "$tmp"
 }
+
+if [ "${1:-}" = "--check" ] && { [ ! -x "$helm_bin" ] || [ ! -x "$kubeconform_bin" ] || [ ! -s "$openapi" ]; }; then
+  echo "install-k8s-tools: helm, kubeconform or the Kubernetes OpenAPI document is not in $cache yet:" \
+    "run scripts/install-k8s-tools.sh once (npm test does; a cold build takes a few minutes)" >&2
+  exit 3
+fi
 
 [ -x "$helm_bin" ] || go_install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" "$helm_bin"
 [ -x "$kubeconform_bin" ] || go_install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" \
