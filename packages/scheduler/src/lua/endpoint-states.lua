@@ -4,7 +4,9 @@
   KEYS[1] schedule (routes the call to the store's slot)
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2] now (ms, store clock)
-  ARGV[3..] endpoint ids; none = every endpoint ever synced
+  ARGV[3] "1": read the outbox's figures; "0": leave them out (0, 0, 0), e.g. for one endpoint's state: they are
+          three more reads, one of them the oldest record with its envelope
+  ARGV[4..] endpoint ids; none = every endpoint ever synced
 
   Returns the outbox's length, shed count and the age of its oldest record at now (ms, 0 when empty;
   lib/endpoint.lua outbox_figures), then per endpoint 10 items: id, known ("1"/"0"), enabled
@@ -15,13 +17,13 @@
 ENDPOINTS_READ_ONLY = true -- a no-writes script: endpoints stored in the old format are read, not rewritten
 local now = tonumber(ARGV[2])
 local ids = {}
-for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then
   ids = redis.call("SMEMBERS", K.endpoints)
   table.sort(ids)
 end
 
-local out = { outbox_figures(now) }
+local out = ARGV[3] == "1" and { outbox_figures(now) } or { 0, 0, 0 }
 for _, id in ipairs(ids) do
   local ep = load_endpoint(id)
   if not ep then

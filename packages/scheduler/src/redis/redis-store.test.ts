@@ -17,6 +17,7 @@ import type { RedisClient } from "./connection.js";
 import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
 import { createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
 import { deleteKeysMatching } from "./test-redis-keys.js";
+import { useTestRedisServer } from "./test-redis-server.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
 const admin = new Redis(brokers.redisUrl);
@@ -538,3 +539,32 @@ describe("redis store", () => {
 async function slotOf(key: string): Promise<number> {
   return Number(await clusterAdmin.cluster("KEYSLOT", key));
 }
+
+describe("redis store: one endpoint's state", () => {
+  const own = useTestRedisServer(); // its own server: INFO commandstats counts this test's commands only
+
+  /** How many times Redis ran `command` (inner calls of scripts included) since the last CONFIG RESETSTAT. */
+  async function calls(command: string): Promise<number> {
+    const stats = await own.admin.info("commandstats");
+    return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m").exec(stats)?.[1] ?? 0);
+  }
+
+  it("reads no outbox figures (the stats do)", async () => {
+    const store = createRedisStore({ redis: own.server.url, prefix: uniqueId("state") });
+    try {
+      const ep = uniqueId("ep");
+      await store.syncEndpoints([testEndpoint(ep)]);
+      const [id] = (await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1 })).deliveryIds;
+      await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 2 });
+      await store.complete("w", [{ deliveryId: id ?? "", kind: "delivered", attempt: attemptAt(2, 200) }], 3);
+      await own.admin.config("RESETSTAT");
+      const state = await store.getEndpointState(ep, 4);
+      assert.deepEqual([state.endpointId, state.queued, state.inFlight], [ep, 0, 0]);
+      assert.deepEqual([await calls("xlen"), await calls("xrange")], [0, 0], "no outbox read for one endpoint");
+      assert.equal((await store.stats()).outbox.records, 1, "the stats still carry the outbox's figures");
+      assert.deepEqual([await calls("xlen"), await calls("xrange")], [1, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -248,8 +248,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     return ids.filter((id) => !known.has(id));
   }
 
-  async function readStates(ids: readonly string[], now: number): Promise<SchedulerStats> {
-    const reply = (await run("endpointStates", [keys.schedule], [now, ...ids])) as unknown[];
+  /** Endpoint states and, unless `withOutbox` is false (the figures are then zeros), the outbox's figures. */
+  async function readStates(ids: readonly string[], now: number, withOutbox = true): Promise<SchedulerStats> {
+    const reply = (await run("endpointStates", [keys.schedule], [now, withOutbox ? "1" : "0", ...ids])) as unknown[];
     const outbox = outboxFigures(reply);
     const states: EndpointState[] = [];
     for (let i = 3; i < reply.length; i += 10) {
@@ -570,9 +571,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     },
 
     async getEndpointState(endpointId, now) {
-      let [state] = (await readStates([endpointId], now)).endpoints;
+      let [state] = (await readStates([endpointId], now, false)).endpoints;
       if (state === undefined && (await restore([endpointId])).length === 0) {
-        [state] = (await readStates([endpointId], now)).endpoints;
+        [state] = (await readStates([endpointId], now, false)).endpoints;
       }
       if (state === undefined) throw unknownEndpoint([endpointId]);
       return state;
