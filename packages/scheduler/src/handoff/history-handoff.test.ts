@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setImmediate } from "node:timers/promises";
 import { HookyardError } from "@hookyard/core";
 import { createMemoryHistoryStore, type HistoryBatch } from "@hookyard/history";
 import { waitFor, withDeadline } from "@hookyard/test-brokers";
@@ -70,16 +71,10 @@ describe("history hand-off", () => {
     const ep = uniqueId("ep");
     await embedded.syncEndpoints([testEndpoint(ep, { concurrency: 1000 })]);
     let takes = 0;
-    let firstTakeStarted!: () => void;
-    const firstTake = new Promise<void>((resolve) => {
-      firstTakeStarted = resolve;
-    });
-    let releaseFirstTake!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      releaseFirstTake = resolve;
-    });
+    const firstTake = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
     const writes: number[] = [];
-    let written: (() => void) | undefined;
+    let written = Promise.withResolvers<void>();
     const memory = createMemoryHistoryStore();
     const handoff = createHistoryHandoff({
       store: {
@@ -89,8 +84,8 @@ describe("history hand-off", () => {
           takes += 1;
           const taken = await embedded.takeSettled(request);
           if (takes === 1) {
-            firstTakeStarted();
-            await gate;
+            firstTake.resolve();
+            await gate.promise;
           }
           return taken;
         },
@@ -99,41 +94,37 @@ describe("history hand-off", () => {
         write: async (batch: HistoryBatch) => {
           writes.push(batch.deliveries.length);
           await memory.write(batch);
-          written?.();
+          written.resolve();
         },
       },
       ownerOf: () => undefined,
       lingerMs: 500,
       pollMs: 3_600_000,
     });
-    const nextWrite = () =>
-      new Promise<void>((resolve) => {
-        written = resolve;
-      });
+    // The hand-off's work is promises only (no I/O): a few event-loop turns let everything it would do happen.
     const settleTurns = async () => {
-      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 3; i++) await setImmediate();
     };
 
     handoff.start();
-    await firstTake;
+    await firstTake.promise;
     await settleAll(embedded, ep, 5, 1_000, "delivered");
-    releaseFirstTake();
+    gate.resolve();
     await settleTurns();
     assert.equal(takes, 1, "records settled during a take wait for the linger too");
-    let wrote = nextWrite();
     t.mock.timers.tick(500);
-    await wrote;
+    await written.promise;
     assert.deepEqual(writes, [5]);
 
     await settleTurns(); // the loop is idle again
+    written = Promise.withResolvers<void>();
     await settleAll(embedded, ep, 3, 2_000, "delivered");
     await settleAll(embedded, ep, 4, 2_000, "delivered");
     t.mock.timers.tick(499);
     await settleTurns();
     assert.deepEqual(writes, [5], "nothing is taken before the linger ends");
-    wrote = nextWrite();
     t.mock.timers.tick(1);
-    await wrote;
+    await written.promise;
     assert.deepEqual(writes, [5, 7]);
     await handoff.stop();
   });

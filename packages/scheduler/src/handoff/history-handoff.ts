@@ -56,7 +56,7 @@ export interface HistoryHandoffOptions {
    * After this store settled deliveries, wait this long to gather a batch (also when they settled while a batch
    * was being written). Default 500 ms: at a quiet rate each take + write + acknowledge (three round trips and
    * their wake-ups) then carries ~100 records at 200/s rather than ~20 at 100 ms, which cut the gateway's CPU per
-   * delivery at a steady 200/s by ~9 % (bench/README.md, seventh pass). A backlog fills whole batches regardless;
+   * delivery at a steady 200/s by ~8 % (bench/README.md, seventh pass). A backlog fills whole batches regardless;
    * a settled delivery stays readable by id through the outbox meanwhile, and history lists lag by up to this.
    */
   readonly lingerMs?: number;
