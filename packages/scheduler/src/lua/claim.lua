@@ -15,7 +15,11 @@
   ARGV[6] claim id: unique per claim call; each lease's fencing token is "<claim id>.<n>" (stored in the
           delivery's "ft"; complete and extend-leases check it)
   ARGV[7] the worker's room for endpoints not listed below ("" = no limit)
-  ARGV[8..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
+  ARGV[8] how long the worker waits for pushed leases (ms; "" = it takes none): when the claim leaves it room and
+          it lists no endpoint below (none slow, stuck or over its share), it is registered in the idle hash until
+          now + this, with that room, so an enqueue may lease new deliveries to it and push them (enqueue.lua);
+          otherwise it is taken out of the hash
+  ARGV[9..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
             stays scheduled for other workers and nextDueAt ignores it)
 
   Returns { nextDueAt ("" = none), { endpoint ids without policy }, earliest lease expiry ("" = no leases; a
@@ -34,7 +38,7 @@ local claim_id = ARGV[6]
 local lease_count = 0
 local default_room = tonumber(ARGV[7])
 local rooms, skipped = {}, 0
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   local room = tonumber(ARGV[i + 1])
   rooms[ARGV[i]] = room
   if room <= 0 then skipped = skipped + 1 end
@@ -211,4 +215,15 @@ elseif #lease_members > 0 and (not first_lease or lease_until < tonumber(first_l
   first_lease = lease_until_s
 end
 if first_lease then out[3] = first_lease end
+
+-- 3. A worker that takes pushed leases: waiting with room (see ARGV[8]), or not.
+if ARGV[8] ~= "" then
+  local left = max - lease_count
+  if left > 0 and #ARGV < 9 then
+    redis.call("HSET", K.idle, worker, num(now + tonumber(ARGV[8])) .. "|" .. num(left) .. "|" .. ARGV[4] .. "|"
+      .. (ARGV[7] ~= "" and ARGV[7] or num(max)))
+  else
+    redis.call("HDEL", K.idle, worker)
+  end
+end
 return out

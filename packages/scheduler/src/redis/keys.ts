@@ -22,6 +22,9 @@ import { shardTag } from "./shard-of.js";
  * - `{hy}:leases`            zset  delivery id → lease expiry
  * - `{hy}:endpoints`         set   every endpoint id ever synced (stats)
  * - `{hy}:wake`              shard channel (SPUBLISH, carries the tag: stays on its shard), when work becomes due
+ * - `{hy}:idle`              hash  worker id → "<expires>|<room>|<lease ms>|<endpoint room>": a worker waiting for
+ *                                   work that takes pushed leases (written by its claims, see claim.lua)
+ * - `{hy}:push:<worker>`     shard channel: leases the enqueue made for that idle worker (see enqueue.lua)
  * - `{hy}:ep:<ep>`           hash  pol (policy: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg), st (state:
  *                                   en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why), wait (see lib/endpoint.lua)
  * - `{hy}:queue:<ep>`        zset  delivery id → due time (queued deliveries; under per-key order only the head
@@ -54,6 +57,8 @@ export interface RedisKeys {
   readonly leases: string;
   readonly endpoints: string;
   readonly wakeChannel: string;
+  readonly idle: string;
+  pushChannel(workerId: string): string;
   endpoint(endpointId: string): string;
   queue(endpointId: string): string;
   heads(endpointId: string): string;
@@ -95,6 +100,8 @@ export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0
     leases: `${base}leases`,
     endpoints: `${base}endpoints`,
     wakeChannel: `${base}wake`,
+    idle: `${base}idle`,
+    pushChannel: (workerId) => `${base}push:${workerId}`,
     endpoint: (id) => `${base}ep:${id}`,
     queue: (id) => `${base}queue:${id}`,
     heads: (id) => `${base}heads:${id}`,
@@ -132,6 +139,7 @@ local function use_base(base)
   K.leases = base .. "leases"
   K.endpoints = base .. "endpoints"
   K.wake = base .. "wake"
+  K.idle = base .. "idle"
   K.outbox = base .. "outbox"
   K.outbox_counts = base .. "outbox:counts"
   K.outbox_ids = base .. "outbox:ids"
@@ -145,4 +153,5 @@ function K.delivery(id) return BASE .. "dlv:" .. id end
 function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
+function K.push(worker) return BASE .. "push:" .. worker end
 `;

@@ -187,6 +187,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     });
   const nextId = createIdFactory();
   const riding = createRidingCompletes();
+  /** Workers of this process that take pushed leases: how long each waits registered (claim.lua ARGV[8]). */
+  const pushes = new Map<string, PushEntry>();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
   const known = new Map<string, Endpoint>();
   let closed = false;
@@ -384,7 +386,12 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   async function claimShard(request: ClaimRequest): Promise<ShardClaimResult> {
     const { workerId, leaseMs, now } = request;
     const max = Math.min(MAX_CLAIM, Math.max(1, Math.floor(request.max)));
-    const roomArgs: ScriptArg[] = [request.endpointRoom ?? ""];
+    const push = pushes.get(workerId);
+    // Registered for pushes only once its channel is subscribed (a push nobody receives is undone, but would be
+    // one for nothing).
+    if (push?.subscribed === undefined && push) await withTimeout(push.ready, connectWaitMs).catch(() => {});
+    const takesPushes = push?.subscribed === true;
+    const roomArgs: ScriptArg[] = [request.endpointRoom ?? "", takesPushes ? Math.ceil(push.idleTtlMs) : ""];
     for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
     // The claim id makes every lease's fencing token unique across workers and claims (see claim.lua).
     const claimArgs = [now, max, Math.ceil(leaseMs), workerId, nextId(now), ...roomArgs];
@@ -396,19 +403,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       ...(string | number)[],
     ];
     const [nextDue, missing, leaseDue, scheduleDue] = reply;
-    const deliveries: ClaimedDelivery[] = [];
-    for (let i = 4; i < reply.length; i += 7) {
-      const throttled = Number(reply[i + 5]);
-      deliveries.push({
-        deliveryId: String(reply[i]),
-        endpointId: String(reply[i + 1]),
-        attempt: Number(reply[i + 2]),
-        createdAt: Number(reply[i + 3]),
-        envelope: decodeEnvelope(String(reply[i + 4])),
-        leaseToken: String(reply[i + 6]),
-        ...(throttled > 0 ? { throttled } : {}),
-      });
-    }
+    const deliveries = decodeLeases(reply, 4);
     let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
     if (missing.length > 0) {
       const stillUnknown = await restore(missing);
@@ -656,6 +651,30 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       return wake.add((_channel, message) => listener(wakeTime(message)));
     },
 
+    onPush(workerId, listener, { idleTtlMs }) {
+      if (wiring) return undefined; // a sharded store's claims visit shards in turn: they take no pushes
+      const channel = wake.addChannel(keys.pushChannel(workerId), (message) => {
+        let leases: ClaimedDelivery[];
+        try {
+          leases = decodeLeases(JSON.parse(message) as unknown[], 0);
+        } catch (error) {
+          logger.warn({ err: error }, "unreadable pushed leases; they come back when they expire");
+          return;
+        }
+        listener(leases);
+      });
+      if (channel === undefined) return undefined;
+      const entry: PushEntry = { idleTtlMs, ready: channel.ready, subscribed: undefined };
+      channel.ready.then((ok) => {
+        entry.subscribed = ok;
+      });
+      pushes.set(workerId, entry);
+      return () => {
+        if (pushes.get(workerId) === entry) pushes.delete(workerId);
+        channel.remove();
+      };
+    },
+
     async checkServer() {
       await ready();
       if (!wiring) await checkShardCount(client, options.prefix ?? "hy", 1);
@@ -695,6 +714,24 @@ export function openClusterIntake(
     connectWaitMs,
     logger,
   });
+}
+
+/** Leases as claim.lua replies them (and enqueue.lua pushes them): 7 items each, from `start`. */
+function decodeLeases(items: readonly unknown[], start: number): ClaimedDelivery[] {
+  const deliveries: ClaimedDelivery[] = [];
+  for (let i = start; i + 6 < items.length; i += 7) {
+    const throttled = Number(items[i + 5]);
+    deliveries.push({
+      deliveryId: String(items[i]),
+      endpointId: String(items[i + 1]),
+      attempt: Number(items[i + 2]),
+      createdAt: Number(items[i + 3]),
+      envelope: decodeEnvelope(String(items[i + 4])),
+      leaseToken: String(items[i + 6]),
+      ...(throttled > 0 ? { throttled } : {}),
+    });
+  }
+  return deliveries;
 }
 
 /** The policy of one endpoint as sync-endpoints.lua reads it (12 items). */
@@ -772,7 +809,15 @@ function completionArgs(result: CompletionResult): ScriptArg[] {
   }
 }
 
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+/** A worker of this process that takes pushed leases (`onPush`): how long it stays registered after a claim. */
+interface PushEntry {
+  readonly idleTtlMs: number;
+  /** Settles once its channel is subscribed (true) or the subscription failed (false). */
+  readonly ready: Promise<boolean>;
+  subscribed: boolean | undefined;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((_, reject) => {
     timer = setTimeout(() => reject(redisUnavailable(`redis subscription not ready after ${ms} ms`)), ms);

@@ -14,6 +14,16 @@ export interface WakeSubscriber {
    * cannot SPUBLISH before the subscription exists. Undefined when there is nothing to wait for.
    */
   subscribing(): Promise<void> | undefined;
+  /**
+   * Listens to one more channel on the same connection (a worker's push channel: enqueue.lua SPUBLISHes the
+   * leases it made for that worker there). Standalone Redis only: undefined on a Cluster. `ready` settles true
+   * once the SSUBSCRIBE went through (false if it failed); ioredis subscribes again after a reconnect, and a
+   * message sent while the connection was away had no receiver, which the enqueue sees (it queues instead).
+   */
+  addChannel(
+    channel: string,
+    listener: (message: string) => void,
+  ): { ready: Promise<boolean>; remove(): void } | undefined;
   close(): Promise<void>;
 }
 
@@ -43,6 +53,7 @@ export function createWakeSubscriber(
 ): WakeSubscriber {
   const listeners = new Set<(channel: string, message: string) => void>();
   const known = new Set(channels);
+  const extra = new Map<string, (message: string) => void>();
   let subscriber: RedisClient | undefined;
   let subscribed = false;
   let subscribing: Promise<void> | undefined;
@@ -64,6 +75,7 @@ export function createWakeSubscriber(
       : (client as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     sub.on("smessage", (from: string, message: string) => {
       if (known.has(from)) notify(from, message);
+      else extra.get(from)?.(message);
     });
     // Standalone: "ready" after a reconnect (ioredis has sent the SSUBSCRIBE again). Cluster: the client stays
     // ready while one node fails over; "subscribersReady" follows each rebuild of the sharded subscribers.
@@ -94,8 +106,35 @@ export function createWakeSubscriber(
       };
     },
     subscribing: () => subscribing,
+    addChannel(channel, listener) {
+      if (client instanceof Cluster) return undefined;
+      extra.set(channel, listener);
+      subscriber ??= open();
+      const sub = subscriber;
+      const ready = sub.ssubscribe(channel).then(
+        () => true,
+        (error: unknown) => {
+          logger.warn({ err: error, channel }, "push channel subscribe failed");
+          return false;
+        },
+      );
+      return {
+        ready,
+        remove() {
+          if (extra.get(channel) !== listener) return;
+          // Messages published before the SUNSUBSCRIBE still arrive (before its reply): the listener takes them
+          // until then (a stopping worker gives such leases back rather than leave them to expire).
+          const forget = () => {
+            if (extra.get(channel) === listener) extra.delete(channel);
+          };
+          if (subscriber === sub) sub.sunsubscribe(channel).then(forget, forget);
+          else forget();
+        },
+      };
+    },
     async close() {
       listeners.clear();
+      extra.clear();
       const sub = subscriber;
       subscriber = undefined;
       if (sub) await closeClient(sub);
