@@ -23,6 +23,8 @@ export interface WorkerObserver {
   onAttempt?(endpointId: string, outcome: DeliveryOutcome, durationMs: number): void;
   onCompletion?(endpointId: string, result: CompletionResult): void;
   onClaim?(count: number, durationMs: number): void;
+  /** Leases an enqueue pushed to this worker while it waited (see `SchedulerStore.onPush`): `taken` sent. */
+  onPushed?(taken: number, released: number): void;
   onStoreError?(operation: "claim" | "complete" | "extendLeases", error: unknown): void;
   /**
    * A result the store refused because this worker's lease was lost meanwhile (expired and re-leased, or fenced
@@ -62,9 +64,11 @@ export interface WorkerOptions {
   readonly maxIdleMs?: number;
   /**
    * Longest a settled result waits for company (real ms): other results, or the worker's next claim, which
-   * carries it in the same write to the store (on Redis, in the same script call: complete-claim.lua). Results that something may wait for — a claim of this worker, an
-   * ordered endpoint's next delivery, an endpoint at its concurrency, a retry or dead letter — go at once.
-   * Default 20.
+   * carries it in the same write to the store (on Redis, in the same script call: complete-claim.lua). Results
+   * that something may wait for — a claim of this worker, an ordered endpoint's next delivery, an endpoint at its
+   * concurrency, a retry or dead letter — go at once. Default 100: a worker fed by pushes makes no claims for
+   * its results to ride, and at 200/s 100 ms settle ~20 results per call where 20 ms settled ~4 (bench/README.md,
+   * "Ninth pass").
    */
   readonly flushLingerMs?: number;
   /** Most results per `complete` call. Default 200. */
@@ -149,7 +153,7 @@ export function createWorker(options: WorkerOptions): Worker {
     workerId,
     clock,
     logger,
-    lingerMs: options.flushLingerMs ?? 20,
+    lingerMs: options.flushLingerMs ?? 100,
     maxBatch: options.maxCompletionBatch ?? 200,
     backoff,
     random,
@@ -328,6 +332,36 @@ export function createWorker(options: WorkerOptions): Worker {
     return result;
   }
 
+  /**
+   * Leases an enqueue pushed while this worker waited: sent like a claim's, except those its limits would not
+   * have claimed now (over its budget, or an endpoint that turned slow or reached its adaptive limit since the
+   * registration): given back at once, and the loop claims with its limits as they are (which stops the pushes
+   * while it restricts endpoints).
+   */
+  function takePushed(deliveries: readonly ClaimedDelivery[]): void {
+    if (stopping !== undefined) {
+      releaseNow(deliveries);
+      return;
+    }
+    const now = clock.now();
+    const take: ClaimedDelivery[] = [];
+    const back: ClaimedDelivery[] = [];
+    for (const claimed of deliveries) {
+      const limit = limits.limitOf(claimed.endpointId);
+      const over =
+        inFlight.size + take.length >= maxInFlight ||
+        limits.isSlow(claimed.endpointId, now) ||
+        (limit !== undefined && limits.inFlightOf(claimed.endpointId) >= limit);
+      (over && !inFlight.has(claimed.deliveryId) ? back : take).push(claimed);
+    }
+    notify(() => observer?.onPushed?.(take.length, back.length));
+    if (back.length > 0) {
+      releaseNow(back);
+      waiter.wake();
+    }
+    sendBatch(take);
+  }
+
   function releaseNow(leases: readonly { readonly deliveryId: string; readonly leaseToken: string }[]): void {
     for (const { deliveryId, leaseToken } of leases) {
       batcher.add({ deliveryId, kind: "release", dueAt: clock.now(), leaseToken });
@@ -382,6 +416,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   let unsubscribeWake: (() => void) | undefined;
+  let unsubscribePush: (() => void) | undefined;
 
   return {
     id: workerId,
@@ -396,6 +431,9 @@ export function createWorker(options: WorkerOptions): Worker {
       unsubscribeWake = store.onWake((dueAt) =>
         dueAt !== undefined && dueAt > clock.now() ? waiter.wakeAt(dueAt) : waiter.wake(),
       );
+      // Registered by each claim that leaves room, for twice the longest idle wait: the loop claims again within
+      // that, so a waiting worker stays registered, and a vanished one is dropped by the enqueue (no receiver).
+      unsubscribePush = store.onPush?.(workerId, takePushed, { idleTtlMs: 2 * maxIdleMs });
       scheduleLeaseExtension();
       loop = run().catch((error: unknown) => {
         logger?.error({ err: error }, "scheduler worker loop failed");
@@ -405,6 +443,7 @@ export function createWorker(options: WorkerOptions): Worker {
     stop({ graceMs = 10_000 } = {}) {
       stopping ??= (async () => {
         unsubscribeWake?.();
+        unsubscribePush?.();
         stopSignal.abort();
         waiter.wake();
         cancelExtender?.();

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Endpoint } from "@hookyard/core";
+import { createManualClock } from "./clock.js";
+import { eventually, testEndpoint, testEnvelope, uniqueId } from "./conformance/fixtures.js";
+import { createRedisStore } from "./redis/redis-store.js";
+import { useTestRedisServer } from "./redis/test-redis-server.js";
+import type { SchedulerStore } from "./store.js";
+import { createFakeSender, hang, outcomes, type Respond } from "./worker/fake-sender.js";
+import { createWorker } from "./worker.js";
+
+describe("worker: pushed leases (Redis store)", () => {
+  const own = useTestRedisServer();
+  const t0 = Math.floor(Date.now() / 1000) * 1000;
+
+  /** A started worker on endpoint `a` of a fresh store, counting its claims and what was pushed to it. */
+  async function withWorker(
+    respond: Respond,
+    body: (t: {
+      store: SchedulerStore;
+      ep: string;
+      clock: ReturnType<typeof createManualClock>;
+      counts: { claims: number; pushed: number; givenBack: number };
+      calls: ReturnType<typeof createFakeSender>["calls"];
+    }) => Promise<void>,
+  ) {
+    const store = createRedisStore({ redis: own.server.url, prefix: uniqueId("wpush") });
+    const clock = createManualClock(t0);
+    const endpoint: Endpoint = testEndpoint(uniqueId("ep"));
+    await store.syncEndpoints([endpoint]);
+    const counts = { claims: 0, pushed: 0, givenBack: 0 };
+    const { send, calls } = createFakeSender(clock, respond);
+    const worker = createWorker({
+      store: {
+        ...store,
+        async claim(request) {
+          const result = await store.claim(request);
+          counts.claims += 1; // counted once done: the first one registers the worker when it returns
+          return result;
+        },
+      },
+      send,
+      endpoints: (id) => (id === endpoint.id ? endpoint : undefined),
+      clock,
+      maxIdleMs: 60_000,
+      flushLingerMs: 1,
+      slowSendMs: 1000,
+      observer: {
+        onPushed(taken, released) {
+          counts.pushed += taken;
+          counts.givenBack += released;
+        },
+      },
+    });
+    worker.start();
+    try {
+      await eventually("the first claim", async () => counts.claims === 1);
+      await body({ store, ep: endpoint.id, clock, counts, calls });
+    } finally {
+      await worker.stop({ graceMs: 0 });
+      await store.close();
+    }
+  }
+
+  it("sends what an enqueue pushes while it waits, without a claim per delivery", () =>
+    withWorker(
+      (call) => outcomes.ok(call.at),
+      async ({ store, ep, clock, counts }) => {
+        for (let round = 1; round <= 3; round++) {
+          const { deliveryIds } = await store.enqueue({
+            envelope: testEnvelope(),
+            endpointIds: [ep],
+            now: clock.now(),
+          });
+          const id = deliveryIds[0] as string;
+          await eventually("the pushed delivery settled", async () => (await store.getDelivery(id)) === undefined);
+        }
+        assert.deepEqual([counts.pushed, counts.claims], [3, 1]);
+        assert.equal(counts.claims, 1, "only the claim that registered the worker");
+      },
+    ));
+
+  it("gives back a pushed delivery its limits would not have claimed (an endpoint with a stuck send)", () =>
+    withWorker(hang, async ({ store, ep, clock, counts, calls }) => {
+      const first = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: clock.now() });
+      await eventually("the first send", async () => calls.length === 1);
+      assert.equal(calls[0]?.deliveryId, first.deliveryIds[0]);
+      clock.advance(2000); // past slowSendMs: the endpoint's send is stuck
+      const second = await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: clock.now() });
+      const id = second.deliveryIds[0] as string;
+      await eventually("the second given back", async () => counts.givenBack === 1);
+      await eventually("queued again", async () => (await store.getDelivery(id))?.status === "queued");
+      assert.equal(calls.length, 1, "nothing more sent to the stuck endpoint");
+      await eventually("a claim with the worker's limits", async () => counts.claims >= 2);
+      assert.equal((await store.getDelivery(id))?.status, "queued", "its claim gave the stuck endpoint no room");
+    }));
+});
