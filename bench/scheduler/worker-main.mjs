@@ -135,6 +135,10 @@ async function start(message) {
     send: (claimed, endpoint, signal) => delivery.send(endpoint, claimed.envelope, claimed.attempt, { signal }),
     endpoints: (id) => endpoints.get(id),
     maxInFlight: message.maxInFlight,
+    // HOOKYARD_BENCH_FLUSH_LINGER_MS: how long results nothing waits for linger (the worker's flushLingerMs).
+    ...(process.env.HOOKYARD_BENCH_FLUSH_LINGER_MS
+      ? { flushLingerMs: Number(process.env.HOOKYARD_BENCH_FLUSH_LINGER_MS) }
+      : {}),
     logger: {
       debug() {},
       info() {},
