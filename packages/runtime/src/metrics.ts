@@ -16,6 +16,7 @@ export interface Metrics {
    * newer claim), by result kind: not applied, their attempts kept in the delivery's attempt log, marked stale.
    */
   readonly staleCompletions: Counter<"kind">;
+  readonly pushedLeases: Counter<"result">;
   /** Inbound webhook requests per ingress route and outcome (accepted, duplicate, unverified, too_large, …). */
   readonly ingressRequests: Counter<"route" | "outcome">;
   /** Settled records this instance handed off to the history store. */
@@ -188,6 +189,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "hookyard_stale_completions_total",
       help: "Delivery results not applied because their lease was lost meanwhile (fencing), by result kind",
       labelNames: ["kind"],
+      registers,
+    }),
+    pushedLeases: new Counter({
+      name: "hookyard_pushed_leases_total",
+      help: "Deliveries an enqueue leased to this instance's waiting worker and pushed to it: sent, or given back (its limits would not have claimed them)",
+      labelNames: ["result"],
       registers,
     }),
     historyWritten: new Counter({

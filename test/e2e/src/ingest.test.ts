@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Gateway } from "@hookyard/runtime";
 import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { Redis } from "ioredis";
 import { INGEST_KEY, ingestConfig, startTestGateway, TEST_SECRET } from "./gateway-fixture.js";
 import { freePort } from "./hookyard-process.js";
 import { privateRedis } from "./private-redis.js";
@@ -264,6 +265,45 @@ describe("HTTP ingest when Redis goes away and comes back", () => {
       });
       await waitForId(receiver, id);
     } finally {
+      await gateway.stop();
+      await receiver.close();
+      await redis.kill();
+    }
+  });
+});
+
+describe("HTTP ingest on Redis: a waiting worker gets the work pushed", () => {
+  it("delivers an event through a pushed lease, no claim between, and counts it (hookyard_pushed_leases_total)", async () => {
+    const redis = privateRedis(await freePort());
+    await redis.start();
+    const prefix = uniqueName("hy");
+    const receiver = await startWebhookReceiver(TEST_SECRET);
+    const gateway = await startTestGateway(
+      ingestConfig(`${receiver.url}/hooks`, { redis: { url: redis.url, prefix } }),
+    );
+    const admin = new Redis(redis.url);
+    try {
+      // The worker's first claim found nothing and registered it as waiting.
+      await waitFor("the worker registered as waiting", async () =>
+        Object.keys(await admin.hgetall(`{${prefix}}:idle`)).length === 1 ? true : undefined,
+      );
+      await admin.config("RESETSTAT");
+      const id = uniqueName("evt");
+      const response = await fetch(`${gateway.url}/v1/events`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ id, type: "order.created", data: { n: 1 } }),
+      });
+      assert.equal(response.status, 202);
+      assert.equal((await waitForId(receiver, id)).verified, true);
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(metrics, /hookyard_pushed_leases_total\{result="sent"\} 1\n/);
+      // Calls since the reset: the enqueue (which pushed) and settles; a claim would have been an fcall too, but
+      // one the worker makes only after its idle wait (5 s) or a wake-up, and nothing woke it.
+      const stats = await admin.info("commandstats");
+      assert.match(stats, /cmdstat_spublish:calls=1,/, "one publish: the push; no wake-up");
+    } finally {
+      admin.disconnect();
       await gateway.stop();
       await receiver.close();
       await redis.kill();

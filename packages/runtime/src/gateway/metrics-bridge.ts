@@ -14,5 +14,9 @@ export function observeWorkerInMetrics(metrics: Metrics): WorkerObserver {
     onStaleCompletion(result: CompletionResult) {
       metrics.staleCompletions.labels({ kind: result.kind }).inc();
     },
+    onPushed(taken: number, givenBack: number) {
+      if (taken > 0) metrics.pushedLeases.labels({ result: "sent" }).inc(taken);
+      if (givenBack > 0) metrics.pushedLeases.labels({ result: "given_back" }).inc(givenBack);
+    },
   };
 }
