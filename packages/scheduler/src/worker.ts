@@ -352,7 +352,7 @@ export function createWorker(options: WorkerOptions): Worker {
         inFlight.size + take.length >= maxInFlight ||
         limits.isSlow(claimed.endpointId, now) ||
         (limit !== undefined && limits.inFlightOf(claimed.endpointId) >= limit);
-      (over && !inFlight.has(claimed.deliveryId) ? back : take).push(claimed);
+      (over ? back : take).push(claimed);
     }
     notify(() => observer?.onPushed?.(take.length, back.length));
     if (back.length > 0) {

@@ -212,9 +212,7 @@ while i <= #ARGV do
       if ordered then
         join_line(ep.id, order_key, did, now)
         queue_later(ep.id, nil, now, now_s)
-      elseif pushed then
-        -- leased: not queued
-      else
+      elseif not pushed then
         if push then ep.push_ok = false end -- its later deliveries in this call queue behind this one
         queue_later(ep.id, did, now, now_s)
       end

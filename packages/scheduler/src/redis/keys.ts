@@ -57,7 +57,6 @@ export interface RedisKeys {
   readonly leases: string;
   readonly endpoints: string;
   readonly wakeChannel: string;
-  readonly idle: string;
   pushChannel(workerId: string): string;
   endpoint(endpointId: string): string;
   queue(endpointId: string): string;
@@ -100,7 +99,6 @@ export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0
     leases: `${base}leases`,
     endpoints: `${base}endpoints`,
     wakeChannel: `${base}wake`,
-    idle: `${base}idle`,
     pushChannel: (workerId) => `${base}push:${workerId}`,
     endpoint: (id) => `${base}ep:${id}`,
     queue: (id) => `${base}queue:${id}`,

@@ -389,7 +389,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const push = pushes.get(workerId);
     // Registered for pushes only once its channel is subscribed (a push nobody receives is undone, but would be
     // one for nothing).
-    if (push?.subscribed === undefined && push) await withTimeout(push.ready, connectWaitMs).catch(() => {});
+    if (push !== undefined && push.subscribed === undefined) {
+      await withTimeout(push.ready, connectWaitMs).catch(() => {});
+    }
     const takesPushes = push?.subscribed === true;
     const roomArgs: ScriptArg[] = [request.endpointRoom ?? "", takesPushes ? Math.ceil(push.idleTtlMs) : ""];
     for (const [endpointId, room] of request.rooms ?? []) roomArgs.push(endpointId, Math.max(0, Math.floor(room)));
