@@ -1,4 +1,4 @@
-import { type AttemptRecord, decodeEnvelope } from "@hookyard/core";
+import { type AttemptRecord, decodeEnvelope, type Envelope } from "@hookyard/core";
 import type { SettledEntry, SettledRecord } from "../store.js";
 
 /**
@@ -6,15 +6,19 @@ import type { SettledEntry, SettledRecord } from "../store.js";
  * then its fields as a flat list (see keys.ts, `{hy}:outbox`): h = "st|a|c|s|d|m|ep" (status, attempts, created
  * at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when it was lost), log
  * (JSON array of attempts, newest first), why (dead only). Entries written before the packed header have one
- * field per value (d, m, ep, st, a, c, s) and are read as well.
+ * field per value (d, m, ep, st, a, c, s) and are read as well. `decode` turns a delivery's envelope text into the
+ * envelope (the store's reuses what its leases decoded: see envelope-reuse.ts).
  */
-export function decodeOutboxEntries(reply: readonly unknown[]): SettledEntry[] {
+export function decodeOutboxEntries(
+  reply: readonly unknown[],
+  decode: (deliveryId: string, text: string) => Envelope = (_deliveryId, text) => decodeEnvelope(text),
+): SettledEntry[] {
   const entries: SettledEntry[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const fields = reply[i + 1] as string[];
     const f = new Map<string, string>();
     for (let j = 0; j + 1 < fields.length; j += 2) f.set(fields[j] as string, fields[j + 1] as string);
-    entries.push({ entryId: String(reply[i]), record: recordOf(unpackHead(f)) });
+    entries.push({ entryId: String(reply[i]), record: recordOf(unpackHead(f), decode) });
   }
   return entries;
 }
@@ -35,13 +39,14 @@ function unpackHead(f: Map<string, string>): Map<string, string> {
   return f;
 }
 
-function recordOf(f: Map<string, string>): SettledRecord {
+function recordOf(f: Map<string, string>, decode: (deliveryId: string, text: string) => Envelope): SettledRecord {
   const status = f.get("st") === "dead" ? "dead" : "delivered";
+  const deliveryId = f.get("d") ?? "";
   const env = f.get("env") ?? "";
   const why = f.get("why");
   const attemptLog = (JSON.parse(f.get("log") ?? "[]") as AttemptRecord[]).reverse();
   return {
-    deliveryId: f.get("d") ?? "",
+    deliveryId,
     messageId: f.get("m") ?? "",
     endpointId: f.get("ep") ?? "",
     status,
@@ -49,7 +54,7 @@ function recordOf(f: Map<string, string>): SettledRecord {
     attempts: Number(f.get("a") ?? 0),
     createdAt: Number(f.get("c") ?? 0),
     settledAt: Number(f.get("s") ?? 0),
-    ...(env === "" ? {} : { envelope: decodeEnvelope(env) }),
+    ...(env === "" ? {} : { envelope: decode(deliveryId, env) }),
     attemptLog,
   };
 }

@@ -297,6 +297,44 @@ describe("redis store", () => {
     );
   });
 
+  it("hands off the envelope its own lease decoded, and decodes the records other instances leased", () =>
+    withRedisStore(async (store, prefix) => {
+      const other = createRedisStore({ redis: brokers.redisUrl, prefix });
+      try {
+        const ep = uniqueId("ep");
+        await store.syncEndpoints([testEndpoint(ep, { concurrency: 100 })]);
+        for (const key of ["a", "b"]) await store.enqueue({ envelope: testEnvelope(key), endpointIds: [ep], now: 1 });
+        const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 1 });
+        assert.equal(deliveries.length, 2);
+        const attempt = attemptAt(2, 200);
+        await store.complete(
+          "w",
+          deliveries.map(({ deliveryId, leaseToken }) => ({
+            deliveryId,
+            kind: "delivered" as const,
+            attempt,
+            leaseToken,
+          })),
+          2,
+        );
+        const leased = new Map(deliveries.map((d) => [d.deliveryId, d.envelope]));
+        const take = (from: typeof store) =>
+          from.takeSettled({ consumer: "c", max: 1, reclaimAfterMs: 3_600_000, now: 3 });
+        // The other instance never leased it: a new decode, equal to the lease's.
+        const [first] = await take(other);
+        assert.ok(first?.record.envelope);
+        assert.deepEqual(first.record.envelope, leased.get(first.record.deliveryId));
+        assert.notEqual(first.record.envelope, leased.get(first.record.deliveryId));
+        // This one did: the lease's own object, decoded once.
+        const [second] = await take(store);
+        assert.ok(second?.record.envelope);
+        assert.notEqual(second.record.deliveryId, first.record.deliveryId);
+        assert.equal(second.record.envelope, leased.get(second.record.deliveryId));
+      } finally {
+        await other.close();
+      }
+    }));
+
   it("forgets the outbox consumers of dead drainers once their records are taken over, never a holder", () =>
     withRedisStore(async (store) => {
       const ep = uniqueId("ep");

@@ -29,6 +29,7 @@ import { createCallBatcher } from "./call-batcher.js";
 import { type ClusterIntake, createClusterIntake } from "./cluster-intake.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
 import { type AckDurability, checkServer } from "./durability.js";
+import { createEnvelopeReuse, type EnvelopeReuse } from "./envelope-reuse.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
 import { decodeOutboxEntries } from "./outbox-records.js";
 import { createRedisClock, type RedisClock } from "./redis-clock.js";
@@ -187,6 +188,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     });
   const nextId = createIdFactory();
   const riding = createRidingCompletes();
+  const envelopes = createEnvelopeReuse();
   /** Workers of this process that take pushed leases: how long each waits registered (claim.lua ARGV[8]). */
   const pushes = new Map<string, PushEntry>();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
@@ -405,7 +407,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       ...(string | number)[],
     ];
     const [nextDue, missing, leaseDue, scheduleDue] = reply;
-    const deliveries = decodeLeases(reply, 4);
+    const deliveries = decodeLeases(reply, 4, envelopes);
     let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
     if (missing.length > 0) {
       const stillUnknown = await restore(missing);
@@ -609,7 +611,10 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
       const reclaimed = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
       const room = count - reclaimed.length / 2;
-      return decodeOutboxEntries(room > 0 ? [...reclaimed, ...(await readNewSettled(consumer, room))] : reclaimed);
+      return decodeOutboxEntries(
+        room > 0 ? [...reclaimed, ...(await readNewSettled(consumer, room))] : reclaimed,
+        envelopes.settled,
+      );
     },
 
     async ackSettled(entries) {
@@ -658,7 +663,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       const channel = wake.addChannel(keys.pushChannel(workerId), (message) => {
         let leases: ClaimedDelivery[];
         try {
-          leases = decodeLeases(JSON.parse(message) as unknown[], 0);
+          leases = decodeLeases(JSON.parse(message) as unknown[], 0, envelopes);
         } catch (error) {
           logger.warn({ err: error }, "unreadable pushed leases; they come back when they expire");
           return;
@@ -719,16 +724,17 @@ export function openClusterIntake(
 }
 
 /** Leases as claim.lua replies them (and enqueue.lua pushes them): 7 items each, from `start`. */
-function decodeLeases(items: readonly unknown[], start: number): ClaimedDelivery[] {
+function decodeLeases(items: readonly unknown[], start: number, envelopes: EnvelopeReuse): ClaimedDelivery[] {
   const deliveries: ClaimedDelivery[] = [];
   for (let i = start; i + 6 < items.length; i += 7) {
     const throttled = Number(items[i + 5]);
+    const deliveryId = String(items[i]);
     deliveries.push({
-      deliveryId: String(items[i]),
+      deliveryId,
       endpointId: String(items[i + 1]),
       attempt: Number(items[i + 2]),
       createdAt: Number(items[i + 3]),
-      envelope: decodeEnvelope(String(items[i + 4])),
+      envelope: envelopes.leased(deliveryId, String(items[i + 4])),
       leaseToken: String(items[i + 6]),
       ...(throttled > 0 ? { throttled } : {}),
     });
