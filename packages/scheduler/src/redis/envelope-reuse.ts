@@ -38,10 +38,12 @@ export function createEnvelopeReuse(maxChars: number = DEFAULT_REUSE_MAX_CHARS):
       if (text.length > maxChars) return envelope;
       kept.set(deliveryId, { text, envelope });
       chars += text.length;
-      // Insertion order: the first entry is the oldest.
-      for (const [oldest, entry] of kept) {
-        if (chars <= maxChars) break;
-        forget(oldest, entry.text);
+      // Insertion order: the first entries are the oldest. Looked at only when over (an iterator per lease adds up).
+      if (chars > maxChars) {
+        for (const [oldest, entry] of kept) {
+          forget(oldest, entry.text);
+          if (chars <= maxChars) break;
+        }
       }
       return envelope;
     },
