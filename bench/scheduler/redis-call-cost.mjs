@@ -88,6 +88,26 @@ rows.push([
   "HGET 10 B into Lua and HSET it out",
   await inner('redis.call("HSET", "w", "e", redis.call("HGET", "h", "small"))'),
 ]);
+// The settle's envelope (issue 12): today it passes through Lua into the outbox entry; a settle could instead
+// rename the delivery's hash (the envelope stays where it is: no copy) and add a small entry naming it. Each
+// iteration copies a fresh 1 KiB hash from a template, settles it and deletes what it left (the hash, or the
+// renamed hash as the hand-off's acknowledgement would); the copy and the delete alone are subtracted.
+await a.hset("tpl", "s", "x".repeat(100), "env", big);
+const copyAndDelete = await inner('redis.call("COPY", "tpl", "d") redis.call("DEL", "d")');
+rows.push([
+  "settle: HGET the 1 KiB env into Lua, XADD it with a header",
+  (await inner(
+    'redis.call("COPY", "tpl", "d") local e = redis.call("HGET", "d", "env") ' +
+      'redis.call("XADD", "o", "*", "h", "0123456789", "env", e) redis.call("DEL", "d")',
+  )) - copyAndDelete,
+]);
+rows.push([
+  "settle: RENAME the hash, XADD a header naming it",
+  (await inner(
+    'redis.call("COPY", "tpl", "d") redis.call("RENAME", "d", "r") ' +
+      'redis.call("XADD", "oi", "*", "h", "0123456789", "r", "r") redis.call("DEL", "r")',
+  )) - copyAndDelete,
+]);
 
 // What reading the envelope outside Lua would cost instead: HGETs pipelined 100 to a write, as a store would send
 // them with a claim (no read event or round trip of their own).
