@@ -18,6 +18,28 @@ export async function freePort() {
   return port;
 }
 
+// Servers not stopped yet. An interrupted bench (Ctrl-C, a `timeout`'s SIGTERM) must not leave them running: an
+// orphaned one keeps using CPU and skews the next bench's figures (a callgrind'ed one kept a core busy 20 minutes).
+const running = new Set();
+let cleanupInstalled = false;
+function killRunningOnExit() {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const killAll = () => {
+    for (const server of running) server.killNow();
+  };
+  process.on("exit", killAll);
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ]) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(code);
+    });
+  }
+}
+
 /**
  * Starts redis-server and waits until it answers. `aof`: appendonly yes with appendfsync everysec (what a
  * production Redis for Hookyard runs); otherwise no persistence at all. Never RDB snapshots.
@@ -62,21 +84,26 @@ export async function startPrivateRedis({
     if (i > 300) throw new Error(`${redisServer} did not answer on port ${port} within 15 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return {
+  const server = {
     url,
     port,
     pid: child.pid,
     admin,
     async stop() {
+      running.delete(server);
       admin.disconnect();
       child.kill("SIGTERM");
       if (child.exitCode === null) await once(child, "exit");
       rmSync(dir, { recursive: true, force: true });
     },
     killNow() {
+      running.delete(server);
       admin.disconnect();
       child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  running.add(server);
+  killRunningOnExit();
+  return server;
 }
