@@ -1,7 +1,7 @@
 import { decodeEnvelope, type Envelope } from "@hookyard/core";
 
 /** Encoded envelope text kept by default: 8 Mi characters (the decoded envelopes take about as much again). */
-export const DEFAULT_REUSE_MAX_CHARS = 8 * 1024 * 1024;
+const DEFAULT_REUSE_MAX_CHARS = 8 * 1024 * 1024;
 
 /**
  * Decodes stored envelopes, and decodes each one once per instance where it can. The text a claim (or a push)
