@@ -11,6 +11,7 @@ export {
   startPrivateRedisCluster,
 } from "./private-redis-cluster.js";
 export { redisServerArgs } from "./redis-server-args.js";
+export { scratchDir } from "./scratch-dir.js";
 export { type SeededRandom, seededRandom, TEST_SEED_VARIABLE } from "./seeded-random.js";
 export { stablePort } from "./stable-port.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

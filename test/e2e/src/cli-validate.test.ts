@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, constants, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { scratchDir } from "@hookyard/test-brokers";
 import { cliPath, repoRoot, runHookyard } from "./hookyard-process.js";
 
 const SECRET = "whsec_ZGVtby1zZWNyZXQtZm9yLWxvY2FsLXVzZS1vbmx5";
-const dir = mkdtempSync(join(tmpdir(), "hookyard-validate-"));
+const dir = scratchDir("hookyard-validate");
 
 function configFile(name: string, text: string): string {
   const file = join(dir, name);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { scratchDir } from "@hookyard/test-brokers";
 import { parse, parseAllDocuments } from "yaml";
 import { repoRoot, runHookyard } from "./hookyard-process.js";
 import { writeKubernetesSchemas } from "./kubernetes-schemas.js";
@@ -64,7 +64,7 @@ async function render(tools: Tools, values: string[] = []): Promise<{ text: stri
 }
 
 async function kubeconform(tools: Tools, manifests: string, kinds: Manifest[]) {
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-kubeconform-"));
+  const dir = scratchDir("hookyard-kubeconform");
   const location = writeKubernetesSchemas(tools.openApi, kinds, join(dir, "schemas"));
   const file = join(dir, "manifests.yaml");
   writeFileSync(file, manifests);
@@ -182,7 +182,7 @@ describe("the Helm chart (deploy/helm/hookyard)", () => {
   it("its ConfigMap passes hookyard validate with the Secret's variables", async () => {
     for (const values of [[], [FULL_VALUES]]) {
       const { manifests } = await render(tools, values);
-      const dir = mkdtempSync(join(tmpdir(), "hookyard-chart-config-"));
+      const dir = scratchDir("hookyard-chart-config");
       const file = join(dir, "hookyard.yaml");
       writeFileSync(file, find(manifests, "ConfigMap").data["hookyard.yaml"]);
       const secret = manifests.find((manifest) => manifest.kind === "Secret")?.stringData ?? {};

@@ -1,8 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { redisServerArgs, waitForStart } from "@hookyard/test-brokers";
+import { redisServerArgs, scratchDir, waitForStart } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 
 /** A redis-server of the test's own (so it can be stopped and restarted without disturbing other tests). */
@@ -21,7 +18,7 @@ export interface PrivateRedis {
 }
 
 export function privateRedis(port: number): PrivateRedis {
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-"));
+  const dir = scratchDir("hookyard-redis");
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   return {
