@@ -146,6 +146,38 @@ describe("redis store on its own redis-server", () => {
     }
   });
 
+  it("deletes the libraries of other Hookyard versions at its first load, and no other library", async () => {
+    const fakeLibrary = (name: string) =>
+      `#!lua name=${name}\nredis.register_function("${name}_ping", function() return "pong" end)`;
+    const libraries = async () =>
+      ((await own.admin.call("FUNCTION", "LIST")) as unknown[][])
+        .map((library) => String(library[library.indexOf("library_name") + 1]))
+        .sort();
+    await own.admin.call("FUNCTION", "FLUSH");
+    // What earlier deployments left (each version's library has its own name), and someone else's library.
+    await own.admin.call("FUNCTION", "LOAD", fakeLibrary("hookyard_0000000000000001"));
+    await own.admin.call("FUNCTION", "LOAD", fakeLibrary("hookyard_0000000000000002"));
+    await own.admin.call("FUNCTION", "LOAD", fakeLibrary("billing_lib"));
+    const store = open();
+    try {
+      await enqueueAndClaim(store);
+      const [ours, ...rest] = (await libraries()).filter((name) => name !== "billing_lib");
+      assert.match(String(ours), /^hookyard_[0-9a-f]{16}$/);
+      assert.deepEqual(rest, [], "the other versions' libraries are gone");
+      assert.deepEqual((await libraries()).includes("billing_lib"), true, "a library of another application stays");
+
+      // An instance of an old version still running loads its library again at its next call; this store's own
+      // reload (after a flush of its library) must not delete it again, or the two would take turns.
+      await own.admin.call("FUNCTION", "LOAD", fakeLibrary("hookyard_0000000000000001"));
+      await own.admin.call("FUNCTION", "DELETE", String(ours));
+      await enqueueAndClaim(store);
+      assert.deepEqual(await libraries(), ["billing_lib", "hookyard_0000000000000001", String(ours)].sort());
+    } finally {
+      await store.close();
+      await own.admin.call("FUNCTION", "FLUSH");
+    }
+  });
+
   it("falls back to EVALSHA where FUNCTION LOAD is refused, and recovers from SCRIPT FLUSH", async () => {
     // A user allowed every command but FUNCTION, as some managed Redis services set it up.
     const user = uniqueName("noload");

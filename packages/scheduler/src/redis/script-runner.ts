@@ -2,6 +2,7 @@ import { Cluster, type Redis } from "ioredis";
 import type { SchedulerLogger } from "../logger.js";
 import type { RedisClient } from "./connection.js";
 import {
+  LIBRARY_PREFIX,
   type RunScript,
   type ScriptArg,
   type ScriptName,
@@ -20,6 +21,17 @@ const ALREADY_LOADED = /already exists/i;
 
 type Command = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
+/** The library names in a FUNCTION LIST reply (RESP2: per library a flat list of field, value). */
+function libraryNames(reply: unknown): string[] {
+  if (!Array.isArray(reply)) return [];
+  return reply.flatMap((library: unknown) => {
+    if (!Array.isArray(library)) return [];
+    const at = library.indexOf("library_name");
+    const name = at >= 0 ? library[at + 1] : undefined;
+    return typeof name === "string" ? [name] : [];
+  });
+}
+
 /**
  * Runs the scripts on a client as Redis Functions: the library (scripts.ts) is loaded once per server with
  * FUNCTION LOAD (on a Cluster, on every master; functions are persisted and replicated, so a promoted replica has
@@ -28,17 +40,28 @@ type Command = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
  * the call retried. Where FUNCTION LOAD is refused — an ACL without it, a managed Redis that forbids it, maxmemory —
  * the same scripts run by EVALSHA (ioredis `defineCommand`, EVAL on NOSCRIPT), and the load is tried again a minute
  * later. On a Cluster the first key routes the call.
+ *
+ * Each version's library has a name of its own, so Redis would keep every version ever deployed (code, and the
+ * parse caches its functions filled) in its memory and its AOF. The first load of a runner therefore deletes the
+ * other `hookyard_*` libraries. An instance of another version that still runs (a rolling upgrade) finds its
+ * functions missing at its next call and loads them again, as after a flush; a reload deletes nothing, so two
+ * versions never take turns deleting each other's library.
  */
 export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger): RunScript {
   const library = scriptLibrary();
   const evalCommands = defineEvalCommands(client);
   let loaded: Promise<boolean> | undefined;
   let retryLoadAt = 0;
+  let othersDeleted = false;
 
   async function load(): Promise<boolean> {
     try {
       const servers: readonly Redis[] = client instanceof Cluster ? client.nodes("master") : [client];
       await Promise.all(servers.map((server) => loadOn(server)));
+      if (!othersDeleted) {
+        othersDeleted = true;
+        await Promise.all(servers.map((server) => deleteOtherVersions(server)));
+      }
       return true;
     } catch (error) {
       retryLoadAt = Date.now() + RELOAD_AFTER_MS;
@@ -56,6 +79,20 @@ export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger
     } catch (error) {
       // The library's name carries its code's hash: one of that name holds this very code.
       if (!(error instanceof Error && ALREADY_LOADED.test(error.message))) throw error;
+    }
+  }
+
+  /** Best effort: where FUNCTION LIST or DELETE is refused (an ACL), the old libraries simply stay. */
+  async function deleteOtherVersions(server: Redis): Promise<void> {
+    try {
+      const others = libraryNames(await server.call("FUNCTION", "LIST", "LIBRARYNAME", `${LIBRARY_PREFIX}*`)).filter(
+        (name) => name.startsWith(LIBRARY_PREFIX) && name !== library.name,
+      );
+      for (const name of others) await server.call("FUNCTION", "DELETE", name);
+      if (others.length > 0)
+        logger?.info({ deleted: others }, "deleted the Redis functions of other Hookyard versions");
+    } catch (error) {
+      logger?.debug({ err: error }, "could not delete the Redis functions of other Hookyard versions");
     }
   }
 

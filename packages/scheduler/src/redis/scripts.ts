@@ -92,6 +92,9 @@ export function scriptSources(): Record<ScriptName, string> {
   return sources;
 }
 
+/** What every Hookyard library's name starts with: `hookyard_<hash of the code>`. */
+export const LIBRARY_PREFIX = "hookyard_";
+
 export interface ScriptLibrary {
   /** `hookyard_<hash of the code>`: a new version is a new library, so versions side by side never clash. */
   readonly name: string;
@@ -114,6 +117,6 @@ export function scriptLibrary(): ScriptLibrary {
     const flagList = flags === "" ? "" : `, flags = { "${flags}" }`;
     return `redis.register_function{ function_name = "${functionOf(name)}", callback = ${name}_script${flagList} }`;
   });
-  const name = `hookyard_${hash}`;
+  const name = `${LIBRARY_PREFIX}${hash}`;
   return { name, source: [`#!lua name=${name}`, body, ...registrations].join("\n"), functionOf };
 }
