@@ -14,6 +14,9 @@
 // complete-claim.lua call each): the claim and settle phases become one, "claim+settle"; --batch sets both sizes
 // then (e.g. --batch 2 for what a quiet rate looks like).
 //   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000 --batch 200 [--riding]
+// --payload-bytes sets the payload's size (default 1000: a JSON object of ~1 KiB), to see how Redis's cost grows
+// with it: every time an envelope enters Lua, Redis's Lua hashes all of its bytes (bench/README.md, "Eleventh pass").
+//   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000 --payload-bytes 16000
 // --keep-dumps keeps callgrind's dumps (one per phase, in order) and prints where; --redis-server runs another
 // build, e.g. one with symbols so `callgrind_annotate --inclusive=yes <dump>` names functions (bench/README.md).
 // Another checkout's store (e.g. main before issue 12, whose settled deliveries stayed in Redis): run a copy of
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     riding: { type: "boolean", default: false },
     "keep-dumps": { type: "boolean", default: false },
     "redis-server": { type: "string", default: "redis-server" },
+    "payload-bytes": { type: "string", default: "1000" },
   },
 });
 const N = Number(args.deliveries);
@@ -50,7 +54,7 @@ const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
   enabled: true,
   policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
 }));
-const data = JSON.stringify({ pad: "x".repeat(1000) });
+const data = JSON.stringify({ pad: "x".repeat(Number(args["payload-bytes"])) });
 const callgrindDir = args.callgrind ? mkdtempSync(join(tmpdir(), "hookyard-callgrind-")) : undefined;
 const redis = await startPrivateRedis({
   redisServer: args["redis-server"],
@@ -70,9 +74,10 @@ function instructionsSinceLast() {
 }
 
 // The commands the store sends itself: the scripts (their inner calls are counted in the script's usec, and again
-// under their own names, so those are left out) and the outbox read the store sends without a script (it was
-// inside take-outbox.lua until its records stopped passing through Lua).
-const STORE_CALLS = new Set(["fcall", "evalsha", "eval", "xreadgroup"]);
+// under their own names, so those are left out), the outbox read the store sends without a script (it was inside
+// take-outbox.lua until its records stopped passing through Lua) and the envelope reads after a claim (HGET; claim.lua's
+// HGET of each state is then counted twice, inside the script and here: ~0.1 µs per event more than Redis spent).
+const STORE_CALLS = new Set(["fcall", "evalsha", "eval", "xreadgroup", "hget"]);
 
 async function sample() {
   const text = await redis.admin.info("all");
@@ -183,7 +188,7 @@ const median = (v) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 console.log(
-  `${N} events over ${endpoints.length} endpoints, 1 KiB payloads; load average ${loadavg()
+  `${N} events over ${endpoints.length} endpoints, ${data.length} B payloads; load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );

@@ -25,7 +25,12 @@
   Returns { nextDueAt ("" = none), { endpoint ids without policy }, earliest lease expiry ("" = no leases; a
   sharded store visits the shard again then), the earliest schedule entry whatever this worker's room ("" =
   none), then per leased delivery 7 items:
-  delivery id, endpoint id, attempt, created at, encoded envelope, throttled attempts, fencing token }.
+  delivery id, endpoint id, attempt, created at, message id, throttled attempts, fencing token }.
+
+  The envelopes are not in the reply: the store reads them right after (HGET of the delivery's "env", or of its
+  message's for a fan-out), outside Lua. Every string that enters Lua is interned, and Redis's Lua hashes all of
+  its bytes to do so (Redis #9449, against hash collisions): for a 1 KiB envelope ~12k instructions, for 16 KiB
+  ~185k, more than the rest of the lease (bench/README.md, "Eleventh pass").
 ]]
 
 local now = tonumber(ARGV[2])
@@ -98,7 +103,6 @@ if #candidates > 0 then
   local due_count = #candidates
   if due_count >= window then due_count = redis.call("ZCOUNT", K.schedule, "-inf", now) end
   local share = math.max(1, math.floor(max / math.max(1, due_count - skipped)))
-  local envelopes = {}
   local leased = {} -- one list for every endpoint of the call (its first `n_leased` items), not a table each
   for _, id in ipairs(candidates) do
     if remaining <= 0 then break end
@@ -138,24 +142,18 @@ if #candidates > 0 then
           end
           local dk = K.delivery(did)
           -- The state's fields as values (lease_fields), not read_delivery's table: a lease replaces most of them.
-          local v = redis.call("HMGET", dk, "s", "env")
-          local found, a, t, lg, c, m, dep = v[1], nil, nil, nil, nil, nil, nil
+          local found = redis.call("HGET", dk, "s")
+          local a, t, lg, c, m, dep
           if found then
-            a, t, lg, c, m, dep = lease_fields(v[1])
+            a, t, lg, c, m, dep = lease_fields(found)
           else
             local old = read_delivery(dk) -- the old format, or nil: the delivery is gone
             found = old
             if old then a, t, lg, c, m, dep = old.a, old.t, old.lg, old.c, old.m, old.ep end
           end
-          local inline_env = v[2]
-          local env = inline_env or (found and envelopes[m])
-          if env == nil and found then
-            env = redis.call("HGET", K.message(m), "env")
-            envelopes[m] = env
-          end
           n_leased = n_leased + 1
           leased[n_leased] = did
-          if env and found then
+          if found then
             local attempt = a ~= "" and tonumber(a) + 1 or 1
             local probe = ep.br == "half"
             lease_count = lease_count + 1
@@ -171,14 +169,14 @@ if #candidates > 0 then
             out[#out + 1] = id
             out[#out + 1] = attempt
             out[#out + 1] = c ~= "" and c or now
-            out[#out + 1] = env
+            out[#out + 1] = m
             out[#out + 1] = t ~= "" and t or 0
             out[#out + 1] = token
           else
-            -- Its envelope is gone (lost data): a poison entry must not block the queue; dead-letter it.
-            outbox_add("dead", found and a ~= "" and a or 0, found and c or now, now, did, found and m or "", id, "",
-              "[]", "envelope missing", 0)
-            redis.call("DEL", dk, K.attempts(did))
+            -- Its hash is gone (lost data): a poison entry must not block the queue; dead-letter it. (A delivery
+            -- whose envelope alone is gone is leased, and the store dead-letters it when it finds no envelope.)
+            outbox_add("dead", 0, now, now, did, "", id, "", "[]", "envelope missing", 0)
+            redis.call("DEL", K.attempts(did))
           end
         end
         if n_leased > 0 then

@@ -246,6 +246,46 @@ describe("redis store", () => {
       );
     }));
 
+  it("claims envelopes of either home, and dead-letters a lease whose envelope Redis lost", () =>
+    withRedisStore(async (store) => {
+      const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
+      await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
+      const [inline, fanned] = [testEnvelope(), testEnvelope()];
+      const one = await store.enqueue({ envelope: inline, endpointIds: [a], now: 1 });
+      const two = await store.enqueue({ envelope: fanned, endpointIds: [a, b], now: 1 });
+      const gone = await store.enqueue({ envelope: testEnvelope(), endpointIds: [a], now: 1 });
+      const goneShared = await store.enqueue({ envelope: testEnvelope(), endpointIds: [a, b], now: 1 });
+      // Lost data (a partial restore, a hand-made edit): the envelope's field and the fan-out's shared hash.
+      await admin.hdel(store.keys.delivery(gone.deliveryIds[0] ?? ""), "env");
+      await admin.del(store.keys.message(goneShared.messageId));
+      const events: string[] = [];
+      const unsubscribe = store.onEvent((event) => {
+        if (event.kind === "delivery.dead") events.push(`${event.deliveryId}:${event.reason}`);
+      });
+      const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
+      unsubscribe();
+      assert.deepEqual(
+        deliveries.map((d) => [d.deliveryId, d.envelope.id]).sort(),
+        [
+          [one.deliveryIds[0], inline.id],
+          [two.deliveryIds[0], fanned.id],
+          [two.deliveryIds[1], fanned.id],
+        ].sort(),
+      );
+      const lostIds = [gone.deliveryIds[0], ...goneShared.deliveryIds];
+      assert.deepEqual(events.sort(), lostIds.map((id) => `${id}:envelope missing`).sort(), "told to operators");
+      const records = await takeAllSettled(store, 3);
+      assert.deepEqual(
+        records.map((r) => [r.deliveryId, r.status, r.deadReason, r.envelope]).sort(),
+        lostIds.map((id) => [id, "dead", "envelope missing", undefined]).sort(),
+        "each kept as a dead letter, so the loss is visible",
+      );
+      // Nothing of them is left to claim, and the endpoints' in-flight counts are the three real leases.
+      assert.deepEqual((await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 4 })).deliveries, []);
+      assert.equal((await store.getEndpointState(a, 4)).inFlight, 2);
+      assert.equal((await store.getEndpointState(b, 4)).inFlight, 1);
+    }));
+
   it("shares a fanned-out envelope until its last delivery settles, then leaves no key behind", () =>
     withRedisStore(async (store) => {
       const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];

@@ -29,8 +29,15 @@ import { createCallBatcher } from "./call-batcher.js";
 import { type ClusterIntake, createClusterIntake } from "./cluster-intake.js";
 import { closeClient, openClient, type RedisClient, type RedisConnection, whenReady } from "./connection.js";
 import { type AckDurability, checkServer } from "./durability.js";
-import { createEnvelopeReuse, type EnvelopeReuse } from "./envelope-reuse.js";
+import { createEnvelopeReuse } from "./envelope-reuse.js";
 import { createRedisKeys, type RedisKeys } from "./keys.js";
+import {
+  decodeLeaseHeads,
+  decodePushedLeases,
+  type LeaseHead,
+  leasedDelivery,
+  readLeasedEnvelopes,
+} from "./lease-replies.js";
 import { decodeOutboxEntries } from "./outbox-records.js";
 import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
@@ -407,7 +414,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       ...(string | number)[],
     ];
     const [nextDue, missing, leaseDue, scheduleDue] = reply;
-    const deliveries = decodeLeases(reply, 4, envelopes);
+    const deliveries = await withEnvelopes(workerId, decodeLeaseHeads(reply, 4), now);
     let nextDueAt = nextDue === "" ? undefined : Math.ceil(Number(nextDue));
     if (missing.length > 0) {
       const stillUnknown = await restore(missing);
@@ -420,6 +427,68 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       ...(leaseDue === "" ? {} : { leaseDueAt: Math.ceil(Number(leaseDue)) }),
       ...(scheduleDue === "" ? {} : { scheduleDueAt: Math.ceil(Number(scheduleDue)) }),
     };
+  }
+
+  /**
+   * Claimed leases with their envelopes, read right after the claim (see lease-replies.ts). A lease whose envelope
+   * Redis lost is dead-lettered ("envelope missing") rather than returned: a poison entry must not come back. If
+   * the read fails the claim fails; its leases come back when they expire, like those of a worker that died.
+   */
+  async function withEnvelopes(workerId: string, heads: readonly LeaseHead[], now: number) {
+    if (heads.length === 0) return [];
+    let texts: (string | undefined)[];
+    try {
+      texts = await readLeasedEnvelopes(client, keys, heads);
+    } catch (error) {
+      throw translateRedisError(error);
+    }
+    const deliveries: ClaimedDelivery[] = [];
+    const lost: CompletionResult[] = [];
+    heads.forEach((head, i) => {
+      const text = texts[i];
+      if (text !== undefined) deliveries.push(leasedDelivery(head, text, envelopes));
+      else
+        lost.push({
+          deliveryId: head.deliveryId,
+          kind: "dead",
+          reason: "envelope missing",
+          leaseToken: head.leaseToken,
+        });
+    });
+    if (lost.length > 0) {
+      logger.warn({ deliveryIds: lost.map((result) => result.deliveryId) }, "leased deliveries without an envelope");
+      await completeNow(workerId, lost, now);
+    }
+    return deliveries;
+  }
+
+  /** complete.lua for `results` in a call of its own (not riding a later claim), and what follows a complete. */
+  async function completeNow(workerId: string, results: readonly CompletionResult[], now: number) {
+    const reply = (await run("complete", [keys.schedule, keys.leases], completeArgs(workerId, results, now))) as (
+      | string
+      | number
+      | string[]
+    )[];
+    return completed(results, reply, now);
+  }
+
+  /** A complete's reply: its operator events, the hand-off told of settled records, the report. */
+  function completed(
+    results: readonly CompletionResult[],
+    reply: (string | number | string[])[],
+    now: number,
+  ): CompleteReport {
+    events.emit(schedulerEventsOf(reply, now));
+    if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
+      for (const listener of settledListeners) listener();
+    }
+    return { applied: Number(reply[0]), stale: (reply[1] ?? []) as string[] };
+  }
+
+  function completeArgs(workerId: string, results: readonly CompletionResult[], now: number): ScriptArg[] {
+    const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
+    for (const result of results) args.push(...completionArgs(result));
+    return args;
   }
 
   /** claim.lua's reply; a complete of the same worker waiting to ride goes first in the same call. */
@@ -499,14 +568,12 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
 
     async complete(workerId: string, results: readonly CompletionResult[], now: number): Promise<CompleteReport> {
       if (results.length === 0) return { applied: 0, stale: [] };
-      const args: ScriptArg[] = [now, workerId, outboxMaxRecords, MAX_ATTEMPTS_LOGGED];
-      for (const result of results) args.push(...completionArgs(result));
-      const reply = (await completeReply(workerId, args)) as (string | number | string[])[];
-      events.emit(schedulerEventsOf(reply, now));
-      if (results.some((result) => result.kind === "delivered" || result.kind === "dead")) {
-        for (const listener of settledListeners) listener();
-      }
-      return { applied: Number(reply[0]), stale: (reply[1] ?? []) as string[] };
+      const reply = (await completeReply(workerId, completeArgs(workerId, results, now))) as (
+        | string
+        | number
+        | string[]
+      )[];
+      return completed(results, reply, now);
     },
 
     async extendLeases(workerId, leases, leaseMs, now) {
@@ -663,7 +730,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       const channel = wake.addChannel(keys.pushChannel(workerId), (message) => {
         let leases: ClaimedDelivery[];
         try {
-          leases = decodeLeases(JSON.parse(message) as unknown[], 0, envelopes);
+          leases = decodePushedLeases(JSON.parse(message) as unknown[], envelopes);
         } catch (error) {
           logger.warn({ err: error }, "unreadable pushed leases; they come back when they expire");
           return;
@@ -721,25 +788,6 @@ export function openClusterIntake(
     connectWaitMs,
     logger,
   });
-}
-
-/** Leases as claim.lua replies them (and enqueue.lua pushes them): 7 items each, from `start`. */
-function decodeLeases(items: readonly unknown[], start: number, envelopes: EnvelopeReuse): ClaimedDelivery[] {
-  const deliveries: ClaimedDelivery[] = [];
-  for (let i = start; i + 6 < items.length; i += 7) {
-    const throttled = Number(items[i + 5]);
-    const deliveryId = String(items[i]);
-    deliveries.push({
-      deliveryId,
-      endpointId: String(items[i + 1]),
-      attempt: Number(items[i + 2]),
-      createdAt: Number(items[i + 3]),
-      envelope: envelopes.leased(deliveryId, String(items[i + 4])),
-      leaseToken: String(items[i + 6]),
-      ...(throttled > 0 ? { throttled } : {}),
-    });
-  }
-  return deliveries;
 }
 
 /** The policy of one endpoint as sync-endpoints.lua reads it (12 items). */

@@ -1,0 +1,103 @@
+import type { ClaimedDelivery } from "../store.js";
+import type { RedisClient } from "./connection.js";
+import type { EnvelopeReuse } from "./envelope-reuse.js";
+import type { RedisKeys } from "./keys.js";
+
+/** Items per lease in claim.lua's reply and in enqueue.lua's pushes. */
+const ITEMS_PER_LEASE = 7;
+
+/** A lease as claim.lua and enqueue.lua's pushes describe it, but its envelope. */
+export interface Lease {
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly throttled: number;
+  readonly leaseToken: string;
+}
+
+/** A claimed lease: its envelope is read outside Lua, from the delivery's hash or from its message's (a fan-out). */
+export interface LeaseHead extends Lease {
+  readonly messageId: string;
+}
+
+/**
+ * Leases of 7 items each from `start`: id, endpoint, attempt, created at, `fifth`, throttled, token. The fifth is
+ * the message id in claim.lua's reply and the envelope's text in enqueue.lua's pushes (the enqueue has it in hand).
+ */
+function decodeItems(items: readonly unknown[], start: number): { lease: Lease; fifth: string }[] {
+  const leases: { lease: Lease; fifth: string }[] = [];
+  for (let i = start; i + ITEMS_PER_LEASE - 1 < items.length; i += ITEMS_PER_LEASE) {
+    const lease: Lease = {
+      deliveryId: String(items[i]),
+      endpointId: String(items[i + 1]),
+      attempt: Number(items[i + 2]),
+      createdAt: Number(items[i + 3]),
+      throttled: Number(items[i + 5]),
+      leaseToken: String(items[i + 6]),
+    };
+    leases.push({ lease, fifth: String(items[i + 4]) });
+  }
+  return leases;
+}
+
+/** claim.lua's leases, from `start`. */
+export function decodeLeaseHeads(items: readonly unknown[], start: number): LeaseHead[] {
+  return decodeItems(items, start).map(({ lease, fifth }) => ({ ...lease, messageId: fifth }));
+}
+
+/** enqueue.lua's pushed leases, with their envelopes. */
+export function decodePushedLeases(items: readonly unknown[], envelopes: EnvelopeReuse): ClaimedDelivery[] {
+  return decodeItems(items, 0).map(({ lease, fifth }) => leasedDelivery(lease, fifth, envelopes));
+}
+
+/** A lease with its envelope, decoded from its text as leased (see envelope-reuse.ts). */
+export function leasedDelivery(lease: Lease, text: string, envelopes: EnvelopeReuse): ClaimedDelivery {
+  return {
+    deliveryId: lease.deliveryId,
+    endpointId: lease.endpointId,
+    attempt: lease.attempt,
+    createdAt: lease.createdAt,
+    envelope: envelopes.leased(lease.deliveryId, text),
+    leaseToken: lease.leaseToken,
+    ...(lease.throttled > 0 ? { throttled: lease.throttled } : {}),
+  };
+}
+
+/**
+ * The envelopes' texts of claimed leases, in order, read outside Lua: one pipelined HGET of each delivery's "env"
+ * (a message with one delivery keeps its envelope there), then, for those without, one of each message's (a
+ * fan-out's shared envelope). Undefined where neither has it (lost data). In Lua the same reads hashed every byte
+ * of every envelope (see claim.lua's header); here Redis copies them into the reply and nothing more.
+ */
+export async function readLeasedEnvelopes(
+  client: RedisClient,
+  keys: RedisKeys,
+  heads: readonly LeaseHead[],
+): Promise<(string | undefined)[]> {
+  const texts = await hgetEnv(
+    client,
+    heads.map((head) => keys.delivery(head.deliveryId)),
+  );
+  const shared = [...new Set(heads.filter((_, i) => texts[i] === undefined).map((head) => head.messageId))];
+  if (shared.length === 0) return texts;
+  const sharedTexts = await hgetEnv(
+    client,
+    shared.map((messageId) => keys.message(messageId)),
+  );
+  const byMessage = new Map(shared.map((messageId, i) => [messageId, sharedTexts[i]]));
+  return texts.map((text, i) => text ?? byMessage.get((heads[i] as LeaseHead).messageId));
+}
+
+/** HGET <key> env for each key, pipelined (the keys share the store's hash slot). */
+async function hgetEnv(client: RedisClient, hashKeys: readonly string[]): Promise<(string | undefined)[]> {
+  if (hashKeys.length === 0) return [];
+  const pipeline = client.pipeline();
+  for (const key of hashKeys) pipeline.hget(key, "env");
+  const replies = (await pipeline.exec()) ?? [];
+  return hashKeys.map((_, i) => {
+    const [error, value] = replies[i] ?? [new Error("no reply"), null];
+    if (error) throw error;
+    return typeof value === "string" ? value : undefined;
+  });
+}
