@@ -17,6 +17,7 @@
 // --payload-bytes sets the payload's size (default 1000: a JSON object of ~1 KiB), to see how Redis's cost grows
 // with it: every time an envelope enters Lua, Redis's Lua hashes all of its bytes (bench/README.md, "Eleventh pass").
 //   node bench/scheduler/redis-phases.mjs --callgrind --runs 1 --deliveries 4000 --payload-bytes 16000
+// --full-attempts settles with the attempt record a real HTTP delivery makes (headers, body) instead of a bare one.
 // --keep-dumps keeps callgrind's dumps (one per phase, in order) and prints where; --redis-server runs another
 // build, e.g. one with symbols so `callgrind_annotate --inclusive=yes <dump>` names functions (bench/README.md).
 // Another checkout's store (e.g. main before issue 12, whose settled deliveries stayed in Redis): run a copy of
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     "keep-dumps": { type: "boolean", default: false },
     "redis-server": { type: "string", default: "redis-server" },
     "payload-bytes": { type: "string", default: "1000" },
+    "full-attempts": { type: "boolean", default: false },
   },
 });
 const N = Number(args.deliveries);
@@ -55,6 +57,31 @@ const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
   policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
 }));
 const data = JSON.stringify({ pad: "x".repeat(Number(args["payload-bytes"])) });
+// Each settle's attempt record: a bare one by default (the figures of every pass), or with --full-attempts what the
+// HTTP delivery records for a signed POST answered 200 "ok" (~0.5 KB of JSON, which passes through the settle's Lua).
+const ATTEMPT = args["full-attempts"]
+  ? {
+      startedAt: "2026-12-03T10:00:00.000Z",
+      durationMs: 12,
+      status: 200,
+      requestHeaders: {
+        "content-type": "application/json",
+        "user-agent": "Hookyard/0.1 (+https://github.com/hookyard/hookyard)",
+        "webhook-id": "msg_2pVnH3a0X0bq4Yx8fXvYc1qWn7Z",
+        "webhook-timestamp": "1764756000",
+        "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+      },
+      responseHeaders: {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": "2",
+        date: "Thu, 03 Dec 2026 10:00:00 GMT",
+        connection: "keep-alive",
+        "keep-alive": "timeout=5",
+      },
+      responseBody: "ok",
+      responseBodyTruncated: false,
+    }
+  : { startedAt: 3, durationMs: 1, status: 200 };
 const callgrindDir = args.callgrind ? mkdtempSync(join(tmpdir(), "hookyard-callgrind-")) : undefined;
 const redis = await startPrivateRedis({
   redisServer: args["redis-server"],
@@ -152,7 +179,7 @@ async function oneRun(run) {
       claimed.push(...deliveries);
     }
     marks.push(await sample());
-    const attempt = { startedAt: 3, durationMs: 1, status: 200 };
+    const attempt = ATTEMPT;
     for (let i = 0; i < claimed.length; i += 200) {
       const results = claimed.slice(i, i + 200).map((d) => ({ deliveryId: d.deliveryId, kind: "delivered", attempt }));
       await store.complete("w", results, 4);
@@ -162,7 +189,7 @@ async function oneRun(run) {
 
   /** Each claim of `--batch` carries the settle of the batch before it (same turn: one script call). */
   async function claimAndSettleRiding(store) {
-    const attempt = { startedAt: 3, durationMs: 1, status: 200 };
+    const attempt = ATTEMPT;
     let previous = [];
     let settled = 0;
     for (let now = 2; settled < N; now++) {
