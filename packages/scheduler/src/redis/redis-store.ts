@@ -431,8 +431,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
 
   /**
    * Claimed leases with their envelopes, read right after the claim (see lease-replies.ts). A lease whose envelope
-   * Redis lost is dead-lettered ("envelope missing") rather than returned: a poison entry must not come back. If
-   * the read fails the claim fails; its leases come back when they expire, like those of a worker that died.
+   * Redis lost is dead-lettered ("envelope missing") rather than returned: a poison entry must not block its queue.
+   * If the read fails the claim fails; its leases come back when they expire, like those of a worker that died.
    */
   async function withEnvelopes(workerId: string, heads: readonly LeaseHead[], now: number) {
     if (heads.length === 0) return [];
@@ -456,8 +456,13 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         });
     });
     if (lost.length > 0) {
-      logger.warn({ deliveryIds: lost.map((result) => result.deliveryId) }, "leased deliveries without an envelope");
-      await completeNow(workerId, lost, now);
+      const deliveryIds = lost.map((result) => result.deliveryId);
+      logger.warn({ deliveryIds }, "leased deliveries without an envelope: dead-lettered");
+      // The others are leased and go out either way; a lost one whose settle failed comes back at its lease's
+      // expiry, to the next claim.
+      await completeNow(workerId, lost, now).catch((error: unknown) =>
+        logger.warn({ err: error, deliveryIds }, "could not dead-letter deliveries without an envelope"),
+      );
     }
     return deliveries;
   }
