@@ -22,11 +22,12 @@ export interface LeaseHead extends Lease {
 }
 
 /**
- * Leases of 7 items each from `start`: id, endpoint, attempt, created at, `fifth`, throttled, token. The fifth is
- * the message id in claim.lua's reply and the envelope's text in enqueue.lua's pushes (the enqueue has it in hand).
+ * Leases of 7 items each from `start`: id, endpoint, attempt, created at, `fifth`, throttled, token, each made into
+ * a T by `make`. The fifth is the message id in claim.lua's reply and the envelope's text in enqueue.lua's pushes
+ * (the enqueue has it in hand).
  */
-function decodeItems(items: readonly unknown[], start: number): { lease: Lease; fifth: string }[] {
-  const leases: { lease: Lease; fifth: string }[] = [];
+function decodeItems<T>(items: readonly unknown[], start: number, make: (lease: Lease, fifth: string) => T): T[] {
+  const leases: T[] = [];
   for (let i = start; i + ITEMS_PER_LEASE - 1 < items.length; i += ITEMS_PER_LEASE) {
     const lease: Lease = {
       deliveryId: String(items[i]),
@@ -36,19 +37,19 @@ function decodeItems(items: readonly unknown[], start: number): { lease: Lease; 
       throttled: Number(items[i + 5]),
       leaseToken: String(items[i + 6]),
     };
-    leases.push({ lease, fifth: String(items[i + 4]) });
+    leases.push(make(lease, String(items[i + 4])));
   }
   return leases;
 }
 
 /** claim.lua's leases, from `start`. */
 export function decodeLeaseHeads(items: readonly unknown[], start: number): LeaseHead[] {
-  return decodeItems(items, start).map(({ lease, fifth }) => ({ ...lease, messageId: fifth }));
+  return decodeItems(items, start, (lease, messageId) => ({ ...lease, messageId }));
 }
 
 /** enqueue.lua's pushed leases, with their envelopes. */
 export function decodePushedLeases(items: readonly unknown[], envelopes: EnvelopeReuse): ClaimedDelivery[] {
-  return decodeItems(items, 0).map(({ lease, fifth }) => leasedDelivery(lease, fifth, envelopes));
+  return decodeItems(items, 0, (lease, text) => leasedDelivery(lease, text, envelopes));
 }
 
 /** A lease with its envelope, decoded from its text as leased (see envelope-reuse.ts). */
