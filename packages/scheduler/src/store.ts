@@ -331,6 +331,7 @@ export type CompletionResult = CompletionKind & {
 type CompletionKind =
   | { readonly deliveryId: string; readonly kind: "delivered"; readonly attempt: AttemptRecord }
   | { readonly deliveryId: string; readonly kind: "retry"; readonly attempt: AttemptRecord; readonly dueAt: number }
+  /** Without `attempt` the lease made no attempt (e.g. its envelope was lost) and is not counted as one. */
   | { readonly deliveryId: string; readonly kind: "dead"; readonly attempt?: AttemptRecord; readonly reason: string }
   /**
    * 429/503 (backpressure): queued again at `dueAt` and the whole endpoint held until then; the attempt is

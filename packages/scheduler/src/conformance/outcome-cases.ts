@@ -112,6 +112,24 @@ export function describeOutcomeCases(withStore: WithStore, t0: number): void {
         );
         assert.equal((await store.getEndpointState(ep, t0 + 2)).dead, 0);
       }));
+
+    it("counts no attempt for a lease dead-lettered without one (its envelope was lost)", () =>
+      withStore(async (store) => {
+        const { ids } = await setUp(store, {}, 1, t0);
+        const id = ids[0] ?? "";
+        await failOnce(store, t0); // one real attempt first
+        const [again] = await claimAll(store, t0);
+        assert.equal(again?.attempt, 2);
+        const events: number[] = [];
+        const unsubscribe = store.onEvent((event) => {
+          if (event.kind === "delivery.dead") events.push(event.attempts);
+        });
+        await store.complete("w1", [{ deliveryId: id, kind: "dead", reason: "envelope missing" }], t0 + 1);
+        unsubscribe();
+        assert.deepEqual(events, [1], "the operator event counts the attempts made");
+        const [record] = await takeAllSettled(store, t0 + 2);
+        assert.deepEqual([record?.status, record?.attempts, record?.attemptLog.length], ["dead", 1, 1]);
+      }));
   });
 
   describe("6b. throttled (429/503 backpressure)", () => {

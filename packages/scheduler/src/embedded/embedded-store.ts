@@ -585,7 +585,11 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Schedul
         const endpoint = endpointOf(delivery.endpointId);
         if (endpoint.indexedScore === undefined) unscheduled.add(endpoint);
         if (!before.has(endpoint)) before.set(endpoint, snapshotHealth(endpoint));
-        if (result.kind === "dead") found.push(deadEvent(delivery, result.reason, now));
+        if (result.kind === "dead") {
+          // Without an attempt record the lease made none (its envelope was lost): not counted.
+          if (result.attempt === undefined) delivery.attempts = Math.max(0, delivery.attempts - 1);
+          found.push(deadEvent(delivery, result.reason, now)); // before applyResult: it releases the message
+        }
         applyResult(result, delivery, now);
         applied += 1;
         if (result.kind === "delivered" || result.kind === "dead") settled = true;

@@ -106,6 +106,11 @@ for i = 6, #ARGV, 6 do
     if ep then ep.inf = math.max(0, ep.inf - 1) end
 
     if kind == "delivered" or kind == "dead" then
+      if attempt == "" and kind == "dead" then
+        -- Dead without an attempt record: the lease made none (the store found its envelope gone), not counted.
+        attempts = num(math.max(0, (tonumber(attempts) or 1) - 1))
+        d.a = attempts
+      end
       local env = settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
       if kind == "dead" then event("dead", ep_id, did, mid, reason, tonumber(attempts) or 0, event_type(env)) end
       if key then
