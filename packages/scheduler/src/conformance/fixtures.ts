@@ -42,13 +42,17 @@ export function testEndpoint(id: string, overrides: PolicyOverrides = {}, enable
   };
 }
 
-export function testEnvelope(key?: string): Envelope {
+/** `payloadBytes`: a payload of that size (at least 6), e.g. past the size the Redis store writes ahead. */
+export function testEnvelope(key?: string, payloadBytes = 6): Envelope {
+  // Bytes that do not survive a UTF-8 round trip, to prove the payload is kept byte-exact.
+  const data = new Uint8Array(Math.max(6, payloadBytes)).fill(0x61);
+  data.set([0x7b, 0x00, 0xff, 0xfe, 0x80]);
+  data[data.length - 1] = 0x7d;
   return createEnvelope({
     id: uniqueId("evt"),
     source: "conformance",
     type: "test.event",
-    // Bytes that do not survive a UTF-8 round trip, to prove the payload is kept byte-exact.
-    data: new Uint8Array([0x7b, 0x00, 0xff, 0xfe, 0x80, 0x7d]),
+    data,
     headers: { "x-test": "yes" },
     ...(key === undefined ? {} : { key }),
   });

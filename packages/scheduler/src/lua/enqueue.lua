@@ -6,7 +6,9 @@
   KEYS[1] schedule (routes the call to the store's slot)
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2..] one record per message, in call order:
-    now (ms, store clock), message id, encoded envelope, ordering key ("" = none), dedup key ("" = none),
+    now (ms, store clock), message id, encoded envelope ("" = written ahead of this script where it is kept:
+    the delivery's hash, or a fan-out's message hash; see enqueueScript in redis-store.ts), ordering key ("" = none),
+    dedup key ("" = none),
     dedup TTL (ms), dedup record to store ("<expiresAt>|<result JSON>"), endpoint count N,
     then N pairs: endpoint id, delivery id
 
@@ -86,7 +88,7 @@ end
 -- Leases the new delivery `did` of `ep` to the idle worker when it may (see the header): returns its packed leased
 -- state, or nil (it queues). Once one of an endpoint's deliveries queues, the endpoint's later ones in the call
 -- queue too, behind it.
-local function push_lease(ep, did, mid, envelope, now, now_s)
+local function push_lease(ep, did, mid, envelope, now, now_s, envelope_key)
   if ep.push_ok == false then return nil end
   local target = push_target(now) -- first: with no worker waiting (a busy deployment) nothing more is read
   if not target then return nil end
@@ -112,6 +114,8 @@ local function push_lease(ep, did, mid, envelope, now, now_s)
   leases[#leases + 1] = did
   local n_items = #items
   items[n_items + 1], items[n_items + 2], items[n_items + 3], items[n_items + 4] = did, ep.id, "1", now_s
+  -- Written ahead (a large batch: pushes are rare then): read back, as a push carries its envelope.
+  if envelope == "" then envelope = redis.call("HGET", envelope_key, "env") or "" end
   items[n_items + 5], items[n_items + 6], items[n_items + 7] = envelope, "0", token
   undo[#undo + 1] = { ep, did, mid, now, now_s }
   return leased_state("1", "", "", "", lease_until_s, token, now_s, mid, ep.id, target.worker)
@@ -181,28 +185,40 @@ while i <= #ARGV do
     end
   end
 
+  -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
+  -- lifetime. Fan-out: one message hash, reference-counted by the deliveries not yet settled.
+  -- n = 0: a sharded store's dedup decision on a shard none of the message's endpoints live on.
+  local inline = n == 1
+  -- The envelope was written ahead, where it is kept (ids new to Redis): a key this message must delete unless it
+  -- is stored.
+  local ahead = envelope == "" and n > 0
+  local envelope_key = ahead and (inline and K.delivery(ARGV[first_pair + 1]) or K.message(mid))
+
   if duplicate then
+    if ahead then redis.call("DEL", envelope_key) end
     replies[#replies + 1] = { "duplicate", duplicate }
   elseif unknown then
     if claimed then redis.call("DEL", K.dedup(dedup_key)) end -- rare: endpoints Redis lost (a flush)
+    if ahead then redis.call("DEL", envelope_key) end
     replies[#replies + 1] = unknown
   else
-    -- One delivery (the common case): the envelope lives in the delivery hash (field env) and shares its
-    -- lifetime. Fan-out: one message hash, reference-counted by the deliveries not yet settled.
-    local inline = n == 1
-    -- n = 0: a sharded store's dedup decision on a shard none of the message's endpoints live on.
-    if n > 1 then redis.call("HSET", K.message(mid), "env", envelope, "refs", n) end
+    if n > 1 and ahead then
+      redis.call("HSET", envelope_key, "refs", n)
+    elseif n > 1 then
+      redis.call("HSET", K.message(mid), "env", envelope, "refs", n)
+    end
+    local env_in_hash = inline and not ahead -- the delivery's HSET below writes its env field
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
       -- push is false once this call found no worker waiting: the usual case when busy, so one test here
-      local pushed = push ~= false and not ordered and push_lease(ep, did, mid, envelope, now, now_s)
+      local pushed = push ~= false and not ordered and push_lease(ep, did, mid, envelope, now, now_s, envelope_key)
       -- The time as the caller sent it: a number passed to redis.call is formatted again on every call.
       local state = pushed or queued_delivery(now_s, mid, ep.id)
       local dk = K.delivery(did)
-      if ordered and inline then
+      if ordered and env_in_hash then
         redis.call("HSET", dk, "s", state, "env", envelope, "k", order_key)
-      elseif inline then
+      elseif env_in_hash then
         redis.call("HSET", dk, "s", state, "env", envelope)
       elseif ordered then
         redis.call("HSET", dk, "s", state, "k", order_key)

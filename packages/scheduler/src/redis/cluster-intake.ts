@@ -4,7 +4,7 @@ import { closeClient, whenReady } from "./connection.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { createScriptRunner } from "./script-runner.js";
-import type { RunScript, ScriptArg, ScriptName } from "./scripts.js";
+import type { RedisCommand, RunScript, ScriptArg, ScriptName } from "./scripts.js";
 import { clusterSlot } from "./shard-of.js";
 
 /**
@@ -21,7 +21,12 @@ import { clusterSlot } from "./shard-of.js";
  */
 export interface ClusterIntake {
   /** Runs the script on the master serving `keys[0]`; resolves once `replicas` of its replicas hold the writes. */
-  run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
+  run(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    before?: readonly RedisCommand[],
+  ): Promise<unknown>;
   /** Whether every master has WAITAOF (Redis >= 7.2), as the start-up check found. */
   useWaitAof(available: boolean): void;
   close(): Promise<void>;
@@ -71,13 +76,13 @@ export function createClusterIntake(options: ClusterIntakeOptions): ClusterIntak
   }
 
   return {
-    async run(name, keys, args) {
+    async run(name, keys, args, before) {
       await whenReady(cluster, options.connectWaitMs);
       const node = masterOf(keys[0] ?? "");
       const intake = intakeOf(node);
       let reply: unknown;
       try {
-        reply = await intake.run(name, keys, args);
+        reply = await intake.run(name, keys, args, before);
       } catch (error) {
         const translated = translateRedisError(error);
         // A redirect, a cluster that is down, or a master gone: the slot map may be stale (ioredis would only

@@ -109,6 +109,35 @@ describe("pushed leases: an enqueue leases new deliveries to a waiting worker", 
       );
     }));
 
+  it("pushes with their envelopes the leases of a batch whose envelopes were written ahead of the script", () =>
+    withPushStore(async ({ store, pushed, drained }) => {
+      // Twelve messages of 1 KiB in one turn: one call, large enough that the store writes the envelopes with HSETs ahead
+      // of the script (redis-store.ts, enqueueScript), which reads back those it pushes.
+      const eps = Array.from({ length: 12 }, () => uniqueId("ep"));
+      await store.syncEndpoints(eps.map((ep) => testEndpoint(ep)));
+      await store.claim({ workerId: "w", max: 5, leaseMs: 60_000, now: 1 });
+      const envelopes = eps.map(() => testEnvelope(undefined, 1024));
+      const fanned = testEnvelope(undefined, 1024);
+      const results = await Promise.all([
+        ...eps.map((ep, i) => store.enqueue({ envelope: envelopes[i] ?? testEnvelope(), endpointIds: [ep], now: 2 })),
+        store.enqueue({ envelope: fanned, endpointIds: [eps[0] ?? "", eps[1] ?? ""], now: 2 }),
+      ]);
+      await drained();
+      const leases = pushed.flat();
+      assert.equal(leases.length, 5, "the worker's room");
+      for (const lease of leases) {
+        const i = results.findIndex((r) => r.deliveryIds.includes(lease.deliveryId));
+        assert.deepEqual(lease.envelope, envelopes[i], "each pushed lease carries its own envelope, byte-exact");
+      }
+      const claimed = await store.claim({ workerId: "w2", max: 100, leaseMs: 60_000, now: 3 });
+      const rest = results.flatMap((r) => r.deliveryIds).filter((id) => !leases.some((l) => l.deliveryId === id));
+      assert.deepEqual(claimed.deliveries.map((d) => d.deliveryId).sort(), rest.sort());
+      for (const lease of claimed.deliveries) {
+        const i = results.findIndex((r) => r.deliveryIds.includes(lease.deliveryId));
+        assert.deepEqual(lease.envelope, i === eps.length ? fanned : envelopes[i]);
+      }
+    }));
+
   it("queues instead when nobody receives the push (the worker went away), and forgets that worker", () =>
     withPushStore(async ({ store, prefix, pushed, drained, stopPush }) => {
       const ep = uniqueId("ep");

@@ -128,6 +128,24 @@ describe("redis store on its own redis-server", () => {
     assert.equal(deliveries.length, 1);
   }
 
+  /**
+   * Enqueues a batch of 10 of 1 KiB in one turn (large enough that the store writes their envelopes ahead of the script, in
+   * one MULTI/EXEC with it: redis-store.ts, enqueueScript) and claims them back with their envelopes.
+   */
+  async function enqueueBatchAndClaim(store: RedisSchedulerStore): Promise<void> {
+    const ep = uniqueId("ep");
+    await store.syncEndpoints([testEndpoint(ep)]);
+    const envelopes = Array.from({ length: 10 }, () => testEnvelope(undefined, 1024));
+    const results = await Promise.all(
+      envelopes.map((envelope) => store.enqueue({ envelope, endpointIds: [ep], now: 1 })),
+    );
+    const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 2 });
+    assert.deepEqual(
+      deliveries.map((d) => [d.deliveryId, d.envelope.id]).sort(),
+      results.map((r, i) => [r.deliveryIds[0], envelopes[i]?.id]).sort(),
+    );
+  }
+
   it("runs its scripts as one Redis Function library, loaded again after FUNCTION FLUSH", async () => {
     const store = open();
     try {
@@ -141,6 +159,13 @@ describe("redis store on its own redis-server", () => {
       assert.equal((calls.evalsha ?? 0) + (calls.eval ?? 0), 0);
       const libraries = (await own.admin.call("FUNCTION", "LIST", "LIBRARYNAME", "hookyard_*")) as unknown[];
       assert.equal(libraries.length, 1, "one library, loaded once more after the flush");
+      // A transaction whose FCALL names no function: Redis discards it whole (EXECABORT: the HSETs ahead of it are
+      // not applied either), and it goes again once the library is loaded again.
+      await own.admin.call("FUNCTION", "FLUSH");
+      await enqueueBatchAndClaim(store);
+      const more = callsBetween(before, await commandCalls(own.admin));
+      assert.equal(more["function|load"], 3);
+      assert.equal(more.exec, 1, "one transaction applied");
     } finally {
       await store.close();
     }
@@ -196,6 +221,10 @@ describe("redis store on its own redis-server", () => {
       assert.equal(calls.fcall ?? 0, 0, JSON.stringify(calls));
       assert.ok((calls.evalsha ?? 0) >= 3, `${JSON.stringify(calls)}: EVALSHA calls`);
       assert.ok((calls.eval ?? 0) >= 4, `${JSON.stringify(calls)}: EVAL calls (first use, then after the flush)`);
+      // A batch's transaction by EVALSHA, after a SCRIPT FLUSH.
+      await own.admin.script("FLUSH");
+      await enqueueBatchAndClaim(store);
+      assert.equal(callsBetween(before, await commandCalls(own.admin)).fcall ?? 0, 0);
     } finally {
       await store.close();
       await own.admin.call("ACL", "DELUSER", user);

@@ -44,7 +44,7 @@ import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
 import { createRidingCompletes } from "./riding-completes.js";
 import { createScriptRunner } from "./script-runner.js";
-import type { ScriptArg, ScriptName } from "./scripts.js";
+import type { RedisCommand, ScriptArg, ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
 import { createWakeSubscriber, type WakeSubscriber, wakeTime } from "./wake-subscriber.js";
@@ -121,6 +121,8 @@ export interface PresetIds {
   readonly messageId: string;
   readonly deliveryIds: readonly string[];
   readonly record: string;
+  /** The ids are a first call's (a duplicate's re-run): their keys may be live, so nothing is written ahead. */
+  readonly reused?: true;
 }
 
 /** An enqueue result; a duplicate also carries the endpoint ids its first result recorded (sharded stores). */
@@ -138,6 +140,13 @@ export interface ShardWiring {
 }
 
 const MAX_CLAIM = 1000;
+/**
+ * An enqueue call of at least this many messages writes those of their envelopes of at least this many bytes
+ * ahead of the script (see enqueueScript). Measured (bench/README.md, "Twelfth pass"): the HSET and the
+ * transaction cost Redis ~6k instructions per message, the interning of an argument ~11 per byte.
+ */
+const ENVELOPES_AHEAD_MIN = 8;
+const ENVELOPE_AHEAD_MIN_BYTES = 512;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -209,11 +218,16 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     if (subscribing) await withTimeout(subscribing, connectWaitMs);
   }
 
-  async function run(name: ScriptName, scriptKeys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  async function run(
+    name: ScriptName,
+    scriptKeys: readonly string[],
+    args: readonly ScriptArg[],
+    before?: readonly RedisCommand[],
+  ): Promise<unknown> {
     await ready();
     coalesceWrites();
     try {
-      return await runScript(name, scriptKeys, [keys.base, ...args]);
+      return await runScript(name, scriptKeys, [keys.base, ...args], before);
     } catch (error) {
       throw translateRedisError(error);
     }
@@ -224,17 +238,18 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     name: ScriptName,
     scriptKeys: readonly string[],
     args: readonly ScriptArg[],
+    before?: readonly RedisCommand[],
   ): Promise<unknown> {
     if (clusterIntake) {
       await ready();
-      return clusterIntake.run(name, scriptKeys, [keys.base, ...args]);
+      return clusterIntake.run(name, scriptKeys, [keys.base, ...args], before);
     }
-    if (!intake || !replication) return run(name, scriptKeys, args);
+    if (!intake || !replication) return run(name, scriptKeys, args, before);
     await ready();
     await whenReady(intake, connectWaitMs);
     let reply: unknown;
     try {
-      reply = await runIntakeScript(name, scriptKeys, [keys.base, ...args]);
+      reply = await runIntakeScript(name, scriptKeys, [keys.base, ...args], before);
     } catch (error) {
       throw translateRedisError(error);
     }
@@ -318,6 +333,11 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     readonly args: ScriptArg[];
     readonly result: EnqueueResult;
     readonly bytes: number;
+    /**
+     * Where enqueue.lua keeps the envelope (the delivery's hash, or a fan-out's message hash), when the ids are
+     * new, so the envelope may be written there ahead of the script (see enqueueScript).
+     */
+    readonly envelopeKey?: string;
   }
 
   /** An enqueue waiting for its batch; `preset` when a sharded store chose the ids. */
@@ -345,14 +365,45 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     endpointIds.forEach((endpointId, index) => {
       args.push(endpointId, deliveryIds[index] ?? "");
     });
-    return { args, result: { messageId, deliveryIds, duplicate: false }, bytes: encoded.length };
+    const envelopeKey =
+      preset?.reused || endpointIds.length === 0
+        ? undefined
+        : endpointIds.length === 1
+          ? keys.delivery(deliveryIds[0] ?? "")
+          : keys.message(messageId);
+    return {
+      args,
+      result: { messageId, deliveryIds, duplicate: false },
+      bytes: encoded.length,
+      ...(envelopeKey === undefined ? {} : { envelopeKey }),
+    };
   }
 
-  /** Runs one enqueue script call for `batch`; one result (or the error of that message) per entry. */
+  /**
+   * Runs one enqueue script call for `batch`; one result (or the error of that message) per entry.
+   *
+   * A batch of `ENVELOPES_AHEAD_MIN` messages or more (a broker's batch, a backlog) writes its envelopes of
+   * `ENVELOPE_AHEAD_MIN_BYTES` or more with HSETs in the same MULTI/EXEC, just before the script, which then gets ""
+   * in their place: every string that enters Lua is interned, and Redis's Lua hashes all of its bytes to do so (~11
+   * instructions per byte, Redis #9449), so an envelope passed as an argument cost Redis ~11k instructions per KiB
+   * more than the HSET outside. The script deletes an envelope it did not keep (a duplicate, an unknown endpoint).
+   * A smaller batch (a quiet rate) passes them as arguments, as a lease the enqueue pushes to a waiting worker
+   * carries its envelope, which the script would otherwise read back into Lua; so do small envelopes, for which
+   * the HSET costs more than the hashing it saves.
+   */
   async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(PartResult | Error)[]> {
     const args: ScriptArg[] = [];
-    for (const entry of batch) args.push(...entry.args);
-    const replies = (await runAcknowledged("enqueue", [keys.schedule], args)) as string[][];
+    const before: RedisCommand[] = [];
+    const ahead = batch.length >= ENVELOPES_AHEAD_MIN;
+    for (const entry of batch) {
+      if (ahead && entry.envelopeKey !== undefined && entry.bytes >= ENVELOPE_AHEAD_MIN_BYTES) {
+        before.push(["HSET", entry.envelopeKey, "env", entry.args[2] as string]);
+        args.push(...entry.args.slice(0, 2), "", ...entry.args.slice(3));
+      } else {
+        args.push(...entry.args);
+      }
+    }
+    const replies = (await runAcknowledged("enqueue", [keys.schedule], args, before)) as string[][];
     return batch.map((entry, index): PartResult | Error => {
       const [status, ...rest] = replies[index] ?? [];
       if (status === "ok") return entry.result;

@@ -1,8 +1,9 @@
-import { Cluster, type Redis } from "ioredis";
+import { type ChainableCommander, Cluster, type Redis } from "ioredis";
 import type { SchedulerLogger } from "../logger.js";
 import type { RedisClient } from "./connection.js";
 import {
   LIBRARY_PREFIX,
+  type RedisCommand,
   type RunScript,
   type ScriptArg,
   type ScriptName,
@@ -18,6 +19,7 @@ const RELOAD_AFTER_MS = 60_000;
 // restarted without persistence, a Cluster node that joined after the load).
 const FUNCTION_MISSING = /Function not found/i;
 const ALREADY_LOADED = /already exists/i;
+const NO_SCRIPT = /NOSCRIPT/;
 
 type Command = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
@@ -104,30 +106,68 @@ export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger
     return loaded;
   }
 
-  function fcall(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    return client.call("FCALL", library.functionOf(name), keys.length, ...keys, ...args);
+  function fcall(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    before: readonly RedisCommand[],
+  ) {
+    const fcallArgs = [library.functionOf(name), keys.length, ...keys, ...args];
+    if (before.length === 0) return client.call("FCALL", ...fcallArgs);
+    return inTransaction(client, before, (tx) => tx.call("FCALL", ...fcallArgs));
   }
 
-  return async (name, keys, args) => {
+  return async (name, keys, args, before = []) => {
     const ready = functionsReady();
     if (await ready) {
       try {
-        return await fcall(name, keys, args);
+        return await fcall(name, keys, args, before);
       } catch (error) {
         if (!(error instanceof Error && FUNCTION_MISSING.test(error.message))) throw error;
         // Calls in flight when Redis lost the library all fail alike: the first one loads it again, the others
-        // wait for that load.
+        // wait for that load. (Redis refuses a transaction whose FCALL names no function whole: EXECABORT.)
         if (loaded === ready) {
           logger?.warn({ library: library.name }, "redis lost the Hookyard functions; loading them again");
           loaded = load();
         }
-        if (await loaded) return fcall(name, keys, args);
+        if (await loaded) return fcall(name, keys, args, before);
       }
     }
-    const command = evalCommands[commandName(name)];
-    if (command === undefined) throw new Error(`script ${name} is not defined`);
-    return command.call(client, ...keys, ...args);
+    const command = commandName(name);
+    if (evalCommands[command] === undefined) throw new Error(`script ${name} is not defined`);
+    if (before.length === 0) return (evalCommands[command] as Command).call(client, ...keys, ...args);
+    const inTx = () =>
+      inTransaction(client, before, (tx) => (tx as unknown as Record<string, Command>)[command]?.(...keys, ...args));
+    try {
+      return await inTx();
+    } catch (error) {
+      // ioredis answers NOSCRIPT with EVAL for a lone call, not inside a transaction (after a SCRIPT FLUSH, a
+      // restart): the script is loaded, and the transaction sent again.
+      if (!(error instanceof Error && NO_SCRIPT.test(error.message))) throw error;
+      await client.script("LOAD", scriptSources()[name]);
+      return inTx();
+    }
   };
+}
+
+/**
+ * `before`, then the command `last` adds, in one MULTI/EXEC; resolves to the last command's reply. Redis applies
+ * the commands in order without others in between. A command refused as it is queued (unknown function, OOM)
+ * discards the whole transaction; one that fails as it runs (a script's error, EVALSHA's NOSCRIPT) does not undo
+ * the others, so `before` must be safe to send again.
+ */
+async function inTransaction(
+  client: RedisClient,
+  before: readonly RedisCommand[],
+  last: (tx: ChainableCommander) => unknown,
+): Promise<unknown> {
+  const tx = client.multi();
+  for (const [command, ...args] of before) tx.call(command, ...args);
+  last(tx);
+  const results = await tx.exec();
+  if (results === null) throw new Error("redis discarded the transaction");
+  for (const [error] of results) if (error) throw error;
+  return (results[results.length - 1] as [Error | null, unknown])[1];
 }
 
 /** Every script as an ioredis command (EVALSHA, EVAL on NOSCRIPT, which also covers a restart or SCRIPT FLUSH). */

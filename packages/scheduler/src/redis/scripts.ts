@@ -39,7 +39,18 @@ const SCRIPT_PARTS: Partial<Record<ScriptName, readonly ScriptName[]>> = {
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
 export type ScriptArg = string | number;
-export type RunScript = (name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
+/** A Redis command and its arguments, e.g. `["HSET", key, "env", text]`. */
+export type RedisCommand = readonly [string, ...ScriptArg[]];
+/**
+ * Runs a script. `before`: commands sent with it in one MULTI/EXEC, run just before it (all or none applied), e.g.
+ * to store bytes a script would otherwise take as arguments (see enqueue.lua); empty or absent: a plain call.
+ */
+export type RunScript = (
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  before?: readonly RedisCommand[],
+) => Promise<unknown>;
 
 /** Shared helpers, placed after the key functions and before the scripts; lib/call.lua last (it uses the others). */
 const LIBRARY_FILES = ["lib/endpoint.lua", "lib/delivery.lua", "lib/call.lua"];

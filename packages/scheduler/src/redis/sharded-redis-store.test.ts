@@ -188,6 +188,35 @@ describe("sharded redis store", () => {
       assert.equal((await store.claim({ workerId: "w", max: 100, leaseMs: 60_000, now: 3000 })).deliveries.length, 0);
     }));
 
+  it("re-runs a batch of duplicate fan-outs without touching the live parts' envelopes", () =>
+    withSharded(4, async (store) => {
+      const eps = [0, 1, 2, 3].map((shard) => idsOnShard(shard, 4, 1)[0] as string);
+      await store.syncEndpoints(eps.map((id) => testEndpoint(id, { concurrency: 100 })));
+      // Twelve fan-outs, then their twelve duplicates in one turn: each duplicate re-runs its other parts with the
+      // first call's ids, so each shard's call carries ~9 re-runs of live parts. Written ahead as a new batch's
+      // envelopes are (redis-store.ts, enqueueScript), they would be deleted by the script that finds them
+      // duplicates: a re-run passes them as arguments instead.
+      const requests = Array.from({ length: 12 }, () => ({
+        envelope: testEnvelope(undefined, 1024),
+        endpointIds: eps,
+        now: 1000,
+        dedupKey: uniqueId("dk"),
+        dedupTtlMs: 60_000,
+      }));
+      const firsts = await Promise.all(requests.map((request) => store.enqueue(request)));
+      const again = await Promise.all(requests.map((request) => store.enqueue({ ...request, now: 1500 })));
+      assert.ok(again.every((result) => result.duplicate));
+      const claimed = await store.claim({ workerId: "w", max: 100, leaseMs: 60_000, now: 2000 });
+      const envelopeOf = new Map(
+        firsts.flatMap((first, i) => first.deliveryIds.map((id) => [id, requests[i]?.envelope.id])),
+      );
+      assert.deepEqual(
+        claimed.deliveries.map((d) => [d.deliveryId, d.envelope.id]).sort(),
+        [...envelopeOf].sort(),
+        "every part leases with its envelope",
+      );
+    }));
+
   it("dedups a message whose only endpoint lives on another shard than its key", () =>
     withSharded(4, async (store) => {
       const dedupKey = uniqueId("dk");

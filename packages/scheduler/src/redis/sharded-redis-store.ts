@@ -605,7 +605,12 @@ async function completeInterrupted(
     [...byShard].map(async ([index, own]) => {
       const result = await (shards[index] as RedisShard).enqueuePart(
         { ...request, endpointIds: own.map((p) => endpointIds[p] as string) },
-        { messageId: first.messageId, deliveryIds: own.map((p) => first.deliveryIds[p] as string), record },
+        {
+          messageId: first.messageId,
+          deliveryIds: own.map((p) => first.deliveryIds[p] as string),
+          record,
+          reused: true,
+        },
       );
       if (!result.duplicate) markDue(index, request.now);
     }),
