@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Endpoint } from "@hookyard/core";
+import { usePrivateRedis } from "@hookyard/test-brokers";
 import { createManualClock } from "./clock.js";
 import { eventually, testEndpoint, testEnvelope, uniqueId } from "./conformance/fixtures.js";
 import { createRedisStore } from "./redis/redis-store.js";
-import { useTestRedisServer } from "./redis/test-redis-server.js";
 import type { SchedulerStore } from "./store.js";
 import { createFakeSender, hang, outcomes, type Respond } from "./worker/fake-sender.js";
 import { createWorker } from "./worker.js";
 
 describe("worker: pushed leases (Redis store)", () => {
-  const own = useTestRedisServer();
+  const own = usePrivateRedis();
   const t0 = Math.floor(Date.now() / 1000) * 1000;
 
   /** A started worker on endpoint `a` of a fresh store, counting its claims and what was pushed to it. */

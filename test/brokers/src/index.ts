@@ -4,6 +4,13 @@ export { type PrivatePostgres, type PrivatePostgresOptions, startPrivatePostgres
 export { type PrivatePubsubFake, privatePubsubFake } from "./private-pubsub-fake.js";
 export { type PrivateRabbitMq, privateRabbitMq } from "./private-rabbitmq.js";
 export {
+  type PrivateRedis,
+  type PrivateRedisOptions,
+  privateRedis,
+  startPrivateRedis,
+  usePrivateRedis,
+} from "./private-redis.js";
+export {
   type ClusterNodeView,
   type PrivateClusterNode,
   type PrivateRedisCluster,

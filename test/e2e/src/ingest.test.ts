@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Gateway } from "@hookyard/runtime";
-import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { privateRedis, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { INGEST_KEY, ingestConfig, startTestGateway, TEST_SECRET } from "./gateway-fixture.js";
-import { freePort } from "./hookyard-process.js";
-import { privateRedis } from "./private-redis.js";
 import { standardPayload, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 const auth = { authorization: `Bearer ${INGEST_KEY}` };
@@ -237,7 +235,7 @@ describe("HTTP ingest API", () => {
 
 describe("HTTP ingest when Redis goes away and comes back", () => {
   it("answers 503 with Retry-After while the event cannot be made durable, and 202 again once Redis is back, without a restart", async () => {
-    const redis = privateRedis(await freePort());
+    const redis = await privateRedis();
     await redis.start();
     const receiver = await startWebhookReceiver(TEST_SECRET);
     const gateway = await startTestGateway(
@@ -251,7 +249,7 @@ describe("HTTP ingest when Redis goes away and comes back", () => {
       });
     try {
       assert.equal((await send(uniqueName("evt"))).status, 202);
-      await redis.kill();
+      await redis.stop("SIGKILL");
       const refused = await send(uniqueName("evt"));
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get("retry-after"), "5");
@@ -267,14 +265,14 @@ describe("HTTP ingest when Redis goes away and comes back", () => {
     } finally {
       await gateway.stop();
       await receiver.close();
-      await redis.kill();
+      await redis.stop("SIGKILL");
     }
   });
 });
 
 describe("HTTP ingest on Redis: a waiting worker gets the work pushed", () => {
   it("delivers an event through a pushed lease, no claim between, and counts it (hookyard_pushed_leases_total)", async () => {
-    const redis = privateRedis(await freePort());
+    const redis = await privateRedis();
     await redis.start();
     const prefix = uniqueName("hy");
     const receiver = await startWebhookReceiver(TEST_SECRET);
@@ -306,7 +304,7 @@ describe("HTTP ingest on Redis: a waiting worker gets the work pushed", () => {
       admin.disconnect();
       await gateway.stop();
       await receiver.close();
-      await redis.kill();
+      await redis.stop("SIGKILL");
     }
   });
 });

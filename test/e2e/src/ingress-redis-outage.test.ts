@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
 import type { Gateway } from "@hookyard/runtime";
-import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { type PrivateRedis, privateRedis, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { INGEST_KEY, startTestGateway } from "./gateway-fixture.js";
-import { freePort } from "./hookyard-process.js";
-import { type PrivateRedis, privateRedis } from "./private-redis.js";
 
 /**
  * Redis unavailable: ingress and the ingest API answer 503 with Retry-After within server.storeTimeout (1 s),
@@ -74,13 +72,13 @@ async function startOn(redis: PrivateRedis): Promise<Gateway> {
 for (const outage of ["hung (SIGSTOP)", "killed (SIGKILL)"] as const) {
   describe(`ingress and ingest with Redis ${outage}`, () => {
     it("answer 503 with Retry-After within the budget, and accept the retries once Redis is back", async () => {
-      const redis = privateRedis(await freePort());
+      const redis = await privateRedis();
       await redis.start();
       const gateway = await startOn(redis);
       try {
         assert.equal((await ingressRequest(gateway, uniqueName("warm"))).status, 200);
         if (outage === "hung (SIGSTOP)") redis.pause();
-        else await redis.kill();
+        else await redis.stop("SIGKILL");
         const ids = Array.from({ length: 8 }, () => uniqueName("during"));
         const answers = await Promise.all([
           ...ids.map((id) => timed(ingressRequest(gateway, id))),
@@ -103,7 +101,7 @@ for (const outage of ["hung (SIGSTOP)", "killed (SIGKILL)"] as const) {
         assert.equal((await ingestRequest(gateway, uniqueName("after"))).status, 202);
       } finally {
         await gateway.stop();
-        await redis.kill();
+        await redis.stop("SIGKILL");
       }
     });
   });

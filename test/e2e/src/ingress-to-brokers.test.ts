@@ -4,15 +4,13 @@ import { after, before, describe, it } from "node:test";
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type Message, PubSub } from "@google-cloud/pubsub";
 import type { Gateway } from "@hookyard/runtime";
-import { requireBrokers, startTcpProxy, uniqueName, waitFor, withDeadline } from "@hookyard/test-brokers";
+import { privateRedis, requireBrokers, startTcpProxy, uniqueName, waitFor, withDeadline } from "@hookyard/test-brokers";
 import { sign as signGithub } from "@octokit/webhooks-methods";
 import { type ChannelModel, type ConsumeMessage, connect } from "amqplib";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { startTestGateway } from "./gateway-fixture.js";
-import { freePort } from "./hookyard-process.js";
 import { kafkaTestClient } from "./kafka-client.js";
-import { privateRedis } from "./private-redis.js";
 
 /**
  * Inbound webhooks signed by each provider's own library, POSTed to Hookyard and published onto a real broker:
@@ -426,7 +424,7 @@ describe("ingress with the target broker down", () => {
 
 describe("ingress with Redis down", () => {
   it("never answers 2xx for an event it could not make durable, and the provider's retry is accepted later", async () => {
-    const redis = privateRedis(await freePort());
+    const redis = await privateRedis();
     await redis.start();
     const gateway = await startTestGateway({
       server: { host: "127.0.0.1", port: 0 },
@@ -446,7 +444,7 @@ describe("ingress with Redis down", () => {
         },
         body,
       };
-      await redis.kill();
+      await redis.stop("SIGKILL");
       const [refused] = await postTimes(gateway, request, 1);
       assert.equal(refused, 503, "not durable, so not acknowledged");
       await redis.start();
@@ -462,7 +460,7 @@ describe("ingress with Redis down", () => {
       );
     } finally {
       await gateway.stop();
-      await redis.kill();
+      await redis.stop("SIGKILL");
     }
   });
 });

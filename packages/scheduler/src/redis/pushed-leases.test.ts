@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { usePrivateRedis } from "@hookyard/test-brokers";
 import type { ClaimedDelivery } from "../store.js";
 import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore } from "./redis-store.js";
-import { useTestRedisServer } from "./test-redis-server.js";
 
 type Store = ReturnType<typeof createRedisStore>;
 
 describe("pushed leases: an enqueue leases new deliveries to a waiting worker", () => {
-  const own = useTestRedisServer();
+  const own = usePrivateRedis();
 
   /** A store whose worker "w" takes pushes; `pushed` collects what arrives, `wakes` the wake-ups. */
   async function withPushStore(

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AttemptRecord, HookyardError } from "@hookyard/core";
-import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { startPrivateRedis, uniqueName, usePrivateRedis, waitFor } from "@hookyard/test-brokers";
 import type { Redis } from "ioredis";
 import { attemptAt, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
-import { createTestRedisServer, useTestRedisServer } from "./test-redis-server.js";
 
 // These tests own their redis-server (started from the test on a free port): they read exact command statistics,
 // flush scripts, restart or reconfigure it, which must not disturb the shared brokers other suites use.
@@ -47,7 +46,7 @@ function isRefusedUpFront(error: unknown): boolean {
 }
 
 describe("redis store on its own redis-server", () => {
-  const own = useTestRedisServer();
+  const own = usePrivateRedis();
 
   function open(): RedisSchedulerStore {
     return createRedisStore({ redis: own.server.url, prefix: uniqueName("hyt") });
@@ -239,7 +238,7 @@ describe("redis store on its own redis-server", () => {
 for (const mode of ["everysec", "always"] as const) {
   describe(`redis restart mid-run (appendfsync ${mode}, ackDurability ${mode})`, () => {
     it("fails fast while Redis is down and recovers with nothing lost, without a restart", async () => {
-      const server = await createTestRedisServer([`appendfsync ${mode}`]);
+      const server = await startPrivateRedis({ config: [`appendfsync ${mode}`] });
       const store = createRedisStore({
         redis: server.url,
         prefix: uniqueName("hyt"),

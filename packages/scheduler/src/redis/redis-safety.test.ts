@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
-import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
+import { requireBrokers, startPrivateRedis, uniqueName, usePrivateRedis } from "@hookyard/test-brokers";
 import { attemptAt, takeAllSettled, testEndpoint, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisStoreOptions } from "./redis-store.js";
-import { createTestRedisServer, useTestRedisServer } from "./test-redis-server.js";
 
 // Start-up refusals and a full Redis, on private redis-servers (reconfigured and filled up by the tests).
 
@@ -19,7 +18,7 @@ function refusedFor(setting: string, pattern: RegExp): (error: unknown) => boole
 }
 
 describe("redis start-up check", () => {
-  const own = useTestRedisServer();
+  const own = usePrivateRedis();
 
   async function check(options: Partial<RedisStoreOptions> = {}): Promise<readonly string[]> {
     const store = createRedisStore({ redis: own.server.url, prefix: uniqueName("hyt"), ...options });
@@ -80,7 +79,7 @@ describe("redis start-up check", () => {
 
   it("managed Redis hiding CONFIG: read from INFO, and what INFO cannot tell is refused unless told", async () => {
     // INFO tells the eviction policy and whether the AOF is on; only `always` needs CONFIG (appendfsync).
-    const noConfig = await createTestRedisServer(['rename-command CONFIG ""']);
+    const noConfig = await startPrivateRedis({ config: ['rename-command CONFIG ""'] });
     const open = (options: Partial<RedisStoreOptions>) =>
       createRedisStore({ redis: noConfig.url, prefix: uniqueName("hyt"), ...options });
     const everysec = open({});
@@ -101,7 +100,7 @@ describe("redis start-up check", () => {
       await trusting.close();
       await noConfig.destroy();
     }
-    const evicting = await createTestRedisServer(['rename-command CONFIG ""', "maxmemory-policy allkeys-lfu"]);
+    const evicting = await startPrivateRedis({ config: ['rename-command CONFIG ""', "maxmemory-policy allkeys-lfu"] });
     const store = createRedisStore({ redis: evicting.url, prefix: uniqueName("hyt"), unverifiedConfig: true });
     try {
       await assert.rejects(store.checkServer(), refusedFor("maxmemory-policy", /allkeys-lfu/));
@@ -145,7 +144,7 @@ describe("ackDurability replicated on Redis Cluster", () => {
 
 describe("redis at maxmemory (noeviction)", () => {
   it("refuses intake with REDIS_FULL while leasing and settling deliver every queued delivery", async () => {
-    const server = await createTestRedisServer(["maxmemory 3mb", "maxmemory-policy noeviction"]);
+    const server = await startPrivateRedis({ config: ["maxmemory 3mb", "maxmemory-policy noeviction"] });
     const store = createRedisStore({ redis: server.url, prefix: uniqueName("hyt") });
     try {
       assert.deepEqual(await store.checkServer(), []);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { createEnvelope, HookyardError } from "@hookyard/core";
-import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
+import { requireBrokers, uniqueName, usePrivateRedis, waitFor } from "@hookyard/test-brokers";
 import { Cluster, Redis } from "ioredis";
 import { createManualClock } from "../clock.js";
 import {
@@ -17,7 +17,6 @@ import type { RedisClient } from "./connection.js";
 import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
 import { createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
 import { deleteKeysMatching } from "./test-redis-keys.js";
-import { useTestRedisServer } from "./test-redis-server.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
 const admin = new Redis(brokers.redisUrl);
@@ -660,7 +659,7 @@ async function slotOf(key: string): Promise<number> {
 }
 
 describe("redis store: one endpoint's state", () => {
-  const own = useTestRedisServer(); // its own server: INFO commandstats counts this test's commands only
+  const own = usePrivateRedis(); // its own server: INFO commandstats counts this test's commands only
 
   /** How many times Redis ran `command` (inner calls of scripts included) since the last CONFIG RESETSTAT. */
   async function calls(command: string): Promise<number> {

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { HookyardError } from "@hookyard/core";
-import { requireBrokers, uniqueName, waitFor } from "@hookyard/test-brokers";
+import { type PrivateRedis, requireBrokers, startPrivateRedis, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
-import { createTestRedisServer, type TestRedisServer } from "./test-redis-server.js";
 
 // ackDurability replicated against a real master + replica pair started by the test (private servers: the test
 // kills both, which must not disturb the shared brokers). Run on Debian's Redis 7.0 (WAIT) and on the harness's
@@ -74,8 +73,8 @@ for (const kind of [REDIS_7_0, valkey()]) replicatedSuite(kind);
 
 function replicatedSuite(kind: ServerKind): void {
   describe(`ackDurability replicated on ${kind.name}`, () => {
-    let master: TestRedisServer;
-    let replica: TestRedisServer;
+    let master: PrivateRedis;
+    let replica: PrivateRedis;
     let masterClient: Redis;
     let replicaClient: Redis;
     let store: RedisSchedulerStore;
@@ -84,8 +83,11 @@ function replicatedSuite(kind: ServerKind): void {
 
     before(async () => {
       const server = kind.binary === undefined ? {} : { binary: kind.binary };
-      master = await createTestRedisServer([], server);
-      replica = await createTestRedisServer([`replicaof 127.0.0.1 ${master.port}`, ...kind.replicaConfig], server);
+      master = await startPrivateRedis(server);
+      replica = await startPrivateRedis({
+        ...server,
+        config: [`replicaof 127.0.0.1 ${master.port}`, ...kind.replicaConfig],
+      });
       masterClient = new Redis(master.url);
       replicaClient = new Redis(replica.url);
       replicaClient.on("error", () => undefined);
@@ -198,7 +200,7 @@ function replicatedSuite(kind: ServerKind): void {
 describe("ackDurability replicated with WAITAOF (Valkey): the replicas' AOF", () => {
   const binary = valkey().binary ?? "";
   const endpoints = Array.from({ length: 10 }, () => uniqueId("ep"));
-  const servers: TestRedisServer[] = [];
+  const servers: PrivateRedis[] = [];
   const clients: Redis[] = [];
   after(async () => {
     for (const client of clients) client.disconnect();
@@ -207,9 +209,12 @@ describe("ackDurability replicated with WAITAOF (Valkey): the replicas' AOF", ()
 
   /** A Valkey master and one replica running `replicaConfig`, in sync; a replicated store on the master. */
   async function pair(replicaConfig: readonly string[], timeoutMs: number) {
-    const master = await createTestRedisServer([], { binary });
+    const master = await startPrivateRedis({ binary });
     servers.push(master);
-    const replica = await createTestRedisServer([`replicaof 127.0.0.1 ${master.port}`, ...replicaConfig], { binary });
+    const replica = await startPrivateRedis({
+      binary,
+      config: [`replicaof 127.0.0.1 ${master.port}`, ...replicaConfig],
+    });
     servers.push(replica);
     const masterClient = new Redis(master.url);
     const replicaClient = new Redis(replica.url);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { usePrivateRedis } from "@hookyard/test-brokers";
 import type { Redis } from "ioredis";
 import type { ClaimedDelivery, CompletionResult } from "../store.js";
 import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisStore } from "./redis-store.js";
-import { useTestRedisServer } from "./test-redis-server.js";
 
 /** Script calls (FCALL, EVALSHA or EVAL) since the last CONFIG RESETSTAT. */
 async function scriptCalls(admin: Redis): Promise<number> {
@@ -15,7 +15,7 @@ async function scriptCalls(admin: Redis): Promise<number> {
 }
 
 describe("a worker's complete riding with its claim", () => {
-  const own = useTestRedisServer();
+  const own = usePrivateRedis();
 
   type Store = ReturnType<typeof createRedisStore>;
 
