@@ -1,65 +1,24 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { uniqueName, waitFor } from "@hookyard/test-brokers";
+import { type PrivateRedis, startPrivateRedis, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { writeConfigFile } from "./config-file.js";
 import { INGEST_KEY, ingestConfig, startTestGateway, TEST_SECRET } from "./gateway-fixture.js";
-import { freePort, runHookyard } from "./hookyard-process.js";
+import { runHookyard } from "./hookyard-process.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
 // `hookyard start` against a private redis-server whose maxmemory-policy evicts: refused at start-up with exit
 // 78 naming the setting, before anything is consumed or accepted. And a gateway whose Redis reaches maxmemory
 // (noeviction): the ingest API answers 503 while every queued delivery is still delivered.
 
-/** A redis-server of the test's own with these settings, answering PING. */
-async function startRedis(settings: string[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-redis-safety-"));
-  const url = `redis://127.0.0.1:${port}`;
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...settings],
-    {
-      stdio: "ignore",
-    },
-  );
-  await waitFor("the private redis-server", async () => {
-    const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === "PONG" ? true : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      client.disconnect();
-    }
-  });
-  return {
-    url,
-    child,
-    async stop() {
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe("hookyard start refuses an evicting Redis", () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: PrivateRedis;
   let url: string;
   before(async () => {
-    redis = await startRedis(["--maxmemory-policy", "allkeys-lru"]);
+    redis = await startPrivateRedis({ config: ["maxmemory-policy allkeys-lru"] });
     url = redis.url;
   });
-  after(() => redis.stop());
+  after(() => redis.destroy());
 
   it("exits 78 naming maxmemory-policy and why", async () => {
     const file = writeConfigFile({
@@ -80,7 +39,7 @@ describe("hookyard start refuses an evicting Redis", () => {
 
 describe("a gateway whose Redis is full (maxmemory, noeviction)", () => {
   it("answers 503 on the ingest API while every queued delivery is still delivered, then accepts again", async () => {
-    const redis = await startRedis(["--maxmemory", "4mb", "--maxmemory-policy", "noeviction", "--appendonly", "yes"]);
+    const redis = await startPrivateRedis({ config: ["maxmemory 4mb", "maxmemory-policy noeviction"] });
     // The receiver holds every request until released: deliveries beyond the endpoint's concurrency stay queued
     // in Redis, so the events fill it.
     let release: () => void = () => undefined;
@@ -152,7 +111,7 @@ describe("a gateway whose Redis is full (maxmemory, noeviction)", () => {
       release();
       await gateway.stop();
       await receiver.close();
-      await redis.stop();
+      await redis.destroy();
     }
   });
 });
