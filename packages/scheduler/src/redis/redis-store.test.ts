@@ -53,16 +53,38 @@ function openOn(kind: "standalone" | "cluster") {
 describeStoreConformance("redis", openOn("standalone"));
 describeStoreConformance("redis cluster", openOn("cluster"));
 
-async function withRedisStore(
+async function withRedisStoreOn(
+  kind: "standalone" | "cluster",
   body: (store: RedisSchedulerStore, prefix: string) => Promise<void>,
   options: Partial<RedisStoreOptions> = {},
 ): Promise<void> {
-  const { store, prefix, close } = await openOn("standalone")(options);
+  const { store, prefix, close } = await openOn(kind)(options);
   try {
     await body(store, prefix);
   } finally {
     await close();
   }
+}
+
+function withRedisStore(
+  body: (store: RedisSchedulerStore, prefix: string) => Promise<void>,
+  options: Partial<RedisStoreOptions> = {},
+): Promise<void> {
+  return withRedisStoreOn("standalone", body, options);
+}
+
+/** The keys matching a SCAN pattern, sorted, on standalone Redis or on every master of a Cluster. */
+async function keysMatching(client: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of client instanceof Cluster ? client.nodes("master") : [client]) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 10_000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== "0");
+  }
+  return found.sort();
 }
 
 function isCode(code: string) {
@@ -245,46 +267,48 @@ describe("redis store", () => {
       );
     }));
 
-  it("keeps no envelope written ahead for a message it did not store (duplicates, unknown endpoints)", () =>
-    withRedisStore(async (store, prefix) => {
-      const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
-      await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
-      const dedup = (dedupKey: string) => ({ dedupKey, dedupTtlMs: 60_000 });
-      const first = testEnvelope(undefined, 1024);
-      const seen = await store.enqueue({ envelope: first, endpointIds: [a], now: 1, ...dedup("seen") });
-      // One turn, one script call of 12 messages: large enough that the envelopes are written ahead of the script
-      // (redis-store.ts, enqueueScript), which must delete those of the messages it does not store.
-      const batch = [
-        { endpointIds: [a], ...dedup("seen") }, // a duplicate of an earlier call
-        { endpointIds: [a, b], ...dedup("seen") }, // the same, fanned out
-        { endpointIds: [a], ...dedup("new") },
-        { endpointIds: [b], ...dedup("new") }, // a duplicate within the call
-        { endpointIds: [a, uniqueId("ep-never-synced")] }, // an unknown endpoint: nothing stored
-        { endpointIds: [a, b] },
-        ...Array.from({ length: 6 }, () => ({ endpointIds: [b] })),
-      ];
-      // Most of 1 KiB; a small one goes as an argument whatever the batch, in the same call.
-      const envelopes = batch.map((_, i) => testEnvelope(undefined, i === 7 ? 6 : 1024));
-      const results = await Promise.allSettled(
-        batch.map((message, i) => store.enqueue({ envelope: envelopes[i] ?? testEnvelope(), now: 2, ...message })),
-      );
-      const outcome = results.map((r) => (r.status === "fulfilled" ? r.value.duplicate : r.reason.code));
-      assert.deepEqual(outcome, [true, true, false, true, "ENDPOINT_UNKNOWN", ...Array(7).fill(false)]);
-      // Stored: the earlier call's delivery, and those of messages 2, 5 (two) and 6–11.
-      const envelopeOf = new Map(seen.deliveryIds.map((id) => [id, first.id]));
-      results.forEach((r, i) => {
-        if (r.status === "fulfilled" && !r.value.duplicate) {
-          for (const id of r.value.deliveryIds) envelopeOf.set(id, envelopes[i]?.id ?? "");
-        }
-      });
-      assert.equal(envelopeOf.size, 10);
-      const keysOf = async (kind: string) => (await admin.keys(`{${prefix}}:${kind}:*`)).sort();
-      assert.deepEqual(await keysOf("dlv"), [...envelopeOf.keys()].map((id) => `{${prefix}}:dlv:${id}`).sort());
-      assert.equal((await keysOf("msg")).length, 1, "the stored fan-out's message hash, and no other");
-      // Each stored delivery leases with its own envelope.
-      const claimed = await store.claim({ workerId: "w", max: 100, leaseMs: 1000, now: 3 });
-      assert.deepEqual(claimed.deliveries.map((d) => [d.deliveryId, d.envelope.id]).sort(), [...envelopeOf].sort());
-    }));
+  for (const kind of ["standalone", "cluster"] as const)
+    it(`keeps no envelope written ahead for a message it did not store (duplicates, unknown endpoints), ${kind}`, () =>
+      withRedisStoreOn(kind, async (store, prefix) => {
+        const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
+        await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
+        const dedup = (dedupKey: string) => ({ dedupKey, dedupTtlMs: 60_000 });
+        const first = testEnvelope(undefined, 1024);
+        const seen = await store.enqueue({ envelope: first, endpointIds: [a], now: 1, ...dedup("seen") });
+        // One turn, one script call of 12 messages: large enough that the envelopes are written ahead of the script
+        // (redis-store.ts, enqueueScript), which must delete those of the messages it does not store.
+        const batch = [
+          { endpointIds: [a], ...dedup("seen") }, // a duplicate of an earlier call
+          { endpointIds: [a, b], ...dedup("seen") }, // the same, fanned out
+          { endpointIds: [a], ...dedup("new") },
+          { endpointIds: [b], ...dedup("new") }, // a duplicate within the call
+          { endpointIds: [a, uniqueId("ep-never-synced")] }, // an unknown endpoint: nothing stored
+          { endpointIds: [a, b] },
+          ...Array.from({ length: 6 }, () => ({ endpointIds: [b] })),
+        ];
+        // Most of 1 KiB; a small one goes as an argument whatever the batch, in the same call.
+        const envelopes = batch.map((_, i) => testEnvelope(undefined, i === 7 ? 6 : 1024));
+        const results = await Promise.allSettled(
+          batch.map((message, i) => store.enqueue({ envelope: envelopes[i] ?? testEnvelope(), now: 2, ...message })),
+        );
+        const outcome = results.map((r) => (r.status === "fulfilled" ? r.value.duplicate : r.reason.code));
+        assert.deepEqual(outcome, [true, true, false, true, "ENDPOINT_UNKNOWN", ...Array(7).fill(false)]);
+        // Stored: the earlier call's delivery, and those of messages 2, 5 (two) and 6–11.
+        const envelopeOf = new Map(seen.deliveryIds.map((id) => [id, first.id]));
+        results.forEach((r, i) => {
+          if (r.status === "fulfilled" && !r.value.duplicate) {
+            for (const id of r.value.deliveryIds) envelopeOf.set(id, envelopes[i]?.id ?? "");
+          }
+        });
+        assert.equal(envelopeOf.size, 10);
+        const keysOf = (type: string) =>
+          keysMatching(kind === "cluster" ? clusterAdmin : admin, `{${prefix}}:${type}:*`);
+        assert.deepEqual(await keysOf("dlv"), [...envelopeOf.keys()].map((id) => `{${prefix}}:dlv:${id}`).sort());
+        assert.equal((await keysOf("msg")).length, 1, "the stored fan-out's message hash, and no other");
+        // Each stored delivery leases with its own envelope.
+        const claimed = await store.claim({ workerId: "w", max: 100, leaseMs: 1000, now: 3 });
+        assert.deepEqual(claimed.deliveries.map((d) => [d.deliveryId, d.envelope.id]).sort(), [...envelopeOf].sort());
+      }));
 
   it("claims envelopes of either home, and dead-letters a lease whose envelope Redis lost", () =>
     withRedisStore(async (store) => {

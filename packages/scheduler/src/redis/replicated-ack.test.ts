@@ -110,7 +110,12 @@ function replicatedSuite(kind: ServerKind): void {
     async function enqueueMany(count: number): Promise<string[]> {
       const results = await Promise.all(
         Array.from({ length: count }, (_, i) =>
-          store.enqueue({ envelope: testEnvelope(), endpointIds: [endpoints[i % endpoints.length] ?? ""], now: 1 }),
+          // 1 KiB: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
+          store.enqueue({
+            envelope: testEnvelope(undefined, 1024),
+            endpointIds: [endpoints[i % endpoints.length] ?? ""],
+            now: 1,
+          }),
         ),
       );
       return results.flatMap((result) => result.deliveryIds);
@@ -124,6 +129,8 @@ function replicatedSuite(kind: ServerKind): void {
       // Read right after the acknowledgements, from the replica: WAIT returned only once it had applied them.
       const statuses = await Promise.all(ids.map((id) => statusOn(replicaClient, store.keys.delivery(id))));
       assert.deepEqual(new Set(statuses), new Set(["queued"]));
+      const envelopes = await Promise.all(ids.map((id) => replicaClient.hexists(store.keys.delivery(id), "env")));
+      assert.deepEqual(new Set(envelopes), new Set([1]), "each envelope too");
       const stats = await masterClient.info("commandstats");
       const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, "m").exec(stats)?.[1] ?? 0);
       // WAITAOF (fsynced on the replica too) where the server has it, Redis >= 7.2 and Valkey; WAIT before.
@@ -137,6 +144,7 @@ function replicatedSuite(kind: ServerKind): void {
       );
       assert.ok(waits >= 1 && waits <= scripts, `${waits} WAITs for ${scripts} script calls`);
       assert.ok(waits <= 400 / 8, `${waits} WAITs for 400 events`);
+      assert.ok(calls("exec") >= 1, "envelopes written ahead, in transactions the WAITs cover");
     });
 
     it("holds the acknowledgement while the replica has not applied the writes", async () => {

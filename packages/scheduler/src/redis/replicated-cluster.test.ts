@@ -50,7 +50,8 @@ describe("ackDurability replicated on Redis Cluster", () => {
           i % 5 === 0
             ? [0, 1, 2].map((k) => endpoints[(i + k * 7) % endpoints.length] ?? "")
             : [endpoints[i % 60] ?? ""];
-        return target.enqueue({ envelope: testEnvelope(), endpointIds, now: 1 });
+        // 1 KiB: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
+        return target.enqueue({ envelope: testEnvelope(undefined, 1024), endpointIds, now: 1 });
       }),
     );
     return results.flatMap((result) => result.deliveryIds);
@@ -83,7 +84,9 @@ describe("ackDurability replicated on Redis Cluster", () => {
     assert.deepEqual(new Set(found.values()), new Set(["queued"]));
     let waits = 0;
     let scripts = 0;
+    let transactions = 0;
     for (const master of masters) {
+      transactions += calls(await master.admin.info("commandstats"), "exec");
       const stats = await master.admin.info("commandstats");
       const [own, script] = [
         calls(stats, "wait"),
@@ -96,6 +99,7 @@ describe("ackDurability replicated on Redis Cluster", () => {
       scripts += script;
     }
     assert.ok(waits <= 400 / 8, `${waits} WAITs for 400 events (${scripts} script calls) over 3 masters`);
+    assert.ok(transactions >= 1, "envelopes written ahead, in transactions the WAITs cover");
   });
 
   it("refuses to start when a master has fewer replicas than ackReplicas", async () => {
