@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { usePrivateRedis } from "@hookyard/test-brokers";
 import type { ClaimedDelivery } from "../store.js";
 import { attemptAt, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
-import { createRedisStore } from "./redis-store.js";
+import { createRedisStore, ENVELOPE_AHEAD_MIN_BYTES } from "./redis-store.js";
 
 type Store = ReturnType<typeof createRedisStore>;
 
@@ -111,13 +111,13 @@ describe("pushed leases: an enqueue leases new deliveries to a waiting worker", 
 
   it("pushes with their envelopes the leases of a batch whose envelopes were written ahead of the script", () =>
     withPushStore(async ({ store, pushed, drained }) => {
-      // Twelve messages of 1 KiB in one turn: one call, large enough that the store writes the envelopes with HSETs ahead
+      // Twelve large messages in one turn: one call, large enough that the store writes the envelopes with HSETs ahead
       // of the script (redis-store.ts, enqueueScript), which reads back those it pushes.
       const eps = Array.from({ length: 12 }, () => uniqueId("ep"));
       await store.syncEndpoints(eps.map((ep) => testEndpoint(ep)));
       await store.claim({ workerId: "w", max: 5, leaseMs: 60_000, now: 1 });
-      const envelopes = eps.map(() => testEnvelope(undefined, 1024));
-      const fanned = testEnvelope(undefined, 1024);
+      const envelopes = eps.map(() => testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES));
+      const fanned = testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES);
       const results = await Promise.all([
         ...eps.map((ep, i) => store.enqueue({ envelope: envelopes[i] ?? testEnvelope(), endpointIds: [ep], now: 2 })),
         store.enqueue({ envelope: fanned, endpointIds: [eps[0] ?? "", eps[1] ?? ""], now: 2 }),

@@ -4,7 +4,7 @@ import { type AttemptRecord, HookyardError } from "@hookyard/core";
 import { startPrivateRedis, uniqueName, usePrivateRedis, waitFor } from "@hookyard/test-brokers";
 import type { Redis } from "ioredis";
 import { attemptAt, takeAllSettled, testEndpoint, testEnvelope, uniqueId } from "../testing.js";
-import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
+import { createRedisStore, ENVELOPE_AHEAD_MIN_BYTES, type RedisSchedulerStore } from "./redis-store.js";
 
 // These tests own their redis-server (started from the test on a free port): they read exact command statistics,
 // flush scripts, restart or reconfigure it, which must not disturb the shared brokers other suites use.
@@ -128,13 +128,13 @@ describe("redis store on its own redis-server", () => {
   }
 
   /**
-   * Enqueues a batch of 10 of 1 KiB in one turn (large enough that the store writes their envelopes ahead of the script, in
+   * Enqueues a batch of 10 large envelopes in one turn (large enough that the store writes their envelopes ahead of the script, in
    * one MULTI/EXEC with it: redis-store.ts, enqueueScript) and claims them back with their envelopes.
    */
   async function enqueueBatchAndClaim(store: RedisSchedulerStore): Promise<void> {
     const ep = uniqueId("ep");
     await store.syncEndpoints([testEndpoint(ep)]);
-    const envelopes = Array.from({ length: 10 }, () => testEnvelope(undefined, 1024));
+    const envelopes = Array.from({ length: 10 }, () => testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES));
     const results = await Promise.all(
       envelopes.map((envelope) => store.enqueue({ envelope, endpointIds: [ep], now: 1 })),
     );

@@ -15,7 +15,12 @@ import {
 import { createWorker } from "../worker.js";
 import type { RedisClient } from "./connection.js";
 import { createRedisKeys, LUA_KEY_FUNCTIONS } from "./keys.js";
-import { createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
+import {
+  createRedisStore,
+  ENVELOPE_AHEAD_MIN_BYTES,
+  type RedisSchedulerStore,
+  type RedisStoreOptions,
+} from "./redis-store.js";
 import { deleteKeysMatching } from "./test-redis-keys.js";
 
 const brokers = requireBrokers("redis", "redis-cluster");
@@ -273,7 +278,7 @@ describe("redis store", () => {
         const [a, b] = [uniqueId("ep-a"), uniqueId("ep-b")];
         await store.syncEndpoints([testEndpoint(a), testEndpoint(b)]);
         const dedup = (dedupKey: string) => ({ dedupKey, dedupTtlMs: 60_000 });
-        const first = testEnvelope(undefined, 1024);
+        const first = testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES);
         const seen = await store.enqueue({ envelope: first, endpointIds: [a], now: 1, ...dedup("seen") });
         // One turn, one script call of 12 messages: large enough that the envelopes are written ahead of the script
         // (redis-store.ts, enqueueScript), which must delete those of the messages it does not store.
@@ -286,8 +291,8 @@ describe("redis store", () => {
           { endpointIds: [a, b] },
           ...Array.from({ length: 6 }, () => ({ endpointIds: [b] })),
         ];
-        // Most of 1 KiB; a small one goes as an argument whatever the batch, in the same call.
-        const envelopes = batch.map((_, i) => testEnvelope(undefined, i === 7 ? 6 : 1024));
+        // Most large; a small one goes as an argument whatever the batch, in the same call.
+        const envelopes = batch.map((_, i) => testEnvelope(undefined, i === 7 ? 6 : ENVELOPE_AHEAD_MIN_BYTES));
         const results = await Promise.allSettled(
           batch.map((message, i) => store.enqueue({ envelope: envelopes[i] ?? testEnvelope(), now: 2, ...message })),
         );

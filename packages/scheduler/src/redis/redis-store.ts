@@ -141,12 +141,13 @@ export interface ShardWiring {
 
 const MAX_CLAIM = 1000;
 /**
- * An enqueue call of at least this many messages writes those of their envelopes of at least this many bytes
- * ahead of the script (see enqueueScript). Measured (bench/README.md, "Twelfth pass"): the HSET and the
- * transaction cost Redis ~6k instructions per message, the interning of an argument ~11 per byte.
+ * An enqueue call of at least this many messages writes those of their envelopes of at least this many characters
+ * ahead of the script (see enqueueScript). Measured (bench/README.md, "Twelfth pass"): each such HSET costs the
+ * enqueuing process ~20–30 µs of CPU (one more ioredis command in a transaction) and saves Redis ~2 µs per KiB of
+ * envelope (~11 instructions per byte of Lua interning), so it pays from ~16 KiB.
  */
 const ENVELOPES_AHEAD_MIN = 8;
-const ENVELOPE_AHEAD_MIN_BYTES = 512;
+export const ENVELOPE_AHEAD_MIN_BYTES = 16 * 1024;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -388,8 +389,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
    * instructions per byte, Redis #9449), so an envelope passed as an argument cost Redis ~11k instructions per KiB
    * more than the HSET outside. The script deletes an envelope it did not keep (a duplicate, an unknown endpoint).
    * A smaller batch (a quiet rate) passes them as arguments, as a lease the enqueue pushes to a waiting worker
-   * carries its envelope, which the script would otherwise read back into Lua; so do small envelopes, for which
-   * the HSET costs more than the hashing it saves.
+   * carries its envelope, which the script would otherwise read back into Lua; so do smaller envelopes, for which
+   * the command costs this process more than it saves Redis.
    */
   async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(PartResult | Error)[]> {
     const args: ScriptArg[] = [];

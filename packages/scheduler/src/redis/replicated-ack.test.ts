@@ -4,7 +4,7 @@ import { HookyardError } from "@hookyard/core";
 import { type PrivateRedis, requireBrokers, startPrivateRedis, uniqueName, waitFor } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
 import { testEndpoint, testEnvelope, uniqueId } from "../testing.js";
-import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
+import { createRedisStore, ENVELOPE_AHEAD_MIN_BYTES, type RedisSchedulerStore } from "./redis-store.js";
 
 // ackDurability replicated against a real master + replica pair started by the test (private servers: the test
 // kills both, which must not disturb the shared brokers). Run on Debian's Redis 7.0 (WAIT) and on the harness's
@@ -110,9 +110,9 @@ function replicatedSuite(kind: ServerKind): void {
     async function enqueueMany(count: number): Promise<string[]> {
       const results = await Promise.all(
         Array.from({ length: count }, (_, i) =>
-          // 1 KiB: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
+          // Large: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
           store.enqueue({
-            envelope: testEnvelope(undefined, 1024),
+            envelope: testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES),
             endpointIds: [endpoints[i % endpoints.length] ?? ""],
             now: 1,
           }),

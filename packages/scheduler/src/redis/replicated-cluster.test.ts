@@ -5,7 +5,7 @@ import { type PrivateRedisCluster, startPrivateRedisCluster, uniqueName, waitFor
 import { Cluster } from "ioredis";
 import { testEndpoint, testEnvelope, uniqueId } from "../testing.js";
 import { createRedisKeys } from "./keys.js";
-import { createRedisStore, type RedisSchedulerStore } from "./redis-store.js";
+import { createRedisStore, ENVELOPE_AHEAD_MIN_BYTES, type RedisSchedulerStore } from "./redis-store.js";
 
 // ackDurability replicated on Redis Cluster, against a private 3-master + 3-replica cluster (the test kills a
 // master, which must not disturb the shared brokers). 6 shards: two per master.
@@ -50,8 +50,8 @@ describe("ackDurability replicated on Redis Cluster", () => {
           i % 5 === 0
             ? [0, 1, 2].map((k) => endpoints[(i + k * 7) % endpoints.length] ?? "")
             : [endpoints[i % 60] ?? ""];
-        // 1 KiB: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
-        return target.enqueue({ envelope: testEnvelope(undefined, 1024), endpointIds, now: 1 });
+        // Large: calls of 8 or more write such envelopes ahead of the script, in its transaction (enqueueScript).
+        return target.enqueue({ envelope: testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES), endpointIds, now: 1 });
       }),
     );
     return results.flatMap((result) => result.deliveryIds);

@@ -14,7 +14,13 @@ import {
 } from "../testing.js";
 import type { RedisClient } from "./connection.js";
 import { createRedisKeys, metaKey } from "./keys.js";
-import { createRedisShard, createRedisStore, type RedisSchedulerStore, type RedisStoreOptions } from "./redis-store.js";
+import {
+  createRedisShard,
+  createRedisStore,
+  ENVELOPE_AHEAD_MIN_BYTES,
+  type RedisSchedulerStore,
+  type RedisStoreOptions,
+} from "./redis-store.js";
 import { clusterSlot, shardOf, shardTag } from "./shard-of.js";
 import { deleteKeysMatching } from "./test-redis-keys.js";
 
@@ -197,7 +203,7 @@ describe("sharded redis store", () => {
       // envelopes are (redis-store.ts, enqueueScript), they would be deleted by the script that finds them
       // duplicates: a re-run passes them as arguments instead.
       const requests = Array.from({ length: 12 }, () => ({
-        envelope: testEnvelope(undefined, 1024),
+        envelope: testEnvelope(undefined, ENVELOPE_AHEAD_MIN_BYTES),
         endpointIds: eps,
         now: 1000,
         dedupKey: uniqueId("dk"),
