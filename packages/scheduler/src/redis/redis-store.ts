@@ -334,11 +334,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     readonly args: ScriptArg[];
     readonly result: EnqueueResult;
     readonly bytes: number;
-    /**
-     * Where enqueue.lua keeps the envelope (the delivery's hash, or a fan-out's message hash), when the ids are
-     * new, so the envelope may be written there ahead of the script (see enqueueScript).
-     */
-    readonly envelopeKey?: string;
+    /** The ids are a duplicate's re-run (`PresetIds.reused`): nothing may be written ahead under them. */
+    readonly reused: boolean;
   }
 
   /** An enqueue waiting for its batch; `preset` when a sharded store chose the ids. */
@@ -366,18 +363,23 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     endpointIds.forEach((endpointId, index) => {
       args.push(endpointId, deliveryIds[index] ?? "");
     });
-    const envelopeKey =
-      preset?.reused || endpointIds.length === 0
-        ? undefined
-        : endpointIds.length === 1
-          ? keys.delivery(deliveryIds[0] ?? "")
-          : keys.message(messageId);
     return {
       args,
       result: { messageId, deliveryIds, duplicate: false },
       bytes: encoded.length,
-      ...(envelopeKey === undefined ? {} : { envelopeKey }),
+      reused: preset?.reused === true,
     };
+  }
+
+  /**
+   * Where enqueue.lua keeps a message's envelope (its one delivery's hash, or a fan-out's message hash), or
+   * undefined where it may not be written ahead: ids of a re-run may name live keys, and a message without
+   * endpoints (a sharded store's dedup decision) keeps none.
+   */
+  function envelopeKeyOf({ result, reused }: PreparedEnqueue): string | undefined {
+    const [first, ...others] = result.deliveryIds;
+    if (reused || first === undefined) return undefined;
+    return others.length === 0 ? keys.delivery(first) : keys.message(result.messageId);
   }
 
   /**
@@ -397,8 +399,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const before: RedisCommand[] = [];
     const ahead = batch.length >= ENVELOPES_AHEAD_MIN;
     for (const entry of batch) {
-      if (ahead && entry.envelopeKey !== undefined && entry.bytes >= ENVELOPE_AHEAD_MIN_BYTES) {
-        before.push(["HSET", entry.envelopeKey, "env", entry.args[2] as string]);
+      const envelopeKey = ahead && entry.bytes >= ENVELOPE_AHEAD_MIN_BYTES ? envelopeKeyOf(entry) : undefined;
+      if (envelopeKey !== undefined) {
+        before.push(["HSET", envelopeKey, "env", entry.args[2] as string]);
         args.push(...entry.args.slice(0, 2), "", ...entry.args.slice(3));
       } else {
         args.push(...entry.args);

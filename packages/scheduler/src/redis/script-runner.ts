@@ -51,7 +51,8 @@ function libraryNames(reply: unknown): string[] {
  */
 export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger): RunScript {
   const library = scriptLibrary();
-  const evalCommands = defineEvalCommands(client);
+  const sources = scriptSources();
+  const evalCommands = defineEvalCommands(client, sources);
   let loaded: Promise<boolean> | undefined;
   let retryLoadAt = 0;
   let othersDeleted = false;
@@ -144,7 +145,7 @@ export function createScriptRunner(client: RedisClient, logger?: SchedulerLogger
       // ioredis answers NOSCRIPT with EVAL for a lone call, not inside a transaction (after a SCRIPT FLUSH, a
       // restart): the script is loaded, and the transaction sent again.
       if (!(error instanceof Error && NO_SCRIPT.test(error.message))) throw error;
-      await client.script("LOAD", scriptSources()[name]);
+      await client.script("LOAD", sources[name]);
       return inTx();
     }
   };
@@ -171,8 +172,7 @@ async function inTransaction(
 }
 
 /** Every script as an ioredis command (EVALSHA, EVAL on NOSCRIPT, which also covers a restart or SCRIPT FLUSH). */
-function defineEvalCommands(client: RedisClient): Record<string, Command> {
-  const sources = scriptSources();
+function defineEvalCommands(client: RedisClient, sources: Record<ScriptName, string>): Record<string, Command> {
   for (const name of Object.keys(sources) as ScriptName[]) {
     client.defineCommand(commandName(name), { numberOfKeys: scriptKeyCount(name), lua: sources[name] });
   }
