@@ -45,7 +45,8 @@ function killRunningOnExit() {
  * production Redis for Hookyard runs); otherwise no persistence at all. Never RDB snapshots.
  * `extraArgs`: more redis-server arguments (bench/sharding: `--cluster-enabled yes`). `wrapper`: a command line
  * redis-server runs under (bench/scheduler/redis-phases.mjs --callgrind: valgrind), its pid being the server's.
- * Returns { url, port, pid, admin (an ioredis client), stop(), killNow() (synchronous, for an "exit" handler) }.
+ * Returns { url, port, pid, admin (an ioredis client), cpuMicros(), stop(), killNow() (synchronous, for an "exit"
+ * handler) }.
  */
 export async function startPrivateRedis({
   redisServer = "redis-server",
@@ -89,6 +90,12 @@ export async function startPrivateRedis({
     port,
     pid: child.pid,
     admin,
+    /** The server's CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in µs. */
+    async cpuMicros() {
+      const info = await admin.info("cpu");
+      const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
+      return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
+    },
     async stop() {
       running.delete(server);
       admin.disconnect();

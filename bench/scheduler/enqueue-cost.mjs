@@ -8,9 +8,9 @@
 //   node bench/scheduler/enqueue-cost.mjs [--payload-bytes 1000] [--messages 20000]
 // Another checkout's store: run a copy of this bench/ from a directory with a `node_modules` symlink to its, built.
 import { parseArgs } from "node:util";
-import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { benchEndpoints, enqueueWaves } from "./store-load.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -20,43 +20,18 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.messages);
 const data = new Uint8Array(Number(args["payload-bytes"])).fill(0x61);
-const endpoints = Array.from({ length: 1000 }, (_, i) => ({
-  id: `ep-${i}`,
-  url: `http://127.0.0.1:9/${i}`,
-  owner: "bench",
-  secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-  headers: {},
-  enabled: true,
-  policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
-}));
+const endpoints = benchEndpoints(1000);
 
 const redis = await startPrivateRedis();
 const store = createRedisStore({ redis: redis.url, prefix: "bench" });
 await store.syncEndpoints(endpoints);
-const redisCpu = async () => {
-  const info = await redis.admin.info("cpu");
-  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
-};
-const redisBefore = await redisCpu();
+const redisBefore = await redis.cpuMicros();
 const clientBefore = process.cpuUsage();
 const started = performance.now();
-for (let i = 0; i < N; i += 256) {
-  await Promise.all(
-    Array.from({ length: Math.min(256, N - i) }, (_, j) =>
-      store.enqueue({
-        envelope: createEnvelope({ id: `m-${i + j}`, source: "bench", type: "t", data }),
-        endpointIds: [endpoints[(i + j) % endpoints.length].id],
-        now: 1,
-        dedupKey: `bench:${i + j}`,
-        dedupTtlMs: 86_400_000,
-      }),
-    ),
-  );
-}
+await enqueueWaves(store, { count: N, endpoints, data });
 const seconds = (performance.now() - started) / 1000;
 const client = process.cpuUsage(clientBefore);
-const redisUs = (await redisCpu()) - redisBefore;
+const redisUs = (await redis.cpuMicros()) - redisBefore;
 console.log(
   JSON.stringify({
     payloadBytes: data.length,

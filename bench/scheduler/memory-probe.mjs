@@ -4,23 +4,16 @@
 // the same deployment emptied (FLUSHALL + endpoints synced). Prints the fields that differ.
 //   node bench/scheduler/memory-probe.mjs [--deliveries 20000] [--endpoints 1000]
 import { parseArgs } from "node:util";
-import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { benchEndpoints, enqueueWaves } from "./store-load.mjs";
 
 const { values: args } = parseArgs({
   options: { deliveries: { type: "string", default: "20000" }, endpoints: { type: "string", default: "1000" } },
 });
 const N = Number(args.deliveries);
-const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
-  id: `ep-${i}`,
-  url: `http://127.0.0.1:9/${i}`,
-  owner: "bench",
-  secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-  headers: {},
-  enabled: true,
-  policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
-}));
+// Unpadded ids, as every figure of this probe was taken with.
+const endpoints = benchEndpoints(Number(args.endpoints), { id: (i) => `ep-${i}` });
 const redis = await startPrivateRedis();
 const stats = async () => {
   const reply = await redis.admin.call("MEMORY", "STATS");
@@ -37,19 +30,7 @@ try {
   const store = createRedisStore({ redis: redis.url, prefix: "bench" });
   await store.syncEndpoints(endpoints);
   const data = JSON.stringify({ pad: "x".repeat(1000) });
-  for (let i = 0; i < N; i += 256) {
-    await Promise.all(
-      Array.from({ length: Math.min(256, N - i) }, (_, j) =>
-        store.enqueue({
-          envelope: createEnvelope({ id: `m-${i + j}`, source: "bench", type: "t", data }),
-          endpointIds: [endpoints[(i + j) % endpoints.length].id],
-          now: 1,
-          dedupKey: `bench:o:${i + j}`,
-          dedupTtlMs: 86_400_000,
-        }),
-      ),
-    );
-  }
+  await enqueueWaves(store, { count: N, endpoints, data });
   let now = 2;
   for (let left = N; left > 0; now++) {
     const { deliveries } = await store.claim({ workerId: "w", max: 500, leaseMs: 60_000, now });

@@ -19,12 +19,13 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { createEnvelope, DEFAULT_ENDPOINT_POLICY, decodeEnvelope, encodeEnvelope } from "@hookyard/core";
+import { createEnvelope, decodeEnvelope, encodeEnvelope } from "@hookyard/core";
 import { createHttpDelivery } from "@hookyard/delivery";
 import { createMemoryHistoryStore } from "@hookyard/history";
 import { createHistoryHandoff, createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
 import { median } from "../stats.mjs";
+import { benchEndpoints } from "./store-load.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -38,16 +39,7 @@ const { values: args } = parseArgs({
 const here = new URL(".", import.meta.url);
 const RATE = Number(args.rate);
 const PAYLOAD = JSON.stringify({ type: "invoice.paid", pad: "x".repeat(990) });
-const endpointsOn = (ports) =>
-  ports.map((port, i) => ({
-    id: `ep-${String(i).padStart(4, "0")}`,
-    url: `http://127.0.0.1:${port}/hooks`,
-    owner: "bench",
-    secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-    headers: {},
-    enabled: true,
-    policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
-  }));
+const endpointsOn = (ports) => benchEndpoints(ports.length, { url: (i) => `http://127.0.0.1:${ports[i]}/hooks` });
 
 if (args.child) await worker(args.child);
 else await main();

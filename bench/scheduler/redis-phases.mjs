@@ -27,9 +27,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createEnvelope, DEFAULT_ENDPOINT_POLICY } from "@hookyard/core";
 import { createRedisStore } from "@hookyard/scheduler";
 import { startPrivateRedis } from "../private-redis.mjs";
+import { benchEndpoints, enqueueWaves } from "./store-load.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -47,15 +47,7 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.deliveries);
 const BATCH = Number(args.batch);
-const endpoints = Array.from({ length: Number(args.endpoints) }, (_, i) => ({
-  id: `ep-${String(i).padStart(4, "0")}`,
-  url: `http://127.0.0.1:9/${i}`,
-  owner: "bench",
-  secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-  headers: {},
-  enabled: true,
-  policy: { ...DEFAULT_ENDPOINT_POLICY, concurrency: 1000 },
-}));
+const endpoints = benchEndpoints(Number(args.endpoints));
 const data = JSON.stringify({ pad: "x".repeat(Number(args["payload-bytes"])) });
 // Each settle's attempt record: a bare one by default (the figures of every pass), or with --full-attempts what the
 // HTTP delivery records for a signed POST answered 200 "ok" (~0.5 KB of JSON, which passes through the settle's Lua).
@@ -128,19 +120,7 @@ async function oneRun(run) {
   await store.syncEndpoints(endpoints);
   await redis.admin.config("RESETSTAT");
   const marks = [await sample()];
-  for (let i = 0; i < N; i += 256) {
-    await Promise.all(
-      Array.from({ length: Math.min(256, N - i) }, (_, j) =>
-        store.enqueue({
-          envelope: createEnvelope({ id: `m${run}-${i + j}`, source: "bench", type: "t", data }),
-          endpointIds: [endpoints[(i + j) % endpoints.length].id],
-          now: 1,
-          dedupKey: `bench:o:${run}:${i + j}`,
-          dedupTtlMs: 86_400_000,
-        }),
-      ),
-    );
-  }
+  await enqueueWaves(store, { count: N, endpoints, data, tag: String(run) });
   marks.push(await sample());
   if (args.riding) await claimAndSettleRiding(store);
   else await claimThenSettle(store);

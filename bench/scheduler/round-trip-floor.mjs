@@ -17,6 +17,7 @@ import { createRedisStore } from "@hookyard/scheduler";
 import { Redis } from "ioredis";
 import { startPrivateRedis } from "../private-redis.mjs";
 import { median } from "../stats.mjs";
+import { benchEndpoints } from "./store-load.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,15 +28,7 @@ const { values: args } = parseArgs({
 });
 const RATE = Number(args.rate);
 const CALLS = Math.round(RATE * Number(args.seconds));
-const endpoints = Array.from({ length: 1000 }, (_, i) => ({
-  id: `ep-${String(i).padStart(4, "0")}`,
-  url: `http://127.0.0.1:9/${i}`,
-  owner: "bench",
-  secrets: [{ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-  headers: {},
-  enabled: true,
-  policy: DEFAULT_ENDPOINT_POLICY,
-}));
+const endpoints = benchEndpoints(1000, { policy: DEFAULT_ENDPOINT_POLICY });
 const data = JSON.stringify({ pad: "x".repeat(1000) });
 
 const redis = await startPrivateRedis();
@@ -85,19 +78,13 @@ const MODES = {
   },
 };
 
-async function redisCpuMicros() {
-  const text = await redis.admin.info("cpu");
-  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1] ?? 0);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
-}
-
 async function measure(mode) {
   await sleep(200); // the previous mode's replies and frees settle first
-  const redisBefore = await redisCpuMicros();
+  const redisBefore = await redis.cpuMicros();
   const clientBefore = process.cpuUsage();
   await MODES[mode]();
   const clientCpu = process.cpuUsage(clientBefore);
-  const redisCpu = (await redisCpuMicros()) - redisBefore;
+  const redisCpu = (await redis.cpuMicros()) - redisBefore;
   return { redis: redisCpu / CALLS, client: (clientCpu.user + clientCpu.system) / CALLS };
 }
 
