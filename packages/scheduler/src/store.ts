@@ -140,9 +140,9 @@ export interface SchedulerStore {
 
   /**
    * Pushed leases (Redis, one store on one Redis): while `workerId` waits for work with room (its last claim left
-   * it some and it restricted no endpoint), for up to `idleTtlMs` after that claim, an enqueue may lease new
-   * deliveries to it at once and hand them over here: the worker learns of the work with the work, without a
-   * wake-up and a claim round trip. Leases as a claim's, same fencing: a lease never acted on expires and comes
+   * it some), for up to `idleTtlMs` after that claim, an enqueue may lease new deliveries to it at once, within
+   * that claim's `rooms` and `endpointRoom`, and hand them over here: the worker learns of the work with the
+   * work, without a wake-up and a claim round trip. Leases as a claim's, same fencing: a lease never acted on expires and comes
    * back like any other. Undefined where the store does not push (embedded, sharded). Returns the unsubscribe.
    */
   onPush?(

@@ -116,9 +116,11 @@ interface InFlightSend {
 /** Least time the final flush of results gets at shutdown, after the grace period. */
 const FINAL_FLUSH_MS = 1000;
 
-function hasNoRoom(rooms: ReadonlyMap<string, number>): boolean {
-  for (const room of rooms.values()) if (room <= 0) return true;
-  return false;
+/** The endpoints a claim gave no room: their due work stays in the store until one of their sends settles. */
+function withoutRoom(rooms: ReadonlyMap<string, number>): ReadonlySet<string> {
+  const none = new Set<string>();
+  for (const [endpointId, room] of rooms) if (room <= 0) none.add(endpointId);
+  return none;
 }
 
 /** Idle wait when a store says "due now" without handing out work, so it cannot spin the loop. */
@@ -175,10 +177,15 @@ export function createWorker(options: WorkerOptions): Worker {
     },
   });
   // Whether a claim is running (a flush meanwhile may free what it was denied: remember the wake), and whether
-  // the last one may have left due work behind: it filled what it asked for, the store has more due now, or the
-  // worker gave some endpoints no room (those are left out of `nextDueAt`, so only a flush brings them back).
+  // the last one may have left due work behind: it filled what it asked for, the store has more due now, or a
+  // send settled of an endpoint it gave no room (`roomless`: left out of `nextDueAt`, so only that send's flush
+  // brings them back; any other result frees nothing they wait for, and at a quiet rate with a few stuck
+  // endpoints waking on every result was a claim per pushed batch).
   let claimInFlight = false;
   let claimLeftWork = false;
+  let roomless: ReadonlySet<string> = new Set();
+  /** A send of a `roomless` endpoint settled since the last claim computed its rooms. */
+  let roomFreed = false;
   let claimsStarted = 0;
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -278,6 +285,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const decided = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
       const heldUntil = decided.kind === "throttled" ? decided.dueAt : undefined; // the store holds it till then
       limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency, heldUntil);
+      if (roomless.has(claimed.endpointId)) roomFreed = claimLeftWork = true;
       notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const result: CompletionResult = { ...decided, leaseToken: entry.leaseToken };
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");
@@ -313,6 +321,8 @@ export function createWorker(options: WorkerOptions): Worker {
     const started = performance.now();
     const now = clock.now();
     const { rooms, endpointRoom, reserve } = limits.rooms(now);
+    roomless = withoutRoom(rooms);
+    roomFreed = false;
     const max = Math.max(1, maxInFlight - inFlight.size - reserve);
     // Lingering results go out now, in the same write as this claim, and are applied before it.
     batcher.kick();
@@ -327,7 +337,7 @@ export function createWorker(options: WorkerOptions): Worker {
     claimLeftWork =
       result.deliveries.length >= max ||
       (result.nextDueAt !== undefined && result.nextDueAt <= clock.now()) ||
-      hasNoRoom(rooms);
+      roomFreed; // while the claim ran: it gave that endpoint no room all the same
     notify(() => observer?.onClaim?.(result.deliveries.length, performance.now() - started));
     return result;
   }
@@ -335,8 +345,8 @@ export function createWorker(options: WorkerOptions): Worker {
   /**
    * Leases an enqueue pushed while this worker waited: sent like a claim's, except those its limits would not
    * have claimed now (over its budget, or an endpoint that turned slow or reached its adaptive limit since the
-   * registration): given back at once, and the loop claims with its limits as they are (which stops the pushes
-   * while it restricts endpoints).
+   * registration): given back at once, and the loop claims with its limits as they are (which registers the rooms
+   * it has now: the store pushes within them).
    */
   function takePushed(deliveries: readonly ClaimedDelivery[]): void {
     if (stopping !== undefined) {

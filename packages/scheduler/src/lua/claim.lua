@@ -15,10 +15,10 @@
   ARGV[6] claim id: unique per claim call; each lease's fencing token is "<claim id>.<n>" (stored in the
           delivery's "ft"; complete and extend-leases check it)
   ARGV[7] the worker's room for endpoints not listed below ("" = no limit)
-  ARGV[8] how long the worker waits for pushed leases (ms; "" = it takes none): when the claim leaves it room and
-          it lists no endpoint below (none slow, stuck or over its share), it is registered in the idle hash until
-          now + this, with that room, so an enqueue may lease new deliveries to it and push them (enqueue.lua);
-          otherwise it is taken out of the hash
+  ARGV[8] how long the worker waits for pushed leases (ms; "" = it takes none): when the claim leaves it room, it
+          is registered in the idle hash until now + this, with that room and the rooms of the endpoints listed
+          below (slow, stuck or over its share: {prefix}:idle:<worker>), so an enqueue may lease new deliveries to
+          it within them and push them (enqueue.lua); otherwise it is taken out of the hash
   ARGV[9..] pairs: endpoint id, the worker's room for it (its fair share / adaptive limit left; 0 = skip it: it
             stays scheduled for other workers and nextDueAt ignores it)
 
@@ -214,12 +214,24 @@ elseif #lease_members > 0 and (not first_lease or lease_until < tonumber(first_l
 end
 if first_lease then out[3] = first_lease end
 
--- 3. A worker that takes pushed leases: waiting with room (see ARGV[8]), or not.
+-- 3. A worker that takes pushed leases: waiting with room (see ARGV[8]), or not. The rooms of the endpoints it
+-- lists go to a hash of their own (rewritten whole: what it listed before may be fine again), marked "|r" in its
+-- entry: an enqueue reads the room of an endpoint it would push to there, one HGET per endpoint and call.
 if ARGV[8] ~= "" then
   local left = max - lease_count
-  if left > 0 and #ARGV < 9 then
-    redis.call("HSET", K.idle, worker, num(now + tonumber(ARGV[8])) .. "|" .. num(left) .. "|" .. ARGV[4] .. "|"
-      .. (ARGV[7] ~= "" and ARGV[7] or num(max)))
+  if left > 0 then
+    local entry = num(now + tonumber(ARGV[8])) .. "|" .. num(left) .. "|" .. ARGV[4] .. "|"
+      .. (ARGV[7] ~= "" and ARGV[7] or num(max))
+    if #ARGV >= 9 then
+      local rooms_key = K.idle_rooms(worker)
+      redis.call("DEL", rooms_key)
+      for i = 9, #ARGV, 1000 do
+        redis.call("HSET", rooms_key, unpack(ARGV, i, math.min(i + 999, #ARGV)))
+      end
+      redis.call("PEXPIRE", rooms_key, ARGV[8])
+      entry = entry .. "|r"
+    end
+    redis.call("HSET", K.idle, worker, entry)
   else
     redis.call("HDEL", K.idle, worker)
   end

@@ -27,7 +27,7 @@
   not ordered, under its concurrency), the delivery is leased to that worker here and the batch's leases are
   SPUBLISHed on the worker's channel as one JSON array of claim.lua's 7 items per lease: the worker learns of the
   work with the work, without a wake-up and a claim round trip. At most the worker's registered room in all and
-  its endpoint room per endpoint. When nobody receives the message (the worker went away), the leases are undone
+  its endpoint room per endpoint (for an endpoint its claim listed, a slow or stuck one, the room listed: often 0). When nobody receives the message (the worker went away), the leases are undone
   in the same call and the deliveries queue as any other.
 
   Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
@@ -73,16 +73,31 @@ local function push_target(now)
   local idle = redis.call("HGETALL", K.idle)
   local expired = {}
   for j = 1, #idle, 2 do
-    local expires, room, lease_ms, ep_room = string.match(idle[j + 1], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)$")
+    local expires, room, lease_ms, ep_room, listed =
+      string.match(idle[j + 1], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)(|?r?)$")
     if expires and expires + 0 > now then
       push = { worker = idle[j], expires = expires, room = room + 0, lease_ms = lease_ms + 0, ep_room = ep_room + 0,
-        items = {}, leases = {}, undo = {}, per_endpoint = {}, dirty = {} }
+        listed = listed ~= "" and {} or nil, items = {}, leases = {}, undo = {}, per_endpoint = {}, dirty = {} }
       break
     end
     expired[#expired + 1] = idle[j]
   end
   if #expired > 0 then redis.call("HDEL", K.idle, unpack(expired)) end
   return push
+end
+
+-- The worker's room for an endpoint: what its last claim listed for it (a slow or stuck endpoint, one over its
+-- share), else its room for any endpoint. Read once per endpoint and call.
+local function endpoint_room(target, ep_id)
+  local listed = target.listed
+  if not listed then return target.ep_room end
+  local room = listed[ep_id]
+  if room == nil then
+    room = redis.call("HGET", K.idle_rooms(target.worker), ep_id)
+    room = room and room + 0 or false
+    listed[ep_id] = room
+  end
+  return room or target.ep_room
 end
 
 -- Leases the new delivery `did` of `ep` to the idle worker when it may (see the header): returns its packed leased
@@ -99,7 +114,7 @@ local function push_lease(ep, did, mid, envelope, now, now_s, envelope_key)
     if not ep.push_ok then return nil end
   end
   local taken = target.per_endpoint[ep.id] or 0
-  if target.room <= 0 or ep.inf >= ep.conc or taken >= target.ep_room then
+  if target.room <= 0 or ep.inf >= ep.conc or taken >= endpoint_room(target, ep.id) then
     ep.push_ok = false
     return nil
   end
@@ -129,7 +144,7 @@ local function finish_push()
     for _, ep in pairs(push.dirty) do save_endpoint(ep) end
     if push.room > 0 then
       redis.call("HSET", K.idle, push.worker, push.expires .. "|" .. num(push.room) .. "|" .. num(push.lease_ms) .. "|"
-        .. num(push.ep_room))
+        .. num(push.ep_room) .. (push.listed and "|r" or ""))
     else
       redis.call("HDEL", K.idle, push.worker)
     end

@@ -22,8 +22,10 @@ import { shardTag } from "./shard-of.js";
  * - `{hy}:leases`            zset  delivery id → lease expiry
  * - `{hy}:endpoints`         set   every endpoint id ever synced (stats)
  * - `{hy}:wake`              shard channel (SPUBLISH, carries the tag: stays on its shard), when work becomes due
- * - `{hy}:idle`              hash  worker id → "<expires>|<room>|<lease ms>|<endpoint room>": a worker waiting for
+ * - `{hy}:idle`              hash  worker id → "<expires>|<room>|<lease ms>|<endpoint room>[|r]": a worker waiting for
  *                                   work that takes pushed leases (written by its claims, see claim.lua)
+ * - `{hy}:idle:<worker>`     hash  endpoint id → that worker's room for it, for the endpoints its last claim listed
+ *                                   (slow, stuck, over its share); its idle entry ends in "|r" then; PEXPIREd with it
  * - `{hy}:push:<worker>`     shard channel: leases the enqueue made for that idle worker (see enqueue.lua)
  * - `{hy}:ep:<ep>`           hash  pol (policy: conc|rps|burst|ord|bw|bmin|brate|bcool|bdis|cfg|dmsg), st (state:
  *                                   en|inf|tat|br|ou|probe|ws|wok|wfail|fs|pu|why), wait (see lib/endpoint.lua)
@@ -152,4 +154,5 @@ function K.attempts(id) return BASE .. "log:" .. id end
 function K.dedup(key) return BASE .. "dedup:" .. key end
 function K.rejected(origin) return BASE .. "rejected:" .. origin end
 function K.push(worker) return BASE .. "push:" .. worker end
+function K.idle_rooms(worker) return BASE .. "idle:" .. worker end
 `;

@@ -178,14 +178,14 @@ describe("pushed leases: an enqueue leases new deliveries to a waiting worker", 
       assert.equal(await own.admin.hexists(`{${prefix}}:idle`, "w"), 0, "the stale registration is dropped");
     }));
 
-  it("takes a worker out when its claim leaves no room or it restricts an endpoint", () =>
+  it("takes a worker out when its claim leaves no room", () =>
     withPushStore(async ({ store, prefix }) => {
       const ep = uniqueId("ep");
       await store.syncEndpoints([testEndpoint(ep)]);
       await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 1 });
       assert.equal(await own.admin.hexists(`{${prefix}}:idle`, "w"), 1);
+      // Nothing pushed meanwhile: this claim gives the endpoint no room.
       await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 2, rooms: new Map([[ep, 0]]) });
-      assert.equal(await own.admin.hexists(`{${prefix}}:idle`, "w"), 0, "out: it restricts an endpoint");
       await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 3 });
       await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 3 });
       const full = await store.claim({ workerId: "w", max: 1, leaseMs: 60_000, now: 4 });
@@ -194,6 +194,44 @@ describe("pushed leases: an enqueue leases new deliveries to a waiting worker", 
       const partial = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 5 });
       assert.equal(partial.deliveries.length, 1);
       assert.match((await own.admin.hget(`{${prefix}}:idle`, "w")) ?? "", /^10005\|9\|60000\|10$/);
+    }));
+
+  it("keeps a worker that restricts endpoints and pushes within the rooms its claim listed", () =>
+    withPushStore(async ({ store, prefix, pushed, wakes, drained }) => {
+      const [stuck, slow, healthy] = [uniqueId("ep"), uniqueId("ep"), uniqueId("ep")];
+      await store.syncEndpoints([stuck, slow, healthy].map((ep) => testEndpoint(ep)));
+      // A stuck endpoint gets nothing more from this worker, a slow one one more; the others up to 3 each.
+      const rooms = new Map([
+        [stuck, 0],
+        [slow, 1],
+      ]);
+      await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 1, rooms, endpointRoom: 3 });
+      assert.match((await own.admin.hget(`{${prefix}}:idle`, "w")) ?? "", /^10001\|10\|60000\|3\|r$/);
+      assert.deepEqual(await own.admin.hgetall(`{${prefix}}:idle:w`), { [stuck]: "0", [slow]: "1" });
+      assert.ok((await own.admin.pttl(`{${prefix}}:idle:w`)) > 0, "expires with the registration");
+      // One turn: one script call.
+      const results = await Promise.all(
+        [stuck, slow, slow, healthy, healthy].map((ep) =>
+          store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 2 }),
+        ),
+      );
+      const [toStuck, slow1, slow2, healthy1, healthy2] = results.map((r) => r.deliveryIds[0]);
+      await drained();
+      assert.deepEqual(
+        pushed.flat().map((lease) => lease.deliveryId),
+        [slow1, healthy1, healthy2],
+        "the slow endpoint's room of 1, the healthy one's 3; nothing for the stuck one",
+      );
+      assert.ok(wakes.length > 0, "what was queued woke the workers");
+      assert.match((await own.admin.hget(`{${prefix}}:idle`, "w")) ?? "", /^10001\|7\|60000\|3\|r$/, "room left");
+      // A later claim that lists nothing clears the restriction: the next enqueue for the stuck endpoint is pushed
+      // (behind nothing: its queued deliveries are claimed first).
+      const claimed = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 3 });
+      assert.deepEqual(claimed.deliveries.map((lease) => lease.deliveryId).sort(), [toStuck, slow2].sort());
+      assert.match((await own.admin.hget(`{${prefix}}:idle`, "w")) ?? "", /^10003\|8\|60000\|10$/);
+      const next = await store.enqueue({ envelope: testEnvelope(), endpointIds: [stuck], now: 4 });
+      await drained();
+      assert.equal(pushed.flat().at(-1)?.deliveryId, next.deliveryIds[0]);
     }));
 
   it("is not offered by a store another process's worker cannot reach (a sharded store)", async () => {
