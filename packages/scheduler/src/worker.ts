@@ -285,7 +285,10 @@ export function createWorker(options: WorkerOptions): Worker {
       const decided = completionFor(claimed, outcome, endpoint.policy.retry, clock.now(), random);
       const heldUntil = decided.kind === "throttled" ? decided.dueAt : undefined; // the store holds it till then
       limits.settled(claimed.endpointId, claimed.deliveryId, outcome, clock.now(), concurrency, heldUntil);
-      if (roomless.has(claimed.endpointId)) roomFreed = claimLeftWork = true;
+      if (roomless.has(claimed.endpointId)) {
+        roomFreed = true;
+        claimLeftWork = true;
+      }
       notify(() => observer?.onAttempt?.(claimed.endpointId, outcome, durationMs));
       const result: CompletionResult = { ...decided, leaseToken: entry.leaseToken };
       logger?.debug({ deliveryId: claimed.deliveryId, attempt: claimed.attempt, result: result.kind }, "attempt done");

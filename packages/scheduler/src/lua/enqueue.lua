@@ -27,8 +27,9 @@
   not ordered, under its concurrency), the delivery is leased to that worker here and the batch's leases are
   SPUBLISHed on the worker's channel as one JSON array of claim.lua's 7 items per lease: the worker learns of the
   work with the work, without a wake-up and a claim round trip. At most the worker's registered room in all and
-  its endpoint room per endpoint (for an endpoint its claim listed, a slow or stuck one, the room listed: often 0). When nobody receives the message (the worker went away), the leases are undone
-  in the same call and the deliveries queue as any other.
+  its endpoint room per endpoint (for an endpoint its claim listed, a slow or stuck one, the room listed: often
+  0). When nobody receives the message (the worker went away), the leases are undone in the same call and the
+  deliveries queue as any other.
 
   Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
   expired on the store clock, or {"unknown", endpoint ids...} when an endpoint has no policy (nothing is written

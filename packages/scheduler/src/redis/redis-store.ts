@@ -147,6 +147,8 @@ const MAX_CLAIM = 1000;
  * envelope (~11 instructions per byte of Lua interning), so it pays from ~16 KiB.
  */
 const ENVELOPES_AHEAD_MIN = 8;
+/** Where a message's encoded envelope sits in its enqueue record (enqueue.lua: now, message id, envelope, ...). */
+const ENVELOPE_ARG = 2;
 export const ENVELOPE_AHEAD_MIN_BYTES = 16 * 1024;
 const NO_LOGGER: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -333,7 +335,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   interface PreparedEnqueue {
     readonly args: ScriptArg[];
     readonly result: EnqueueResult;
-    readonly bytes: number;
+    /** The encoded envelope, `args[ENVELOPE_ARG]`. */
+    readonly encoded: string;
     /** The ids are a duplicate's re-run (`PresetIds.reused`): nothing may be written ahead under them. */
     readonly reused: boolean;
   }
@@ -350,6 +353,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const deliveryIds = preset?.deliveryIds ?? endpointIds.map(() => nextId(now));
     const dedupTtlMs = request.dedupKey === undefined ? 0 : Math.max(0, Math.ceil(request.dedupTtlMs ?? 0));
     const encoded = encodeEnvelope(envelope);
+    // In enqueue.lua's order; the envelope at ENVELOPE_ARG.
     const args: ScriptArg[] = [
       now,
       messageId,
@@ -366,7 +370,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     return {
       args,
       result: { messageId, deliveryIds, duplicate: false },
-      bytes: encoded.length,
+      encoded,
       reused: preset?.reused === true,
     };
   }
@@ -399,10 +403,10 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const before: RedisCommand[] = [];
     const ahead = batch.length >= ENVELOPES_AHEAD_MIN;
     for (const entry of batch) {
-      const envelopeKey = ahead && entry.bytes >= ENVELOPE_AHEAD_MIN_BYTES ? envelopeKeyOf(entry) : undefined;
+      const envelopeKey = ahead && entry.encoded.length >= ENVELOPE_AHEAD_MIN_BYTES ? envelopeKeyOf(entry) : undefined;
       if (envelopeKey !== undefined) {
-        before.push(["HSET", envelopeKey, "env", entry.args[2] as string]);
-        args.push(...entry.args.slice(0, 2), "", ...entry.args.slice(3));
+        before.push(["HSET", envelopeKey, "env", entry.encoded]);
+        args.push(...entry.args.with(ENVELOPE_ARG, ""));
       } else {
         args.push(...entry.args);
       }
