@@ -102,9 +102,11 @@ export interface SchedulerStore {
 
   /**
    * The hand-off to the history tier (semantics item 11): a delivery that settles (delivered or dead) leaves
-   * the store in the same step, and its record goes to the store's outbox. `takeSettled` leases up to `max`
+   * the store in the same step, and its record goes to the store's outbox. `takeSettled` leases about `max`
    * records to `consumer` (records another consumer took more than `reclaimAfterMs` ago and never acknowledged
-   * come back first); `ackSettled` removes them once the history store has them. At least once: a record may be
+   * come back first); `ackSettled` removes them once the history store has them. An outbox may keep several
+   * records in one entry (the Redis store's hold up to 16): they share an entry id, are taken together (a take
+   * may then return up to about twice `max`) and must be acknowledged together. At least once: a record may be
    * taken twice. Bounded by `outboxMaxRecords`: when full, delivered records are shed (counted), dead letters
    * never are.
    */
@@ -185,7 +187,7 @@ export interface SettledRecord {
 }
 
 export interface SettledEntry {
-  /** The outbox entry (acknowledged by `ackSettled`). */
+  /** The outbox entry (acknowledged by `ackSettled`, with every other record of the same entry). */
   readonly entryId: string;
   readonly record: SettledRecord;
 }

@@ -149,7 +149,9 @@ test("PostgreSQL killed mid-drain: deliveries go on, history catches up, no dead
   const waiting = await store.outboxStats();
   assert.ok(waiting.records > 0, "settled records wait in the outbox");
   assert.equal(waiting.shed, 0);
-  assert.ok(written - writtenAtKill <= 100, "at most the batch in flight at the kill was stored after it");
+  // A take holds whole outbox entries of up to 16 records: under twice its batchSize of 100 plus one entry
+  // (outbox-records.ts, createTakeSizer).
+  assert.ok(written - writtenAtKill < 2 * 100 + 16, "at most the batch in flight at the kill was stored after it");
 
   // Back: the history catches up.
   await postgres.start();

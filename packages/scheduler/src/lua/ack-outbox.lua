@@ -1,30 +1,41 @@
 --[[
-  ack-outbox: removes records the history store has stored (XACK + XDEL), drops their delivery's entry in the
-  outbox index when it still points at them (a replayed delivery may have settled again since), and counts the
-  dead letters among them out of their endpoint's "waiting in the outbox" figure (only when this call removed
-  them: a record handed off twice is counted out once).
+  ack-outbox: removes records the history store has stored (XACK + XDEL of their entries: a batched entry goes once
+  all its records are named, which the store's takes guarantee by never splitting one), drops their delivery's
+  entry in the outbox index when it still points at them (a replayed delivery may have settled again since), and
+  counts the dead letters among them out of their endpoint's "waiting in the outbox" figure (only when this call
+  removed them: a record handed off twice is counted out once). A dead letter has an entry of its own.
 
   KEYS[1] outbox
   ARGV[1] base key prefix "{prefix}:"
-  ARGV[2..] triples: entry id, delivery id, endpoint id of a dead letter ("" for a delivered record)
+  ARGV[2..] triples: entry id ("old:<id>" for the legacy outbox), delivery id, endpoint id of a dead letter (""
+            for a delivered record)
 
   Returns the number of entries removed.
 ]]
 
-local delivered, removed, dids = {}, 0, {}
+local removed, dids = 0, {}
 for i = 3, #ARGV, 3 do dids[#dids + 1] = ARGV[i] end
 local indexed, forget = {}, {}
 in_chunks(dids, function(...)
   for _, entry in ipairs(redis.call("HMGET", K.outbox_ids, ...)) do indexed[#indexed + 1] = entry end
 end)
+-- Delivered records' entries per stream, each once.
+local delivered = { [K.outbox] = {}, [K.legacy_outbox] = {} }
+local seen = {}
 for i = 2, #ARGV, 3 do
   local id, did, dead_ep = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local stream = K.outbox
+  if string.sub(id, 1, 4) == "old:" then stream, id = K.legacy_outbox, string.sub(id, 5) end
   if indexed[(i + 1) / 3] == id then forget[#forget + 1] = did end
   if dead_ep == "" then
-    delivered[#delivered + 1] = id
+    if not seen[ARGV[i]] then
+      seen[ARGV[i]] = true
+      local list = delivered[stream]
+      list[#list + 1] = id
+    end
   else
-    redis.call("XACK", K.outbox, "history", id)
-    if redis.call("XDEL", K.outbox, id) == 1 then
+    redis.call("XACK", stream, "history", id)
+    if redis.call("XDEL", stream, id) == 1 then
       removed = removed + 1
       local field = "dead:" .. dead_ep
       if redis.call("HINCRBY", K.outbox_counts, field, -1) <= 0 then redis.call("HDEL", K.outbox_counts, field) end
@@ -32,8 +43,10 @@ for i = 2, #ARGV, 3 do
   end
 end
 in_chunks(forget, function(...) redis.call("HDEL", K.outbox_ids, ...) end)
-in_chunks(delivered, function(...)
-  redis.call("XACK", K.outbox, "history", ...)
-  removed = removed + redis.call("XDEL", K.outbox, ...)
-end)
+for stream, ids in pairs(delivered) do
+  in_chunks(ids, function(...)
+    redis.call("XACK", stream, "history", ...)
+    removed = removed + redis.call("XDEL", stream, ...)
+  end)
+end
 return removed

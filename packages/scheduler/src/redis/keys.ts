@@ -44,13 +44,18 @@ import { shardTag } from "./shard-of.js";
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
  * - `{hy}:rejected:<origin>` list  rejected messages (JSON, payload base64), newest first, capped, PEXPIREd
  * The hand-off to the history tier:
- * - `{hy}:outbox`            stream one entry per settled delivery (h = st|a|c|s|d|m|ep with s = settled at, env,
- *                                   log = JSON array of attempts newest first, why), read by the consumer group
- *                                   "history" (XREADGROUP / XAUTOCLAIM), XACK + XDEL once stored
+ * - `{hy}:outbox:batched`    stream settled deliveries' records, read by the consumer group "history" (XREADGROUP /
+ *                                   XAUTOCLAIM), XACK + XDEL once stored. A record is h = st|a|c|s|d|m|ep (s = settled
+ *                                   at), env, log (JSON array of attempts, newest first) and, when dead, why; an entry
+ *                                   holds up to 16 delivered records, their fields one after the other, or one dead
+ *                                   letter (lib/endpoint.lua outbox_add)
+ * - `{hy}:outbox`            stream the legacy outbox: one entry per record, written by versions before the batched
+ *                                   one; drained with it (takeSettled), never written
  * - `{hy}:outbox:counts`     hash  shed (delivered records dropped while the outbox was full), dead:<ep> (dead
  *                                   letters of ep waiting in the outbox)
  * - `{hy}:outbox:ids`        hash  delivery id → its newest outbox entry id, so a delivery that settled but is not yet
- *                                   in the history store can still be read (`findSettled`); removed on ack
+ *                                   in the history store can still be read (`findSettled`); removed on ack. Its
+ *                                   length is the number of records waiting
  */
 export interface RedisKeys {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -70,6 +75,7 @@ export interface RedisKeys {
   dedup(dedupKey: string): string;
   rejected(origin: string): string;
   readonly outbox: string;
+  readonly legacyOutbox: string;
   readonly outboxCounts: string;
   readonly outboxIds: string;
 }
@@ -111,7 +117,8 @@ export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0
     attempts: (id) => `${base}log:${id}`,
     dedup: (key) => `${base}dedup:${key}`,
     rejected: (origin) => `${base}rejected:${origin}`,
-    outbox: `${base}outbox`,
+    outbox: `${base}outbox:batched`,
+    legacyOutbox: `${base}outbox`,
     outboxCounts: `${base}outbox:counts`,
     outboxIds: `${base}outbox:ids`,
   };
@@ -140,7 +147,8 @@ local function use_base(base)
   K.endpoints = base .. "endpoints"
   K.wake = base .. "wake"
   K.idle = base .. "idle"
-  K.outbox = base .. "outbox"
+  K.outbox = base .. "outbox:batched"
+  K.legacy_outbox = base .. "outbox"
   K.outbox_counts = base .. "outbox:counts"
   K.outbox_ids = base .. "outbox:ids"
 end

@@ -2,12 +2,14 @@ import { type AttemptRecord, decodeEnvelope, type Envelope } from "@hookyard/cor
 import type { SettledEntry, SettledRecord } from "../store.js";
 
 /**
- * Decodes the outbox's entries (take-outbox.lua's reply, or XRANGE flattened): per record its stream entry id,
- * then its fields as a flat list (see keys.ts, `{hy}:outbox`): h = "st|a|c|s|d|m|ep" (status, attempts, created
- * at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when it was lost), log
- * (JSON array of attempts, newest first), why (dead only). Entries written before the packed header have one
- * field per value (d, m, ep, st, a, c, s) and are read as well. `decode` turns a delivery's envelope text into the
- * envelope (the store's reuses what its leases decoded: see envelope-reuse.ts).
+ * Decodes the outbox's entries (take-outbox.lua's reply, or XRANGE flattened): per entry its stream entry id,
+ * then its fields as a flat list (see keys.ts, `{hy}:outbox:batched`). A record is h = "st|a|c|s|d|m|ep" (status,
+ * attempts, created at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when
+ * it was lost), log (JSON array of attempts, newest first), why (dead only); an entry holds one or more records,
+ * each starting at its h (lib/endpoint.lua outbox_add). Entries written before the packed header (in the legacy
+ * outbox) have one record with one field per value (d, m, ep, st, a, c, s) and are read as well. Records of one
+ * entry share its entry id. `decode` turns a delivery's envelope text into the envelope (the store's reuses what
+ * its leases decoded: see envelope-reuse.ts).
  */
 export function decodeOutboxEntries(
   reply: readonly unknown[],
@@ -15,12 +17,61 @@ export function decodeOutboxEntries(
 ): SettledEntry[] {
   const entries: SettledEntry[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
-    const fields = reply[i + 1] as string[];
-    const f = new Map<string, string>();
-    for (let j = 0; j + 1 < fields.length; j += 2) f.set(fields[j] as string, fields[j + 1] as string);
-    entries.push({ entryId: String(reply[i]), record: recordOf(unpackHead(f), decode) });
+    const entryId = String(reply[i]);
+    for (const fields of recordsOf(reply[i + 1] as string[])) {
+      entries.push({ entryId, record: recordOf(unpackHead(fields), decode) });
+    }
   }
   return entries;
+}
+
+/** An entry's fields, one map per record: a record starts at each h (or is the whole entry, in the old format). */
+function recordsOf(fields: readonly string[]): Map<string, string>[] {
+  const records: Map<string, string>[] = [];
+  let f = new Map<string, string>();
+  for (let j = 0; j + 1 < fields.length; j += 2) {
+    const name = fields[j] as string;
+    if (name === "h" && f.has("h")) {
+      records.push(f);
+      f = new Map();
+    }
+    f.set(name, fields[j + 1] as string);
+  }
+  records.push(f);
+  return records;
+}
+
+/** Most delivered records in one outbox entry (lib/endpoint.lua OUTBOX_BATCH: keep in step). */
+export const OUTBOX_BATCH = 16;
+
+export interface TakeSizer {
+  /** How many outbox entries to read for `records` records. */
+  entriesFor(records: number): number;
+  /** What a read found: its entries and their records. */
+  learn(entries: number, records: number): void;
+}
+
+/** The fewest records per entry a take counts on: it reads at most OUTBOX_BATCH / this × the records asked for. */
+const TAKE_RECORDS_PER_ENTRY_MIN = 8;
+
+/**
+ * Sizes a store's outbox reads, which count entries while a take asks for records. An entry holds 1 to
+ * OUTBOX_BATCH records (a quiet rate settles a few at a time, a drain a full batch; a dead letter is alone), so
+ * the count follows the records per entry the last read found, taken between 8 and OUTBOX_BATCH: a take reads
+ * fewer than twice the records asked for plus one entry however entries change, and small entries never need 16
+ * reads to gather a batch.
+ */
+export function createTakeSizer(): TakeSizer {
+  let recordsPerEntry = TAKE_RECORDS_PER_ENTRY_MIN;
+  return {
+    entriesFor(records) {
+      const perEntry = Math.min(OUTBOX_BATCH, Math.max(TAKE_RECORDS_PER_ENTRY_MIN, recordsPerEntry));
+      return Math.max(1, Math.ceil(records / perEntry));
+    },
+    learn(entries, records) {
+      if (entries > 0) recordsPerEntry = records / entries;
+    },
+  };
 }
 
 const HEAD_FIELDS = ["st", "a", "c", "s", "d", "m"] as const;

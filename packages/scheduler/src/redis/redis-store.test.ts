@@ -239,8 +239,10 @@ describe("redis store", () => {
       const env = (await admin.hget(deliveryKey, "env")) ?? "";
       await admin.del(deliveryKey);
       await admin.hset(deliveryKey, { m: messageId, ep, st: "queued", c: 1, env });
-      await admin.xadd(store.keys.outbox, "*", "d", "old-d", "m", "old-m", "ep", ep, "st", "dead", "a", "2", "s", "2");
-      await admin.xadd(store.keys.outbox, "*", "d", "old-e", "m", "old-n", "ep", ep, "st", "delivered", "a", "1");
+      // In the legacy outbox (one record per entry), where versions of that time wrote them.
+      const legacy = store.keys.legacyOutbox;
+      await admin.xadd(legacy, "*", "d", "old-d", "m", "old-m", "ep", ep, "st", "dead", "a", "2", "s", "2");
+      await admin.xadd(legacy, "*", "d", "old-e", "m", "old-n", "ep", ep, "st", "delivered", "a", "1");
 
       const queued = await store.getDelivery(deliveryId);
       assert.deepEqual(
@@ -265,9 +267,9 @@ describe("redis store", () => {
       assert.deepEqual(
         (await takeAllSettled(store, 5)).map((r) => [r.deliveryId, r.messageId, r.endpointId, r.status, r.attempts]),
         [
+          [deliveryId, messageId, ep, "delivered", 1],
           ["old-d", "old-m", ep, "dead", 2],
           ["old-e", "old-n", ep, "delivered", 1],
-          [deliveryId, messageId, ep, "delivered", 1],
         ],
       );
     }));
@@ -416,16 +418,10 @@ describe("redis store", () => {
         const { deliveries } = await store.claim({ workerId: "w", max: 10, leaseMs: 60_000, now: 1 });
         assert.equal(deliveries.length, 2);
         const attempt = attemptAt(2, 200);
-        await store.complete(
-          "w",
-          deliveries.map(({ deliveryId, leaseToken }) => ({
-            deliveryId,
-            kind: "delivered" as const,
-            attempt,
-            leaseToken,
-          })),
-          2,
-        );
+        // Settled one call each: an outbox entry each (one call's records share one).
+        for (const { deliveryId, leaseToken } of deliveries) {
+          await store.complete("w", [{ deliveryId, kind: "delivered", attempt, leaseToken }], 2);
+        }
         const leased = new Map(deliveries.map((d) => [d.deliveryId, d.envelope]));
         const take = (from: typeof store) =>
           from.takeSettled({ consumer: "c", max: 1, reclaimAfterMs: 3_600_000, now: 3 });
@@ -454,11 +450,15 @@ describe("redis store", () => {
       }
       await store.claim({ workerId: "w", max: 10, leaseMs: 1000, now: 1 });
       const attempt = attemptAt(2, 200);
-      await store.complete(
-        "w",
-        ids.map((deliveryId) => ({ deliveryId, kind: "delivered" as const, attempt })),
-        2,
-      );
+      // Two records settled in one call share an outbox entry; the third has one of its own.
+      const settle = (dids: string[]) =>
+        store.complete(
+          "w",
+          dids.map((deliveryId) => ({ deliveryId, kind: "delivered" as const, attempt })),
+          2,
+        );
+      await settle(ids.slice(0, 2));
+      await settle(ids.slice(2));
       const take = (consumer: string, max: number, reclaimAfterMs: number, forgetIdleConsumersMs?: number) =>
         store.takeSettled({
           consumer,
@@ -471,7 +471,7 @@ describe("redis store", () => {
         const rows = (await admin.xinfo("CONSUMERS", store.keys.outbox, "history")) as unknown[][];
         return new Map(rows.map((row) => [String(row[1]), Number(row[3])]));
       };
-      // "dead" takes two records and never acknowledges them (its process died); "live" holds the third.
+      // "dead" takes two records (one entry) and never acknowledges them (its process died); "live" holds the third.
       assert.equal((await take("dead", 2, 3_600_000)).length, 2);
       const deadIdle = async () => {
         const pending = (await admin.xpending(store.keys.outbox, "history", "-", "+", 10, "dead")) as unknown[][];
@@ -482,8 +482,9 @@ describe("redis store", () => {
         (await deadIdle()) >= 1000 ? true : undefined,
       );
       assert.equal((await take("live", 10, 3_600_000)).length, 1);
+      // XINFO counts pending entries: the dead drainer's two records are one.
       assert.deepEqual([...(await consumers())].sort(), [
-        ["dead", 2],
+        ["dead", 1],
         ["live", 1],
       ]);
 
@@ -494,13 +495,13 @@ describe("redis store", () => {
       assert.deepEqual([...(await consumers())].sort(), [
         ["dead", 0],
         ["live", 1],
-        ["next", 2],
+        ["next", 1],
       ]);
       // Idle past the bound and holding nothing: forgotten. "live" holds a record: kept however idle it is.
       await take("next", 10, 3_600_000, 0);
       assert.deepEqual([...(await consumers())].sort(), [
         ["live", 1],
-        ["next", 2],
+        ["next", 1],
       ]);
       await store.ackSettled(taken);
       assert.equal((await store.outboxStats()).records, 1, "the live drainer's record is still waiting");
@@ -707,9 +708,10 @@ describe("redis store: one endpoint's state", () => {
       await own.admin.config("RESETSTAT");
       const state = await store.getEndpointState(ep, 4);
       assert.deepEqual([state.endpointId, state.queued, state.inFlight], [ep, 0, 0]);
-      assert.deepEqual([await calls("xlen"), await calls("xrange")], [0, 0], "no outbox read for one endpoint");
+      assert.deepEqual([await calls("hlen"), await calls("xrange")], [0, 0], "no outbox read for one endpoint");
       assert.equal((await store.stats()).outbox.records, 1, "the stats still carry the outbox's figures");
-      assert.deepEqual([await calls("xlen"), await calls("xrange")], [1, 1]);
+      // Records waiting (the index's length), and the first entry of the outbox and of the legacy one.
+      assert.deepEqual([await calls("hlen"), await calls("xrange")], [1, 2]);
     } finally {
       await store.close();
     }

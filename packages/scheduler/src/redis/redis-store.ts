@@ -38,7 +38,7 @@ import {
   leasedDelivery,
   readLeasedEnvelopes,
 } from "./lease-replies.js";
-import { decodeOutboxEntries } from "./outbox-records.js";
+import { createTakeSizer, decodeOutboxEntries } from "./outbox-records.js";
 import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
@@ -587,11 +587,15 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     return offer.withdraw() ?? run("complete", [keys.schedule, keys.leases], args);
   }
 
-  /** New outbox records for `consumer` (after take-outbox.lua reclaimed the stale ones), as entry id, fields. */
-  async function readNewSettled(consumer: string, count: number): Promise<unknown[]> {
+  /**
+   * New outbox entries for `consumer` (after take-outbox.lua reclaimed the stale ones), as entry id, fields; the
+   * legacy outbox's too while it holds entries (their ids marked "old:", as ack-outbox.lua reads them).
+   */
+  async function readNewSettled(consumer: string, count: number, legacy: boolean): Promise<unknown[]> {
+    const streams = legacy ? [keys.outbox, keys.legacyOutbox, ">", ">"] : [keys.outbox, ">"];
     let reply: [string, [string, string[]][]][] | null;
     try {
-      reply = (await client.xreadgroup("GROUP", "history", consumer, "COUNT", count, "STREAMS", keys.outbox, ">")) as
+      reply = (await client.xreadgroup("GROUP", "history", consumer, "COUNT", count, "STREAMS", ...streams)) as
         | [string, [string, string[]][]][]
         | null;
     } catch (error) {
@@ -599,8 +603,15 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       if (error instanceof Error && error.message.includes("NOGROUP")) return [];
       throw translateRedisError(error);
     }
-    return (reply?.[0]?.[1] ?? []).flat();
+    const flat: unknown[] = [];
+    for (const [stream, entries] of reply ?? []) {
+      const mark = stream === keys.legacyOutbox ? "old:" : "";
+      for (const [id, fields] of entries) flat.push(mark + id, fields);
+    }
+    return flat;
   }
+
+  const takeSize = createTakeSizer();
 
   const store: RedisShard = {
     durable: true,
@@ -739,13 +750,15 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     async takeSettled({ consumer, max, reclaimAfterMs, forgetIdleConsumersMs }) {
       const count = Math.max(1, Math.floor(max));
       const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
-      const args = [consumer, count, Math.ceil(reclaimAfterMs), forget];
-      const reclaimed = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
-      const room = count - reclaimed.length / 2;
-      return decodeOutboxEntries(
-        room > 0 ? [...reclaimed, ...(await readNewSettled(consumer, room))] : reclaimed,
-        envelopes.settled,
-      );
+      const args = [consumer, takeSize.entriesFor(count), Math.ceil(reclaimAfterMs), forget];
+      const [legacy, ...reclaimedReply] = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
+      const reclaimed = decodeOutboxEntries(reclaimedReply, envelopes.settled);
+      const room = count - reclaimed.length;
+      if (room <= 0) return reclaimed;
+      const fresh = await readNewSettled(consumer, takeSize.entriesFor(room), legacy === "1");
+      const taken = decodeOutboxEntries(fresh, envelopes.settled);
+      takeSize.learn(fresh.length / 2, taken.length);
+      return [...reclaimed, ...taken];
     },
 
     async ackSettled(entries) {
@@ -762,8 +775,13 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       try {
         const entryId = await client.hget(keys.outboxIds, deliveryId);
         if (entryId === null) return undefined;
-        const [entry] = decodeOutboxEntries((await client.xrange(keys.outbox, entryId, entryId)).flat());
-        return entry?.record;
+        // The index holds a bare entry id: the batched outbox's, or the legacy one's (written by an older version).
+        for (const stream of [keys.outbox, keys.legacyOutbox]) {
+          const entries = decodeOutboxEntries((await client.xrange(stream, entryId, entryId)).flat());
+          const found = entries.find((entry) => entry.record.deliveryId === deliveryId);
+          if (found !== undefined) return found.record;
+        }
+        return undefined;
       } catch (error) {
         throw translateRedisError(error);
       }

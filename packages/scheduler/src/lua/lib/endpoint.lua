@@ -325,37 +325,65 @@ end
 -- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
 -- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
 -- history is shed and counted. A dead letter is always added: it is never lost on the way.
--- An entry has the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
--- endpoint id last: it is the only free text), env, log and, for a dead letter, why: four fields instead of ten,
--- which the take reads and replies 500 at a time (outbox-records.ts decodes both).
-local OUTBOX = { len = nil, shed = 0, ids = {} }
+-- A record is the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
+-- endpoint id last: it is the only free text), env, log and, for a dead letter, why. Delivered records are batched:
+-- one stream entry holds up to OUTBOX_BATCH of them, their fields one after the other (outbox-records.ts decodes
+-- them). A stream entry costs Redis its own XADD, a PEL insert when read, an XCLAIM propagated to the AOF, an XACK
+-- and an XDEL: once per record, that was a third of the hand-off's and settle's work. (Not one field packing the
+-- batch: Lua hashes every byte of every string it makes, and concatenating 16 envelopes cost more than it saved.)
+-- A dead letter gets an entry of its own: the history may refuse one for good, and it must then stay while the
+-- records around it are acknowledged.
+-- Records waiting are counted by the outbox index (one entry per delivery waiting, written by every version,
+-- legacy records included): a stream's length counts entries.
+local OUTBOX_BATCH = 16
+local OUTBOX_BATCH_BYTES = 262144 -- a batch closes past this many bytes of envelopes: bounded entries and reads
+local OUTBOX = { len = nil, shed = 0, ids = {}, dids = {}, fields = {}, bytes = 0 }
+
+-- Adds the pending batch of delivered records as one entry; the index points their deliveries at it.
+local function outbox_flush()
+  local dids = OUTBOX.dids
+  if #dids == 0 then return end
+  local entry = redis.call("XADD", K.outbox, "*", unpack(OUTBOX.fields))
+  local ids = OUTBOX.ids
+  for i = 1, #dids do
+    ids[#ids + 1] = dids[i]
+    ids[#ids + 1] = entry
+  end
+  OUTBOX.dids, OUTBOX.fields, OUTBOX.bytes = {}, {}, 0
+end
+
 -- The record's fields as arguments, not a table: one table of eleven fields per settled delivery cost more than
 -- the rest of this function's Lua. Numbers (attempts, times) are formatted as table.concat did ("%.14g").
 local function outbox_add(st, a, c, s, d, m, ep, env, log, why, max_len)
   local dead = st == "dead"
-  if OUTBOX.len == nil then OUTBOX.len = redis.call("XLEN", K.outbox) end
+  if OUTBOX.len == nil then OUTBOX.len = redis.call("HLEN", K.outbox_ids) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
     return false
   end
   local head = st .. "|" .. a .. "|" .. c .. "|" .. s .. "|" .. d .. "|" .. m .. "|" .. ep
-  local entry
-  if dead then
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log, "why", why)
-    redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
-  else
-    entry = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log)
-  end
-  -- The index keeps the record readable until the history store has it (findSettled).
-  local ids = OUTBOX.ids
-  ids[#ids + 1] = d
-  ids[#ids + 1] = entry
   OUTBOX.len = OUTBOX.len + 1
+  if dead then
+    local ids = OUTBOX.ids
+    ids[#ids + 1] = d
+    ids[#ids + 1] = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log, "why", why)
+    redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
+    return true
+  end
+  local fields, n = OUTBOX.fields, #OUTBOX.fields
+  fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], fields[n + 5], fields[n + 6] =
+    "h", head, "env", env, "log", log
+  local dids = OUTBOX.dids
+  dids[#dids + 1] = d
+  OUTBOX.bytes = OUTBOX.bytes + #env
+  if #dids >= OUTBOX_BATCH or OUTBOX.bytes >= OUTBOX_BATCH_BYTES then outbox_flush() end
   return true
 end
 
--- Writes the shed count and the outbox index entries of this call (once per call, not once per record).
+-- Adds the last batch, writes the shed count and the outbox index entries of this call (once per call, not once
+-- per record).
 local function outbox_finish()
+  outbox_flush()
   if OUTBOX.shed > 0 then redis.call("HINCRBY", K.outbox_counts, "shed", OUTBOX.shed) end
   for i = 1, #OUTBOX.ids, 1000 do
     redis.call("HSET", K.outbox_ids, unpack(OUTBOX.ids, i, math.min(i + 999, #OUTBOX.ids)))
@@ -364,30 +392,29 @@ local function outbox_finish()
   OUTBOX.shed, OUTBOX.ids = 0, {}
 end
 
+-- The settle time of an entry's first record. h = st|a|c|s|d|m|ep: the fourth value; entries written before that
+-- packed header have it in a field of its own, s (outbox-records.ts reads both).
+local function first_settled_at(fields)
+  for i = 1, #fields, 2 do
+    if fields[i] == "h" then return tonumber(string.match(fields[i + 1], "^[^|]*|[^|]*|[^|]*|([^|]*)|")) end
+    if fields[i] == "s" then return tonumber(fields[i + 1]) end
+  end
+  return nil
+end
+
 -- The outbox's figures (endpoint-states, outbox-stats): records waiting, delivered records shed, and how long the
--- oldest waiting record (the stream's first entry) has waited at `now`: now minus its settle time, both on the
+-- oldest waiting record (the first entry of the outbox, or of the legacy one) has waited at `now`: now minus its settle time, both on the
 -- store clock, in ms. Not the entry id's time: that is this server's wall clock at the XADD, while every time a
 -- caller compares with (settle, due, lease times) is the store clock it passes as `now`. 0 when nothing waits;
 -- never negative (another instance's `now` may be a few ms ahead of this one's).
 local function outbox_figures(now)
-  local len = redis.call("XLEN", K.outbox)
+  local len = redis.call("HLEN", K.outbox_ids)
   local shed = tonumber(redis.call("HGET", K.outbox_counts, "shed") or "0")
   local age = 0
-  local first = len > 0 and redis.call("XRANGE", K.outbox, "-", "+", "COUNT", 1)[1]
-  if first then
-    local fields, settled = first[2], nil
-    for i = 1, #fields, 2 do
-      -- h = st|a|c|s|d|m|ep: the fourth value is the settle time; entries written before that packed header have
-      -- it in a field of its own, s (outbox-records.ts reads both).
-      if fields[i] == "h" then
-        settled = tonumber(string.match(fields[i + 1], "^[^|]*|[^|]*|[^|]*|([^|]*)|"))
-        break
-      elseif fields[i] == "s" then
-        settled = tonumber(fields[i + 1])
-        break
-      end
-    end
-    if settled then age = math.max(0, now - settled) end
+  for _, stream in ipairs({ K.outbox, K.legacy_outbox }) do
+    local first = redis.call("XRANGE", stream, "-", "+", "COUNT", 1)[1]
+    local settled = first and first_settled_at(first[2])
+    if settled then age = math.max(age, now - settled) end
   end
   return len, shed, age
 end
