@@ -175,7 +175,7 @@ if #candidates > 0 then
           else
             -- Its hash is gone (lost data): a poison entry must not block the queue; dead-letter it. (A delivery
             -- whose envelope alone is gone is leased, and the store dead-letters it when it finds no envelope.)
-            outbox_add("dead", 0, now, now, did, "", id, "", "[]", "envelope missing", 0)
+            outbox_add("dead", 0, now, now, did, "", id, "", "log", "[]", "envelope missing", 0)
             redis.call("DEL", K.attempts(did))
           end
         end

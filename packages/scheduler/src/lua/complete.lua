@@ -69,8 +69,8 @@ end
 local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
   local mid = d.m
   local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
-  outbox_add(kind, d.a ~= "" and d.a or "0", d.c, now_s, did, mid, d.ep, env, attempt_log_json(did, attempt, has_log),
-    reason, outbox_max)
+  local log_field, log = attempt_log_field(did, attempt, has_log)
+  outbox_add(kind, d.a ~= "" and d.a or "0", d.c, now_s, did, mid, d.ep, env, log_field, log, reason, outbox_max)
   leaving_keys[#leaving_keys + 1] = dk
   if has_log then leaving_keys[#leaving_keys + 1] = K.attempts(did) end
   leaving[did] = true

@@ -46,7 +46,8 @@ import { shardTag } from "./shard-of.js";
  * The hand-off to the history tier:
  * - `{hy}:outbox:batched`    stream settled deliveries' records, read by the consumer group "history" (XREADGROUP /
  *                                   XAUTOCLAIM), XACK + XDEL once stored. A record is h = st|a|c|s|d|m|ep (s = settled
- *                                   at), env, log (JSON array of attempts, newest first) and, when dead, why; an entry
+ *                                   at), env, log (JSON array of attempts, newest first) or at (a first try's one
+ *                                   attempt) and, when dead, why; an entry
  *                                   holds up to 16 delivered records, their fields one after the other, or one dead
  *                                   letter (lib/endpoint.lua outbox_add)
  * - `{hy}:outbox`            stream the legacy outbox: one entry per record, written by versions before the batched

@@ -5,7 +5,8 @@ import type { SettledEntry, SettledRecord } from "../store.js";
  * Decodes the outbox's entries (take-outbox.lua's reply, or XRANGE flattened): per entry its stream entry id,
  * then its fields as a flat list (see keys.ts, `{hy}:outbox:batched`). A record is h = "st|a|c|s|d|m|ep" (status,
  * attempts, created at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when
- * it was lost), log (JSON array of attempts, newest first), why (dead only); an entry holds one or more records,
+ * it was lost), log (JSON array of attempts, newest first) or at (the one attempt of a first try, its JSON object),
+ * why (dead only); an entry holds one or more records,
  * each starting at its h (lib/endpoint.lua outbox_add). Entries written before the packed header (in the legacy
  * outbox) have one record with one field per value (d, m, ep, st, a, c, s) and are read as well. Records of one
  * entry share its entry id. `decode` turns a delivery's envelope text into the envelope (the store's reuses what
@@ -95,7 +96,11 @@ function recordOf(f: Map<string, string>, decode: (deliveryId: string, text: str
   const deliveryId = f.get("d") ?? "";
   const env = f.get("env") ?? "";
   const why = f.get("why");
-  const attemptLog = (JSON.parse(f.get("log") ?? "[]") as AttemptRecord[]).reverse();
+  const single = f.get("at");
+  const attemptLog =
+    single === undefined
+      ? (JSON.parse(f.get("log") ?? "[]") as AttemptRecord[]).reverse()
+      : [JSON.parse(single) as AttemptRecord];
   return {
     deliveryId,
     messageId: f.get("m") ?? "",

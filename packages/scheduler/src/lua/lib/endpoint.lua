@@ -326,7 +326,7 @@ end
 -- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
 -- history is shed and counted. A dead letter is always added: it is never lost on the way.
 -- A record is the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
--- endpoint id last: it is the only free text), env, log and, for a dead letter, why. Delivered records are batched:
+-- endpoint id last: it is the only free text), env, log or at (attempt_log_field) and, for a dead letter, why. Delivered records are batched:
 -- one stream entry holds up to OUTBOX_BATCH of them, their fields one after the other (outbox-records.ts decodes
 -- them). A stream entry costs Redis its own XADD, a PEL insert when read, an XCLAIM propagated to the AOF, an XACK
 -- and an XDEL: once per record, that was a third of the hand-off's and settle's work. (Not one field packing the
@@ -354,7 +354,7 @@ end
 
 -- The record's fields as arguments, not a table: one table of eleven fields per settled delivery cost more than
 -- the rest of this function's Lua. Numbers (attempts, times) are formatted as table.concat did ("%.14g").
-local function outbox_add(st, a, c, s, d, m, ep, env, log, why, max_len)
+local function outbox_add(st, a, c, s, d, m, ep, env, log_field, log, why, max_len)
   local dead = st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("HLEN", K.outbox_ids) end
   if not dead and OUTBOX.len >= max_len then
@@ -366,13 +366,13 @@ local function outbox_add(st, a, c, s, d, m, ep, env, log, why, max_len)
   if dead then
     local ids = OUTBOX.ids
     ids[#ids + 1] = d
-    ids[#ids + 1] = redis.call("XADD", K.outbox, "*", "h", head, "env", env, "log", log, "why", why)
+    ids[#ids + 1] = redis.call("XADD", K.outbox, "*", "h", head, "env", env, log_field, log, "why", why)
     redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
     return true
   end
   local fields, n = OUTBOX.fields, #OUTBOX.fields
   fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], fields[n + 5], fields[n + 6] =
-    "h", head, "env", env, "log", log
+    "h", head, "env", env, log_field, log
   local dids = OUTBOX.dids
   dids[#dids + 1] = d
   OUTBOX.bytes = OUTBOX.bytes + #env
@@ -419,13 +419,18 @@ local function outbox_figures(now)
   return len, shed, age
 end
 
--- The attempt log of a settling delivery as a JSON array, newest first: `latest` (this settle's attempt, "" for
--- none) before the list's records (when `has_log`).
-local function attempt_log_json(did, latest, has_log)
-  if not has_log then return latest == "" and "[]" or "[" .. latest .. "]" end -- most deliveries: the first try
+-- The attempt log of a settling delivery for its outbox record, as a field name and value: "log", a JSON array,
+-- newest first, of `latest` (this settle's attempt, "" for none) and the list's records (when `has_log`); or, for
+-- most deliveries (a first try: one attempt, no list), "at", the attempt's own JSON as the worker sent it. Wrapping
+-- it in brackets made a new string, and Lua hashes every byte of every string it makes.
+local function attempt_log_field(did, latest, has_log)
+  if not has_log then
+    if latest == "" then return "log", "[]" end
+    return "at", latest
+  end
   local records = redis.call("LRANGE", K.attempts(did), 0, -1)
   if latest ~= "" then table.insert(records, 1, latest) end
-  return "[" .. table.concat(records, ",") .. "]"
+  return "log", "[" .. table.concat(records, ",") .. "]"
 end
 
 -- Calls fn with the items of list in chunks, so unpack() never exceeds Lua's stack.
