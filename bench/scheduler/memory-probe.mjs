@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where Redis memory goes after a drain: enqueue N (with broker-style dedup keys), claim and settle them all
 // directly through the store (no HTTP), hand the outbox off, delete the dedup keys, and compare MEMORY STATS with
-// the same deployment emptied (FLUSHALL + endpoints synced). Prints the fields that differ.
+// the same deployment emptied (FLUSHALL + endpoints synced). Prints the fields that differ, and what a settled
+// record waiting in the outbox takes (used_memory with all N waiting, less after the hand-off, ÷ N).
 //   node bench/scheduler/memory-probe.mjs [--deliveries 20000] [--endpoints 1000]
 import { parseArgs } from "node:util";
 import { createRedisStore } from "@hookyard/scheduler";
@@ -43,11 +44,15 @@ try {
     );
     left -= deliveries.length;
   }
+  // Every record waits in the outbox now, and none once handed off: the difference is what a waiting record takes.
+  const waiting = (await stats())["total.allocated"];
   for (;;) {
     const taken = await store.takeSettled({ consumer: "c", max: 500, reclaimAfterMs: 60_000, now });
     if (taken.length === 0) break;
     await store.ackSettled(taken);
   }
+  const perRecord = (waiting - (await stats())["total.allocated"]) / N;
+  console.log(`a record waiting in the outbox: ${perRecord.toFixed(0)} B (its payload: ${data.length} B of JSON text)`);
   await store.close();
   let cursor = "0";
   do {
