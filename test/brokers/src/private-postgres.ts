@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "./scratch-dir.js";
 import { stablePort } from "./stable-port.js";
 import { waitFor, waitForStart } from "./wait.js";
 
@@ -50,7 +50,7 @@ export interface PrivatePostgresOptions {
 
 export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-pg-"));
+  const dir = scratchDir("hookyard-pg");
   const data = join(dir, "data");
   if (process.getuid?.() === 0) chownSync(dir, uidOf("postgres"), gidOf("postgres"));
   const [initdb, initArgs] = asOwner(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"]);

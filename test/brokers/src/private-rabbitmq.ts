@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "amqplib";
+import { scratchDir } from "./scratch-dir.js";
 import { stablePort } from "./stable-port.js";
 import { ExitedWhileStarting, waitForStart } from "./wait.js";
 
@@ -44,7 +44,7 @@ async function startNode(config: readonly string[]): Promise<PrivateRabbitMq> {
   // in that range may be held by any outgoing connection.
   let distPort = await stablePort();
   while (distPort === port) distPort = await stablePort();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-rabbitmq-"));
+  const dir = scratchDir("hookyard-rabbitmq");
   writeFileSync(
     join(dir, "rabbitmq.conf"),
     [`listeners.tcp.default = 127.0.0.1:${port}`, "disk_free_limit.absolute = 10MB", ...config, ""].join("\n"),

@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { redisServerArgs } from "./redis-server-args.js";
+import { scratchDir } from "./scratch-dir.js";
 import { waitFor, waitForStart } from "./wait.js";
 
 /**
@@ -201,7 +201,7 @@ async function startNode(
   password: string | undefined,
 ): Promise<PrivateClusterNode> {
   const port = await clusterPort();
-  const dir = mkdtempSync(join(tmpdir(), "hookyard-cluster-"));
+  const dir = scratchDir("hookyard-cluster");
   const args = [
     ...redisServerArgs(port, dir),
     "--loglevel",
