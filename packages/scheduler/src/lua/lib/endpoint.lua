@@ -322,19 +322,18 @@ local function release_message(mid)
   if redis.call("HINCRBY", mk, "refs", -1) <= 0 then redis.call("DEL", mk) end
 end
 
--- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record
--- goes to the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its
--- history is shed and counted. A dead letter is always added: it is never lost on the way.
--- A record is the fields h = "st|a|c|s|d|m|ep" (status, attempts, created at, settled at, delivery id, message id,
--- endpoint id last: it is the only free text), env, log or at (attempt_log_field) and, for a dead letter, why. Delivered records are batched:
--- one stream entry holds up to OUTBOX_BATCH of them, their fields one after the other (outbox-records.ts decodes
--- them). A stream entry costs Redis its own XADD, a PEL insert when read, an XCLAIM propagated to the AOF, an XACK
--- and an XDEL: once per record, that was a third of the hand-off's and settle's work. (Not one field packing the
--- batch: Lua hashes every byte of every string it makes, and concatenating 16 envelopes cost more than it saved.)
--- A dead letter gets an entry of its own: the history may refuse one for good, and it must then stay while the
--- records around it are acknowledged.
--- Records waiting are counted by the outbox index (one entry per delivery waiting, written by every version,
--- legacy records included): a stream's length counts entries.
+-- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record goes to
+-- the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its history is shed
+-- and counted. A dead letter is always added: it is never lost on the way. A record is the fields h = "st|a|c|s|d|m|ep"
+-- (status, attempts, created at, settled at, delivery id, message id, endpoint id last: it is the only free text), env,
+-- log or at (attempt_log_field) and, for a dead letter, why. Delivered records are batched: one stream entry holds up
+-- to OUTBOX_BATCH of them, their fields one after the other (outbox-records.ts decodes them). A stream entry costs
+-- Redis its own XADD, a PEL insert when read, an XCLAIM propagated to the AOF, an XACK and an XDEL: once per record,
+-- that was a third of the hand-off's and settle's work. (Not one field packing the batch: Lua hashes every byte of
+-- every string it makes, and concatenating 16 envelopes cost more than it saved.) A dead letter gets an entry of its
+-- own: the history may refuse one for good, and it must then stay while the records around it are acknowledged. Records
+-- waiting are counted by the outbox index (one entry per delivery waiting, written by every version, legacy records
+-- included): a stream's length counts entries.
 local OUTBOX_BATCH = 16
 local OUTBOX_BATCH_BYTES = 262144 -- a batch closes past this many bytes of envelopes: bounded entries and reads
 local OUTBOX = { len = nil, shed = 0, ids = {}, dids = {}, fields = {}, bytes = 0 }
@@ -403,10 +402,10 @@ local function first_settled_at(fields)
 end
 
 -- The outbox's figures (endpoint-states, outbox-stats): records waiting, delivered records shed, and how long the
--- oldest waiting record (the first entry of the outbox, or of the legacy one) has waited at `now`: now minus its settle time, both on the
--- store clock, in ms. Not the entry id's time: that is this server's wall clock at the XADD, while every time a
--- caller compares with (settle, due, lease times) is the store clock it passes as `now`. 0 when nothing waits;
--- never negative (another instance's `now` may be a few ms ahead of this one's).
+-- oldest waiting record (the first entry of the outbox, or of the legacy one) has waited at `now`: now minus its settle
+-- time, both on the store clock, in ms. Not the entry id's time: that is this server's wall clock at the XADD, while
+-- every time a caller compares with (settle, due, lease times) is the store clock it passes as `now`. 0 when nothing
+-- waits; never negative (another instance's `now` may be a few ms ahead of this one's).
 local function outbox_figures(now)
   local len = redis.call("HLEN", K.outbox_ids)
   local shed = tonumber(redis.call("HGET", K.outbox_counts, "shed") or "0")
