@@ -17,7 +17,8 @@
 
   Per delivery: its HSET (state, envelope, ordering key: see lib/delivery.lua; a fan-out message also one HSET of
   the shared envelope). Per endpoint of the batch: one
-  HMGET of its policy, one ZADD to its queue (all its deliveries at once), one schedule ZADD. Per message with a
+  HMGET of its policy, one ZADD to its queue (all its deliveries at once); per call one schedule ZADD for the
+  endpoints that may lease at once (one each for those held later). Per message with a
   dedup key: one SET NX GET (a second command only on rare paths: an expired record, an unknown endpoint). Per
   batch: at most one SPUBLISH, naming the earliest time the batch made work due (not before now).
   (No delivery-log index: settled deliveries are listed by the history store.)
@@ -49,15 +50,16 @@ end
 local queued = {}   -- endpoint id -> { now, did, ... } for its queue (unordered deliveries)
 local queued_order = {}
 local earliest = {} -- endpoint id -> the earliest `now` of its deliveries in the batch
+local earliest_s = {} -- the same as the caller sent it (formatting a time costs a sprintf)
 local function queue_later(ep_id, did, now, now_s)
   local list = queued[ep_id]
   if not list then
     list = {}
     queued[ep_id] = list
     queued_order[#queued_order + 1] = ep_id
-    earliest[ep_id] = now
+    earliest[ep_id], earliest_s[ep_id] = now, now_s
   elseif now < earliest[ep_id] then
-    earliest[ep_id] = now
+    earliest[ep_id], earliest_s[ep_id] = now, now_s
   end
   if did then
     list[#list + 1] = now_s
@@ -256,6 +258,11 @@ end
 
 finish_push()
 
+-- The schedule entries of endpoints that may lease at their new work's time go in one ZADD LT (per 250 endpoints):
+-- their wake-up names that time whatever the ZADD changes. Those held later (a rate limit, an open breaker, a 429's
+-- hold) are set one by one (schedule_due), as only a changed entry is worth a wake-up then. A ZADD per endpoint was
+-- one write command per enqueued event when a call's messages go to different endpoints, as they mostly do.
+local due_now = {}
 for _, ep_id in ipairs(queued_order) do
   local scored = queued[ep_id]
   -- Most endpoints get a few deliveries per call: one ZADD without in_chunks' closure (one per endpoint).
@@ -266,8 +273,18 @@ for _, ep_id in ipairs(queued_order) do
   end
   -- The wake-up names when the work is due: a rate limit, an open breaker or a 429's hold puts the endpoint's
   -- entry later than now, and workers woken for `now` would claim at once for nothing.
-  local wake, at = schedule_due(endpoints[ep_id], earliest[ep_id])
-  if wake > 0 and (not woke_at or at < woke_at) then woke_at = at end
+  local ep, due = endpoints[ep_id], earliest[ep_id]
+  local at = eligible_at(ep)
+  if at and at <= due then
+    due_now[#due_now + 1] = earliest_s[ep_id]
+    due_now[#due_now + 1] = ep_id
+    if not woke_at or due < woke_at then woke_at = due end
+  elseif at then
+    local wake
+    wake, at = schedule_due(ep, due)
+    if wake > 0 and (not woke_at or at < woke_at) then woke_at = at end
+  end
 end
+if #due_now > 0 then in_chunks(due_now, function(...) redis.call("ZADD", K.schedule, "LT", ...) end) end
 if woke_at then redis.call("SPUBLISH", K.wake, num(woke_at)) end
 return replies
