@@ -3,24 +3,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { shippedMigrations } from "@hookyard/history";
 import { requireBrokers } from "@hookyard/test-brokers";
 import pg from "pg";
-import { runCli } from "../cli.js";
+import { runCliCaptured } from "./captured-cli.js";
 
 const { postgresUrl } = requireBrokers("postgres");
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (c) => (chunks.out += c));
-  stderr.on("data", (c) => (chunks.err += c));
-  const code = await runCli(args, { stdout, stderr, env });
-  return { code, ...chunks };
-}
+const cli = runCliCaptured;
 
 describe("hookyard migrate", () => {
   let dir: string;

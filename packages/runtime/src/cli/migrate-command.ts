@@ -1,8 +1,7 @@
 import { HookyardError } from "@hookyard/core";
 import { runHistoryMigrations } from "@hookyard/history";
 import { HISTORY_POSTGRES_URL_ENV } from "../config/history-settings.js";
-import { loadConfig } from "../config/load-config.js";
-import { type CommandContext, configPath } from "./command-context.js";
+import { type CommandContext, configPath, loadCommandConfig } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
@@ -11,10 +10,7 @@ import { EXIT } from "./exit-codes.js";
  */
 export async function migrateCommand(context: CommandContext): Promise<number> {
   const file = configPath(context);
-  const config = await loadConfig(file, {
-    env: context.env,
-    resolveConnector: (type) => context.registry.resolve(type),
-  });
+  const config = await loadCommandConfig(context, file);
   if (config.history.kind !== "postgres") {
     context.stderr.write(
       `hookyard migrate: ${file}: history.postgres.url is not set (nor $${HISTORY_POSTGRES_URL_ENV}): ` +

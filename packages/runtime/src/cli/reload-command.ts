@@ -1,7 +1,6 @@
 import type { ConfigReloadReport } from "@hookyard/admin";
 import { request } from "undici";
-import { loadConfig } from "../config/load-config.js";
-import type { CommandContext } from "./command-context.js";
+import { type CommandContext, loadCommandConfig } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
 interface ErrorBody {
@@ -57,10 +56,7 @@ async function target(context: CommandContext): Promise<{ base: string; apiKey: 
   let apiKey = typeof values["api-key"] === "string" ? values["api-key"] : env.HOOKYARD_ADMIN_API_KEY;
   const file = values.config ?? env.HOOKYARD_CONFIG;
   if ((base === undefined || apiKey === undefined) && typeof file === "string" && file !== "") {
-    const config = await loadConfig(file, {
-      env,
-      resolveConnector: (type) => context.registry.resolve(type),
-    });
+    const config = await loadCommandConfig(context, file);
     const listener = config.server.internal ?? config.server;
     const host = ["0.0.0.0", "::", ""].includes(listener.host) ? "127.0.0.1" : listener.host;
     base ??= `http://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;

@@ -2,25 +2,16 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { createRedisStore } from "@hookyard/scheduler";
 import { attemptAt, takeAllSettled, testEndpoint, testEnvelope } from "@hookyard/scheduler/testing";
 import { requireBrokers, uniqueName } from "@hookyard/test-brokers";
 import { Redis } from "ioredis";
-import { runCli } from "../cli.js";
+import { runCliCaptured } from "./captured-cli.js";
 
 const { redisUrl } = requireBrokers("redis");
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (c) => (chunks.out += c));
-  stderr.on("data", (c) => (chunks.err += c));
-  const code = await runCli(args, { stdout, stderr, env: {} });
-  return { code, ...chunks };
-}
+const cli = runCliCaptured;
 
 describe("hookyard reshard", () => {
   let dir: string;

@@ -1,8 +1,7 @@
 import { HookyardError } from "@hookyard/core";
 import { reshardRedisStore } from "@hookyard/scheduler";
-import { loadConfig } from "../config/load-config.js";
 import { clusterConnection } from "../gateway/cluster-connection.js";
-import { type CommandContext, configPath } from "./command-context.js";
+import { type CommandContext, configPath, loadCommandConfig } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
@@ -11,10 +10,7 @@ import { EXIT } from "./exit-codes.js";
  */
 export async function reshardCommand(context: CommandContext): Promise<number> {
   const file = configPath(context);
-  const config = await loadConfig(file, {
-    env: context.env,
-    resolveConnector: (type) => context.registry.resolve(type),
-  });
+  const config = await loadCommandConfig(context, file);
   const settings = config.redis;
   if (settings.mode === "embedded") {
     context.stderr.write(`hookyard reshard: ${file}: redis.url and redis.cluster are unset: nothing to reshard\n`);

@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import { loadConfig } from "../config/load-config.js";
 import type { HookyardConfig } from "../config/types.js";
 import { type DemoReceiver, startDemoReceiver } from "../demo/demo-receiver.js";
 import { type Gateway, startGateway } from "../gateway/gateway.js";
 import { createLogger } from "../logger.js";
-import { type CommandContext, configPath } from "./command-context.js";
+import { type CommandContext, configPath, loadCommandConfig } from "./command-context.js";
 import { EXIT } from "./exit-codes.js";
 import { startBanner } from "./start-banner.js";
 
@@ -15,7 +14,7 @@ import { startBanner } from "./start-banner.js";
  */
 export async function startCommand(context: CommandContext): Promise<number> {
   const file = configPath(context);
-  const load = () => loadConfig(file, { env: context.env, resolveConnector: (type) => context.registry.resolve(type) });
+  const load = () => loadCommandConfig(context, file);
   // Installed first: SIGHUP's default action ends the process, and one sent during start-up must not.
   let onHangUp = (): void => undefined;
   const hangUp = () => onHangUp();
