@@ -3,7 +3,8 @@
   all its records are named, which the store's takes guarantee by never splitting one), drops their delivery's
   entry in the outbox index when it still points at them (a replayed delivery may have settled again since), and
   counts the dead letters among them out of their endpoint's "waiting in the outbox" figure (only when this call
-  removed them: a record handed off twice is counted out once). A dead letter has an entry of its own.
+  removed them: a record handed off twice is counted out once), and deletes their envelopes kept in
+  `{hy}:envelopes`. A dead letter has an entry of its own.
 
   KEYS[1] outbox
   ARGV[1] base key prefix "{prefix}:"
@@ -43,6 +44,9 @@ for i = 2, #ARGV, 3 do
   end
 end
 in_chunks(forget, function(...) redis.call("HDEL", K.outbox_ids, ...) end)
+-- Envelopes kept in `{hy}:envelopes` for these records (ex): stored with them now. A delivery id there names no
+-- other record: only new deliveries' envelopes go there, and a replay (requeue.lua) keeps its envelope inline.
+in_chunks(dids, function(...) redis.call("HDEL", K.envelopes, ...) end)
 for stream, ids in pairs(delivered) do
   in_chunks(ids, function(...)
     redis.call("XACK", stream, "history", ...)

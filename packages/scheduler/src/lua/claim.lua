@@ -24,11 +24,12 @@
 
   Returns { nextDueAt ("" = none), { endpoint ids without policy }, earliest lease expiry ("" = no leases; a
   sharded store visits the shard again then), the earliest schedule entry whatever this worker's room ("" =
-  none), then per leased delivery 7 items:
-  delivery id, endpoint id, attempt, created at, message id, throttled attempts, fencing token }.
+  none), then per leased delivery 8 items:
+  delivery id, endpoint id, attempt, created at, message id, throttled attempts, fencing token, "1" when the
+  envelope is in `{hy}:envelopes` (else "") }.
 
-  The envelopes are not in the reply: the store reads them right after (HGET of the delivery's "env", or of its
-  message's for a fan-out), outside Lua. Every string that enters Lua is interned, and Redis's Lua hashes all of
+  The envelopes are not in the reply: the store reads them right after (HMGET of `{hy}:envelopes`, HGET of the
+  delivery's "env", or of its message's for a fan-out), outside Lua. Every string that enters Lua is interned, and Redis's Lua hashes all of
   its bytes to do so (Redis #9449, against hash collisions): for a 1 KiB envelope ~12k instructions, for 16 KiB
   ~185k, more than the rest of the lease (bench/README.md, "Eleventh pass").
 ]]
@@ -142,7 +143,9 @@ if #candidates > 0 then
           end
           local dk = K.delivery(did)
           -- The state's fields as values (lease_fields), not read_delivery's table: a lease replaces most of them.
-          local found = redis.call("HGET", dk, "s")
+          -- x: its envelope is in `{hy}:envelopes` (the caller reads it there).
+          local v = redis.call("HMGET", dk, "s", "x")
+          local found, external = v[1], v[2] and "1" or ""
           local a, t, lg, c, m, dep
           if found then
             a, t, lg, c, m, dep = lease_fields(found)
@@ -172,11 +175,13 @@ if #candidates > 0 then
             out[#out + 1] = m
             out[#out + 1] = t ~= "" and t or 0
             out[#out + 1] = token
+            out[#out + 1] = external
           else
             -- Its hash is gone (lost data): a poison entry must not block the queue; dead-letter it. (A delivery
             -- whose envelope alone is gone is leased, and the store dead-letters it when it finds no envelope.)
             outbox_add("dead", 0, now, now, did, "", id, "", "log", "[]", "envelope missing", 0)
             redis.call("DEL", K.attempts(did))
+            redis.call("HDEL", K.envelopes, did)
           end
         end
         if n_leased > 0 then

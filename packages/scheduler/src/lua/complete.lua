@@ -66,15 +66,23 @@ local function log_attempt(did, d, attempt)
 end
 
 -- Delivered or dead: the record goes to the outbox (see outbox_add), the delivery and its attempt list leave Redis.
-local function settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
+-- An envelope kept in `{hy}:envelopes` (external) stays there, out of Lua: the record names it (nil env).
+-- Returns the envelope's text for a dead letter's operator event.
+local function settle(did, dk, d, inline_env, external, kind, attempt, reason, has_log)
   local mid = d.m
-  local env = inline_env or redis.call("HGET", K.message(mid), "env") or ""
+  local env = nil -- external: nil, the record names it
+  if inline_env then
+    env = inline_env
+  elseif not external then
+    env = redis.call("HGET", K.message(mid), "env") or ""
+  end
   local log_field, log = attempt_log_field(did, attempt, has_log)
   outbox_add(kind, d.a ~= "" and d.a or "0", d.c, now_s, did, mid, d.ep, env, log_field, log, reason, outbox_max)
   leaving_keys[#leaving_keys + 1] = dk
   if has_log then leaving_keys[#leaving_keys + 1] = K.attempts(did) end
   leaving[did] = true
-  if not inline_env then release_message(mid) end
+  if not (inline_env or external) then release_message(mid) end
+  if kind == "dead" and external then return external_envelope(did) end
   return env
 end
 
@@ -82,9 +90,10 @@ for i = 6, #ARGV, 6 do
   local did, kind, due_at, attempt, reason, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5]
   local dk = K.delivery(did)
-  -- inline_env: the envelope lives in the delivery's hash (a message with one delivery); key: its ordering key.
-  local d, inline_env, key
-  if not leaving[did] then d, inline_env, key = read_delivery(dk, "env", "k") end
+  -- inline_env: the envelope lives in the delivery's hash (a message with one delivery); key: its ordering key;
+  -- external: its envelope is in `{hy}:envelopes`.
+  local d, inline_env, key, external
+  if not leaving[did] then d, inline_env, key, external = read_delivery(dk, "env", "k", "x") end
   if not (d and d.st == "leased" and d.w == worker and (token == "" or d.ft == token)) then
     stale[#stale + 1] = did
     -- The attempt happened: its record stays with the live delivery, marked, without changing anything else.
@@ -111,7 +120,7 @@ for i = 6, #ARGV, 6 do
         attempts = num(math.max(0, (tonumber(attempts) or 1) - 1))
         d.a = attempts
       end
-      local env = settle(did, dk, d, inline_env, kind, attempt, reason, has_log)
+      local env = settle(did, dk, d, inline_env, external, kind, attempt, reason, has_log)
       if kind == "dead" then event("dead", ep_id, did, mid, reason, tonumber(attempts) or 0, event_type(env)) end
       if key then
         advance_line(ep_id, key, did, now)

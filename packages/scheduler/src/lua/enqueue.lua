@@ -7,7 +7,8 @@
   ARGV[1] base key prefix "{prefix}:"
   ARGV[2..] one record per message, in call order:
     now (ms, store clock), message id, encoded envelope ("" = written ahead of this script where it is kept:
-    the delivery's hash, or a fan-out's message hash; see enqueueScript in redis-store.ts), ordering key ("" = none),
+    the delivery's hash, or a fan-out's message hash; "@" = written ahead to `{hy}:envelopes` under the delivery's
+    id, storage format 2, one delivery only; see enqueueScript in redis-store.ts), ordering key ("" = none),
     dedup key ("" = none),
     dedup TTL (ms), dedup record to store ("<expiresAt>|<result JSON>"), endpoint count N,
     then N pairs: endpoint id, delivery id
@@ -26,13 +27,14 @@
   Pushed leases: when a worker waits in the idle hash (its last claim left it room, see claim.lua) and a new
   delivery's endpoint could lease at once with nothing queued before it (enabled, breaker closed, no rate limit,
   not ordered, under its concurrency), the delivery is leased to that worker here and the batch's leases are
-  SPUBLISHed on the worker's channel as one JSON array of claim.lua's 7 items per lease: the worker learns of the
+  SPUBLISHed on the worker's channel as one JSON array of claim.lua's 8 items per lease (the envelope's text
+  in place of the message id): the worker learns of the
   work with the work, without a wake-up and a claim round trip. At most the worker's registered room in all and
   its endpoint room per endpoint (for an endpoint its claim listed, a slow or stuck one, the room listed: often
   0). When nobody receives the message (the worker went away), the leases are undone in the same call and the
   deliveries queue as any other.
 
-  Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
+  Returns one reply per message, then the storage format ("1" or "2", keys.ts `{hy}:format`): {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
   expired on the store clock, or {"unknown", endpoint ids...} when an endpoint has no policy (nothing is written
   for that message then).
 ]]
@@ -133,8 +135,12 @@ local function push_lease(ep, did, mid, envelope, now, now_s, envelope_key)
   local n_items = #items
   items[n_items + 1], items[n_items + 2], items[n_items + 3], items[n_items + 4] = did, ep.id, "1", now_s
   -- Written ahead (a large batch: pushes are rare then): read back, as a push carries its envelope.
-  if envelope == "" then envelope = redis.call("HGET", envelope_key, "env") or "" end
-  items[n_items + 5], items[n_items + 6], items[n_items + 7] = envelope, "0", token
+  if envelope == ENVELOPE_EXTERNAL then
+    envelope = external_envelope(did)
+  elseif envelope == "" then
+    envelope = redis.call("HGET", envelope_key, "env") or ""
+  end
+  items[n_items + 5], items[n_items + 6], items[n_items + 7], items[n_items + 8] = envelope, "0", token, ""
   undo[#undo + 1] = { ep, did, mid, now, now_s }
   return leased_state("1", "", "", "", lease_until_s, token, now_s, mid, ep.id, target.worker)
 end
@@ -207,25 +213,33 @@ while i <= #ARGV do
   -- lifetime. Fan-out: one message hash, reference-counted by the deliveries not yet settled.
   -- n = 0: a sharded store's dedup decision on a shard none of the message's endpoints live on.
   local inline = n == 1
-  -- The envelope was written ahead, where it is kept (ids new to Redis): a key this message must delete unless it
-  -- is stored.
-  local ahead = envelope == "" and n > 0
-  local envelope_key = ahead and (inline and K.delivery(ARGV[first_pair + 1]) or K.message(mid))
+  -- The envelope was written ahead (ids new to Redis), where it is kept: its delivery's or message's hash (""), or
+  -- `{hy}:envelopes` (external: a message of one delivery, format 2). This message must delete it unless it is stored.
+  local external = envelope == ENVELOPE_EXTERNAL
+  local ahead = (envelope == "" or external) and n > 0
+  local envelope_key = ahead and not external and (inline and K.delivery(ARGV[first_pair + 1]) or K.message(mid))
 
-  if duplicate then
-    if ahead then redis.call("DEL", envelope_key) end
-    replies[#replies + 1] = { "duplicate", duplicate }
-  elseif unknown then
-    if claimed then redis.call("DEL", K.dedup(dedup_key)) end -- rare: endpoints Redis lost (a flush)
-    if ahead then redis.call("DEL", envelope_key) end
-    replies[#replies + 1] = unknown
+  if duplicate or unknown then
+    if claimed and unknown then redis.call("DEL", K.dedup(dedup_key)) end -- rare: endpoints Redis lost (a flush)
+    if external then
+      redis.call("HDEL", K.envelopes, ARGV[first_pair + 1])
+    elseif ahead then
+      redis.call("DEL", envelope_key)
+    end
+    replies[#replies + 1] = unknown or { "duplicate", duplicate }
   else
     if n > 1 and ahead then
       redis.call("HSET", envelope_key, "refs", n)
     elseif n > 1 then
       redis.call("HSET", K.message(mid), "env", envelope, "refs", n)
     end
-    local env_in_hash = inline and not ahead -- the delivery's HSET below writes its env field
+    -- The delivery's HSET below writes its env field, or marks it external (x).
+    local env_field, env_value = nil, nil
+    if inline and not ahead then
+      env_field, env_value = "env", envelope
+    elseif external then
+      env_field, env_value = "x", "1"
+    end
     for p = first_pair, i - 1, 2 do
       local ep, did = endpoints[ARGV[p]], ARGV[p + 1]
       local ordered = ep.ord and order_key ~= ""
@@ -234,10 +248,10 @@ while i <= #ARGV do
       -- The time as the caller sent it: a number passed to redis.call is formatted again on every call.
       local state = pushed or queued_delivery(now_s, mid, ep.id)
       local dk = K.delivery(did)
-      if ordered and env_in_hash then
-        redis.call("HSET", dk, "s", state, "env", envelope, "k", order_key)
-      elseif env_in_hash then
-        redis.call("HSET", dk, "s", state, "env", envelope)
+      if ordered and env_field then
+        redis.call("HSET", dk, "s", state, env_field, env_value, "k", order_key)
+      elseif env_field then
+        redis.call("HSET", dk, "s", state, env_field, env_value)
       elseif ordered then
         redis.call("HSET", dk, "s", state, "k", order_key)
       else
@@ -287,4 +301,6 @@ for _, ep_id in ipairs(queued_order) do
 end
 if #due_now > 0 then in_chunks(due_now, function(...) redis.call("ZADD", K.schedule, "LT", ...) end) end
 if woke_at then redis.call("SPUBLISH", K.wake, num(woke_at)) end
+-- Last, the storage format: the caller writes envelopes to `{hy}:envelopes` once it reads "2" here.
+replies[#replies + 1] = redis.call("GET", K.format) or "1"
 return replies

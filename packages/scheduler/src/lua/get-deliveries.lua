@@ -12,11 +12,16 @@
 local out = {}
 for i = 2, #ARGV do
   local did = ARGV[i]
-  local d, inline_env = read_delivery(K.delivery(did), "env")
+  local d, inline_env, external = read_delivery(K.delivery(did), "env", "x")
   if d then
     local due = ""
     if d.st == "queued" then due = redis.call("ZSCORE", K.queue(d.ep), did) or "" end
-    local env = inline_env or redis.call("HGET", K.message(d.m), "env") or ""
+    local env = inline_env
+    if external then
+      env = external_envelope(did)
+    elseif not env then
+      env = redis.call("HGET", K.message(d.m), "env") or ""
+    end
     for _, item in ipairs({ did, d.m, d.ep, d.st, d.a ~= "" and d.a or "0", d.c ~= "" and d.c or "0", due, env }) do
       out[#out + 1] = item
     end

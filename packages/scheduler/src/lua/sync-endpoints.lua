@@ -10,8 +10,15 @@
             (1/0), breaker window ms, breaker min requests, breaker failure rate, breaker cooldown ms, breaker
             disable-after ms (0 = never), reason text when disabled for failing, enabled in config (1/0)
 
-  Returns the number of endpoints synced.
+  Returns { the number of endpoints synced, the storage format (the caller learns it: see enqueue.lua) }.
 ]]
+
+-- An empty store (a new deployment, or one Redis lost) holds nothing an older version could misread: it starts in
+-- the newest storage format (keys.ts, `{hy}:format`). A store with endpoints keeps its format until an operator
+-- upgrades it (`hookyard storage-format --upgrade`), as an older instance may still be running against it.
+if redis.call("EXISTS", K.format) == 0 and redis.call("EXISTS", K.endpoints) == 0 then
+  redis.call("SET", K.format, NEWEST_FORMAT)
+end
 
 -- Syncing has no caller clock: an endpoint is scheduled at the due time of its queue's head.
 local woken, count = 0, 0
@@ -30,4 +37,4 @@ for i = 2, #ARGV, 12 do
   count = count + 1
 end
 if woken > 0 then redis.call("SPUBLISH", K.wake, "sync") end
-return count
+return { count, redis.call("GET", K.format) or "1" }

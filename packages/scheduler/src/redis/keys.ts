@@ -37,8 +37,18 @@ import { shardTag } from "./shard-of.js";
  * - `{hy}:msg:<id>`          hash  env (encoded envelope), refs (deliveries not yet settled); deleted when refs
  *                                   reaches 0. Only for messages fanned out to several endpoints.
  * - `{hy}:dlv:<id>`          hash  s (state: st|a|t|lg|p|lease|ft|c|m|<#ep>|<ep><w>, see lib/delivery.lua),
- *                                   k (ordering key), and for a message with one delivery env (the envelope inline,
- *                                   saving a key and its bookkeeping); deleted when the delivery settles
+ *                                   k (ordering key), and for a message with one delivery either env (the envelope
+ *                                   inline, saving a key and its bookkeeping) or x = "1" (its envelope is in
+ *                                   `{hy}:envelopes`); deleted when the delivery settles
+ * - `{hy}:envelopes`         hash  delivery id → envelope, for messages of one delivery enqueued in a batch of 8 or
+ *                                   more under storage format 2: written ahead of the enqueue script with one HSET
+ *                                   per call, read outside Lua by claims and outbox takes, kept past the settle
+ *                                   (the outbox record says "ex") until the record is stored (ack-outbox.lua).
+ *                                   An envelope that enters Lua costs Redis ~11 instructions per byte to intern
+ * - `{hy}:format`            string the storage format the data may be written in: absent or "1", every version
+ *                                   since the packed formats reads it; "2", `{hy}:envelopes` is used. Set to "2" by
+ *                                   the first endpoint sync of an empty store, or by `hookyard storage-format
+ *                                   --upgrade` once no instance of an older version runs (storage-format.ts)
  * - `{hy}:log:<id>`          list  attempt records of a live delivery, newest first, capped (LPUSH + LTRIM);
  *                                   deleted with the delivery
  * - `{hy}:dedup:<key>`       string "<expiresAt>|<first result as JSON>", PX the dedup TTL
@@ -79,6 +89,8 @@ export interface RedisKeys {
   readonly legacyOutbox: string;
   readonly outboxCounts: string;
   readonly outboxIds: string;
+  readonly format: string;
+  readonly envelopes: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
@@ -122,6 +134,8 @@ export function createRedisKeys(prefix = "hy", shard: ShardPosition = { index: 0
     legacyOutbox: `${base}outbox`,
     outboxCounts: `${base}outbox:counts`,
     outboxIds: `${base}outbox:ids`,
+    format: `${base}format`,
+    envelopes: `${base}envelopes`,
   };
 }
 
@@ -152,6 +166,8 @@ local function use_base(base)
   K.legacy_outbox = base .. "outbox"
   K.outbox_counts = base .. "outbox:counts"
   K.outbox_ids = base .. "outbox:ids"
+  K.format = base .. "format"
+  K.envelopes = base .. "envelopes"
 end
 function K.endpoint(id) return BASE .. "ep:" .. id end
 function K.queue(id) return BASE .. "queue:" .. id end

@@ -4,7 +4,7 @@ import type { EnvelopeReuse } from "./envelope-reuse.js";
 import type { RedisKeys } from "./keys.js";
 
 /** Items per lease in claim.lua's reply and in enqueue.lua's pushes. */
-const ITEMS_PER_LEASE = 7;
+const ITEMS_PER_LEASE = 8;
 
 /** A lease as claim.lua and enqueue.lua's pushes describe it, but its envelope. */
 export interface Lease {
@@ -16,17 +16,25 @@ export interface Lease {
   readonly leaseToken: string;
 }
 
-/** A claimed lease: its envelope is read outside Lua, from the delivery's hash or from its message's (a fan-out). */
+/**
+ * A claimed lease: its envelope is read outside Lua, from `{hy}:envelopes` (external, storage format 2), the
+ * delivery's hash, or its message's (a fan-out).
+ */
 export interface LeaseHead extends Lease {
   readonly messageId: string;
+  readonly external: boolean;
 }
 
 /**
- * Leases of 7 items each from `start`: id, endpoint, attempt, created at, `fifth`, throttled, token, each made into
- * a T by `make`. The fifth is the message id in claim.lua's reply and the envelope's text in enqueue.lua's pushes
- * (the enqueue has it in hand).
+ * Leases of 8 items each from `start`: id, endpoint, attempt, created at, `fifth`, throttled, token, `eighth`, each
+ * made into a T by `make`. The fifth is the message id in claim.lua's reply and the envelope's text in enqueue.lua's
+ * pushes (the enqueue has it in hand); the eighth, "1" in a claim's when the envelope is in `{hy}:envelopes`.
  */
-function decodeItems<T>(items: readonly unknown[], start: number, make: (lease: Lease, fifth: string) => T): T[] {
+function decodeItems<T>(
+  items: readonly unknown[],
+  start: number,
+  make: (lease: Lease, fifth: string, eighth: string) => T,
+): T[] {
   const leases: T[] = [];
   for (let i = start; i + ITEMS_PER_LEASE - 1 < items.length; i += ITEMS_PER_LEASE) {
     const lease: Lease = {
@@ -37,14 +45,18 @@ function decodeItems<T>(items: readonly unknown[], start: number, make: (lease: 
       throttled: Number(items[i + 5]),
       leaseToken: String(items[i + 6]),
     };
-    leases.push(make(lease, String(items[i + 4])));
+    leases.push(make(lease, String(items[i + 4]), String(items[i + 7])));
   }
   return leases;
 }
 
 /** claim.lua's leases, from `start`. */
 export function decodeLeaseHeads(items: readonly unknown[], start: number): LeaseHead[] {
-  return decodeItems(items, start, (lease, messageId) => ({ ...lease, messageId }));
+  return decodeItems(items, start, (lease, messageId, external) => ({
+    ...lease,
+    messageId,
+    external: external === "1",
+  }));
 }
 
 /** enqueue.lua's pushed leases, with their envelopes. */
@@ -66,21 +78,37 @@ export function leasedDelivery(lease: Lease, text: string, envelopes: EnvelopeRe
 }
 
 /**
- * The envelopes' texts of claimed leases, in order, read outside Lua: one pipelined HGET of each delivery's "env"
- * (a message with one delivery keeps its envelope there), then, for those without, one of each message's (a
- * fan-out's shared envelope). Undefined where neither has it (lost data). In Lua the same reads hashed every byte
- * of every envelope (see claim.lua's header); here Redis copies them into the reply and nothing more.
+ * The envelopes' texts of claimed leases, in order, read outside Lua in one pipeline: one HMGET of
+ * `{hy}:envelopes` for those kept there, one HGET of each other delivery's "env" (a message with one delivery keeps
+ * its envelope there); then, for those without, one of each message's (a fan-out's shared envelope). Undefined
+ * where none has it (lost data). In Lua the same reads hashed every byte of every envelope (see claim.lua's
+ * header); here Redis copies them into the reply and nothing more.
  */
 export async function readLeasedEnvelopes(
   client: RedisClient,
   keys: RedisKeys,
   heads: readonly LeaseHead[],
 ): Promise<(string | undefined)[]> {
-  const texts = await hgetEnv(
-    client,
-    heads.map((head) => keys.delivery(head.deliveryId)),
-  );
-  const shared = [...new Set(heads.filter((_, i) => texts[i] === undefined).map((head) => head.messageId))];
+  const external = heads.filter((head) => head.external).map((head) => head.deliveryId);
+  const inline = heads.filter((head) => !head.external).map((head) => keys.delivery(head.deliveryId));
+  const pipeline = client.pipeline();
+  if (external.length > 0) pipeline.hmget(keys.envelopes, ...external);
+  for (const key of inline) pipeline.hget(key, "env");
+  const replies = external.length + inline.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+  const values = replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+  const fromEnvelopes = external.length > 0 ? (values.shift() as (string | null)[]) : [];
+  let nextExternal = 0;
+  let nextInline = 0;
+  const texts = heads.map((head) => {
+    const value = head.external ? fromEnvelopes[nextExternal++] : values[nextInline++];
+    return typeof value === "string" ? value : undefined;
+  });
+  const shared = [
+    ...new Set(heads.filter((head, i) => !head.external && texts[i] === undefined).map((head) => head.messageId)),
+  ];
   if (shared.length === 0) return texts;
   const sharedTexts = await hgetEnv(
     client,

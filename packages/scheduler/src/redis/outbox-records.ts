@@ -2,28 +2,46 @@ import { type AttemptRecord, decodeEnvelope, type Envelope } from "@hookyard/cor
 import type { SettledEntry, SettledRecord } from "../store.js";
 
 /**
- * Decodes the outbox's entries (take-outbox.lua's reply, or XRANGE flattened): per entry its stream entry id,
- * then its fields as a flat list (see keys.ts, `{hy}:outbox:batched`). A record is h = "st|a|c|s|d|m|ep" (status,
+ * The outbox's records as stored (take-outbox.lua's reply, or XRANGE flattened: per entry its stream entry id,
+ * then its fields as a flat list; see keys.ts, `{hy}:outbox:batched`). A record is h = "st|a|c|s|d|m|ep" (status,
  * attempts, created at, settled at, delivery id, message id, endpoint id), env (core's encoded envelope, "" when
- * it was lost), log (JSON array of attempts, newest first) or at (the one attempt of a first try, its JSON object),
- * why (dead only); an entry holds one or more records,
- * each starting at its h (lib/endpoint.lua outbox_add). Entries written before the packed header (in the legacy
- * outbox) have one record with one field per value (d, m, ep, st, a, c, s) and are read as well. Records of one
- * entry share its entry id. `decode` turns a delivery's envelope text into the envelope (the store's reuses what
- * its leases decoded: see envelope-reuse.ts).
+ * it was lost) or ex (storage format 2: the envelope is in `{hy}:envelopes` under the delivery id), log (JSON array
+ * of attempts, newest first) or at (the one attempt of a first try, its JSON object), why (dead only); an entry
+ * holds one or more records, each starting at its h (lib/endpoint.lua outbox_add). Entries written before the
+ * packed header (in the legacy outbox) have one record with one field per value (d, m, ep, st, a, c, s) and are
+ * read as well. Records of one entry share its entry id.
  */
-export function decodeOutboxEntries(
-  reply: readonly unknown[],
-  decode: (deliveryId: string, text: string) => Envelope = (_deliveryId, text) => decodeEnvelope(text),
-): SettledEntry[] {
-  const entries: SettledEntry[] = [];
+export function readOutboxRecords(reply: readonly unknown[]): OutboxRecordFields[] {
+  const records: OutboxRecordFields[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const entryId = String(reply[i]);
-    for (const fields of recordsOf(reply[i + 1] as string[])) {
-      entries.push({ entryId, record: recordOf(unpackHead(fields), decode) });
-    }
+    for (const fields of recordsOf(reply[i + 1] as string[])) records.push({ entryId, fields: unpackHead(fields) });
   }
-  return entries;
+  return records;
+}
+
+/** A record as stored: its entry's id and its fields, the packed header spread out. */
+export interface OutboxRecordFields {
+  readonly entryId: string;
+  readonly fields: Map<string, string>;
+}
+
+/** The delivery ids of the records whose envelope is in `{hy}:envelopes`, for one HMGET. */
+export function externalEnvelopeIds(records: readonly OutboxRecordFields[]): string[] {
+  return records.filter(({ fields }) => fields.has("ex")).map(({ fields }) => fields.get("d") ?? "");
+}
+
+/**
+ * The records as the store hands them off. `external`: the texts of the envelopes kept in `{hy}:envelopes`, by
+ * delivery id (a record whose envelope is not there has none: lost data). `decode` turns a delivery's envelope text
+ * into the envelope (the store's reuses what its leases decoded: see envelope-reuse.ts).
+ */
+export function settledEntries(
+  records: readonly OutboxRecordFields[],
+  external: ReadonlyMap<string, string | null> = new Map(),
+  decode: (deliveryId: string, text: string) => Envelope = (_deliveryId, text) => decodeEnvelope(text),
+): SettledEntry[] {
+  return records.map(({ entryId, fields }) => ({ entryId, record: recordOf(fields, external, decode) }));
 }
 
 /** An entry's fields, one map per record: a record starts at each h (or is the whole entry, in the old format). */
@@ -91,10 +109,14 @@ function unpackHead(f: Map<string, string>): Map<string, string> {
   return f;
 }
 
-function recordOf(f: Map<string, string>, decode: (deliveryId: string, text: string) => Envelope): SettledRecord {
+function recordOf(
+  f: Map<string, string>,
+  external: ReadonlyMap<string, string | null>,
+  decode: (deliveryId: string, text: string) => Envelope,
+): SettledRecord {
   const status = f.get("st") === "dead" ? "dead" : "delivered";
   const deliveryId = f.get("d") ?? "";
-  const env = f.get("env") ?? "";
+  const env = (f.has("ex") ? external.get(deliveryId) : f.get("env")) ?? "";
   const why = f.get("why");
   const single = f.get("at");
   const attemptLog =

@@ -104,7 +104,7 @@ describe("redis store", () => {
       use_base(ARGV[1])
       return { K.schedule, K.leases, K.endpoints, K.wake, K.endpoint(ARGV[2]), K.queue(ARGV[2]), K.heads(ARGV[2]),
         K.line(ARGV[2], ARGV[3]), K.message(ARGV[2]), K.delivery(ARGV[2]),
-        K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts, K.outbox_ids }`;
+        K.attempts(ARGV[2]), K.dedup(ARGV[3]), K.outbox, K.outbox_counts, K.outbox_ids, K.format, K.envelopes }`;
     const fromLua = await admin.eval(lua, 0, keys.base, id, key);
     assert.deepEqual(fromLua, [
       keys.schedule,
@@ -122,6 +122,8 @@ describe("redis store", () => {
       keys.outbox,
       keys.outboxCounts,
       keys.outboxIds,
+      keys.format,
+      keys.envelopes,
     ]);
     // One hash tag: every key of the store lives in one Redis Cluster slot.
     const slots = new Set(

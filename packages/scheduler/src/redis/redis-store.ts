@@ -23,6 +23,7 @@ import {
   REJECTED_RETENTION_MS,
   type SchedulerStats,
   type SchedulerStore,
+  type SettledEntry,
   type StoreOutboxOptions,
 } from "../store.js";
 import { createCallBatcher } from "./call-batcher.js";
@@ -38,7 +39,13 @@ import {
   leasedDelivery,
   readLeasedEnvelopes,
 } from "./lease-replies.js";
-import { createTakeSizer, decodeOutboxEntries } from "./outbox-records.js";
+import {
+  createTakeSizer,
+  externalEnvelopeIds,
+  type OutboxRecordFields,
+  readOutboxRecords,
+  settledEntries,
+} from "./outbox-records.js";
 import { createRedisClock, type RedisClock } from "./redis-clock.js";
 import { redisUnavailable, translateRedisError } from "./redis-errors.js";
 import { createReplicationWaiter, type ReplicationWaiter } from "./replication-waiter.js";
@@ -47,6 +54,13 @@ import { createScriptRunner } from "./script-runner.js";
 import type { RedisCommand, ScriptArg, ScriptName } from "./scripts.js";
 import { checkShardCount } from "./shard-count.js";
 import { createShardedRedisStore } from "./sharded-redis-store.js";
+import {
+  createStorageFormatState,
+  ENVELOPE_EXTERNAL,
+  readStorageFormat,
+  type StorageFormatReport,
+  upgradeStorageFormat,
+} from "./storage-format.js";
 import { createWakeSubscriber, type WakeSubscriber, wakeTime } from "./wake-subscriber.js";
 import { createWriteCoalescer } from "./write-coalescer.js";
 
@@ -90,6 +104,13 @@ export interface RedisSchedulerStore extends SchedulerStore {
    * resolves with warnings to log for what is weaker than promised. Call it before accepting events.
    */
   checkServer(): Promise<readonly string[]>;
+  /** The storage format of the data (of each shard: the oldest) and the newest this version writes (storage-format.ts). */
+  storageFormat(): Promise<StorageFormatReport>;
+  /**
+   * Moves the data to this version's newest storage format, once no instance of an older version runs against it
+   * (`hookyard storage-format --upgrade`); running instances follow with their next enqueue.
+   */
+  upgradeStorageFormat(): Promise<StorageFormatReport>;
   /**
    * Redis time (one clock): the local clock plus an offset measured with TIME and refreshed periodically. Every
    * instance sharing the store should take the `now` of its store calls (and its worker's clock) from here, so
@@ -208,6 +229,7 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   const nextId = createIdFactory();
   const riding = createRidingCompletes();
   const envelopes = createEnvelopeReuse();
+  const format = createStorageFormatState();
   /** Workers of this process that take pushed leases: how long each waits registered (claim.lua ARGV[8]). */
   const pushes = new Map<string, PushEntry>();
   /** The endpoints last synced, to restore their policies when Redis lost them. */
@@ -264,7 +286,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     if (endpoints.length === 0) return;
     const args: ScriptArg[] = [];
     for (const endpoint of endpoints) args.push(...endpointArgs(endpoint));
-    await run("syncEndpoints", [keys.schedule], args);
+    const [, stored] = (await run("syncEndpoints", [keys.schedule], args)) as [number, string];
+    format.learn(stored);
   }
 
   /** Re-syncs the endpoints Redis lost that this store knows; returns the ids it does not know. */
@@ -389,9 +412,11 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
   /**
    * Runs one enqueue script call for `batch`; one result (or the error of that message) per entry.
    *
-   * A batch of `ENVELOPES_AHEAD_MIN` messages or more (a broker's batch, a backlog) writes its envelopes of
-   * `ENVELOPE_AHEAD_MIN_BYTES` or more with HSETs in the same MULTI/EXEC, just before the script, which then gets ""
-   * in their place: every string that enters Lua is interned, and Redis's Lua hashes all of its bytes to do so (~11
+   * A batch of `ENVELOPES_AHEAD_MIN` messages or more (a broker's batch, a backlog) writes envelopes ahead, in the
+   * same MULTI/EXEC just before the script: under storage format 2 (storage-format.ts) those of its messages with
+   * one delivery with one HSET of `{hy}:envelopes` for the whole call, "@" in their place; the others, and every
+   * message under format 1, when of `ENVELOPE_AHEAD_MIN_BYTES` or more, with one HSET each of the hash that keeps
+   * them, "" in their place: every string that enters Lua is interned, and Redis's Lua hashes all of its bytes to do so (~11
    * instructions per byte, Redis #9449), so an envelope passed as an argument cost Redis ~11k instructions per KiB
    * more than the HSET outside. The script deletes an envelope it did not keep (a duplicate, an unknown endpoint).
    * A smaller batch (a quiet rate) passes them as arguments, as a lease the enqueue pushes to a waiting worker
@@ -402,7 +427,14 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
     const args: ScriptArg[] = [];
     const before: RedisCommand[] = [];
     const ahead = batch.length >= ENVELOPES_AHEAD_MIN;
+    const external: string[] = [];
     for (const entry of batch) {
+      const [deliveryId, ...others] = entry.result.deliveryIds;
+      if (ahead && format.external() && !entry.reused && deliveryId !== undefined && others.length === 0) {
+        external.push(deliveryId, entry.encoded);
+        args.push(...entry.args.with(ENVELOPE_ARG, ENVELOPE_EXTERNAL));
+        continue;
+      }
       const envelopeKey = ahead && entry.encoded.length >= ENVELOPE_AHEAD_MIN_BYTES ? envelopeKeyOf(entry) : undefined;
       if (envelopeKey !== undefined) {
         before.push(["HSET", envelopeKey, "env", entry.encoded]);
@@ -411,9 +443,11 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         args.push(...entry.args);
       }
     }
-    const replies = (await runAcknowledged("enqueue", [keys.schedule], args, before)) as string[][];
+    if (external.length > 0) before.push(["HSET", keys.envelopes, ...external]);
+    const replies = (await runAcknowledged("enqueue", [keys.schedule], args, before)) as (string[] | string)[];
+    format.learn(replies.pop());
     return batch.map((entry, index): PartResult | Error => {
-      const [status, ...rest] = replies[index] ?? [];
+      const [status, ...rest] = (replies[index] as string[] | undefined) ?? [];
       if (status === "ok") return entry.result;
       if (status === "duplicate") {
         const first = JSON.parse(rest[0] ?? "{}") as PartResult;
@@ -613,6 +647,17 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
 
   const takeSize = createTakeSizer();
 
+  /**
+   * Outbox records as handed off, with the envelopes kept in `{hy}:envelopes` (one HMGET); `reuse`: decode them
+   * with what this process's leases decoded (envelope-reuse.ts), as a take does.
+   */
+  async function withExternalEnvelopes(records: readonly OutboxRecordFields[], reuse = true): Promise<SettledEntry[]> {
+    const ids = externalEnvelopeIds(records);
+    const texts = ids.length > 0 ? await client.hmget(keys.envelopes, ...ids) : [];
+    const external = new Map(ids.map((id, i) => [id, texts[i] ?? null]));
+    return settledEntries(records, external, reuse ? envelopes.settled : undefined);
+  }
+
   const store: RedisShard = {
     durable: true,
     keys,
@@ -752,13 +797,15 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
       const forget = forgetIdleConsumersMs === undefined ? "" : Math.max(0, Math.ceil(forgetIdleConsumersMs));
       const args = [consumer, takeSize.entriesFor(count), Math.ceil(reclaimAfterMs), forget];
       const [legacy, ...reclaimedReply] = (await run("takeOutbox", [keys.outbox], args)) as unknown[];
-      const reclaimed = decodeOutboxEntries(reclaimedReply, envelopes.settled);
-      const room = count - reclaimed.length;
-      if (room <= 0) return reclaimed;
-      const fresh = await readNewSettled(consumer, takeSize.entriesFor(room), legacy === "1");
-      const taken = decodeOutboxEntries(fresh, envelopes.settled);
-      takeSize.learn(fresh.length / 2, taken.length);
-      return [...reclaimed, ...taken];
+      const records = readOutboxRecords(reclaimedReply);
+      const room = count - records.length;
+      if (room > 0) {
+        const fresh = await readNewSettled(consumer, takeSize.entriesFor(room), legacy === "1");
+        const taken = readOutboxRecords(fresh);
+        takeSize.learn(fresh.length / 2, taken.length);
+        records.push(...taken);
+      }
+      return withExternalEnvelopes(records);
     },
 
     async ackSettled(entries) {
@@ -777,9 +824,9 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         if (entryId === null) return undefined;
         // The index holds a bare entry id: the batched outbox's, or the legacy one's (written by an older version).
         for (const stream of [keys.outbox, keys.legacyOutbox]) {
-          const entries = decodeOutboxEntries((await client.xrange(stream, entryId, entryId)).flat());
-          const found = entries.find((entry) => entry.record.deliveryId === deliveryId);
-          if (found !== undefined) return found.record;
+          const records = readOutboxRecords((await client.xrange(stream, entryId, entryId)).flat());
+          const found = records.filter(({ fields }) => fields.get("d") === deliveryId);
+          if (found.length > 0) return (await withExternalEnvelopes(found, false))[0]?.record;
         }
         return undefined;
       } catch (error) {
@@ -829,6 +876,16 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         if (pushes.get(workerId) === entry) pushes.delete(workerId);
         channel.remove();
       };
+    },
+
+    async storageFormat() {
+      await ready();
+      return readStorageFormat(client, keys);
+    },
+
+    async upgradeStorageFormat() {
+      await ready();
+      return upgradeStorageFormat(client, keys);
     },
 
     async checkServer() {

@@ -129,7 +129,8 @@ function replicatedSuite(kind: ServerKind): void {
       // Read right after the acknowledgements, from the replica: WAIT returned only once it had applied them.
       const statuses = await Promise.all(ids.map((id) => statusOn(replicaClient, store.keys.delivery(id))));
       assert.deepEqual(new Set(statuses), new Set(["queued"]));
-      const envelopes = await Promise.all(ids.map((id) => replicaClient.hexists(store.keys.delivery(id), "env")));
+      // A new store keeps the envelopes of such batches in one hash (storage format 2, storage-format.ts).
+      const envelopes = await Promise.all(ids.map((id) => replicaClient.hexists(store.keys.envelopes, id)));
       assert.deepEqual(new Set(envelopes), new Set([1]), "each envelope too");
       const stats = await masterClient.info("commandstats");
       const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, "m").exec(stats)?.[1] ?? 0);

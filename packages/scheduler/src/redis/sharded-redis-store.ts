@@ -516,6 +516,17 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       return [...warnings];
     },
 
+    async storageFormat() {
+      const reports = await Promise.all(shards.map((shard) => shard.storageFormat()));
+      return reports.reduce((oldest, report) => (report.format < oldest.format ? report : oldest));
+    },
+
+    async upgradeStorageFormat() {
+      const reports = [];
+      for (const shard of shards) reports.push(await shard.upgradeStorageFormat());
+      return reports.reduce((oldest, report) => (report.format < oldest.format ? report : oldest));
+    },
+
     async close() {
       if (closed) return;
       closed = true;

@@ -8,4 +8,5 @@ local function begin_call(base)
   use_base(base)
   ENDPOINTS_READ_ONLY = false
   OUTBOX.len, OUTBOX.shed, OUTBOX.ids, OUTBOX.dids, OUTBOX.fields, OUTBOX.bytes = nil, 0, {}, {}, {}, 0
+  OUTBOX.shed_envelopes = {}
 end

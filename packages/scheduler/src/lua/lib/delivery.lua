@@ -10,6 +10,18 @@
       free text, so last).
 ]]
 
+-- Storage formats (keys.ts, `{hy}:format`): format 2 keeps the envelopes of single-delivery messages enqueued in
+-- batches in `{hy}:envelopes`, out of Lua; their delivery hash says x = "1". An enqueue record's envelope "@" says
+-- the caller wrote it there, ahead of the call (an encoded envelope is JSON: it never is "@").
+local NEWEST_FORMAT = "2"
+local ENVELOPE_EXTERNAL = "@"
+
+-- The text of an envelope kept in `{hy}:envelopes` ("" when gone), for the rare scripts that need it in Lua: a
+-- pushed lease carries it, a dead letter's operator event names its type, getDelivery returns it.
+local function external_envelope(did)
+  return redis.call("HGET", K.envelopes, did) or ""
+end
+
 local DLV_PATTERN = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(%d+)|(.*)$" -- spelled out: see EP_POLICY_PATTERN
 local DLV_OLD_FIELDS = { "st", "a", "t", "lg", "p", "lease", "ft", "c", "m", "ep", "w" }
 
@@ -63,7 +75,7 @@ local function read_delivery(dk, ...)
   else
     d = read_old_delivery(dk)
   end
-  return d, v[2], v[3]
+  return d, v[2], v[3], v[4]
 end
 
 -- What a claim needs of a state to lease it (a, t, lg, c, m, the endpoint id), as values: no table per lease, and

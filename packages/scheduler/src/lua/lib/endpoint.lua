@@ -322,6 +322,14 @@ local function release_message(mid)
   if redis.call("HINCRBY", mk, "refs", -1) <= 0 then redis.call("DEL", mk) end
 end
 
+-- Calls fn with the items of list in chunks, so unpack() never exceeds Lua's stack.
+local function in_chunks(list, fn)
+  local size = 500
+  for i = 1, #list, size do
+    fn(unpack(list, i, math.min(i + size - 1, #list)))
+  end
+end
+
 -- The hand-off to the history tier. A settled delivery leaves Redis in the call that settles it, and its record goes to
 -- the outbox stream, unless the outbox holds `max_len` records already and it was delivered: then its history is shed
 -- and counted. A dead letter is always added: it is never lost on the way. A record is the fields h = "st|a|c|s|d|m|ep"
@@ -336,7 +344,8 @@ end
 -- included): a stream's length counts entries.
 local OUTBOX_BATCH = 16
 local OUTBOX_BATCH_BYTES = 262144 -- a batch closes past this many bytes of envelopes: bounded entries and reads
-local OUTBOX = { len = nil, shed = 0, ids = {}, dids = {}, fields = {}, bytes = 0 }
+-- shed_envelopes: deliveries whose shed record's envelope is in `{hy}:envelopes`, deleted by outbox_finish.
+local OUTBOX = { len = nil, shed = 0, ids = {}, dids = {}, fields = {}, bytes = 0, shed_envelopes = {} }
 
 -- Adds the pending batch of delivered records as one entry; the index points their deliveries at it.
 local function outbox_flush()
@@ -353,28 +362,33 @@ end
 
 -- The record's fields as arguments, not a table: one table of eleven fields per settled delivery cost more than
 -- the rest of this function's Lua. Numbers (attempts, times) are formatted as table.concat did ("%.14g").
+-- env nil: the envelope is in `{hy}:envelopes` under the delivery's id; the record says so with ex = "1" instead of
+-- an env field, and the envelope stays there until the record is stored (ack-outbox.lua), or goes now if shed.
 local function outbox_add(st, a, c, s, d, m, ep, env, log_field, log, why, max_len)
   local dead = st == "dead"
   if OUTBOX.len == nil then OUTBOX.len = redis.call("HLEN", K.outbox_ids) end
   if not dead and OUTBOX.len >= max_len then
     OUTBOX.shed = OUTBOX.shed + 1
+    if env == nil then OUTBOX.shed_envelopes[#OUTBOX.shed_envelopes + 1] = d end
     return false
   end
   local head = st .. "|" .. a .. "|" .. c .. "|" .. s .. "|" .. d .. "|" .. m .. "|" .. ep
+  local env_field, env_value = "env", env
+  if env == nil then env_field, env_value = "ex", "1" end
   OUTBOX.len = OUTBOX.len + 1
   if dead then
     local ids = OUTBOX.ids
     ids[#ids + 1] = d
-    ids[#ids + 1] = redis.call("XADD", K.outbox, "*", "h", head, "env", env, log_field, log, "why", why)
+    ids[#ids + 1] = redis.call("XADD", K.outbox, "*", "h", head, env_field, env_value, log_field, log, "why", why)
     redis.call("HINCRBY", K.outbox_counts, "dead:" .. ep, 1)
     return true
   end
   local fields, n = OUTBOX.fields, #OUTBOX.fields
   fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], fields[n + 5], fields[n + 6] =
-    "h", head, "env", env, log_field, log
+    "h", head, env_field, env_value, log_field, log
   local dids = OUTBOX.dids
   dids[#dids + 1] = d
-  OUTBOX.bytes = OUTBOX.bytes + #env
+  if env then OUTBOX.bytes = OUTBOX.bytes + #env end
   if #dids >= OUTBOX_BATCH or OUTBOX.bytes >= OUTBOX_BATCH_BYTES then outbox_flush() end
   return true
 end
@@ -384,11 +398,14 @@ end
 local function outbox_finish()
   outbox_flush()
   if OUTBOX.shed > 0 then redis.call("HINCRBY", K.outbox_counts, "shed", OUTBOX.shed) end
+  if #OUTBOX.shed_envelopes > 0 then
+    in_chunks(OUTBOX.shed_envelopes, function(...) redis.call("HDEL", K.envelopes, ...) end)
+  end
   for i = 1, #OUTBOX.ids, 1000 do
     redis.call("HSET", K.outbox_ids, unpack(OUTBOX.ids, i, math.min(i + 999, #OUTBOX.ids)))
   end
   -- Written: a second part of the same script call (complete-claim) starts afresh.
-  OUTBOX.shed, OUTBOX.ids = 0, {}
+  OUTBOX.shed, OUTBOX.ids, OUTBOX.shed_envelopes = 0, {}, {}
 end
 
 -- The settle time of an entry's first record. h = st|a|c|s|d|m|ep: the fourth value; entries written before that
@@ -432,13 +449,6 @@ local function attempt_log_field(did, latest, has_log)
   return "log", "[" .. table.concat(records, ",") .. "]"
 end
 
--- Calls fn with the items of list in chunks, so unpack() never exceeds Lua's stack.
-local function in_chunks(list, fn)
-  local size = 500
-  for i = 1, #list, size do
-    fn(unpack(list, i, math.min(i + size - 1, #list)))
-  end
-end
 
 -- Writes a schedule batch; returns how many endpoints were added that were not scheduled before.
 -- The earliest time a schedule batch puts an endpoint at: what the wake-up after it names, so that workers
