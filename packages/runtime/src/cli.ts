@@ -13,6 +13,7 @@ import { schemaCommand } from "./cli/schema-command.js";
 import { secretCommand } from "./cli/secret-command.js";
 import { sendCommand } from "./cli/send-command.js";
 import { startCommand } from "./cli/start-command.js";
+import { storageFormatCommand } from "./cli/storage-format-command.js";
 import { USAGE } from "./cli/usage.js";
 import { validateCommand } from "./cli/validate-command.js";
 import { ConfigValidationError } from "./config/problems.js";
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   reload: reloadCommand,
   migrate: migrateCommand,
   reshard: reshardCommand,
+  "storage-format": storageFormatCommand,
   secret: secretCommand,
 };
 
@@ -99,6 +101,7 @@ function parse(argv: readonly string[]) {
       "data-file": { type: "string" },
       id: { type: "string" },
       key: { type: "string" },
+      upgrade: { type: "boolean" },
       version: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },

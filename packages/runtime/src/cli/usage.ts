@@ -5,6 +5,9 @@ Usage:
   hookyard validate -c FILE           check FILE (every problem at once); prints it with secrets redacted
   hookyard migrate -c FILE            apply the history schema migrations to history.postgres.url
   hookyard reshard -c FILE            switch drained scheduler data to FILE's redis.shards (instances stopped)
+  hookyard storage-format -c FILE [--upgrade]
+                                      print the Redis data's storage format; --upgrade moves it to this
+                                      version's newest, once every instance runs this version
   hookyard describe [CONNECTOR]       print the config reference (the runtime's keys, or one connector's)
   hookyard schema                     print the config file's JSON Schema (for editors: yaml-language-server)
   hookyard send --type TYPE [--data JSON | --data-file FILE] [--id ID] [--key KEY]
@@ -22,6 +25,7 @@ Usage:
 Options:
   -c, --config FILE   the config file (YAML or JSON); also $HOOKYARD_CONFIG
       --demo          also run the local demo receiver the example config points at, and print a curl to try
+      --upgrade       storage-format: move the data to the newest storage format
       --url URL       base URL of the running instance (default $HOOKYARD_URL or http://127.0.0.1:8080)
       --api-key KEY   ingest API key (default $HOOKYARD_API_KEY); for reload an admin API key
                       (default $HOOKYARD_ADMIN_API_KEY, else the config file's first admin key), and
