@@ -97,8 +97,10 @@ function instructionsSinceLast() {
 // take-outbox.lua until its records stopped passing through Lua) and the envelope reads after a claim (HGET; claim.lua's
 // HGET of each state is then counted twice, inside the script and here: ~0.1 µs per event more than Redis spent).
 // Not the envelopes a large enqueue writes ahead of its script (HSET in a MULTI/EXEC with it, since the twelfth pass:
-// counted, they would count the script's own HSETs too): its usec leaves them out; the CPU and instruction columns
-// have them.
+// counted, they would count the script's own HSETs too), nor, under storage format 2 (fifteenth pass), the HMGETs of
+// `{hy}:envelopes` after a claim and a take (the scripts' HMGETs would be counted with them): its usec leaves them
+// out; the CPU and instruction columns have them. Symbolized callgrind puts the three at ~3.6k instructions per
+// event at 1 KiB, ~0.6 µs (bench/README.md, "Fifteenth pass").
 const STORE_CALLS = new Set(["fcall", "evalsha", "eval", "xreadgroup", "hget"]);
 
 async function sample() {
