@@ -447,6 +447,27 @@ describe("sharded redis store", () => {
     }
   });
 
+  it("takes a shard's outbox to the last record though a take returns fewer than asked (entries of one record)", () =>
+    withSharded(2, async (store) => {
+      const [ep] = idsOnShard(0, 2, 1) as [string];
+      await store.syncEndpoints([testEndpoint(ep, { concurrency: 50 })]);
+      for (let i = 0; i < 30; i++) await store.enqueue({ envelope: testEnvelope(), endpointIds: [ep], now: 1000 });
+      const { deliveries } = await store.claim({ workerId: "w", max: 30, leaseMs: 60_000, now: 1000 });
+      assert.equal(deliveries.length, 30);
+      // One result per call: 30 outbox entries of one record each. A take counts entries (8 records each, it first
+      // assumes), so one of 100 returns ~13 records while the shard holds more.
+      for (const d of deliveries) {
+        await store.complete(
+          "w",
+          [{ deliveryId: d.deliveryId, kind: "delivered", attempt: attemptAt(1001, 200) }],
+          1001,
+        );
+      }
+      const records = await takeAllSettled(store, 2000);
+      assert.equal(new Set(records.map((r) => r.deliveryId)).size, 30);
+      assert.equal((await store.outboxStats()).records, 0);
+    }));
+
   it("drains a worker-sized load over shards on the cluster: stats and the outbox aggregate", () =>
     withSharded(
       6,

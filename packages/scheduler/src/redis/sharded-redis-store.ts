@@ -374,7 +374,9 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
       if (want <= 0) break;
       const entries = await (shards[index] as RedisShard).takeSettled({ ...request, max: want });
       const s = state[index] as ShardState;
-      s.settled = entries.length >= want;
+      // A shard's take may return fewer records than asked while it holds more (it reads whole outbox entries,
+      // counted by the records per entry it last saw): only an empty take says the shard is drained.
+      s.settled = entries.length > 0;
       s.held += entries.length;
       for (const entry of entries) taken.push({ entryId: `${index}/${entry.entryId}`, record: entry.record });
     }
