@@ -29,9 +29,9 @@
   envelope is in `{hy}:envelopes` (else "") }.
 
   The envelopes are not in the reply: the store reads them right after (HMGET of `{hy}:envelopes`, HGET of the
-  delivery's "env", or of its message's for a fan-out), outside Lua. Every string that enters Lua is interned, and Redis's Lua hashes all of
-  its bytes to do so (Redis #9449, against hash collisions): for a 1 KiB envelope ~12k instructions, for 16 KiB
-  ~185k, more than the rest of the lease (bench/README.md, "Eleventh pass").
+  delivery's "env", or of its message's for a fan-out), outside Lua. Every string that enters Lua is interned, and
+  Redis's Lua hashes all of its bytes to do so (Redis #9449, against hash collisions): for a 1 KiB envelope ~12k
+  instructions, for 16 KiB ~185k, more than the rest of the lease (bench/README.md, "Eleventh pass").
 ]]
 
 local now = tonumber(ARGV[2])

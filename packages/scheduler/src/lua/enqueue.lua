@@ -17,26 +17,25 @@
   and deliveries of the same ordering key join their line in call order.
 
   Per delivery: its HSET (state, envelope, ordering key: see lib/delivery.lua; a fan-out message also one HSET of
-  the shared envelope). Per endpoint of the batch: one
-  HMGET of its policy, one ZADD to its queue (all its deliveries at once); per call one schedule ZADD for the
-  endpoints that may lease at once (one each for those held later). Per message with a
-  dedup key: one SET NX GET (a second command only on rare paths: an expired record, an unknown endpoint). Per
-  batch: at most one SPUBLISH, naming the earliest time the batch made work due (not before now).
+  the shared envelope). Per endpoint of the batch: one HMGET of its policy, one ZADD to its queue (all its
+  deliveries at once); per call one schedule ZADD for the endpoints that may lease at once (one each for those held
+  later). Per message with a dedup key: one SET NX GET (a second command only on rare paths: an expired record, an
+  unknown endpoint). Per batch: at most one SPUBLISH, naming the earliest time the batch made work due (not before
+  now).
   (No delivery-log index: settled deliveries are listed by the history store.)
 
   Pushed leases: when a worker waits in the idle hash (its last claim left it room, see claim.lua) and a new
   delivery's endpoint could lease at once with nothing queued before it (enabled, breaker closed, no rate limit,
   not ordered, under its concurrency), the delivery is leased to that worker here and the batch's leases are
-  SPUBLISHed on the worker's channel as one JSON array of claim.lua's 8 items per lease (the envelope's text
-  in place of the message id): the worker learns of the
-  work with the work, without a wake-up and a claim round trip. At most the worker's registered room in all and
+  SPUBLISHed on the worker's channel as one JSON array of claim.lua's 8 items per lease (the envelope's text in
+  place of the message id): the worker learns of the work with the work, without a wake-up and a claim round trip. At most the worker's registered room in all and
   its endpoint room per endpoint (for an endpoint its claim listed, a slow or stuck one, the room listed: often
   0). When nobody receives the message (the worker went away), the leases are undone in the same call and the
   deliveries queue as any other.
 
-  Returns one reply per message, then the storage format ("1" or "2", keys.ts `{hy}:format`): {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
+  Returns one reply per message: {"ok"}, {"duplicate", <result JSON>} when the dedup key was seen and has not
   expired on the store clock, or {"unknown", endpoint ids...} when an endpoint has no policy (nothing is written
-  for that message then).
+  for that message then); then, last, the storage format ("1" or "2", keys.ts `{hy}:format`).
 ]]
 
 local endpoints = {} -- id -> loaded endpoint, or false when unknown

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from "ioredis";
 import type { ClaimedDelivery } from "../store.js";
 import type { RedisClient } from "./connection.js";
 import type { EnvelopeReuse } from "./envelope-reuse.js";
@@ -90,22 +91,17 @@ export async function readLeasedEnvelopes(
   heads: readonly LeaseHead[],
 ): Promise<(string | undefined)[]> {
   const external = heads.filter((head) => head.external).map((head) => head.deliveryId);
-  const inline = heads.filter((head) => !head.external).map((head) => keys.delivery(head.deliveryId));
+  const inline = heads.filter((head) => !head.external).map((head) => head.deliveryId);
   const pipeline = client.pipeline();
   if (external.length > 0) pipeline.hmget(keys.envelopes, ...external);
-  for (const key of inline) pipeline.hget(key, "env");
-  const replies = external.length + inline.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-  const values = replies.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
-  const fromEnvelopes = external.length > 0 ? (values.shift() as (string | null)[]) : [];
-  let nextExternal = 0;
-  let nextInline = 0;
-  const texts = heads.map((head) => {
-    const value = head.external ? fromEnvelopes[nextExternal++] : values[nextInline++];
-    return typeof value === "string" ? value : undefined;
-  });
+  for (const id of inline) pipeline.hget(keys.delivery(id), "env");
+  const values = await execValues(pipeline, (external.length > 0 ? 1 : 0) + inline.length);
+  const kept = external.length > 0 ? (values.shift() as unknown[]) : [];
+  const byDelivery = new Map<string, unknown>([
+    ...external.map((id, i) => [id, kept[i]] as const),
+    ...inline.map((id, i) => [id, values[i]] as const),
+  ]);
+  const texts = heads.map((head) => asText(byDelivery.get(head.deliveryId)));
   const shared = [
     ...new Set(heads.filter((head, i) => !head.external && texts[i] === undefined).map((head) => head.messageId)),
   ];
@@ -120,13 +116,22 @@ export async function readLeasedEnvelopes(
 
 /** HGET <key> env for each key, pipelined (the keys share the store's hash slot). */
 async function hgetEnv(client: RedisClient, hashKeys: readonly string[]): Promise<(string | undefined)[]> {
-  if (hashKeys.length === 0) return [];
   const pipeline = client.pipeline();
   for (const key of hashKeys) pipeline.hget(key, "env");
+  return (await execValues(pipeline, hashKeys.length)).map(asText);
+}
+
+/** Runs a pipeline of `count` commands; their replies, in order (the first error thrown). */
+async function execValues(pipeline: ChainableCommander, count: number): Promise<unknown[]> {
+  if (count === 0) return [];
   const replies = (await pipeline.exec()) ?? [];
-  return hashKeys.map((_, i) => {
+  return Array.from({ length: count }, (_, i) => {
     const [error, value] = replies[i] ?? [new Error("no reply"), null];
     if (error) throw error;
-    return typeof value === "string" ? value : undefined;
+    return value;
   });
+}
+
+function asText(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }

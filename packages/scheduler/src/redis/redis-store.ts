@@ -416,12 +416,12 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
    * same MULTI/EXEC just before the script: under storage format 2 (storage-format.ts) those of its messages with
    * one delivery with one HSET of `{hy}:envelopes` for the whole call, "@" in their place; the others, and every
    * message under format 1, when of `ENVELOPE_AHEAD_MIN_BYTES` or more, with one HSET each of the hash that keeps
-   * them, "" in their place: every string that enters Lua is interned, and Redis's Lua hashes all of its bytes to do so (~11
-   * instructions per byte, Redis #9449), so an envelope passed as an argument cost Redis ~11k instructions per KiB
-   * more than the HSET outside. The script deletes an envelope it did not keep (a duplicate, an unknown endpoint).
-   * A smaller batch (a quiet rate) passes them as arguments, as a lease the enqueue pushes to a waiting worker
-   * carries its envelope, which the script would otherwise read back into Lua; so do smaller envelopes, for which
-   * the command costs this process more than it saves Redis.
+   * them, "" in their place. Every string that enters Lua is interned, and Redis's Lua hashes all of its bytes to do
+   * so (~11 instructions per byte, Redis #9449): an envelope passed as an argument cost Redis ~11k instructions per
+   * KiB more than the HSET outside. The script deletes an envelope it did not keep (a duplicate, an unknown
+   * endpoint). A smaller batch (a quiet rate) passes them as arguments, as a lease the enqueue pushes to a waiting
+   * worker carries its envelope, which the script would otherwise read back into Lua; so do smaller envelopes under
+   * format 1, for which a command each costs this process more than it saves Redis.
    */
   async function enqueueScript(batch: readonly PreparedEnqueue[]): Promise<(PartResult | Error)[]> {
     const args: ScriptArg[] = [];
@@ -825,8 +825,8 @@ export function createRedisShard(options: RedisStoreOptions, wiring?: ShardWirin
         // The index holds a bare entry id: the batched outbox's, or the legacy one's (written by an older version).
         for (const stream of [keys.outbox, keys.legacyOutbox]) {
           const records = readOutboxRecords((await client.xrange(stream, entryId, entryId)).flat());
-          const found = records.filter(({ fields }) => fields.get("d") === deliveryId);
-          if (found.length > 0) return (await withExternalEnvelopes(found, false))[0]?.record;
+          const found = records.find(({ fields }) => fields.get("d") === deliveryId);
+          if (found !== undefined) return (await withExternalEnvelopes([found], false))[0]?.record;
         }
         return undefined;
       } catch (error) {

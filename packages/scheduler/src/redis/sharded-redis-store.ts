@@ -27,6 +27,7 @@ import {
 } from "./redis-store.js";
 import { checkShardCount } from "./shard-count.js";
 import { shardOf } from "./shard-of.js";
+import type { StorageFormatReport } from "./storage-format.js";
 import { createWakeSubscriber, wakeTime } from "./wake-subscriber.js";
 
 const MAX_CLAIM = 1000;
@@ -519,14 +520,11 @@ export function createShardedRedisStore(options: RedisStoreOptions, count: numbe
     },
 
     async storageFormat() {
-      const reports = await Promise.all(shards.map((shard) => shard.storageFormat()));
-      return reports.reduce((oldest, report) => (report.format < oldest.format ? report : oldest));
+      return oldestFormat(await Promise.all(shards.map((shard) => shard.storageFormat())));
     },
 
     async upgradeStorageFormat() {
-      const reports = [];
-      for (const shard of shards) reports.push(await shard.upgradeStorageFormat());
-      return reports.reduce((oldest, report) => (report.format < oldest.format ? report : oldest));
+      return oldestFormat(await Promise.all(shards.map((shard) => shard.upgradeStorageFormat())));
     },
 
     async close() {
@@ -657,4 +655,9 @@ function combineOutboxStats(all: readonly OutboxStats[]): OutboxStats {
     shed: all.reduce((sum, s) => sum + s.shed, 0),
     oldestAgeMs: all.reduce((oldest, s) => Math.max(oldest, s.oldestAgeMs), 0),
   };
+}
+
+/** A sharded store's format: its oldest shard's (what the whole store can be read as). */
+function oldestFormat(reports: readonly StorageFormatReport[]): StorageFormatReport {
+  return reports.reduce((oldest, report) => (report.format < oldest.format ? report : oldest));
 }

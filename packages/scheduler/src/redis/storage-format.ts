@@ -62,8 +62,8 @@ export async function readStorageFormat(client: RedisClient, keys: RedisKeys): P
  * is left as it is. Only once no instance of an older version runs against it.
  */
 export async function upgradeStorageFormat(client: RedisClient, keys: RedisKeys): Promise<StorageFormatReport> {
-  const before = await readStorageFormat(client, keys);
-  if (before.format >= NEWEST_STORAGE_FORMAT) return before;
-  await client.set(keys.format, String(NEWEST_STORAGE_FORMAT));
-  return { format: NEWEST_STORAGE_FORMAT, newest: NEWEST_STORAGE_FORMAT };
+  // Format 1 is never stored (the key is absent), so NX sets it only over format 1, atomically: a later version's
+  // upgrade at the same time is never undone.
+  await client.set(keys.format, String(NEWEST_STORAGE_FORMAT), "NX");
+  return readStorageFormat(client, keys);
 }

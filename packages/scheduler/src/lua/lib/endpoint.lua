@@ -449,7 +449,6 @@ local function attempt_log_field(did, latest, has_log)
   return "log", "[" .. table.concat(records, ",") .. "]"
 end
 
-
 -- Writes a schedule batch; returns how many endpoints were added that were not scheduled before.
 -- The earliest time a schedule batch puts an endpoint at: what the wake-up after it names, so that workers
 -- wait for an entry due later (a 429's Retry-After, a retry's backoff, a rate limit) rather than claim at once
